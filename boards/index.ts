@@ -1,0 +1,64 @@
+/**
+ * The board catalogue: one JSON file per supported board in this folder.
+ * Firmware build, sim and host all read boards through this module; nothing duplicates the files.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface BoardLed { pin: string; color: string; note?: string }
+export interface Board {
+  id: string;
+  name: string;
+  espruinoBoard: string;
+  mcu: "nRF52832" | "nRF52840";
+  flash: { pageSize: number; storageBytes: number; storagePages: number; storageAddress: number; rawFreePages: number; note: string };
+  ram: { jsVariables: number; bytesPerVariable: number };
+  crypto: { module: boolean; sha1: boolean; sha256: boolean; aesEcb: boolean; aesCcm: boolean };
+  io: {
+    leds: BoardLed[];
+    button: string;
+    buzzer: boolean;
+    vibration: boolean;
+    display: { width: number; height: number } | null;
+  };
+  battery: { type: string; capacityMah: number; espruinoGetBattery: boolean };
+  radio: {
+    defaultTxPowerDbm: number;
+    txPowerLevels: number[];
+    advertisedTxPowerDbm: number;
+    rssiOffsetDb: number;
+    addressTypes: string[];
+    privateNonResolvable: boolean;
+    maxMtu: number;
+    note: string;
+  };
+  current: {
+    sleepUa: number; buttonWatchUa: number; advertChargeUc: number; scanMa: number; connectedMa: number;
+    cpuMa: number; ledMa: number; vibrationMa?: number; displayMa?: number; txScalePerDb: number; note: string;
+  };
+  sources: string;
+}
+
+export const BOARDS_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Ids of every supported board, Puck.js first. */
+export function boardIds(): string[] {
+  const ids = readdirSync(BOARDS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+  return ["puckjs"].concat(ids.filter((i) => i !== "puckjs"));
+}
+
+export function loadBoard(id: string): Board {
+  if (!/^[a-z0-9]+$/.test(id)) throw new RangeError("board id must be lowercase letters and digits, got " + JSON.stringify(id));
+  let text: string;
+  try {
+    text = readFileSync(join(BOARDS_DIR, id + ".json"), "utf8");
+  } catch {
+    throw new RangeError("unknown board " + JSON.stringify(id) + "; known: " + boardIds().join(", "));
+  }
+  return JSON.parse(text) as Board;
+}
+
+export function allBoards(): Board[] {
+  return boardIds().map(loadBoard);
+}

@@ -1,0 +1,52 @@
+/** Byte helpers shared by host, sim and firmware (ES5-safe: no Buffer, no TextEncoder). */
+
+const HEX = "0123456789abcdef";
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX.charAt(bytes[i] >> 4) + HEX.charAt(bytes[i] & 15);
+  return s;
+}
+
+/** Parse hex (either case, even length). Throws a TypeError naming what was wrong. */
+export function fromHex(hex: string): Uint8Array {
+  if (typeof hex !== "string") throw new TypeError("hex must be a string");
+  if (hex.length % 2 !== 0) throw new TypeError("hex must have an even number of digits, got " + hex.length);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX.indexOf(hex.charAt(2 * i).toLowerCase());
+    const lo = HEX.indexOf(hex.charAt(2 * i + 1).toLowerCase());
+    if (hi < 0 || lo < 0) throw new TypeError("not a hex digit at position " + (hi < 0 ? 2 * i : 2 * i + 1));
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** Bytes of an ASCII string (characters 0..255). */
+export function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+/** Constant-time-ish equality of two byte arrays. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/** Write a uint32 little-endian at `off`. */
+export function writeU32LE(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = v & 0xff;
+  buf[off + 1] = (v >>> 8) & 0xff;
+  buf[off + 2] = (v >>> 16) & 0xff;
+  buf[off + 3] = (v >>> 24) & 0xff;
+}
+
+/** Read a uint32 little-endian at `off`. */
+export function readU32LE(buf: Uint8Array, off: number): number {
+  return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16)) + buf[off + 3] * 0x1000000;
+}
