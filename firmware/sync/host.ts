@@ -1,0 +1,56 @@
+/**
+ * What the sync service (firmware/sync/) needs from the rest of the token.
+ * The firmware app implements this interface and hands it to `syncStart` (firmware/sync/service.ts)
+ * from firmware/main.ts. Owned by the sync module; the app implements it.
+ */
+
+export interface TokenStatus {
+  firmwareVersion: string;
+  board: string;
+  /** Battery percent 0..100, or -1 when the board cannot measure it. */
+  batteryPercent: number;
+  /** Token clock, unix seconds (0 when never set since power-on). */
+  clockSeconds: number;
+  clockValid: boolean;
+  storageUsedBytes: number;
+  storageFreeBytes: number;
+  recordsKept: number;
+  recordsDropped: number;
+  /** UTC day number (days since 1970-01-01) of first use, -1 if unknown. */
+  firstDay: number;
+  paused: boolean;
+  alert: boolean;
+  errorCount: number;
+}
+
+export interface DailyKey {
+  tek: Uint8Array;
+  rollingStart: number;
+  rollingPeriod: number;
+}
+
+export interface SyncHost {
+  status(): TokenStatus;
+  /** Sets the clock (unix seconds); returns the correction applied in seconds (new - old). */
+  setClock(unixSeconds: number): number;
+  /**
+   * Log bytes (whole records in the flash log record format) from an opaque cursor, at most maxBytes.
+   * Cursor 0 = oldest record kept. Returns next cursor; data.length 0 when nothing newer.
+   */
+  readLog(cursor: number, maxBytes: number): { data: Uint8Array; next: number };
+  /** Daily keys kept (the last 14 days and today). Only called after consent was granted. */
+  dailyKeys(): DailyKey[];
+  /** Ask the owner to confirm on the token (light pattern, press the button within timeoutMs). */
+  askConsent(timeoutMs: number, done: (granted: boolean) => void): void;
+  setAlert(on: boolean): void;
+  /** Consent withdrawn: erase keys, log, at-rest key and secret; really erased flash. */
+  eraseAll(): void;
+  /** Function stop: stop advertising and scanning for good, erase everything. */
+  decommission(): void;
+  setScanSettings(windowMs: number, periodMs: number): boolean;
+  /** Shared secret with the owner's host (32 bytes), or null when not provisioned yet. */
+  secret(): Uint8Array | null;
+  setSecret(secret: Uint8Array | null): void;
+  /** The sync service takes the radio's advertising for a sync window (true) and gives it back (false). */
+  holdAdvertising(held: boolean): void;
+}
