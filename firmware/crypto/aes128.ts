@@ -1,0 +1,92 @@
+/**
+ * AES-128 encryption of one 16-byte block (FIPS 197), ES5, for boards whose firmware lacks
+ * require("crypto").AES (all but Puck.js: shared/spec/ESPRUINO.md section 3). GAEN only ever encrypts
+ * single blocks (RPI = AES(RPIK, PaddedData), AEM keystream = AES(AEMK, RPI)), so there is no mode here.
+ * The S-box is computed on first use (smaller than a 256-entry literal, see docs/FIRMWARE-BUILD.md);
+ * the last expanded key is kept, so encrypting again with the same key does not expand it again.
+ */
+import { bytesEqual } from "../../common/bytes";
+
+let SBOX: Uint8Array | null = null;
+let lastKey: Uint8Array | null = null;
+let lastRoundKeys: Uint8Array | null = null;
+
+/** Multiply by x in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1. */
+function xtime(x: number): number {
+  return ((x << 1) ^ (x & 0x80 ? 0x1b : 0)) & 0xff;
+}
+
+function rotl8(x: number, s: number): number {
+  return ((x << s) | (x >> (8 - s))) & 0xff;
+}
+
+/** S-box from its definition: multiplicative inverse (walking the generator 3) then the affine map. */
+function sbox(): Uint8Array {
+  if (!SBOX) {
+    const s = new Uint8Array(256);
+    let p = 1;
+    let q = 1;
+    do {
+      p ^= xtime(p); // p * 3
+      q ^= q << 1; q ^= q << 2; q ^= q << 4; q &= 0xff; // q / 3
+      if (q & 0x80) q ^= 0x09;
+      s[p] = q ^ rotl8(q, 1) ^ rotl8(q, 2) ^ rotl8(q, 3) ^ rotl8(q, 4) ^ 0x63;
+    } while (p !== 1);
+    s[0] = 0x63;
+    SBOX = s;
+  }
+  return SBOX;
+}
+
+/** The 11 round keys (176 bytes) of a 16-byte key (FIPS 197 section 5.2). */
+export function aes128ExpandKey(key: Uint8Array): Uint8Array {
+  const s = sbox();
+  const w = new Uint8Array(176);
+  w.set(key, 0);
+  let rcon = 1;
+  for (let i = 16; i < 176; i += 4) {
+    let t0 = w[i - 4], t1 = w[i - 3], t2 = w[i - 2], t3 = w[i - 1];
+    if ((i & 15) === 0) {
+      const r = t0;
+      t0 = s[t1] ^ rcon; t1 = s[t2]; t2 = s[t3]; t3 = s[r];
+      rcon = xtime(rcon);
+    }
+    w[i] = w[i - 16] ^ t0; w[i + 1] = w[i - 15] ^ t1; w[i + 2] = w[i - 14] ^ t2; w[i + 3] = w[i - 13] ^ t3;
+  }
+  return w;
+}
+
+/** AES-128 encryption of one block with expanded round keys (FIPS 197 section 5.1). */
+export function aes128EncryptExpanded(roundKeys: Uint8Array, block: Uint8Array): Uint8Array {
+  const s = sbox();
+  let st = new Uint8Array(16);
+  let t = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) st[i] = block[i] ^ roundKeys[i];
+  for (let round = 1; round <= 10; round++) {
+    // SubBytes and ShiftRows together: byte (row r, column c) comes from column c + r
+    for (let i = 0; i < 16; i++) t[i] = s[st[(i + ((i & 3) << 2)) & 15]];
+    if (round < 10) {
+      for (let c = 0; c < 16; c += 4) {
+        const a0 = t[c], a1 = t[c + 1], a2 = t[c + 2], a3 = t[c + 3];
+        const all = a0 ^ a1 ^ a2 ^ a3;
+        t[c] = a0 ^ all ^ xtime(a0 ^ a1);
+        t[c + 1] = a1 ^ all ^ xtime(a1 ^ a2);
+        t[c + 2] = a2 ^ all ^ xtime(a2 ^ a3);
+        t[c + 3] = a3 ^ all ^ xtime(a3 ^ a0);
+      }
+    }
+    const k = round * 16;
+    for (let i = 0; i < 16; i++) t[i] ^= roundKeys[k + i];
+    const swap = st; st = t; t = swap;
+  }
+  return st;
+}
+
+/** AES-128-ECB of one 16-byte block; re-uses the expanded key when the key is the same as last time. */
+export function aes128EncryptBlockPure(key: Uint8Array, block: Uint8Array): Uint8Array {
+  if (!lastKey || !lastRoundKeys || !bytesEqual(lastKey, key)) {
+    lastRoundKeys = aes128ExpandKey(key);
+    lastKey = new Uint8Array(key);
+  }
+  return aes128EncryptExpanded(lastRoundKeys, block);
+}

@@ -1,0 +1,22 @@
+/**
+ * SHA-256 and single-block AES-128 for this board: the built-in where the board firmware has it
+ * (HAS_BUILTIN_SHA256 / HAS_BUILTIN_AES from boards/<id>.json crypto facts), the pure ES5 code otherwise.
+ * The constants are fixed at build time, so esbuild drops the branch (and module) this board does not use.
+ */
+import { checkBytes } from "./check";
+import { aes128EncryptBlockBuiltin, sha256Builtin } from "./builtin";
+import { sha256Pure } from "./sha256";
+import { aes128EncryptBlockPure } from "./aes128";
+
+/** SHA-256 digest (32 bytes) of a message of any length. */
+export function sha256(message: Uint8Array): Uint8Array {
+  checkBytes("message", message, -1);
+  return HAS_BUILTIN_SHA256 ? sha256Builtin(message) : sha256Pure(message);
+}
+
+/** AES-128-ECB encryption of one 16-byte block with a 16-byte key. */
+export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+  checkBytes("key", key, 16);
+  checkBytes("block", block, 16);
+  return HAS_BUILTIN_AES ? aes128EncryptBlockBuiltin(key, block) : aes128EncryptBlockPure(key, block);
+}

@@ -1,0 +1,112 @@
+/**
+ * Declarations of the Espruino globals the firmware uses (docs: shared/spec/ESPRUINO.md sections 2-4),
+ * and of the build-time constants scripts/build-firmware.ts injects with esbuild `define`.
+ * Only what the firmware really calls is declared: anything missing here is a compile error, which
+ * keeps Node/browser APIs out of the token.
+ */
+
+/** Board facts for this build (a subset of boards/<id>.json). Read it only through firmware/board.ts. */
+declare const OMAMORI_BOARD: {
+  id: string;
+  name: string;
+  leds: { pin: string; color: string }[];
+  button: string;
+  vibration: boolean;
+  display: { width: number; height: number } | null;
+  storage: { bytes: number; pages: number; pageSize: number };
+  radio: {
+    defaultTxPowerDbm: number;
+    advertisedTxPowerDbm: number;
+    addressTypes: string[];
+    privateNonResolvable: boolean;
+  };
+  battery: { getBattery: boolean };
+  ram: { vars: number };
+};
+/** Firmware version string (package.json version). */
+declare const OMAMORI_VERSION: string;
+/** true when the board firmware has require("crypto").SHA256 (boards/<id>.json crypto.sha256). */
+declare const HAS_BUILTIN_SHA256: boolean;
+/** true when the board firmware has require("crypto").AES with ECB (boards/<id>.json crypto.aesEcb). */
+declare const HAS_BUILTIN_AES: boolean;
+
+/** The global the firmware defines (docs/ARCHITECTURE.md "Runtime contract"). */
+declare var Omamori: any;
+
+/** Espruino's built-in crypto module (libs/crypto/jswrap_crypto.c). Results are ArrayBuffers. */
+interface EspruinoCryptoModule {
+  SHA256(message: Uint8Array | string): ArrayBuffer;
+  AES: {
+    /** mode "ECB" only here: Espruino's CTR ignores the IV. Partial trailing blocks come back as zeros. */
+    encrypt(message: Uint8Array, key: Uint8Array, options: { mode: "ECB" }): ArrayBuffer;
+  };
+}
+interface EspruinoStorageModule {
+  read(name: string, offset?: number, length?: number): string | undefined;
+  readArrayBuffer(name: string): ArrayBuffer | undefined;
+  readJSON(name: string, noExceptions: boolean): any;
+  write(name: string, data: string | Uint8Array | ArrayBuffer, offset?: number, size?: number): boolean;
+  writeJSON(name: string, data: any): boolean;
+  erase(name: string): void;
+  list(pattern?: RegExp): string[];
+  getFree(): number;
+  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number };
+  compact(): void;
+}
+interface EspruinoFlashModule {
+  getPage(addr: number): { addr: number; length: number } | undefined;
+  getFree(): { addr: number; length: number }[];
+  erasePage(addr: number): void;
+  write(data: Uint8Array, addr: number): void;
+  read(length: number, addr: number): Uint8Array;
+}
+declare function require(name: "crypto"): EspruinoCryptoModule;
+declare function require(name: "Storage"): EspruinoStorageModule;
+declare function require(name: "Flash"): EspruinoFlashModule;
+
+declare function setTimeout(callback: () => void, ms: number): number;
+declare function setInterval(callback: () => void, ms: number): number;
+declare function clearTimeout(id: number): void;
+declare function clearInterval(id: number): void;
+/** Seconds since 1970 (float) from the system clock. */
+declare function getTime(): number;
+declare function setTime(seconds: number): void;
+declare function print(...text: any[]): void;
+declare function digitalWrite(pin: any, value: boolean | number): void;
+declare function digitalRead(pin: any): number;
+declare function setWatch(callback: (e: { state: boolean; time: number; lastTime: number }) => void, pin: any, options: any): number;
+declare function clearWatch(id?: number): void;
+declare function analogWrite(pin: any, value: number, options?: any): void;
+
+declare var console: { log(...text: any[]): void };
+
+declare var E: {
+  /** 32-bit hardware random number (nRF SoftDevice TRNG). */
+  hwRand(): number;
+  toUint8Array(...args: any[]): Uint8Array;
+  toString(...args: any[]): string;
+  getBattery(): number;
+  enableWatchdog(seconds: number, isAuto?: boolean): void;
+  kickWatchdog(): void;
+  on(event: string, callback: (...args: any[]) => void): void;
+  [name: string]: any;
+};
+
+declare var NRF: {
+  setAdvertising(data: any, options?: any): void;
+  setScan(callback: ((device: any) => void) | undefined, options?: any): void;
+  setAddress(address: string): void;
+  getAddress(current?: boolean): string;
+  setTxPower(dbm: number): void;
+  setServices(services: any, options?: any): void;
+  updateServices(services: any): void;
+  setSecurity(options: any): void;
+  disconnect(): void;
+  sleep(): void;
+  wake(): void;
+  getBattery(): number;
+  on(event: string, callback: (...args: any[]) => void): void;
+  [name: string]: any;
+};
+
+declare var process: { memory(): { free: number; usage: number; total: number; [k: string]: number }; env: any };

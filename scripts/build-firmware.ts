@@ -1,0 +1,164 @@
+/**
+ * `npm run build`: the firmware build (docs/FIRMWARE-BUILD.md, docs/ARCHITECTURE.md "Build pipeline").
+ *   1. tsc -p firmware/tsconfig.json          firmware + common -> ES5 modules in build/firmware-tsc/
+ *   2. esbuild, once per board                one minified ES5 IIFE; board facts via `define`
+ *   3. the Espruino gate                      scripts/espruino-gate.ts on every built file
+ *   4. dist/firmware/<board>.js + size table  Puck.js must stay under its budget
+ * Exit code 1 (and nothing half-written in dist/) when any step fails.
+ * Options: --board <id> (build only that board), --quiet (no table).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build as esbuild } from "esbuild";
+import { allBoards, loadBoard, type Board } from "../boards/index";
+import { checkEspruinoSource, formatGateProblem, type GateProblem } from "./espruino-gate";
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const TSC_OUT = join(REPO, "build", "firmware-tsc");
+export const DIST = join(REPO, "dist", "firmware");
+
+/**
+ * Size budget of the built file per board, in bytes. Puck.js: 40 KB of Storage, of which at least
+ * 24 KB must stay free for the contact log, so `.bootcde` gets under 16 KB.
+ */
+/** Espruino built-in modules: left as require("x") calls (the gate checks each board has them). */
+const ESPRUINO_MODULES = ["crypto", "Storage", "Flash"];
+
+export const SIZE_BUDGET_BYTES: Record<string, number> = { puckjs: 16 * 1024 };
+
+/** What the firmware may know about its board: the OMAMORI_BOARD constant (firmware/espruino.d.ts). */
+export function boardFacts(b: Board) {
+  return {
+    id: b.id,
+    name: b.name,
+    leds: b.io.leds.map((l) => ({ pin: l.pin, color: l.color })),
+    button: b.io.button,
+    vibration: b.io.vibration,
+    display: b.io.display,
+    storage: { bytes: b.flash.storageBytes, pages: b.flash.storagePages, pageSize: b.flash.pageSize },
+    radio: {
+      defaultTxPowerDbm: b.radio.defaultTxPowerDbm,
+      advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm,
+      addressTypes: b.radio.addressTypes,
+      privateNonResolvable: b.radio.privateNonResolvable,
+    },
+    battery: { getBattery: b.battery.espruinoGetBattery },
+    ram: { vars: b.ram.jsVariables },
+  };
+}
+
+/** esbuild `define` for one board. */
+export function boardDefines(b: Board, version: string): Record<string, string> {
+  return {
+    OMAMORI_BOARD: JSON.stringify(boardFacts(b)),
+    OMAMORI_VERSION: JSON.stringify(version),
+    HAS_BUILTIN_SHA256: String(b.crypto.module && b.crypto.sha256),
+    HAS_BUILTIN_AES: String(b.crypto.module && b.crypto.aesEcb),
+  };
+}
+
+export interface BoardBuild {
+  board: Board;
+  code: string;
+  bytes: number;
+  budget: number | null;
+  problems: GateProblem[];
+}
+
+function compileTypeScript(): void {
+  try {
+    execFileSync(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO, "firmware", "tsconfig.json")], {
+      cwd: REPO, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8",
+    });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error("TypeScript errors in firmware/ or common/:\n" + (err.stdout || "") + (err.stderr || ""));
+  }
+}
+
+/** Bundle build/firmware-tsc/firmware/main.js for one board (step 2) and gate it (step 3). */
+export async function bundleBoard(b: Board, version: string): Promise<BoardBuild> {
+  const result = await esbuild({
+    entryPoints: [join(TSC_OUT, "firmware", "main.js")],
+    bundle: true,
+    // "cjs" keeps require("crypto") a plain call (the "iife" format wraps require in a Proxy-based shim);
+    // the banner and footer make the file one IIFE, so nothing but Omamori reaches the global scope
+    // (declared here because the bundle is strict code, which may not create globals by assignment).
+    format: "cjs",
+    banner: { js: "var Omamori;(function(){" },
+    footer: { js: "})();" },
+    target: "es5",
+    platform: "neutral",
+    minify: true,
+    legalComments: "none",
+    charset: "ascii",
+    define: boardDefines(b, version),
+    external: ESPRUINO_MODULES,
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].text;
+  const problems = checkEspruinoSource(code, { board: b, file: b.id + ".js" });
+  const budget = SIZE_BUDGET_BYTES[b.id] ?? null;
+  return { board: b, code, bytes: Buffer.byteLength(code), budget, problems };
+}
+
+/** Steps 1-3 for the given boards; nothing is written. */
+export async function buildFirmware(boards: Board[]): Promise<BoardBuild[]> {
+  compileTypeScript();
+  const version = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version as string;
+  return Promise.all(boards.map((b) => bundleBoard(b, version)));
+}
+
+function kb(n: number): string {
+  return (n / 1024).toFixed(1) + " KB";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const started = Date.now();
+  const bi = argv.indexOf("--board");
+  const quiet = argv.indexOf("--quiet") >= 0;
+  const boards = bi >= 0 ? [loadBoard(argv[bi + 1] || "")] : allBoards();
+  let builds: BoardBuild[];
+  try {
+    builds = await buildFirmware(boards);
+  } catch (e) {
+    console.error("build failed: " + (e as Error).message);
+    return 1;
+  }
+  let failed = false;
+  for (const r of builds) {
+    for (const p of r.problems) {
+      console.error(formatGateProblem("dist/firmware/" + r.board.id + ".js", p));
+      if (p.level === "error") failed = true;
+    }
+    if (r.budget !== null && r.bytes >= r.budget) {
+      console.error(r.board.id + ".js is " + r.bytes + " bytes, over its budget of " + r.budget + " bytes (docs/FIRMWARE-BUILD.md)");
+      failed = true;
+    }
+  }
+  if (failed) {
+    console.error("build failed: nothing written to dist/firmware/");
+    return 1;
+  }
+  mkdirSync(DIST, { recursive: true });
+  for (const r of builds) writeFileSync(join(DIST, r.board.id + ".js"), r.code);
+  if (!quiet) {
+    const rows = builds.map((r) => [
+      r.board.id, r.board.name, kb(r.bytes), kb(r.board.flash.storageBytes),
+      r.budget === null ? "-" : kb(r.budget) + " (" + Math.round((100 * r.bytes) / r.budget) + "%)",
+      (r.board.crypto.module && r.board.crypto.sha256 ? "built-in" : "pure") + "/" + (r.board.crypto.module && r.board.crypto.aesEcb ? "built-in" : "pure"),
+    ]);
+    const head = ["board", "name", "size", "storage", "budget", "sha256/aes"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    for (const row of [head].concat(rows)) console.log(row.map((c, i) => c.padEnd(widths[i])).join("  "));
+    console.log("dist/firmware/: " + builds.length + " file(s) in " + ((Date.now() - started) / 1000).toFixed(1) + " s");
+  }
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
+}
