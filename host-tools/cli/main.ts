@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { UsageError } from "./errors";
 import { registerCrypto } from "./commands/crypto";
+import { registerServer } from "./commands/server";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCrypto(program);
+  registerServer(program);
   return program;
 }
 

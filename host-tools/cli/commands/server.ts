@@ -1,0 +1,181 @@
+/**
+ * `omamori server ...`: run the reference diagnosis-key server (issue 7; docs/SERVER.md).
+ *
+ *   init          create the data directory and signing key; print the public key for clients
+ *   issue-number  print a new single-use 8-digit processing number (処理番号)
+ *   serve         answer PUT /v3/diagnosis and serve the published files
+ *   publish       write due keys into signed export zips and list.json
+ */
+import { Command } from "commander";
+import { DataDirError, initDataDir, openDataDir, publicKeyInfo, checkPublicUrl, type DataDir } from "../../server/dataDir";
+import { startServer } from "../../server/httpServer";
+import { issueNumber } from "../../server/processingNumbers";
+import { publish } from "../../server/publish";
+import { DEFAULTS } from "../../server/settings";
+import { openStore } from "../../server/store";
+import { UsageError } from "../errors";
+
+const DEFAULT_DATA_DIR = "omamori-server";
+
+function wholeNumber(name: string, value: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new UsageError(`--${name} must be ${min}..${max}, got ${value}`);
+  return n;
+}
+
+function positiveHours(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || !(n > 0) || n > 720) throw new UsageError(`--ttl-hours must be a number of hours above 0 and at most 720, got "${value}"`);
+  return n;
+}
+
+function publicUrlOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    checkPublicUrl(value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+function open(dir: string): DataDir {
+  try {
+    return openDataDir(dir);
+  } catch (e) {
+    if (e instanceof DataDirError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** "2026-11-26 11:31 UTC (2026-11-26 20:31 Japan time / 日本時間)". */
+function whenText(ms: number): string {
+  const utc = new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  const jst = new Date(ms + 9 * 3600_000).toISOString().slice(0, 16).replace("T", " ");
+  return `${utc} UTC (${jst} Japan time / 日本時間)`;
+}
+
+export function registerServer(program: Command): void {
+  const server = program.command("server").description("the reference diagnosis-key server (processing numbers, registration, publishing)");
+
+  server
+    .command("init")
+    .description("create the server's data directory and signing key, and print the public key for clients")
+    .option("--data <dir>", "data directory", DEFAULT_DATA_DIR)
+    .option("--public-url <url>", "address where clients download the published files, e.g. https://cdn.example.jp")
+    .option("--max-keys-per-file <n>", "most keys in one export file", String(DEFAULTS.maxKeysPerFile))
+    .action((opts: { data: string; publicUrl?: string; maxKeysPerFile: string }) => {
+      let result;
+      try {
+        result = initDataDir(opts.data, {
+          publicUrl: publicUrlOption(opts.publicUrl),
+          maxKeysPerFile: wholeNumber("max-keys-per-file", opts.maxKeysPerFile, 1, 750_000),
+        });
+      } catch (e) {
+        if (e instanceof DataDirError) throw new UsageError(e.message);
+        throw e;
+      }
+      const info = publicKeyInfo(result.dataDir);
+      const out = process.stdout;
+      out.write(result.created ? `Created the server data directory ${result.dataDir.dir}\n` : `The data directory ${result.dataDir.dir} already exists; its key is unchanged.\n`);
+      out.write(`Give clients this public key to check the published files:\n`);
+      out.write(`  key id:      ${info.keyId}\n  key version: ${info.keyVersion}\n  algorithm:   ${info.algorithm}\n`);
+      out.write(`  public key (base64 SPKI): ${info.spkiBase64}\n\n${info.pem}`);
+      out.write(`Keep ${result.dataDir.dir}/signing-key.pem and number-secret private and backed up.\n`);
+    });
+
+  server
+    .command("issue-number")
+    .description("print a new single-use 8-digit processing number for a person who tested positive")
+    .option("--data <dir>", "data directory", DEFAULT_DATA_DIR)
+    .option("--ttl-hours <hours>", "hours the number stays valid", String(DEFAULTS.numberTtlHours))
+    .option("--json", "print JSON")
+    .action((opts: { data: string; ttlHours: string; json?: boolean }) => {
+      const ttl = positiveHours(opts.ttlHours);
+      const data = open(opts.data);
+      const db = openStore(data.databasePath);
+      try {
+        const issued = issueNumber(db, data.numberSecret, Date.now(), ttl);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ number: issued.number, expiresAt: new Date(issued.expiresAt).toISOString() }) + "\n");
+          return;
+        }
+        process.stdout.write(
+          `Processing number / 処理番号: ${issued.number}\n` +
+            `Valid until / 有効期限: ${whenText(issued.expiresAt)}\n` +
+            `Send it to the person (for example by SMS). It works only once.\n` +
+            `ご本人に（SMSなどで）お知らせください。一度だけ使えます。\n`,
+        );
+      } finally {
+        db.close();
+      }
+    });
+
+  server
+    .command("serve")
+    .description("answer registrations (PUT /v3/diagnosis) and serve the published files until stopped")
+    .option("--data <dir>", "data directory", DEFAULT_DATA_DIR)
+    .option("--port <n>", "TCP port", "8080")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--public-url <url>", "address written into list.json (default: the data directory's, else this server's)")
+    .option("--publish-every-minutes <n>", "publish on a timer (0 = never)", String(DEFAULTS.publishEveryMinutes))
+    .action(async (opts: { data: string; port: string; host: string; publicUrl?: string; publishEveryMinutes: string }) => {
+      const port = wholeNumber("port", opts.port, 0, 65535);
+      const every = wholeNumber("publish-every-minutes", opts.publishEveryMinutes, 0, 7 * 24 * 60);
+      open(opts.data); // explains a missing directory before anything starts
+      const running = await startServer({
+        dataDir: opts.data,
+        port,
+        host: opts.host,
+        publicUrl: publicUrlOption(opts.publicUrl),
+        publishEveryMinutes: every,
+        log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+      });
+      process.stdout.write(`Omamori diagnosis server at ${running.url}  (list: ${running.url}/c19r/440/list.json)\nStop with Ctrl+C.\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          void running.close().then(resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+      process.stdout.write("Server stopped.\n");
+    });
+
+  server
+    .command("publish")
+    .description("write the keys that are due into signed export files and list.json")
+    .option("--data <dir>", "data directory", DEFAULT_DATA_DIR)
+    .option("--now <iso>", "pretend it is this time (ISO 8601), for tests and catch-up")
+    .option("--public-url <url>", "address written into list.json (default: the data directory's)")
+    .option("--max-keys-per-file <n>", "most keys in one export file (default: the data directory's)")
+    .action((opts: { data: string; now?: string; publicUrl?: string; maxKeysPerFile?: string }) => {
+      let nowMs = Date.now();
+      if (opts.now !== undefined) {
+        nowMs = Date.parse(opts.now);
+        if (!/^\d{4}-\d{2}-\d{2}/.test(opts.now) || !Number.isFinite(nowMs)) throw new UsageError(`--now must be an ISO date and time such as 2026-11-23T10:00:00Z, got "${opts.now}"`);
+      }
+      const data = open(opts.data);
+      const db = openStore(data.databasePath);
+      try {
+        const r = publish(data, db, {
+          nowMs,
+          publicUrl: publicUrlOption(opts.publicUrl),
+          maxKeysPerFile: opts.maxKeysPerFile === undefined ? undefined : wholeNumber("max-keys-per-file", opts.maxKeysPerFile, 1, 750_000),
+        });
+        for (const f of r.files) process.stdout.write(`wrote ${f.path} (${f.keys} keys of ${new Date(f.day * 86_400_000).toISOString().slice(0, 10)})\n`);
+        process.stdout.write(
+          `Published ${r.keysPublished} key(s) in ${r.files.length} file(s); ${r.keysWaiting} key(s) wait for their 2-hour embargo; ` +
+            `removed ${r.filesRemoved} old file(s) and ${r.keysRemoved} old key(s).\nList: ${r.listPath}\n`,
+        );
+      } catch (e) {
+        if (e instanceof DataDirError) throw new UsageError(e.message);
+        throw e;
+      } finally {
+        db.close();
+      }
+    });
+}

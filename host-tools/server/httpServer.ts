@@ -1,0 +1,218 @@
+/**
+ * The reference diagnosis-key server over node:http (issue 7):
+ *
+ *   PUT  /v3/diagnosis        COCOA v3 positive registration (submission.ts, registration.ts)
+ *   GET  /health              {"status":"ok"} when the database answers
+ *   GET  /c19r/440/list.json  and the export zips: the published directory (staticFiles.ts)
+ *
+ * Errors are JSON with stable codes (apiErrors.ts). Wrong processing numbers are rate-limited
+ * per client address in memory only; the log lines carry method, path and status, never an
+ * address. When `publishEveryMinutes` > 0 the server also publishes on a timer.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApiError } from "./apiErrors";
+import { openDataDir, type DataDir } from "./dataDir";
+import { FailureLimiter } from "./failureLimiter";
+import { publish, type PublishResult } from "./publish";
+import { registerKeys } from "./registration";
+import { DEFAULTS } from "./settings";
+import { serveStatic } from "./staticFiles";
+import { openStore, type Db } from "./store";
+import { validateSubmission } from "./submission";
+
+export interface ServerOptions {
+  /** An initialised data directory (omamori server init). */
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Milliseconds since the epoch; default Date.now. Used for validation, numbers and publishing. */
+  clock?: () => number;
+  /** Base URL written into list.json; default the data directory's publicUrl, else this server's URL. */
+  publicUrl?: string;
+  /** Publish on a timer every N minutes (default 60; 0 = only when publishNow() is called). */
+  publishEveryMinutes?: number;
+  maxBodyBytes?: number;
+  maxFailedNumbers?: number;
+  failedNumberWindowMs?: number;
+  /** One line per request; default: nothing. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. "http://127.0.0.1:41234" (no trailing slash). */
+  url: string;
+  /** Publishes now with the server's clock (what the timer does). */
+  publishNow(): PublishResult;
+  close(): Promise<void>;
+}
+
+const DIAGNOSIS_PATH = "/v3/diagnosis";
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {
+  sendJson(res, err.status, err.toBody(), headers);
+}
+
+/** Reads the body up to `limit` bytes; beyond that rejects with BODY_TOO_LARGE and stops keeping data. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new ApiError("BODY_TOO_LARGE", `the limit is ${limit} bytes, the request declares ${declared}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(new ApiError("BODY_TOO_LARGE", `the limit is ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (!failed) resolvePromise(Buffer.concat(chunks));
+    });
+    req.on("error", (e) => {
+      if (!failed) reject(e);
+      failed = true;
+    });
+  });
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const data: DataDir = openDataDir(options.dataDir);
+  const db: Db = openStore(data.databasePath);
+  const clock = options.clock ?? Date.now;
+  const log = options.log ?? (() => {});
+  const maxBody = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const limiter = new FailureLimiter({
+    maxFailures: options.maxFailedNumbers ?? DEFAULTS.maxFailedNumbers,
+    windowMs: options.failedNumberWindowMs ?? DEFAULTS.failedNumberWindowMs,
+  });
+  const publishEvery = options.publishEveryMinutes ?? DEFAULTS.publishEveryMinutes;
+  if (!(publishEvery >= 0)) throw new RangeError(`publishEveryMinutes must be 0 or more, got ${publishEvery}`);
+  let url = "";
+
+  async function handleDiagnosis(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const client = req.socket.remoteAddress ?? "unknown";
+    const wait = limiter.retryAfterMs(client, clock());
+    if (wait > 0) {
+      req.resume();
+      sendError(res, new ApiError("TOO_MANY_ATTEMPTS", `try again in ${Math.ceil(wait / 1000)} s`), { "Retry-After": String(Math.ceil(wait / 1000)) });
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (e) {
+      if (e instanceof ApiError) {
+        req.resume(); // drain without keeping it; the connection is closed after the answer
+        sendError(res, e, { Connection: "close" });
+        return;
+      }
+      throw e;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString("utf8"));
+    } catch (e) {
+      throw new ApiError("BAD_JSON", (e as Error).message);
+    }
+    const now = clock();
+    const submission = validateSubmission(parsed, now, data.settings.region);
+    try {
+      sendJson(res, 200, registerKeys(db, data.numberSecret, submission, now));
+    } catch (e) {
+      if (e instanceof ApiError && (e.code === "INVALID_NUMBER" || e.code === "NUMBER_EXPIRED")) limiter.recordFailure(client, now);
+      throw e;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === DIAGNOSIS_PATH) {
+      if (req.method !== "PUT") throw new ApiError("METHOD_NOT_ALLOWED", "use PUT");
+      return handleDiagnosis(req, res);
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError("METHOD_NOT_ALLOWED", "only GET and HEAD are served here");
+    if (path === "/health") {
+      db.prepare("SELECT 1").get();
+      return sendJson(res, 200, { status: "ok" });
+    }
+    if (!serveStatic(data.publicDir, path, req, res)) throw new ApiError("NOT_FOUND", path.length > 100 ? undefined : `no file ${path}`);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res)
+      .catch((e: unknown) => {
+        const err = e instanceof ApiError ? e : new ApiError("INTERNAL");
+        if (!(e instanceof ApiError)) log(`error: ${(e as Error)?.stack ?? String(e)}`);
+        req.resume();
+        if (res.headersSent) return void res.destroy();
+        const allow = (req.url ?? "").split("?")[0] === DIAGNOSIS_PATH ? "PUT" : "GET, HEAD";
+        sendError(res, err, err.code === "METHOD_NOT_ALLOWED" ? { Allow: allow } : {});
+      })
+      .finally(() => log(`${req.method} ${(req.url ?? "").split("?")[0].slice(0, 100)} ${res.statusCode}`));
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolveListen());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  url = `http://${host}:${addr.port}`;
+  const publicUrl = options.publicUrl ?? data.settings.publicUrl ?? url;
+
+  const publishNow = () => publish(data, db, { nowMs: clock(), publicUrl });
+  let timer: NodeJS.Timeout | undefined;
+  if (publishEvery > 0) {
+    const tick = () => {
+      try {
+        const r = publishNow();
+        log(`published ${r.files.length} file(s), ${r.keysPublished} key(s); ${r.keysWaiting} waiting`);
+      } catch (e) {
+        log(`publishing failed: ${(e as Error).message}`);
+      }
+    };
+    tick();
+    timer = setInterval(tick, publishEvery * 60_000);
+    timer.unref();
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    publishNow,
+    close() {
+      if (!closed) {
+        if (timer) clearInterval(timer);
+        closed = new Promise<void>((done) => {
+          server.close(() => {
+            db.close();
+            done();
+          });
+          server.closeAllConnections();
+        });
+      }
+      return closed;
+    },
+  };
+}

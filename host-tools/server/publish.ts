@@ -1,0 +1,205 @@
+/**
+ * Publishing (GAEN.md §4 "Server obligations", §6 "Server batching"): turns stored keys into
+ * signed export zips and COCOA's list.json in a static directory any web server or CDN can serve.
+ *
+ *   - a key is published only once its validity ended plus 2 hours (publish_after <= now);
+ *   - keys are grouped by the UTC day they belong to (one group per rolling-start day), shuffled
+ *     with the crypto RNG (no upload order leaks), and split into files of at most
+ *     maxKeysPerFile keys (batch_num i of batch_size n within the day's group);
+ *   - each file is <batch>.zip (export.bin + export.sig via host-tools/keys/exportFile.ts), with
+ *     start/end timestamps = that UTC day, as COCOA did;
+ *   - list.json = [{region, url, created (Unix ms)}] for every file still kept;
+ *   - files older than 14 days, keys older than 14 days, expired numbers and old idempotency
+ *     answers are removed.
+ *
+ * Files are written inside the database transaction: if anything fails, the transaction rolls
+ * back, this run's files are deleted, and the keys stay unpublished for the next run.
+ */
+import { randomInt } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dayFromEnin, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
+import { encodeExportBin, signatureInfoFor, signExport, writeExportZip, type ExportKey } from "../keys/exportFile";
+import { checkPublicUrl, DataDirError, type DataDir } from "./dataDir";
+import { forgetOldAnswers } from "./registration";
+import { CONTAINER, FILE_RETENTION_DAYS, KEY_RETENTION_DAYS } from "./settings";
+import type { Db } from "./store";
+
+/** One entry of list.json, exactly as COCOA's server wrote it. */
+export interface ListEntry {
+  region: string;
+  url: string;
+  /** Unix milliseconds when the file was published. */
+  created: number;
+}
+
+export interface PublishOptions {
+  nowMs: number;
+  /** Base URL in front of /c19r/440/<n>.zip; defaults to the data directory's publicUrl. */
+  publicUrl?: string;
+  /** Defaults to the data directory's maxKeysPerFile. */
+  maxKeysPerFile?: number;
+}
+
+export interface PublishedFile {
+  batch: number;
+  /** UTC day (days since 1970-01-01) the keys belong to. */
+  day: number;
+  keys: number;
+  path: string;
+  url: string;
+}
+
+export interface PublishResult {
+  files: PublishedFile[];
+  keysPublished: number;
+  /** Stored keys still waiting for their embargo to end. */
+  keysWaiting: number;
+  filesRemoved: number;
+  keysRemoved: number;
+  listPath: string;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** Folder of the region's exports inside the static directory: public/c19r/440. */
+export function regionDir(data: DataDir): string {
+  return join(data.publicDir, CONTAINER, data.settings.region);
+}
+
+/** Path of list.json relative to the static root, e.g. "c19r/440/list.json". */
+export function listJsonPath(region: string): string {
+  return `${CONTAINER}/${region}/list.json`;
+}
+
+function fileUrl(publicUrl: string, region: string, batch: number): string {
+  return `${publicUrl.replace(/\/+$/, "")}/${CONTAINER}/${region}/${batch}.zip`;
+}
+
+/** Fisher-Yates with the crypto RNG. */
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(0, i + 1);
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
+  }
+  return items;
+}
+
+function writeAtomically(path: string, bytes: Uint8Array | string): void {
+  const tmp = path + ".tmp";
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+interface KeyRow {
+  id: number;
+  key_data: Buffer;
+  rolling_start: number;
+  rolling_period: number;
+  report_type: number;
+  transmission_risk: number;
+  days_since_onset: number;
+}
+
+/** Publishes what is due at `nowMs` and rewrites list.json. */
+export function publish(data: DataDir, db: Db, options: PublishOptions): PublishResult {
+  const nowMs = options.nowMs;
+  if (!Number.isFinite(nowMs)) throw new TypeError(`nowMs must be a number of milliseconds, got ${nowMs}`);
+  const publicUrl = options.publicUrl ?? data.settings.publicUrl;
+  if (publicUrl === undefined) {
+    throw new DataDirError("no public URL to write into list.json: give --public-url, or set it with init --public-url");
+  }
+  checkPublicUrl(publicUrl);
+  const maxKeys = options.maxKeysPerFile ?? data.settings.maxKeysPerFile;
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError(`maxKeysPerFile must be a whole number of at least 1, got ${maxKeys}`);
+  const region = data.settings.region;
+  const dir = regionDir(data);
+  mkdirSync(dir, { recursive: true });
+  const signing = { keyId: data.settings.keyId, keyVersion: data.settings.keyVersion };
+  const written: string[] = [];
+
+  const run = db.transaction(() => {
+    // Clean-up first: nothing older than 14 days is kept or published.
+    const oldFiles = db.prepare("SELECT batch FROM export_files WHERE created_ms <= ?").all(nowMs - FILE_RETENTION_DAYS * MS_PER_DAY) as { batch: number }[];
+    db.prepare("DELETE FROM export_files WHERE created_ms <= ?").run(nowMs - FILE_RETENTION_DAYS * MS_PER_DAY);
+    const today = Math.floor(nowMs / MS_PER_DAY);
+    const keysRemoved = db.prepare("DELETE FROM diagnosis_keys WHERE rolling_start < ?").run((today - KEY_RETENTION_DAYS) * TEK_ROLLING_PERIOD).changes;
+    db.prepare("DELETE FROM processing_numbers WHERE expires_at <= ?").run(nowMs);
+    forgetOldAnswers(db, nowMs);
+
+    const due = db
+      .prepare(
+        `SELECT rowid AS id, key_data, rolling_start, rolling_period, report_type, transmission_risk, days_since_onset
+           FROM diagnosis_keys WHERE file_batch IS NULL AND publish_after <= ? ORDER BY rolling_start`,
+      )
+      .all(nowMs) as KeyRow[];
+    const byDay = new Map<number, KeyRow[]>();
+    for (const k of due) {
+      const day = dayFromEnin(k.rolling_start);
+      const list = byDay.get(day);
+      if (list) list.push(k);
+      else byDay.set(day, [k]);
+    }
+    const insertFile = db.prepare("INSERT INTO export_files (day, created_ms, key_count) VALUES (?, ?, ?)");
+    const markKey = db.prepare("UPDATE diagnosis_keys SET file_batch = ? WHERE rowid = ?");
+    const files: PublishedFile[] = [];
+    for (const [day, keys] of byDay) {
+      shuffle(keys);
+      const batchSize = Math.ceil(keys.length / maxKeys);
+      for (let i = 0; i < batchSize; i++) {
+        const chunk = keys.slice(i * maxKeys, (i + 1) * maxKeys);
+        const batch = Number(insertFile.run(day, nowMs, chunk.length).lastInsertRowid);
+        const bin = encodeExportBin({
+          startTimestamp: day * 86_400,
+          endTimestamp: (day + 1) * 86_400,
+          region,
+          batchNum: i + 1,
+          batchSize,
+          signatureInfos: [signatureInfoFor(signing)],
+          keys: chunk.map(
+            (k): ExportKey => ({
+              keyData: new Uint8Array(k.key_data),
+              transmissionRiskLevel: k.transmission_risk,
+              rollingStartIntervalNumber: k.rolling_start,
+              rollingPeriod: k.rolling_period,
+              reportType: k.report_type,
+              daysSinceOnsetOfSymptoms: k.days_since_onset,
+            }),
+          ),
+          revisedKeys: [],
+        });
+        const zip = writeExportZip(bin, signExport(bin, data.signingKey, signing));
+        const path = join(dir, `${batch}.zip`);
+        written.push(path);
+        writeAtomically(path, zip);
+        for (const k of chunk) markKey.run(batch, k.id);
+        files.push({ batch, day, keys: chunk.length, path, url: fileUrl(publicUrl, region, batch) });
+      }
+    }
+    const keysWaiting = (db.prepare("SELECT COUNT(*) AS n FROM diagnosis_keys WHERE file_batch IS NULL").get() as { n: number }).n;
+    const listed = db.prepare("SELECT batch, created_ms FROM export_files ORDER BY batch").all() as { batch: number; created_ms: number }[];
+    return { files, keysWaiting, keysRemoved, oldFiles, listed, keysPublished: due.length };
+  });
+
+  let r: ReturnType<typeof run>;
+  try {
+    r = run.immediate();
+  } catch (e) {
+    for (const p of written) rmSync(p, { force: true });
+    throw e;
+  }
+  const list: ListEntry[] = r.listed.map((f) => ({ region, url: fileUrl(publicUrl, region, f.batch), created: f.created_ms }));
+  const listPath = join(dir, "list.json");
+  writeAtomically(listPath, JSON.stringify(list));
+  for (const f of r.oldFiles) rmSync(join(dir, `${f.batch}.zip`), { force: true });
+  return {
+    files: r.files,
+    keysPublished: r.keysPublished,
+    keysWaiting: r.keysWaiting,
+    filesRemoved: r.oldFiles.length,
+    keysRemoved: r.keysRemoved,
+    listPath,
+  };
+}
