@@ -51,6 +51,17 @@ export interface SyncHost {
   /** Shared secret with the owner's host (32 bytes), or null when not provisioned yet. */
   secret(): Uint8Array | null;
   setSecret(secret: Uint8Array | null): void;
-  /** The sync service takes the radio's advertising for a sync window (true) and gives it back (false). */
+  /**
+   * The sync service takes the radio's advertising for a sync window (true) and gives it back (false).
+   * While held, the service sets its own connectable advert and a random static address; on release
+   * the app must set its GAEN advert (and its own address) again.
+   */
   holdAdvertising(held: boolean): void;
+  /*
+   * Added by the sync module (optional, so existing implementations still compile): keep the
+   * home-hub beacon cadence across reboots. Seconds between hub windows, 0 = off (the default).
+   * Without them the cadence lives in RAM only and a reboot turns the hub beacon off.
+   */
+  hubSeconds?(): number;
+  setHubSeconds?(seconds: number): void;
 }

@@ -1,9 +1,231 @@
 /**
- * Sync service (issue 5): the token side of the authenticated sync protocol with the owner's laptop.
- * Stub for now so firmware/main.ts can call it; the real service follows in this module.
+ * Sync service on the token (issue 5): the GATT service, the sync window opened by a button press,
+ * the optional home-hub beacon, and one TokenSession (session.ts) per connection.
+ *
+ * - The token is connectable only inside a window: syncWindowOpen() (the app calls it on a button
+ *   press) or a short home-hub window every `hub` seconds (off by default). During a window the
+ *   service holds the radio's advertising (SyncHost.holdAdvertising) and advertises the sync advert
+ *   (common/formats/syncMessages.ts syncAdvert) from a fresh random static address, unrelated to the
+ *   GAEN identifiers; a fresh random nonce + HMAC tag lets only the owner's host recognise it.
+ * - Three failed authentications lock the token until the next button press (docs/SECURITY.md).
+ * - The Nordic UART (REPL) is removed from the GATT table (setServices uart:false): during a window
+ *   a stranger could otherwise reach the console.
  */
 import { SyncHost } from "./host";
+import { createTokenSession, TokenSession, TokenEnv, CONSENT_MS } from "./session";
+import {
+  SyncPrimitives, SYNC_SERVICE_UUID, SYNC_RX_UUID, SYNC_TX_UUID, MAX_FRAG, ADV_FRESH, ADV_HUB,
+  syncAdvert, beaconTag,
+} from "../../common/formats/syncMessages";
+import { hmacSha256 } from "../crypto/hmac";
+import { hkdfSha256 } from "../crypto/hkdf";
+import { aesEncryptBlock } from "../crypto/primitives";
+
+/** Button window length, home-hub window length, idle link timeout, failed-auth limit. */
+export var WINDOW_MS = 60000;
+export var HUB_WINDOW_MS = 4000;
+export var IDLE_MS = CONSENT_MS + 15000;
+export var MAX_AUTH_FAILURES = 3;
+/** Advertising interval inside a window (connectable). */
+export var WINDOW_ADV_MS = 100;
+
+var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, aesEncryptBlock: aesEncryptBlock };
+var H: SyncHost | null = null;
+var session: TokenSession | null = null;
+var connected = false;
+var windowOpen = false;
+var byButton = false;
+var failures = 0;
+var hub = 0;
+var windowTimer: any = null;
+var hubTimer: any = null;
+var idleTimer: any = null;
+var queue: Uint8Array[] = [];
+var sending = false;
+var closeAfterQueue = false;
+
+function random(n: number): Uint8Array {
+  var b = new Uint8Array(n);
+  var r = 0;
+  for (var i = 0; i < n; i++) {
+    if ((i & 3) === 0) r = E.hwRand();
+    b[i] = (r >>> ((i & 3) * 8)) & 255;
+  }
+  return b;
+}
+
+/** Sends queued notifications; a full radio buffer throws, so retry shortly after. */
+function pump() {
+  sending = false;
+  while (queue.length) {
+    var tx: any = {};
+    tx[SYNC_TX_UUID] = { value: queue[0], notify: true };
+    var svc: any = {};
+    svc[SYNC_SERVICE_UUID] = tx;
+    try {
+      NRF.updateServices(svc);
+    } catch (e) {
+      sending = true;
+      setTimeout(pump, 20);
+      return;
+    }
+    queue.shift();
+  }
+  if (closeAfterQueue) {
+    closeAfterQueue = false;
+    if (connected) NRF.disconnect();
+  }
+}
+
+var link = {
+  send: function (v: Uint8Array) {
+    queue.push(v);
+    if (!sending) pump();
+  },
+  close: function () {
+    closeAfterQueue = true;
+    if (!sending) pump();
+  },
+};
+
+var env: TokenEnv = {
+  host: null as any,
+  crypto: prims,
+  random: random,
+  pairingAllowed: function () {
+    return byButton && windowOpen && !env.host.secret();
+  },
+  locked: function () {
+    return failures >= MAX_AUTH_FAILURES;
+  },
+  authFailed: function () {
+    failures++;
+  },
+  hubSeconds: function () {
+    return hub;
+  },
+  setHubSeconds: function (s: number) {
+    hub = s;
+    if (env.host.setHubSeconds) env.host.setHubSeconds(s);
+    scheduleHub();
+  },
+};
+
+function advertise() {
+  var h = env.host;
+  var s = h.secret();
+  var nonce = random(4);
+  var flags = (s ? 0 : ADV_FRESH) | (byButton ? 0 : ADV_HUB);
+  if (NRF.setAddress) {
+    var a = random(6);
+    a[5] |= 0xc0; // random static address: top two bits 11
+    var parts: string[] = [];
+    for (var i = 5; i >= 0; i--) parts.push((a[i] < 16 ? "0" : "") + a[i].toString(16));
+    try {
+      NRF.setAddress(parts.join(":") + " random");
+    } catch (e) {
+      /* keep the current address if the stack refuses */
+    }
+  }
+  NRF.setAdvertising(syncAdvert(flags, nonce, s ? beaconTag(prims, s, nonce) : new Uint8Array(4)), {
+    connectable: true,
+    scannable: false,
+    interval: WINDOW_ADV_MS,
+  });
+}
+
+function closeWindow() {
+  windowTimer = null;
+  windowOpen = false;
+  if (connected || !H) return;
+  byButton = false;
+  H.holdAdvertising(false);
+}
+
+function openWindow(ms: number, button: boolean) {
+  if (!H) return;
+  if (button) {
+    byButton = true;
+    failures = 0;
+  }
+  if (failures >= MAX_AUTH_FAILURES && !button) return;
+  windowOpen = true;
+  if (!connected) {
+    H.holdAdvertising(true);
+    advertise();
+  }
+  if (windowTimer) clearTimeout(windowTimer);
+  windowTimer = setTimeout(closeWindow, ms);
+}
+
+function scheduleHub() {
+  if (hubTimer) clearInterval(hubTimer);
+  hubTimer = null;
+  if (hub > 0) {
+    hubTimer = setInterval(function () {
+      if (H && H.secret() && !windowOpen) openWindow(HUB_WINDOW_MS, false);
+    }, hub * 1000);
+  }
+}
+
+function idle() {
+  idleTimer = null;
+  if (connected) NRF.disconnect();
+}
+
+function touch() {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(idle, IDLE_MS);
+}
+
+/**
+ * The owner pressed the button: open the sync window for WINDOW_MS (an unpaired token also accepts
+ * PAIR during it). The app calls this; it is also Omamori.sync.open() from the console.
+ */
+export function syncWindowOpen(): void {
+  openWindow(WINDOW_MS, true);
+}
+
+/** True while a host is connected (the app may show it on the LED). */
+export function syncConnected(): boolean {
+  return connected;
+}
 
 export function syncStart(host: SyncHost): void {
-  void host;
+  H = host;
+  env.host = host;
+  hub = host.hubSeconds ? host.hubSeconds() : 0;
+  var rx: any = {};
+  rx[SYNC_RX_UUID] = {
+    writable: true,
+    maxLen: MAX_FRAG,
+    value: [0],
+    onWrite: function (evt: any) {
+      touch();
+      if (session) session.data(new Uint8Array(evt.data));
+    },
+  };
+  rx[SYNC_TX_UUID] = { readable: true, notify: true, maxLen: MAX_FRAG, value: [0] };
+  var svc: any = {};
+  svc[SYNC_SERVICE_UUID] = rx;
+  NRF.setServices(svc, { uart: false });
+  NRF.on("connect", function () {
+    connected = true;
+    queue = [];
+    closeAfterQueue = false;
+    if (session) session.end();
+    session = createTokenSession(env, link);
+    touch();
+  });
+  NRF.on("disconnect", function () {
+    connected = false;
+    if (session) session.end();
+    session = null;
+    queue = [];
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    if (windowOpen) advertise();
+    else closeWindow();
+  });
+  scheduleHub();
 }
