@@ -47,7 +47,7 @@ export interface TempServerDir {
 /** A new data directory in the temp folder, with its database open. */
 export function tempDataDir(options: { publicUrl?: string; maxKeysPerFile?: number } = {}): TempServerDir {
   const dir = mkdtempSync(join(tmpdir(), "omamori-server-test-"));
-  const { dataDir } = initDataDir(dir, { publicUrl: options.publicUrl ?? "https://cdn.example.jp", maxKeysPerFile: options.maxKeysPerFile });
+  const { dataDir } = initDataDir(dir, { publicUrl: "publicUrl" in options ? options.publicUrl : "https://cdn.example.jp", maxKeysPerFile: options.maxKeysPerFile });
   const db = openStore(dataDir.databasePath);
   return {
     data: dataDir,

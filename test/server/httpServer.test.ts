@@ -1,0 +1,209 @@
+import { expect } from "chai";
+import { request } from "node:http";
+import { readExportZip, verifyExport, parsePublicKey } from "../../host-tools/keys/exportFile";
+import { publicKeyInfo } from "../../host-tools/server/dataDir";
+import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
+import { issueNumber } from "../../host-tools/server/processingNumbers";
+import { body, manualClock, NOON, TODAY, tempDataDir, type TempServerDir } from "./helpers";
+
+/** A raw request (no URL normalisation, optional chunked body). */
+function raw(url: string, method: string, path: string, chunks: Buffer[] = [], headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (c: Buffer) => parts.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8"), headers: res.headers }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
+
+describe("server HTTP API", () => {
+  let t: TempServerDir;
+  let server: RunningServer;
+  let clock: ReturnType<typeof manualClock>;
+  const logLines: string[] = [];
+
+  async function put(payload: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+    const res = await fetch(server.url + "/v3/diagnosis", { method: "PUT", headers: { "Content-Type": "application/json" }, body: typeof payload === "string" ? payload : JSON.stringify(payload) });
+    return { status: res.status, json: await res.json(), headers: res.headers };
+  }
+  const issue = (ttlHours = 24) => issueNumber(t.db, t.data.numberSecret, clock.now(), ttlHours).number;
+  const storedKeys = () => (t.db.prepare("SELECT COUNT(*) AS n FROM diagnosis_keys").get() as { n: number }).n;
+
+  beforeEach(async () => {
+    t = tempDataDir({ publicUrl: undefined });
+    clock = manualClock(NOON);
+    logLines.length = 0;
+    server = await startServer({ dataDir: t.data.dir, clock: clock.now, publishEveryMinutes: 0, maxFailedNumbers: 3, failedNumberWindowMs: 600_000, maxBodyBytes: 16 * 1024, log: (l) => logLines.push(l) });
+  });
+  afterEach(async () => {
+    await server.close();
+    t.cleanup();
+  });
+
+  it("put_validSubmission_200StoresKeysAndForgetsTheNumber", async () => {
+    const number = issue();
+    const r = await put(body(number));
+    expect(r.status).to.equal(200);
+    expect(r.json).to.deep.equal({ keysAccepted: 6, keysDropped: [] });
+    expect(storedKeys()).to.equal(6);
+    expect(t.db.prepare("SELECT COUNT(*) AS n FROM processing_numbers").get()).to.deep.equal({ n: 0 });
+  });
+
+  it("put_wrongNumber_403InvalidNumberWithBothLanguages", async () => {
+    const number = issue();
+    const r = await put(body(number === "11111111" ? "22222222" : "11111111"));
+    expect(r.status).to.equal(403);
+    expect(r.json.error.code).to.equal("INVALID_NUMBER");
+    expect(r.json.error.message).to.match(/processing number/);
+    expect(r.json.error.messageJa).to.match(/処理番号/);
+    expect(storedKeys()).to.equal(0);
+  });
+
+  it("put_reusedNumber_403InvalidNumberAndNothingMoreStored", async () => {
+    const number = issue();
+    expect((await put(body(number))).status).to.equal(200);
+    const again = await put(body(number));
+    expect(again.status).to.equal(403);
+    expect(again.json.error.code).to.equal("INVALID_NUMBER");
+    expect(storedKeys()).to.equal(6);
+  });
+
+  it("put_expiredNumber_403NumberExpired", async () => {
+    const number = issue(1);
+    clock.advance(3600_000 + 1);
+    const r = await put(body(number));
+    expect(r.status).to.equal(403);
+    expect(r.json.error.code).to.equal("NUMBER_EXPIRED");
+    expect(storedKeys()).to.equal(0);
+  });
+
+  it("put_malformedJson_400BadJsonAndTheNumberStillWorks", async () => {
+    const number = issue();
+    const r = await put('{"hasSymptom": true, "keys": [');
+    expect(r.status).to.equal(400);
+    expect(r.json.error.code).to.equal("BAD_JSON");
+    const bad = await put({ ...body(number), keys: [{ keyData: "AAAA", rollingStartNumber: 1, rollingPeriod: 144, reportType: 1 }] });
+    expect(bad.status).to.equal(400);
+    expect(bad.json.error.code).to.equal("INVALID_KEY");
+    expect(bad.json.error.detail).to.match(/keys\[0\]/);
+    expect((await put(body(number))).status).to.equal(200);
+  });
+
+  it("put_oversizedBody_413WithContentLengthAndChunked", async () => {
+    const big = JSON.stringify({ ...body("12345678"), padding: "A".repeat(20 * 1024) });
+    const r = await put(big);
+    expect(r.status).to.equal(413);
+    expect(r.json.error.code).to.equal("BODY_TOO_LARGE");
+    const chunked = await raw(server.url, "PUT", "/v3/diagnosis", Array.from({ length: 20 }, () => Buffer.alloc(1024, 0x41)), { "Transfer-Encoding": "chunked" });
+    expect(chunked.status).to.equal(413);
+    expect(JSON.parse(chunked.text).error.code).to.equal("BODY_TOO_LARGE");
+    // The server still answers afterwards.
+    expect((await fetch(server.url + "/health")).status).to.equal(200);
+  });
+
+  it("put_twoConcurrentSubmissionsWithOneNumber_exactlyOneSucceeds", async () => {
+    for (let round = 0; round < 5; round++) {
+      clock.advance(600_001); // past the failure window, so the rate limit does not interfere
+      const number = issue();
+      const before = storedKeys();
+      const results = await Promise.all([put(body(number)), put(body(number)), put(body(number))]);
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).to.deep.equal([200, 403, 403]);
+      expect(storedKeys() - before).to.equal(6);
+    }
+  });
+
+  it("put_retryWithSameIdempotencyKey_sameAnswerNoDoubleInsert", async () => {
+    const number = issue();
+    const b = body(number, undefined, { keys: [...body(number).keys, { keyData: Buffer.alloc(16, 7).toString("base64"), rollingStartNumber: 0, rollingPeriod: 144, reportType: 1 }] });
+    const [first, concurrent] = await Promise.all([put(b), put(b)]);
+    const later = await put(b);
+    expect(first.status).to.equal(200);
+    expect(first.json.keysAccepted).to.equal(6);
+    expect(first.json.keysDropped).to.deep.equal([{ index: 6, reason: "TOO_OLD" }]);
+    expect(concurrent.json).to.deep.equal(first.json);
+    expect(later.status).to.equal(200);
+    expect(later.json).to.deep.equal(first.json);
+    expect(storedKeys()).to.equal(6);
+    // The same idempotency key with another (wrong) number is not a retry.
+    expect((await put({ ...b, verificationPayload: "00000000" })).status).to.equal(403);
+  });
+
+  it("put_repeatedWrongNumbers_429ThenAllowedAfterTheWindow", async () => {
+    const number = issue();
+    for (let i = 0; i < 3; i++) expect((await put(body("0000000" + i))).status).to.equal(403);
+    const blocked = await put(body(number));
+    expect(blocked.status).to.equal(429);
+    expect(blocked.json.error.code).to.equal("TOO_MANY_ATTEMPTS");
+    expect(Number(blocked.headers.get("retry-after"))).to.be.within(1, 600);
+    expect(storedKeys()).to.equal(0);
+    clock.advance(600_001);
+    expect((await put(body(number))).status).to.equal(200);
+  });
+
+  it("server_afterTraffic_storesAndLogsNoClientAddress", async () => {
+    const number = issue();
+    await put(body("99999999"));
+    await put(body(number));
+    const dump = JSON.stringify(
+      ["processing_numbers", "submissions", "diagnosis_keys", "export_files"].map((tbl) => t.db.prepare(`SELECT * FROM ${tbl}`).all()),
+      (_k, v) => (Buffer.isBuffer(v) ? v.toString("latin1") : v),
+    );
+    expect(dump).to.not.match(/127\.0\.0\.1|::1|localhost/);
+    const columns = t.db.prepare("SELECT name FROM pragma_table_info('diagnosis_keys')").all() as { name: string }[];
+    expect(columns.map((c) => c.name)).to.not.include.members(["address", "ip", "received_at", "submission_id"]);
+    expect(logLines.length).to.be.greaterThan(1);
+    expect(logLines.join("\n")).to.not.match(/127\.0\.0\.1|::1/);
+  });
+
+  it("health_get_200Ok", async () => {
+    const r = await fetch(server.url + "/health");
+    expect(r.status).to.equal(200);
+    expect(await r.json()).to.deep.equal({ status: "ok" });
+  });
+
+  it("routes_unknownPathAndWrongMethod_jsonErrors", async () => {
+    const nf = await fetch(server.url + "/nothing-here");
+    expect(nf.status).to.equal(404);
+    expect((await nf.json()).error.code).to.equal("NOT_FOUND");
+    const get = await fetch(server.url + "/v3/diagnosis");
+    expect(get.status).to.equal(405);
+    expect(get.headers.get("allow")).to.equal("PUT");
+    expect((await get.json()).error.code).to.equal("METHOD_NOT_ALLOWED");
+    const post = await fetch(server.url + "/health", { method: "POST", body: "x" });
+    expect(post.status).to.equal(405);
+  });
+
+  it("static_publishedFiles_servedAndVerifyWithThePrintedKey", async () => {
+    const number = issue();
+    expect((await put(body(number))).status).to.equal(200);
+    clock.set((TODAY + 1) * 86_400_000 + 3600_000); // 01:00 tomorrow: today's key waits until 02:00
+    const published = server.publishNow();
+    expect(published.keysPublished).to.equal(5);
+    expect(published.keysWaiting).to.equal(1);
+    const list = await (await fetch(server.url + "/c19r/440/list.json")).json();
+    expect(list).to.have.length(published.files.length);
+    expect(list[0].url.startsWith(server.url + "/c19r/440/")).to.equal(true);
+    const zipRes = await fetch(list[0].url);
+    expect(zipRes.status).to.equal(200);
+    expect(zipRes.headers.get("content-type")).to.equal("application/zip");
+    const { bin, sig } = readExportZip(new Uint8Array(await zipRes.arrayBuffer()));
+    const info = publicKeyInfo(t.data);
+    const check = verifyExport(bin, sig, [{ keyId: info.keyId, keyVersion: info.keyVersion, publicKey: parsePublicKey(info.spkiBase64) }]);
+    expect(check.valid).to.equal(true);
+  });
+
+  it("static_pathsOutsideThePublishedFolder_404", async () => {
+    for (const p of ["/../server.json", "/%2e%2e/server.json", "/c19r/../../number-secret", "/..%2fsigning-key.pem", "/c19r/440/%00", "/"]) {
+      const r = await raw(server.url, "GET", p);
+      expect(r.status, p).to.equal(404);
+      expect(r.text).to.not.match(/PRIVATE KEY/);
+    }
+  });
+});
