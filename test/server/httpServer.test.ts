@@ -171,11 +171,11 @@ describe("server HTTP API", () => {
   it("routes_unknownPathAndWrongMethod_jsonErrors", async () => {
     const nf = await fetch(server.url + "/nothing-here");
     expect(nf.status).to.equal(404);
-    expect((await nf.json()).error.code).to.equal("NOT_FOUND");
+    expect(((await nf.json()) as any).error.code).to.equal("NOT_FOUND");
     const get = await fetch(server.url + "/v3/diagnosis");
     expect(get.status).to.equal(405);
     expect(get.headers.get("allow")).to.equal("PUT");
-    expect((await get.json()).error.code).to.equal("METHOD_NOT_ALLOWED");
+    expect(((await get.json()) as any).error.code).to.equal("METHOD_NOT_ALLOWED");
     const post = await fetch(server.url + "/health", { method: "POST", body: "x" });
     expect(post.status).to.equal(405);
   });
@@ -187,7 +187,7 @@ describe("server HTTP API", () => {
     const published = server.publishNow();
     expect(published.keysPublished).to.equal(5);
     expect(published.keysWaiting).to.equal(1);
-    const list = await (await fetch(server.url + "/c19r/440/list.json")).json();
+    const list = (await (await fetch(server.url + "/c19r/440/list.json")).json()) as { url: string }[];
     expect(list).to.have.length(published.files.length);
     expect(list[0].url.startsWith(server.url + "/c19r/440/")).to.equal(true);
     const zipRes = await fetch(list[0].url);
