@@ -1,0 +1,254 @@
+/**
+ * The host side of one sync connection (issue 5; formats in common/formats/syncMessages.ts,
+ * docs/FORMATS.md "Sync messages"): the host proves it knows the shared secret, checks the token's
+ * proof, then sends sealed requests one at a time and opens sealed responses, each exactly once in
+ * sequence. Anything forged, replayed or out of order ends the session with a SyncError.
+ */
+import {
+  SyncPrimitives, SessionKeys, StatusBody, KeyBody, createReassembler, fragment, message, seal, unseal, sessionKeys,
+  authProof, checkProof, helloBody, decodeStatus, decodeKeys, u32s, i32At, getU32, putU16,
+  MAX_MESSAGE, MAX_FRAG, MIN_FRAG, NONCE_LEN, SECRET_LEN, DIR_HOST, DIR_TOKEN, LABEL_HOST_PROOF, LABEL_TOKEN_PROOF,
+  K_HELLO, K_CHALLENGE, K_AUTH, K_AUTH_OK, K_PAIR, K_PAIRED, K_ERROR, K_SEALED,
+  OP_STATUS, OP_SET_CLOCK, OP_READ_LOG, OP_READ_KEYS, OP_SET_ALERT, OP_ERASE_ALL, OP_DECOMMISSION, OP_SET_SCAN,
+  OP_SET_HUB, OP_BYE, OP_ERROR, RESPONSE, PROTOCOL_VERSION,
+} from "../../common/formats/syncMessages";
+import { hostPrimitives, randomBytesHost } from "./primitives";
+import { SyncError, tokenError } from "./errors";
+import type { SyncLink } from "./transport";
+
+export interface SessionOptions {
+  /** How long to wait for any one answer (ms). */
+  timeoutMs?: number;
+  crypto?: SyncPrimitives;
+  random?: (n: number) => Uint8Array;
+}
+
+/** Token clock reading from a STATUS exchange: token time minus host time at the midpoint. */
+export interface StatusReading {
+  status: StatusBody;
+  /** Token clock minus host clock, seconds (positive = token ahead). */
+  driftSeconds: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10000;
+
+/** Receives whole messages from a link, one waiter at a time. */
+class MessagePipe {
+  private readonly rx = createReassembler(MAX_MESSAGE);
+  private readonly inbox: Uint8Array[] = [];
+  private waiter: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void } | null = null;
+  private gone: SyncError | null = null;
+
+  constructor(link: SyncLink) {
+    link.onNotify((v) => {
+      let m: Uint8Array | null;
+      try {
+        m = this.rx.push(v);
+      } catch (e) {
+        return this.fail(new SyncError("protocol", (e as Error).message));
+      }
+      if (!m) return;
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = null;
+        w.resolve(m);
+      } else this.inbox.push(m);
+    });
+    link.onDisconnect((reason) => this.fail(new SyncError("disconnected", reason)));
+  }
+
+  fail(e: SyncError): void {
+    if (!this.gone) this.gone = e;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.reject(e);
+    }
+  }
+
+  next(timeoutMs: number): Promise<Uint8Array> {
+    const queued = this.inbox.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.gone) return Promise.reject(this.gone);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new SyncError("timeout"));
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (m) => { clearTimeout(timer); resolve(m); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+    });
+  }
+}
+
+const pipes = new WeakMap<SyncLink, MessagePipe>();
+
+/** The one message pipe of a link (pairing and then a session may share a link). */
+function pipeFor(link: SyncLink): MessagePipe {
+  let p = pipes.get(link);
+  if (!p) {
+    p = new MessagePipe(link);
+    pipes.set(link, p);
+  }
+  return p;
+}
+
+function fragSizeOf(link: SyncLink): number {
+  return Math.max(MIN_FRAG, Math.min(MAX_FRAG, link.mtu - 3));
+}
+
+async function sendMessage(link: SyncLink, m: Uint8Array): Promise<void> {
+  for (const f of fragment(m, fragSizeOf(link))) await link.write(f);
+}
+
+function expectKind(m: Uint8Array, kind: number, length: number): void {
+  if (m[0] === K_ERROR && m.length === 2) throw tokenError(m[1]);
+  if (m[0] !== kind || m.length !== length) throw new SyncError("protocol", "expected message kind " + kind);
+}
+
+/**
+ * Trust on first use: hands a new 32-byte secret to an unpaired token whose button was just pressed.
+ * The secret crosses the air in clear once (docs/SECURITY.md "Pairing").
+ */
+export async function pairToken(link: SyncLink, secret: Uint8Array, opts: SessionOptions = {}): Promise<void> {
+  if (!(secret instanceof Uint8Array) || secret.length !== SECRET_LEN) throw new TypeError("secret must be " + SECRET_LEN + " bytes");
+  const pipe = pipeFor(link);
+  try {
+    await sendMessage(link, message(K_PAIR, secret));
+    expectKind(await pipe.next(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS), K_PAIRED, 1);
+  } catch (e) {
+    await link.disconnect().catch(() => undefined);
+    throw e;
+  }
+}
+
+export class HostSession {
+  private txSeq = 0;
+  private rxSeq = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly link: SyncLink,
+    private readonly pipe: MessagePipe,
+    private readonly keys: SessionKeys,
+    private readonly crypto: SyncPrimitives,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Authenticates both sides over `link` with the shared secret; throws SyncError when either side fails. */
+  static async open(link: SyncLink, secret: Uint8Array, opts: SessionOptions = {}): Promise<HostSession> {
+    if (!(secret instanceof Uint8Array) || secret.length !== SECRET_LEN) throw new TypeError("secret must be " + SECRET_LEN + " bytes");
+    try {
+      return await HostSession.handshake(link, secret, opts);
+    } catch (e) {
+      await link.disconnect().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private static async handshake(link: SyncLink, secret: Uint8Array, opts: SessionOptions): Promise<HostSession> {
+    const crypto = opts.crypto ?? hostPrimitives;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const pipe = pipeFor(link);
+    const hostNonce = (opts.random ?? randomBytesHost)(NONCE_LEN);
+    await sendMessage(link, message(K_HELLO, helloBody(fragSizeOf(link), hostNonce)));
+    const challenge = await pipe.next(timeoutMs);
+    expectKind(challenge, K_CHALLENGE, 3 + NONCE_LEN);
+    if (challenge[1] !== PROTOCOL_VERSION) throw new SyncError("protocol", "token speaks version " + challenge[1]);
+    const tokenNonce = challenge.slice(3);
+    await sendMessage(link, message(K_AUTH, authProof(crypto, secret, LABEL_HOST_PROOF, hostNonce, tokenNonce)));
+    const ok = await pipe.next(timeoutMs);
+    expectKind(ok, K_AUTH_OK, 33);
+    if (!checkProof(crypto, secret, LABEL_TOKEN_PROOF, hostNonce, tokenNonce, ok.subarray(1))) throw new SyncError("not-your-token");
+    return new HostSession(link, pipe, sessionKeys(crypto, secret, hostNonce, tokenNonce), crypto, timeoutMs);
+  }
+
+  /** Sends one sealed request and returns the response body (after the op byte). */
+  async request(op: number, body: Uint8Array | null, timeoutMs = this.timeoutMs): Promise<Uint8Array> {
+    if (this.closed) throw new SyncError("disconnected", "session closed");
+    await sendMessage(this.link, seal(this.crypto, this.keys, DIR_HOST, this.txSeq++, message(op, body)));
+    const m = await this.pipe.next(timeoutMs);
+    if (m[0] === K_ERROR && m.length === 2) {
+      this.closed = true;
+      throw tokenError(m[1]);
+    }
+    const plain = m[0] === K_SEALED ? unseal(this.crypto, this.keys, DIR_TOKEN, this.rxSeq, m) : null;
+    if (!plain || plain.length < 1) {
+      this.closed = true;
+      await this.link.disconnect().catch(() => undefined);
+      throw new SyncError("integrity");
+    }
+    this.rxSeq++;
+    if (plain[0] === OP_ERROR) throw tokenError(plain[1]);
+    if (plain[0] !== (op | RESPONSE)) throw new SyncError("protocol", "answer to op " + plain[0] + " instead of " + op);
+    return plain.subarray(1);
+  }
+
+  /** Token health and clock drift (token minus host, measured at the request/response midpoint). */
+  async status(now: () => number = Date.now): Promise<StatusReading> {
+    const t0 = now();
+    const body = await this.request(OP_STATUS, null);
+    const t1 = now();
+    const status = decodeStatus(body);
+    return { status, driftSeconds: status.clockSeconds - (t0 + t1) / 2000 };
+  }
+
+  /** Sets the token clock (unix seconds); returns the correction the token applied (new - old). */
+  async setClock(unixSeconds: number): Promise<number> {
+    return i32At(await this.request(OP_SET_CLOCK, u32s([Math.round(unixSeconds)])), 0);
+  }
+
+  /** Whole log records from `cursor`, at most `maxBytes`; `next` is the cursor to ask for next time. */
+  async readLog(cursor: number, maxBytes: number): Promise<{ data: Uint8Array; next: number }> {
+    const b = await this.request(OP_READ_LOG, u32s([cursor, maxBytes]));
+    if (b.length < 4) throw new SyncError("protocol", "short log answer");
+    return { next: getU32(b, 0), data: b.slice(4) };
+  }
+
+  /** Daily keys; the owner must press the token's button within the token's consent window. */
+  async readKeys(consentWaitMs = 40000): Promise<KeyBody[]> {
+    return decodeKeys(await this.request(OP_READ_KEYS, null, consentWaitMs));
+  }
+
+  async setAlert(on: boolean): Promise<void> {
+    await this.request(OP_SET_ALERT, new Uint8Array([on ? 1 : 0]));
+  }
+
+  async setScan(windowMs: number, periodMs: number): Promise<void> {
+    await this.request(OP_SET_SCAN, u32s([windowMs, periodMs]));
+  }
+
+  /** Home-hub beacon cadence in seconds (0 = off). */
+  async setHub(seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffff) throw new RangeError("hub seconds must be 0..65535, got " + seconds);
+    const b = new Uint8Array(2);
+    putU16(b, 0, seconds);
+    await this.request(OP_SET_HUB, b);
+  }
+
+  /** Erases everything on the token; the token closes the link afterwards. */
+  async eraseAll(): Promise<void> {
+    await this.request(OP_ERASE_ALL, null);
+    this.closed = true;
+  }
+
+  async decommission(): Promise<void> {
+    await this.request(OP_DECOMMISSION, null);
+    this.closed = true;
+  }
+
+  /** Says goodbye and disconnects. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        await sendMessage(this.link, seal(this.crypto, this.keys, DIR_HOST, this.txSeq++, message(OP_BYE, null)));
+      } catch {
+        /* the link may already be gone */
+      }
+    }
+    await this.link.disconnect().catch(() => undefined);
+  }
+}

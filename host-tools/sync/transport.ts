@@ -1,0 +1,39 @@
+/**
+ * How the host reaches a token (issue 5 "Host side"): a transport finds sync adverts and opens a
+ * GATT link to one. Implementations: transports/sim.ts (the simulator's GATT central) and
+ * transports/ble.ts (@stoprocent/noble on a real adapter). The session (session.ts) only sees SyncLink.
+ */
+
+/** One sync advert seen by a scan (service data under SYNC_SERVICE_UUID: [flags][nonce 4][tag 4]). */
+export interface SeenAdvert {
+  /** Transport address of the advertiser (changes every window; not the owner's token id). */
+  address: string;
+  flags: number;
+  nonce: Uint8Array;
+  tag: Uint8Array;
+  rssi: number;
+}
+
+/** An open GATT connection to the sync service: write to RX, notifications from TX. */
+export interface SyncLink {
+  /** Negotiated ATT MTU (23..247); fragments are MTU - 3 bytes. */
+  readonly mtu: number;
+  write(value: Uint8Array): Promise<void>;
+  onNotify(listener: (value: Uint8Array) => void): void;
+  onDisconnect(listener: (reason: string) => void): void;
+  disconnect(): Promise<void>;
+}
+
+export interface SyncTransport {
+  readonly name: string;
+  /** Listens for sync adverts for up to `timeoutMs`; stops early when `seen` returns true. */
+  scan(seen: (advert: SeenAdvert) => boolean, timeoutMs: number): Promise<void>;
+  connect(advert: SeenAdvert): Promise<SyncLink>;
+  close(): Promise<void>;
+}
+
+/** Parses the 9-byte service data of a sync advert; null if it is not one. */
+export function parseSyncServiceData(address: string, data: Uint8Array, rssi: number): SeenAdvert | null {
+  if (data.length !== 9) return null;
+  return { address, flags: data[0], nonce: data.slice(1, 5), tag: data.slice(5, 9), rssi };
+}
