@@ -1,0 +1,144 @@
+/**
+ * A compact set of diagnosis keys for the matcher: parallel typed arrays instead of one object
+ * per key, so a national peak (6 million keys, GAEN.md section 4 / issue 6) fits in ~150 MB.
+ * Each key is identified by (key data, rolling start interval); adding the same key twice keeps
+ * the first (an open-addressing hash over the key bytes finds it without one string per key).
+ */
+
+/** Marks an absent optional field in the Int8Array columns. */
+export const ABSENT = -128;
+
+export interface KeyFields {
+  rollingStart: number;
+  rollingPeriod: number;
+  /** ABSENT when the file had no report_type. */
+  reportType: number;
+  /** ABSENT when the file had no days_since_onset_of_symptoms. */
+  daysSinceOnset: number;
+  /** ABSENT when the file had no transmission_risk_level. */
+  transmissionRiskLevel: number;
+}
+
+export class KeySet {
+  count = 0;
+  keyData: Uint8Array;
+  rollingStart: Uint32Array;
+  rollingPeriod: Uint8Array;
+  reportType: Int8Array;
+  daysSinceOnset: Int8Array;
+  transmissionRiskLevel: Int8Array;
+  private table: Int32Array;
+
+  constructor(capacity = 1024) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer, got " + capacity);
+    this.keyData = new Uint8Array(16 * capacity);
+    this.rollingStart = new Uint32Array(capacity);
+    this.rollingPeriod = new Uint8Array(capacity);
+    this.reportType = new Int8Array(capacity);
+    this.daysSinceOnset = new Int8Array(capacity);
+    this.transmissionRiskLevel = new Int8Array(capacity);
+    this.table = new Int32Array(tableSizeFor(capacity)).fill(-1);
+  }
+
+  get capacity(): number {
+    return this.rollingStart.length;
+  }
+
+  /** Index of the key (16 bytes at data[off..]) with this rolling start, or -1. */
+  find(data: Uint8Array, off: number, rollingStart: number): number {
+    const mask = this.table.length - 1;
+    let h = hashOf(data, off, rollingStart) & mask;
+    for (;;) {
+      const i = this.table[h];
+      if (i < 0) return -1;
+      if (this.rollingStart[i] === rollingStart && this.sameBytes(i, data, off)) return i;
+      h = (h + 1) & mask;
+    }
+  }
+
+  /** Adds a key; returns its index, or -1 when the same (key data, rolling start) is already in the set. */
+  add(data: Uint8Array, off: number, f: KeyFields): number {
+    if (this.find(data, off, f.rollingStart) >= 0) return -1;
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.keyData.set(data.subarray(off, off + 16), 16 * i);
+    this.set(i, f);
+    this.insert(i);
+    return i;
+  }
+
+  /** Overwrite the fields of key i (for revised keys). */
+  set(i: number, f: KeyFields): void {
+    this.rollingStart[i] = f.rollingStart;
+    this.rollingPeriod[i] = f.rollingPeriod;
+    this.reportType[i] = f.reportType;
+    this.daysSinceOnset[i] = f.daysSinceOnset;
+    this.transmissionRiskLevel[i] = f.transmissionRiskLevel;
+  }
+
+  fields(i: number): KeyFields {
+    return {
+      rollingStart: this.rollingStart[i],
+      rollingPeriod: this.rollingPeriod[i],
+      reportType: this.reportType[i],
+      daysSinceOnset: this.daysSinceOnset[i],
+      transmissionRiskLevel: this.transmissionRiskLevel[i],
+    };
+  }
+
+  /**
+   * Marks key i as revoked: its rolling period becomes 0, so the matcher skips it, and adding the
+   * same key again is still refused (a revocation is not undone by an older copy of the key).
+   */
+  revoke(i: number): void {
+    this.rollingPeriod[i] = 0;
+  }
+
+  /** True when key i was revoked. */
+  isRevoked(i: number): boolean {
+    return this.rollingPeriod[i] === 0;
+  }
+
+  private sameBytes(i: number, data: Uint8Array, off: number): boolean {
+    const kd = this.keyData;
+    const b = 16 * i;
+    for (let j = 0; j < 16; j++) if (kd[b + j] !== data[off + j]) return false;
+    return true;
+  }
+
+  private insert(i: number): void {
+    const mask = this.table.length - 1;
+    let h = hashOf(this.keyData, 16 * i, this.rollingStart[i]) & mask;
+    while (this.table[h] >= 0) h = (h + 1) & mask;
+    this.table[h] = i;
+  }
+
+  private rebuild(): void {
+    this.table.fill(-1);
+    for (let i = 0; i < this.count; i++) this.insert(i);
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const kd = new Uint8Array(16 * cap); kd.set(this.keyData); this.keyData = kd;
+    const rs = new Uint32Array(cap); rs.set(this.rollingStart); this.rollingStart = rs;
+    const rp = new Uint8Array(cap); rp.set(this.rollingPeriod); this.rollingPeriod = rp;
+    const rt = new Int8Array(cap); rt.set(this.reportType); this.reportType = rt;
+    const ds = new Int8Array(cap); ds.set(this.daysSinceOnset); this.daysSinceOnset = ds;
+    const tr = new Int8Array(cap); tr.set(this.transmissionRiskLevel); this.transmissionRiskLevel = tr;
+    this.table = new Int32Array(tableSizeFor(cap)).fill(-1);
+    this.rebuild();
+  }
+}
+
+function tableSizeFor(capacity: number): number {
+  let n = 16;
+  while (n < 2 * capacity) n *= 2;
+  return n;
+}
+
+/** Key data is random (or a random fake), so its first 4 bytes mixed with the start hash well. */
+function hashOf(d: Uint8Array, off: number, start: number): number {
+  const h = (d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24)) ^ Math.imul(start, 0x9e3779b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}
