@@ -1,0 +1,63 @@
+/**
+ * What the world needs from a simulated device (token, phone, the host's GATT central).
+ *
+ * The radio state follows the Espruino runtime's `radioState()` shape (sim/espruino/), so a token's
+ * runtime state passes through unchanged. State may only change inside `advanceTo` or `receive`
+ * and must be announced through the `onRadioChange` listener; the world reads it at segment starts.
+ */
+
+export interface AdvertisingState {
+  /** Raw advertising payload (at most 31 bytes). */
+  data: Uint8Array;
+  intervalMs: number;
+  connectable: boolean;
+  scannable: boolean;
+}
+
+export interface ScanningState {
+  filters?: unknown;
+  active?: boolean;
+}
+
+export interface RadioState {
+  advertising: AdvertisingState | null;
+  /** "aa:bb:cc:dd:ee:ff" */
+  address: string;
+  addressType: string;
+  /** Conducted TX power setting, dBm (NRF.setTxPower). */
+  txPowerDbm: number;
+  scanning: ScanningState | null;
+  /** Radio off (NRF.sleep()). */
+  sleeping: boolean;
+  connected: boolean;
+}
+
+/** One advertising packet as a receiver gets it. */
+export interface ReceivedPacket {
+  timeMs: number;
+  /** Id of the sending device in the world (not visible to firmware; for tests and ground truth). */
+  from: string;
+  address: string;
+  addressType: string;
+  rssi: number;
+  data: Uint8Array;
+}
+
+export interface SimDevice {
+  readonly id: string;
+  readonly kind: "token" | "phone" | "central";
+  /** Next time (ms since epoch) the device has something to do; Infinity when idle. */
+  nextEventTimeMs(): number;
+  /** Run everything due up to and including `ms`; the device's clock is then `ms`. */
+  advanceTo(ms: number): void;
+  radioState(): RadioState;
+  /** Called whenever radioState() changes. */
+  onRadioChange(cb: () => void): void;
+  /** Deliver one received packet at packet.timeMs (>= the device's current time). */
+  receive(packet: ReceivedPacket): void;
+  /** Radiated power (dBm) of adverts sent with the given conducted TX power setting. */
+  radiatedPowerDbm(txPowerSettingDbm: number): number;
+  /** Receiver calibration: calibrated RSSI = reported RSSI + rssiOffsetDb. */
+  readonly rssiOffsetDb: number;
+  readonly sensitivityDbm: number;
+}

@@ -1,0 +1,244 @@
+/**
+ * A simulated GAEN phone (GAEN.md sections 1 and 3), built on the host's GAEN crypto:
+ *  - a new TEK per UTC day (from the device's seeded random stream, so runs replay), kept 14 days;
+ *  - RPI + AEM for the current ENIN, rotated together with a new non-resolvable private address
+ *    at a random time 10-20 min after the previous rotation;
+ *  - non-connectable adverts every 200-270 ms (interval drawn at each rotation);
+ *  - a 4 s scan every 210-300 s (Google: every 300 s minus 0..90 s);
+ *  - sightings recorded per scan and RPI like Apple's EN: first time, strongest and mean RSSI,
+ *    packet count (or every packet with `recordEveryPacket`);
+ *  - reports its TEKs for a positive registration with a chosen report type / transmission risk.
+ */
+import { buildAdvert, parseAdvert } from "../../../common/gaen/advert";
+import { eninFromUnixSeconds, rollingStartFor, RETENTION_DAYS, TEK_ROLLING_PERIOD, dayFromEnin } from "../../../common/gaen/interval";
+import { encodeMetadata } from "../../../common/gaen/metadata";
+import { toHex } from "../../../common/bytes";
+import { fastCrypto, type GaenCrypto } from "../../../host-tools/gaen/crypto";
+import type { Random } from "../random";
+import type { ReceivedPacket, RadioState, SimDevice } from "./device";
+import type { PhoneModel } from "./phoneModels";
+
+export const ADVERT_INTERVAL_MIN_MS = 200;
+export const ADVERT_INTERVAL_MAX_MS = 270;
+export const ROTATION_MIN_MS = 10 * 60000;
+export const ROTATION_MAX_MS = 20 * 60000;
+export const SCAN_PERIOD_MIN_MS = 210000;
+export const SCAN_PERIOD_MAX_MS = 300000;
+export const SCAN_DURATION_MS = 4000;
+
+export interface Sighting {
+  rpi: Uint8Array;
+  aem: Uint8Array;
+  /** Strongest RSSI of the scan (every packet's own RSSI with recordEveryPacket). */
+  rssi: number;
+  meanRssi: number;
+  packets: number;
+  /** Time of the first packet of this RPI in the scan. */
+  timeMs: number;
+  /** Start of the scan it was seen in. */
+  scanStartMs: number;
+  /** World id of the sender (ground truth for tests; a real phone cannot know it). */
+  from: string;
+}
+
+export interface DailyKey { tek: Uint8Array; rollingStart: number }
+
+/** A key as uploaded for a positive registration (field names of the export proto, GAEN.md section 4). */
+export interface ReportedKey {
+  keyData: Uint8Array;
+  rollingStartIntervalNumber: number;
+  rollingPeriod: number;
+  reportType: number;
+  transmissionRiskLevel: number;
+  daysSinceOnsetOfSymptoms?: number;
+}
+
+export interface PhoneOptions {
+  id: string;
+  model: PhoneModel;
+  rng: Random;
+  startMs: number;
+  crypto?: GaenCrypto;
+  recordEveryPacket?: boolean;
+}
+
+export class PhoneDevice implements SimDevice {
+  readonly id: string;
+  readonly kind = "phone" as const;
+  readonly model: PhoneModel;
+  readonly rssiOffsetDb: number;
+  readonly sensitivityDbm: number;
+  readonly sightings: Sighting[] = [];
+  /** Start times of every scan made. */
+  readonly scans: number[] = [];
+  /** Every RPI this phone advertised, with the time it started. */
+  readonly advertised: { rpi: Uint8Array; aem: Uint8Array; address: string; fromMs: number }[] = [];
+  private readonly rng: Random;
+  private readonly crypto: GaenCrypto;
+  private readonly recordEveryPacket: boolean;
+  private readonly keys: DailyKey[] = [];
+  private readonly listeners: (() => void)[] = [];
+  private now: number;
+  private nextRotationMs = 0;
+  private nextScanMs: number;
+  private scanEndMs = Infinity;
+  private scanSeen: Record<string, Sighting> = {};
+  private state: RadioState;
+
+  constructor(o: PhoneOptions) {
+    if (!o || typeof o.id !== "string") throw new TypeError("PhoneDevice needs an id");
+    if (!Number.isFinite(o.startMs)) throw new RangeError("PhoneDevice startMs must be a time in ms, got " + o.startMs);
+    this.id = o.id;
+    this.model = o.model;
+    this.rssiOffsetDb = o.model.rssiOffsetDb;
+    this.sensitivityDbm = o.model.sensitivityDbm;
+    this.rng = o.rng;
+    this.crypto = o.crypto ?? fastCrypto;
+    this.recordEveryPacket = o.recordEveryPacket ?? false;
+    this.now = o.startMs;
+    this.state = {
+      advertising: null, address: "", addressType: "private-nonresolvable", txPowerDbm: -15,
+      scanning: null, sleeping: false, connected: false,
+    };
+    this.rotate();
+    this.nextScanMs = o.startMs + Math.floor(this.rng.uniform(0, SCAN_PERIOD_MAX_MS));
+  }
+
+  nextEventTimeMs(): number {
+    return Math.min(this.nextRotationMs, this.state.scanning ? this.scanEndMs : this.nextScanMs);
+  }
+
+  advanceTo(ms: number): void {
+    if (ms < this.now) throw new RangeError(this.id + ": cannot go back in time from " + this.now + " to " + ms);
+    for (;;) {
+      const t = this.nextEventTimeMs();
+      if (t > ms) break;
+      this.now = t;
+      if (t === this.nextRotationMs) this.rotate();
+      else if (this.state.scanning) this.endScan();
+      else this.startScan();
+    }
+    this.now = ms;
+  }
+
+  radioState(): RadioState {
+    return this.state;
+  }
+
+  onRadioChange(cb: () => void): void {
+    this.listeners.push(cb);
+  }
+
+  radiatedPowerDbm(): number {
+    return this.model.radiatedTxPowerDbm;
+  }
+
+  receive(p: ReceivedPacket): void {
+    if (!this.state.scanning) return;
+    const adv = parseAdvert(p.data);
+    if (!adv) return; // not an exposure-notification advert
+    if (this.recordEveryPacket) {
+      this.sightings.push({
+        rpi: adv.rpi.slice(), aem: adv.aem.slice(), rssi: p.rssi, meanRssi: p.rssi, packets: 1,
+        timeMs: p.timeMs, scanStartMs: this.scans[this.scans.length - 1], from: p.from,
+      });
+      return;
+    }
+    const key = toHex(adv.rpi);
+    const s = this.scanSeen[key];
+    if (s) {
+      s.meanRssi = (s.meanRssi * s.packets + p.rssi) / (s.packets + 1);
+      s.packets++;
+      if (p.rssi > s.rssi) s.rssi = p.rssi;
+    } else {
+      this.scanSeen[key] = {
+        rpi: adv.rpi.slice(), aem: adv.aem.slice(), rssi: p.rssi, meanRssi: p.rssi, packets: 1,
+        timeMs: p.timeMs, scanStartMs: this.scans[this.scans.length - 1], from: p.from,
+      };
+    }
+  }
+
+  /** Daily keys kept (last 14 days and today), oldest first. */
+  dailyKeys(): DailyKey[] {
+    return this.keys.slice();
+  }
+
+  /**
+   * The keys a positive registration uploads: every kept key (today's too, as the server embargoes
+   * it until its validity ends). `onsetMs` gives days_since_onset_of_symptoms per key.
+   */
+  reportKeys(o: { reportType: number; transmissionRiskLevel: number; onsetMs?: number }): ReportedKey[] {
+    if (!Number.isInteger(o.reportType) || o.reportType < 0 || o.reportType > 5) throw new RangeError("reportType must be 0..5, got " + o.reportType);
+    if (!Number.isInteger(o.transmissionRiskLevel) || o.transmissionRiskLevel < 0 || o.transmissionRiskLevel > 8) {
+      throw new RangeError("transmissionRiskLevel must be 0..8, got " + o.transmissionRiskLevel);
+    }
+    const onsetDay = o.onsetMs === undefined ? undefined : Math.floor(o.onsetMs / 86400000);
+    return this.keys.map((k) => {
+      const r: ReportedKey = {
+        keyData: k.tek.slice(), rollingStartIntervalNumber: k.rollingStart, rollingPeriod: TEK_ROLLING_PERIOD,
+        reportType: o.reportType, transmissionRiskLevel: o.transmissionRiskLevel,
+      };
+      if (onsetDay !== undefined) r.daysSinceOnsetOfSymptoms = Math.max(-14, Math.min(14, dayFromEnin(k.rollingStart) - onsetDay));
+      return r;
+    });
+  }
+
+  private tekFor(enin: number): DailyKey {
+    const start = rollingStartFor(enin);
+    let k = this.keys[this.keys.length - 1];
+    if (!k || k.rollingStart !== start) {
+      k = { tek: this.rng.bytes(16), rollingStart: start };
+      this.keys.push(k);
+      while (this.keys.length && this.keys[0].rollingStart < start - RETENTION_DAYS * TEK_ROLLING_PERIOD) this.keys.shift();
+    }
+    return k;
+  }
+
+  private rotate(): void {
+    const enin = eninFromUnixSeconds(this.now / 1000);
+    const k = this.tekFor(enin);
+    const rpi = this.crypto.rpi(this.crypto.rpik(k.tek), enin);
+    const aem = this.crypto.aem(this.crypto.aemk(k.tek), rpi, encodeMetadata(this.model.metadataTxPowerDbm, this.model.metadataConfidence));
+    const addr = this.rng.bytes(6);
+    addr[0] &= 0x3f; // non-resolvable private address: two most significant bits 00
+    if (addr.every((b) => b === 0)) addr[5] = 1; // never all zero (all ones cannot happen with 00 on top)
+    const address = Array.from(addr, (b) => (b < 16 ? "0" : "") + b.toString(16)).join(":");
+    this.state = {
+      ...this.state,
+      address,
+      advertising: {
+        data: buildAdvert(rpi, aem),
+        intervalMs: Math.floor(this.rng.uniform(ADVERT_INTERVAL_MIN_MS, ADVERT_INTERVAL_MAX_MS + 1)),
+        connectable: false,
+        scannable: false,
+      },
+    };
+    this.advertised.push({ rpi, aem, address, fromMs: this.now });
+    // strictly between 10 and 20 minutes
+    this.nextRotationMs = this.now + Math.floor(this.rng.uniform(ROTATION_MIN_MS + 1, ROTATION_MAX_MS));
+    this.changed();
+  }
+
+  private startScan(): void {
+    this.scans.push(this.now);
+    this.scanSeen = {};
+    this.scanEndMs = this.now + SCAN_DURATION_MS;
+    this.state = { ...this.state, scanning: { filters: [{ services: ["fd6f"] }], active: false } };
+    this.changed();
+  }
+
+  private endScan(): void {
+    const seen = this.scanSeen;
+    const list = Object.keys(seen).map((k) => seen[k]).sort((a, b) => a.timeMs - b.timeMs);
+    for (const s of list) this.sightings.push(s);
+    this.scanSeen = {};
+    this.state = { ...this.state, scanning: null };
+    this.nextScanMs = this.scans[this.scans.length - 1] + Math.floor(this.rng.uniform(SCAN_PERIOD_MIN_MS, SCAN_PERIOD_MAX_MS + 1));
+    this.scanEndMs = Infinity;
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const cb of this.listeners) cb();
+  }
+}
