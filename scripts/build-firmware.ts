@@ -5,7 +5,7 @@
  *   3. the Espruino gate                      scripts/espruino-gate.ts on every built file
  *   4. dist/firmware/<board>.js + size table  Puck.js must stay under its budget
  * Exit code 1 (and nothing half-written in dist/) when any step fails.
- * Options: --board <id> (build only that board), --quiet (no table).
+ * Options: --board <id> (build only that board; an unknown id exits 2), --quiet (no table).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -112,6 +112,21 @@ export async function buildFirmware(boards: Board[]): Promise<BoardBuild[]> {
   return Promise.all(boards.map((b) => bundleBoard(b, version)));
 }
 
+/** Why these builds must not be written: gate errors (file:line:column) and budgets exceeded. Empty = fine. */
+export function buildFailures(builds: BoardBuild[]): string[] {
+  const out: string[] = [];
+  for (const r of builds) {
+    for (const p of r.problems) {
+      if (p.level === "error") out.push(formatGateProblem("dist/firmware/" + r.board.id + ".js", p));
+    }
+    if (r.budget !== null && r.bytes >= r.budget) {
+      out.push("dist/firmware/" + r.board.id + ".js is " + r.bytes + " bytes, over its budget of " + r.budget +
+        " bytes (Storage must keep room for the contact log; docs/FIRMWARE-BUILD.md)");
+    }
+  }
+  return out;
+}
+
 function kb(n: number): string {
   return (n / 1024).toFixed(1) + " KB";
 }
@@ -120,7 +135,13 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const bi = argv.indexOf("--board");
   const quiet = argv.indexOf("--quiet") >= 0;
-  const boards = bi >= 0 ? [loadBoard(argv[bi + 1] || "")] : allBoards();
+  let boards: Board[];
+  try {
+    boards = bi >= 0 ? [loadBoard(argv[bi + 1] || "")] : allBoards();
+  } catch (e) {
+    console.error("build-firmware: " + (e as Error).message);
+    return 2;
+  }
   let builds: BoardBuild[];
   try {
     builds = await buildFirmware(boards);
@@ -128,17 +149,12 @@ async function main(argv: string[]): Promise<number> {
     console.error("build failed: " + (e as Error).message);
     return 1;
   }
-  let failed = false;
+  const failures = buildFailures(builds);
   for (const r of builds) {
-    for (const p of r.problems) {
-      console.error(formatGateProblem("dist/firmware/" + r.board.id + ".js", p));
-      if (p.level === "error") failed = true;
-    }
-    if (r.budget !== null && r.bytes >= r.budget) {
-      console.error(r.board.id + ".js is " + r.bytes + " bytes, over its budget of " + r.budget + " bytes (docs/FIRMWARE-BUILD.md)");
-      failed = true;
-    }
+    for (const p of r.problems) if (p.level === "warning") console.error(formatGateProblem("dist/firmware/" + r.board.id + ".js", p));
   }
+  for (const f of failures) console.error(f);
+  const failed = failures.length > 0;
   if (failed) {
     console.error("build failed: nothing written to dist/firmware/");
     return 1;

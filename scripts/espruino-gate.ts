@@ -58,6 +58,14 @@ const MISSING_ERRORS: Record<string, string> = {
   EvalError: "Espruino has no EvalError; use Error",
 };
 
+/** TypeScript helpers: with noEmitHelpers (firmware/tsconfig.json) they are called but never defined. */
+const TS_HELPERS = [
+  "__extends", "__assign", "__rest", "__decorate", "__param", "__awaiter", "__generator", "__values", "__read",
+  "__spread", "__spreadArray", "__spreadArrays", "__await", "__asyncGenerator", "__asyncValues",
+  "__makeTemplateObject", "__importDefault", "__importStar", "__classPrivateFieldGet", "__classPrivateFieldSet",
+  "__createBinding", "__exportStar", "__setFunctionName", "__esDecorate", "__runInitializers",
+];
+
 /** `process` exists on Espruino only with these members. */
 const PROCESS_MEMBERS = ["memory", "env", "version"];
 
@@ -245,7 +253,9 @@ export function checkEspruinoSource(code: string, options: GateOptions): GatePro
       case "Identifier": {
         if (!isVariableReference(n, parent)) break;
         if (MISSING_GLOBALS[n.name]) error(n, n.name + ": " + MISSING_GLOBALS[n.name]);
-        else if (MISSING_ERRORS[n.name]) warning(n, n.name + ": " + MISSING_ERRORS[n.name]);
+        else if (TS_HELPERS.indexOf(n.name) >= 0) {
+          error(n, n.name + ": a TypeScript helper that is never defined (noEmitHelpers); avoid the construct that needs it (docs/FIRMWARE-BUILD.md)");
+        } else if (MISSING_ERRORS[n.name]) warning(n, n.name + ": " + MISSING_ERRORS[n.name]);
         else if (n.name === "process") {
           const p = parent && parent.type === "MemberExpression" && parent.object === n ? propertyName(parent) : null;
           if (p === null || PROCESS_MEMBERS.indexOf(p) < 0) {

@@ -34,6 +34,10 @@ const FAILING: Case[] = [
   { rule: "reference before declaration", code: "var g = f;\nfunction f() { return 1; }", message: /function f is used before its declaration/ },
   { rule: "call reaching a later declaration", code: "function a() { return b(); }\na();\nfunction b() { return 1; }", message: /calling a here reaches function b/, line: 3 },
   { rule: "hoisting inside a function body", code: "function outer() {\n  inner();\n  function inner() {}\n}", message: /function inner is used before/, line: 3 },
+  // TypeScript helpers that noEmitHelpers leaves undefined
+  { rule: "TS helper __extends", code: "__extends(B, _super);", message: /__extends: a TypeScript helper that is never defined/ },
+  { rule: "TS helper __spreadArray", code: "var a = __spreadArray([0], b, true);", message: /__spreadArray: a TypeScript helper/ },
+  { rule: "TS helper __generator", code: "var g = __generator(this, function (_a) { return [2]; });", message: /__generator: a TypeScript helper/ },
   // labels
   { rule: "label", code: "outer: for (var i = 0; i < 2; i++) { continue outer; }", message: /label outer/ },
   // missing globals

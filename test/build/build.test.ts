@@ -1,0 +1,91 @@
+/**
+ * scripts/build-firmware.ts: one Espruino-safe file per board, board facts entering through `define`,
+ * the Puck.js size budget, and the failures that stop a build.
+ */
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { allBoards, boardIds, loadBoard } from "../../boards/index";
+import { boardDefines, boardFacts, buildFailures, buildFirmware, REPO, SIZE_BUDGET_BYTES, type BoardBuild } from "../../scripts/build-firmware";
+
+describe("firmware build", () => {
+  let builds: BoardBuild[] = [];
+  before(async function () {
+    this.timeout(60000); // tsc over all of firmware/ and common/
+    builds = await buildFirmware(allBoards());
+  });
+
+  it("bundles one file per board in boards/", () => {
+    expect(builds.map((b) => b.board.id)).to.deep.equal(boardIds());
+    for (const b of builds) expect(b.code.length, b.board.id).to.be.greaterThan(500);
+  });
+
+  it("passes the gate and the size budget on every board (Puck.js under 16 KB)", () => {
+    expect(buildFailures(builds)).to.deep.equal([]);
+    expect(SIZE_BUDGET_BYTES.puckjs).to.equal(16 * 1024);
+    const puck = builds.find((b) => b.board.id === "puckjs")!;
+    expect(puck.budget).to.equal(16 * 1024);
+    expect(puck.bytes).to.be.lessThan(16 * 1024);
+  });
+
+  it("makes each file one IIFE that declares only Omamori", () => {
+    for (const b of builds) {
+      expect(b.code.startsWith("var Omamori;(function(){"), b.board.id).to.equal(true);
+      expect(b.code.trimEnd().endsWith("})();"), b.board.id).to.equal(true);
+    }
+  });
+
+  it("puts the board facts in once, from the board's own JSON", () => {
+    for (const b of builds) {
+      const name = JSON.stringify(b.board.name);
+      expect(b.code.split(name).length - 1, b.board.id + " board name occurrences").to.equal(1);
+      expect(b.code, b.board.id).to.contain("storage:{bytes:" + b.board.flash.storageBytes);
+    }
+  });
+
+  it("sets HAS_BUILTIN_SHA256 / HAS_BUILTIN_AES from each board's crypto facts", () => {
+    const expected: Record<string, [string, string]> = {
+      puckjs: ["true", "true"], mdbt42q: ["true", "false"], banglejs2: ["true", "false"],
+      pixljs: ["false", "false"], joltjs: ["false", "false"], nrf52840dk: ["false", "false"],
+    };
+    for (const id of Object.keys(expected)) {
+      const d = boardDefines(loadBoard(id), "1.2.3");
+      expect([d.HAS_BUILTIN_SHA256, d.HAS_BUILTIN_AES], id).to.deep.equal(expected[id]);
+      expect(d.OMAMORI_VERSION).to.equal('"1.2.3"');
+    }
+  });
+
+  it("gives the firmware only the board facts it needs", () => {
+    const f = boardFacts(loadBoard("puckjs"));
+    expect(Object.keys(f).sort()).to.deep.equal(["battery", "button", "display", "id", "leds", "name", "radio", "ram", "storage", "vibration"]);
+    expect(f.storage).to.deep.equal({ bytes: 40960, pages: 10, pageSize: 4096 });
+    expect(f.radio).to.deep.equal({ defaultTxPowerDbm: 0, advertisedTxPowerDbm: -4, addressTypes: ["public", "random"], privateNonResolvable: false });
+    expect(f.battery).to.deep.equal({ getBattery: true });
+    expect(f.ram).to.deep.equal({ vars: 2630 });
+  });
+
+  it("fails a build that is over budget or has gate errors, naming the file and the line", () => {
+    const puck = builds.find((b) => b.board.id === "puckjs")!;
+    const big: BoardBuild = { ...puck, bytes: 20000 };
+    expect(buildFailures([big]).join("\n")).to.match(/dist\/firmware\/puckjs\.js is 20000 bytes, over its budget of 16384 bytes/);
+    const bad: BoardBuild = { ...puck, problems: [{ line: 3, column: 7, message: "Map: Espruino has no Map", level: "error" }] };
+    expect(buildFailures([bad])).to.deep.equal(["dist/firmware/puckjs.js:3:7: error: Map: Espruino has no Map"]);
+    const warned: BoardBuild = { ...puck, problems: [{ line: 1, column: 1, message: "RangeError", level: "warning" }] };
+    expect(buildFailures([warned])).to.deep.equal([]);
+  });
+
+  it("refuses an unknown --board with one line and exit code 2", () => {
+    let status = 0;
+    let stderr = "";
+    try {
+      execFileSync(process.execPath, [join(REPO, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO, "scripts", "build-firmware.ts"), "--board", "toaster"], { stdio: "pipe", encoding: "utf8" });
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      status = err.status;
+      stderr = err.stderr;
+    }
+    expect(status).to.equal(2);
+    expect(stderr.trim().split("\n")).to.have.length(1);
+    expect(stderr).to.match(/unknown board "toaster"/);
+  });
+});
