@@ -100,7 +100,13 @@ function fragSizeOf(link: SyncLink): number {
 }
 
 async function sendMessage(link: SyncLink, m: Uint8Array): Promise<void> {
-  for (const f of fragment(m, fragSizeOf(link))) await link.write(f);
+  for (const f of fragment(m, fragSizeOf(link))) {
+    try {
+      await link.write(f);
+    } catch (e) {
+      throw e instanceof SyncError ? e : new SyncError("disconnected", (e as Error).message);
+    }
+  }
 }
 
 function expectKind(m: Uint8Array, kind: number, length: number): void {

@@ -7,8 +7,10 @@
 import type { SyncHost, TokenStatus, DailyKey } from "../../firmware/sync/host";
 import type { TokenEnv, TokenSession } from "../../firmware/sync/session";
 import type { SyncPrimitives } from "../../common/formats/syncMessages";
-import type { SyncLink } from "../../host-tools/sync/transport";
+import type { SyncLink, SyncTransport, SeenAdvert } from "../../host-tools/sync/transport";
+import { beaconTag, ADV_FRESH } from "../../common/formats/syncMessages";
 import { createTokenSession } from "../../firmware/sync/session";
+import { encodeRecord, decodeRecordBody, streamBase, type LogEncounter } from "../../common/formats/logRecord";
 
 /** The firmware's own crypto, pure-JS variant (as on Bangle.js 2 / Jolt.js), loaded in Node. */
 export async function firmwarePrimitives(): Promise<SyncPrimitives> {
@@ -21,12 +23,18 @@ export async function firmwarePrimitives(): Promise<SyncPrimitives> {
   return { hmacSha256, hkdfSha256, aesEncryptBlock };
 }
 
-export const RECORD_LEN = 24;
+/** One record in the fake token's log, with what the host should make of it. */
+export interface FakeEntry {
+  seq: number;
+  base: number;
+  bytes: Uint8Array;
+  encounter: LogEncounter;
+}
 
-/** A token's state as the firmware app would keep it, in memory. */
+/** A token's state as the firmware app would keep it, in memory; the log uses the real record format. */
 export class FakeSyncHost implements SyncHost {
-  records: Uint8Array[] = [];
-  /** Sequence number of records[0] (older ones expired). */
+  entries: FakeEntry[] = [];
+  /** Sequence number of entries[0] (older ones expired). */
   firstSeq = 0;
   clock = 1_700_000_000;
   clockValid = true;
@@ -42,35 +50,54 @@ export class FakeSyncHost implements SyncHost {
   consentAsked = 0;
   held: boolean[] = [];
   hub = 0;
+  readLogCalls = 0;
   private key: Uint8Array | null;
+  private rand = 1;
 
   constructor(secret: Uint8Array | null) {
     this.key = secret ? secret.slice() : null;
   }
 
-  /** Appends n distinct records (record i holds its sequence number in bytes 0..3). */
-  addRecords(n: number): void {
+  private byte(): number {
+    this.rand = (this.rand * 1103515245 + 12345) >>> 0;
+    return this.rand >>> 24;
+  }
+
+  /**
+   * Records n encounters heard by the token's clock between `fromT` and `fromT + spanS` (1-3 scans
+   * each), as the firmware would, times in token-clock seconds.
+   */
+  record(n: number, fromT: number, spanS = 86400): void {
     for (let i = 0; i < n; i++) {
-      const seq = this.firstSeq + this.records.length;
-      const r = new Uint8Array(RECORD_LEN);
-      new DataView(r.buffer).setUint32(0, seq, true);
-      for (let j = 4; j < RECORD_LEN; j++) r[j] = (seq * 7 + j) & 255;
-      this.records.push(r);
+      const rpi = new Uint8Array(16).map(() => this.byte());
+      const aem = new Uint8Array(4).map(() => this.byte());
+      const t0 = fromT + Math.floor((i * spanS) / Math.max(1, n));
+      const base = Math.floor(t0 / 86400) * 86400;
+      const scans: number[] = [];
+      const nScans = 1 + (i % 3);
+      for (let k = 0; k < nScans; k++) scans.push(t0 + k * 300, 1 + k, -60 - k, -70 - k);
+      const bytes = encodeRecord(rpi, aem, scans, base);
+      const encounter = decodeRecordBody(bytes.subarray(1), base);
+      this.entries.push({ seq: this.firstSeq + this.entries.length, base, bytes, encounter });
     }
   }
 
   /** Drops the oldest n records (14-day expiry). */
   expire(n: number): void {
-    this.records.splice(0, n);
+    this.entries.splice(0, n);
     this.firstSeq += n;
   }
 
+  get logBytes(): number {
+    return this.entries.reduce((a, e) => a + e.bytes.length, 0);
+  }
+
   status(): TokenStatus {
-    const used = this.records.length * RECORD_LEN;
+    const used = this.logBytes;
     return {
       firmwareVersion: "0.1.0-test", board: "puckjs", batteryPercent: 87, clockSeconds: Math.floor(this.clock),
       clockValid: this.clockValid, storageUsedBytes: used, storageFreeBytes: Math.max(0, this.storageBytes - used),
-      recordsKept: this.records.length, recordsDropped: this.dropped, firstDay: 19675, paused: false, alert: this.alert, errorCount: 0,
+      recordsKept: this.entries.length, recordsDropped: this.dropped, firstDay: 19675, paused: false, alert: this.alert, errorCount: 0,
     };
   }
   setClock(t: number): number {
@@ -79,13 +106,24 @@ export class FakeSyncHost implements SyncHost {
     this.clockValid = true;
     return c;
   }
+  /** Whole records from `cursor`; every chunk starts with a base-time marker (common/formats/logRecord.ts stream). */
   readLog(cursor: number, maxBytes: number): { data: Uint8Array; next: number } {
+    this.readLogCalls++;
     let i = Math.max(0, cursor - this.firstSeq);
-    const n = Math.min(this.records.length - i, Math.floor(maxBytes / RECORD_LEN));
-    const data = new Uint8Array(Math.max(0, n) * RECORD_LEN);
-    for (let k = 0; k < n; k++) data.set(this.records[i + k], k * RECORD_LEN);
-    i += Math.max(0, n);
-    return { data, next: this.firstSeq + i };
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    let base = -1;
+    while (i < this.entries.length) {
+      const e = this.entries[i];
+      const need = (e.base !== base ? 5 : 0) + e.bytes.length;
+      if (size + need > maxBytes) break;
+      if (e.base !== base) parts.push(streamBase(e.base));
+      parts.push(e.bytes);
+      base = e.base;
+      size += need;
+      i++;
+    }
+    return { data: new Uint8Array(Buffer.concat(parts)), next: this.firstSeq + i };
   }
   dailyKeys(): DailyKey[] {
     return this.keys;
@@ -101,7 +139,7 @@ export class FakeSyncHost implements SyncHost {
   }
   eraseAll(): void {
     this.erased = true;
-    this.records = [];
+    this.entries = [];
     this.keys = [];
     this.key = null;
   }
@@ -235,4 +273,34 @@ export class FakeToken {
       disconnect: async () => drop("host disconnected"),
     };
   }
+}
+
+/** A transport over fake tokens: scan shows the advert each open-window token would send. */
+export class FakeTransport implements SyncTransport {
+  readonly name = "fake";
+  /** Hooks for the next connections, in order. */
+  hooks: LinkHooks[] = [];
+  scans = 0;
+  constructor(readonly tokens: FakeToken[], readonly mtu = 247) {}
+
+  async scan(seen: (a: SeenAdvert) => boolean, _timeoutMs: number): Promise<void> {
+    this.scans++;
+    for (let i = 0; i < this.tokens.length; i++) {
+      const t = this.tokens[i];
+      if (!t.windowOpen || t.connected) continue;
+      const secret = t.host.secret();
+      const nonce = t.env.random(4);
+      const advert: SeenAdvert = {
+        address: "token-" + i, flags: secret ? 0 : ADV_FRESH, nonce,
+        tag: secret ? beaconTag(t.env.crypto, secret, nonce) : new Uint8Array(4), rssi: -50,
+      };
+      if (seen(advert)) return;
+    }
+  }
+
+  async connect(a: SeenAdvert): Promise<SyncLink> {
+    return this.tokens[Number(a.address.slice(6))].connect(this.mtu, this.hooks.shift() ?? {});
+  }
+
+  async close(): Promise<void> {}
 }
