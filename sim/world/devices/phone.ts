@@ -1,6 +1,7 @@
 /**
  * A simulated GAEN phone (GAEN.md sections 1 and 3), built on the host's GAEN crypto:
- *  - a new TEK per UTC day (from the device's seeded random stream, so runs replay), kept 14 days;
+ *  - a new TEK at each UTC midnight (from the device's seeded random stream, so runs replay),
+ *    kept 14 days;
  *  - RPI + AEM for the current ENIN, rotated together with a new non-resolvable private address
  *    at a random time 10-20 min after the previous rotation;
  *  - non-connectable adverts every 200-270 ms (interval drawn at each rotation);
@@ -80,6 +81,7 @@ export class PhoneDevice implements SimDevice {
   private readonly listeners: (() => void)[] = [];
   private now: number;
   private nextRotationMs = 0;
+  private nextMidnightMs = 0;
   private nextScanMs: number;
   private scanEndMs = Infinity;
   private scanSeen: Record<string, Sighting> = {};
@@ -101,11 +103,12 @@ export class PhoneDevice implements SimDevice {
       scanning: null, sleeping: false, connected: false,
     };
     this.rotate();
+    this.nextMidnightMs = (Math.floor(o.startMs / 86400000) + 1) * 86400000;
     this.nextScanMs = o.startMs + Math.floor(this.rng.uniform(0, SCAN_PERIOD_MAX_MS));
   }
 
   nextEventTimeMs(): number {
-    return Math.min(this.nextRotationMs, this.state.scanning ? this.scanEndMs : this.nextScanMs);
+    return Math.min(this.nextRotationMs, this.nextMidnightMs, this.state.scanning ? this.scanEndMs : this.nextScanMs);
   }
 
   advanceTo(ms: number): void {
@@ -114,7 +117,11 @@ export class PhoneDevice implements SimDevice {
       const t = this.nextEventTimeMs();
       if (t > ms) break;
       this.now = t;
-      if (t === this.nextRotationMs) this.rotate();
+      if (t === this.nextMidnightMs) {
+        // a new daily key at UTC midnight; the RPI changes at the next rotation
+        this.tekFor(eninFromUnixSeconds(t / 1000));
+        this.nextMidnightMs += 86400000;
+      } else if (t === this.nextRotationMs) this.rotate();
       else if (this.state.scanning) this.endScan();
       else this.startScan();
     }
