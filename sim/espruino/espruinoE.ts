@@ -1,0 +1,109 @@
+/**
+ * The `E` object (src/jswrap_espruino.c; ESPRUINO.md section 2 "Other system calls") and the
+ * board objects Puck/Bangle where the firmware may touch them:
+ *   - E.hwRand(): the SoftDevice TRNG on nRF5x — here a signed 32-bit integer from the seed;
+ *   - E.getBattery(): 0..100 only where boards/<id>.json battery.espruinoGetBattery (Puck.js,
+ *     Pixl.js, Bangle.js 2); absent elsewhere (MDBT42Q, Jolt.js, nRF52840DK use
+ *     NRF.getBattery()). Here it follows the energy meter's remaining charge;
+ *   - E.enableWatchdog(seconds, isAuto=true) / E.kickWatchdog(): with isAuto the idle loop kicks
+ *     it; with false a missed kick reboots (flash kept, clock kept);
+ *   - E.setPassword/lockConsole/setConsole: stored (the console is the BLE UART's REPL);
+ *   - E.toUint8Array, E.toString, E.toArrayBuffer, E.getErrorFlags, E.on('init'), E.reboot(),
+ *     E.setTimeZone, E.getTemperature, E.setFlags/getFlags, E.CRC32, E.sum, E.clip.
+ */
+import type { EspruinoRuntime } from "./runtime";
+import { EventHub } from "./events";
+import { bytesToString, toBytes } from "./realm";
+
+export interface ConsoleLock { password: string | null; locked: boolean; console: string | null }
+
+export function installE(rt: EspruinoRuntime): void {
+  const realm = rt.realm;
+  const g = realm.global;
+  const board = rt.board;
+  const events = new EventHub((fn, t, a) => rt.runCallback(fn, t, a), (m) => rt.error(m));
+  const flags: Record<string, number> = Object.create(null);
+  const consoleState: ConsoleLock = rt.consoleLock;
+
+  const E: Record<string, unknown> = realm.object({
+    hwRand: () => rt.rng() | 0,
+    getTemperature: () => 22 + ((rt.rng() % 100) / 100 - 0.5),
+    toUint8Array: (...args: unknown[]) => {
+      const b = toBytes(args.length === 1 ? args[0] : args);
+      return realm.uint8Array(b ?? new Uint8Array(0));
+    },
+    toArrayBuffer: (s: unknown) => realm.arrayBuffer(toBytes(String(s)) ?? new Uint8Array(0)),
+    toString: (...args: unknown[]) => {
+      const b = toBytes(args.length === 1 ? args[0] : args);
+      return b ? bytesToString(b) : undefined;
+    },
+    getErrorFlags: () => realm.array([] as string[]),
+    enableWatchdog: (seconds: unknown, isAuto: unknown) => {
+      const s = Number(seconds);
+      if (!(s > 0)) throw rt.error("Invalid timeout");
+      rt.enableWatchdog(s * 1000, isAuto === undefined ? true : !!isAuto);
+    },
+    kickWatchdog: () => rt.kickWatchdog(),
+    reboot: () => rt.reboot("reset"),
+    setPassword: (pw: unknown) => {
+      consoleState.password = pw === undefined ? null : String(pw).slice(0, 20);
+    },
+    lockConsole: () => {
+      if (consoleState.password !== null) consoleState.locked = true;
+    },
+    setConsole: (device: unknown) => {
+      consoleState.console = device === null || device === undefined ? null : String(device);
+    },
+    setTimeZone: (hours: unknown) => {
+      rt.timeZone.tzMinutes = Math.round(Number(hours) * 60) || 0;
+    },
+    setFlags: (o: unknown) => {
+      if (o && typeof o === "object") for (const [k, v] of Object.entries(o)) flags[k] = Number(v) ? 1 : 0;
+    },
+    getFlags: () => realm.object({ ...flags }),
+    CRC32: (data: unknown) => crc32(toBytes(data) ?? new Uint8Array(0)),
+    sum: (arr: unknown) => {
+      let s = 0;
+      const a = arr as ArrayLike<number>;
+      for (let i = 0; i < a.length; i++) s += Number(a[i]);
+      return s;
+    },
+    clip: (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x)),
+    getSizeOf: () => 1,
+    getAddressOf: () => 0,
+    setDeepSleep: () => {},
+    showMessage: () => {},
+    dumpStr: () => "",
+  });
+  if (board.battery.espruinoGetBattery) E.getBattery = () => Math.round(rt.energy.remainingFraction() * 100);
+  events.attach(E);
+  g.E = E;
+  rt.emitInit = () => events.emit("init", []);
+
+  if (board.id === "puckjs") {
+    g.Puck = realm.object({
+      getBatteryPercentage: () => Math.round(rt.energy.remainingFraction() * 100),
+    });
+  }
+  if (board.io.vibration) {
+    g.Bangle = realm.object({
+      buzz: (ms?: unknown, _strength?: unknown) => {
+        const dur = ms === undefined ? 200 : Math.max(0, Number(ms));
+        return new (g.Promise as PromiseConstructor)((resolve) => rt.io.buzz(dur, () => rt.runCallback(resolve, undefined, [undefined])));
+      },
+      setOptions: () => {},
+      setLCDPower: () => {},
+      isCharging: () => false,
+    });
+    events.attach(g.Bangle as Record<string, unknown>);
+  }
+}
+
+function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) {
+    c ^= b[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}

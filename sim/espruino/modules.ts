@@ -1,0 +1,374 @@
+/**
+ * require() in the token (src/jswrap_modules.c): built-in modules first — "Storage", "Flash",
+ * and "crypto" where the board's firmware has it — then a Storage file of that name evaluated as
+ * a module (exports/module), else Error 'Module "X" not found'. Modules are cached per boot.
+ *
+ * require("Storage") (src/jswrap_storage.c over sim/espruino/storage.ts, ESPRUINO.md section 4):
+ *   write(name, data, offset, size) (objects -> JSON; offset/size as jsfWriteFile), read
+ *   (binary-safe 8-bit string, undefined if missing), readArrayBuffer, readJSON(name,
+ *   noExceptions), writeJSON (compact: unquoted keys, typed arrays as arrays), erase, eraseAll,
+ *   list(regex, {sf}), getFree, getStats, compact, hash, open(name, "r"|"w"|"a").
+ * StorageFile (jswrap_storagefile_*): chunk files name+"\1".."\xFF" pre-allocated at
+ *   STORAGEFILE_CHUNKSIZE (min(pageSize,4096)-32 = 4064 B; pageSize*10-32 where Storage >= 1 MB,
+ *   i.e. Bangle.js 2), appended through Flash writes, end of data = first 0xFF byte, so 0xFF
+ *   cannot be stored. The object carries name/chunk/offset/mode properties as on the device.
+ * require("Flash") (src/jswrap_flash.c): getPage, getFree (the board's rawFreePages below
+ *   Storage, [] when 0), erasePage, write (read-modify-write for unaligned ends), read.
+ */
+import type { EspruinoRuntime } from "./runtime";
+import { FLAG_NONE, FLAG_STORAGEFILE, HEADER_BYTES, JsfStorage, NAME_BYTES, StorageError, nameBytes } from "./storage";
+import { bytesToString, toBytes } from "./realm";
+import { makeCryptoModule, installGlobalAes } from "./crypto";
+import { PowerCutError } from "./flash";
+
+export function installRequire(rt: EspruinoRuntime): void {
+  const realm = rt.realm;
+  const cache = new Map<string, unknown>();
+  const builtins: Record<string, () => unknown> = {
+    Storage: () => makeStorageModule(rt),
+    Flash: () => makeFlashModule(rt),
+  };
+  if (rt.board.crypto.module) builtins.crypto = () => makeCryptoModule(rt);
+  realm.global.require = (name: unknown) => {
+    const n = String(name);
+    if (cache.has(n)) return cache.get(n);
+    let exp: unknown;
+    if (Object.prototype.hasOwnProperty.call(builtins, n)) {
+      exp = builtins[n]();
+    } else {
+      const src = n.length <= NAME_BYTES ? rt.storage.read(nameBytes(n)) : null;
+      if (!src) throw rt.error("Module " + JSON.stringify(n) + " not found");
+      const module = realm.object({ exports: realm.object() }) as { exports: unknown };
+      const fn = realm.run("(function(exports, module){" + bytesToString(src) + "\n})", n) as (e: unknown, m: unknown) => void;
+      fn(module.exports, module);
+      exp = module.exports;
+    }
+    cache.set(n, exp);
+    return exp;
+  };
+  installGlobalAes(rt);
+}
+
+/** Run a Storage operation, turning jsfWriteFile's exceptions into token-side Errors. */
+function guard<T>(rt: EspruinoRuntime, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StorageError) throw rt.error(e.message);
+    if (e instanceof PowerCutError) throw e;
+    throw e;
+  }
+}
+
+function intArg(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  const n = Math.trunc(Number(v));
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** Storage.writeJSON's compact form (JSON_DROP_QUOTES | JSON_IGNORE_FUNCTIONS | JSON_NO_UNDEFINED | JSON_ARRAYBUFFER_AS_ARRAY). */
+export function compactJson(v: unknown): string | undefined {
+  if (v === null) return "null";
+  if (v === undefined || typeof v === "function") return undefined;
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "boolean") return String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (ArrayBuffer.isView(v)) return "[" + Array.prototype.join.call(v, ",") + "]";
+  if (Object.prototype.toString.call(v) === "[object ArrayBuffer]") return "[" + Array.from(new Uint8Array(v as ArrayBuffer)).join(",") + "]";
+  if (Array.isArray(v)) return "[" + v.map((x) => compactJson(x) ?? "null").join(",") + "]";
+  const o = v as Record<string, unknown>;
+  if (typeof o.toJSON === "function") return compactJson(o.toJSON());
+  const parts: string[] = [];
+  for (const k of Object.keys(o)) {
+    const s = compactJson(o[k]);
+    if (s === undefined) continue;
+    parts.push((/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)) + ":" + s);
+  }
+  return "{" + parts.join(",") + "}";
+}
+
+export function storageFileChunkSize(rt: EspruinoRuntime): number {
+  const ps = rt.board.flash.pageSize;
+  return rt.board.flash.storageBytes < 1_000_000 ? Math.min(ps, 4096) - HEADER_BYTES : ps * 10 - HEADER_BYTES;
+}
+
+function makeStorageModule(rt: EspruinoRuntime): Record<string, unknown> {
+  const realm = rt.realm;
+  const st: JsfStorage = rt.storage;
+  const parseLiberal = (text: string, noExceptions: boolean): unknown => {
+    try {
+      return (realm.global.JSON as JSON).parse(text);
+    } catch {
+      try {
+        // Espruino's jswrap_json_parse_liberal also accepts writeJSON's unquoted keys
+        return realm.run("(" + text + "\n)", "readJSON");
+      } catch (e) {
+        if (noExceptions) return undefined;
+        throw rt.error("Expecting a valid JSON value in Storage file: " + ((e as Error).message ?? String(e)));
+      }
+    }
+  };
+  return realm.object({
+    write: (name: unknown, data: unknown, offset: unknown, size: unknown) => guard(rt, () => {
+      let bytes: Uint8Array | null;
+      let off = intArg(offset);
+      let sz = intArg(size);
+      if (data !== null && typeof data === "object" && !Array.isArray(data) && !ArrayBuffer.isView(data) &&
+          Object.prototype.toString.call(data) !== "[object ArrayBuffer]") {
+        bytes = toBytes((realm.global.JSON as JSON).stringify(data));
+        off = 0;
+        sz = 0;
+      } else {
+        bytes = data === undefined ? null : toBytes(typeof data === "number" || typeof data === "boolean" ? String(data) : data);
+      }
+      if (!bytes) throw rt.error("Can't get pointer to data to write");
+      return st.write(nameBytes(String(name)), bytes, FLAG_NONE, off, sz);
+    }),
+    writeJSON: (name: unknown, data: unknown) => guard(rt, () => {
+      const text = compactJson(data) ?? "";
+      return st.write(nameBytes(String(name)), toBytes(text)!, FLAG_NONE, 0, 0);
+    }),
+    read: (name: unknown, offset: unknown, length: unknown) => {
+      const b = st.read(nameBytes(String(name)), intArg(offset), intArg(length));
+      return b ? bytesToString(b) : undefined;
+    },
+    readArrayBuffer: (name: unknown) => {
+      const b = st.read(nameBytes(String(name)));
+      return b ? realm.arrayBuffer(b) : undefined;
+    },
+    readJSON: (name: unknown, noExceptions: unknown) => {
+      const b = st.read(nameBytes(String(name)));
+      if (!b) return undefined;
+      return parseLiberal(bytesToString(b), !!noExceptions);
+    },
+    erase: (name: unknown) => guard(rt, () => { st.erase(nameBytes(String(name))); }),
+    eraseAll: () => guard(rt, () => st.eraseAll()),
+    list: (regex: unknown, filter: unknown) => {
+      const f = filter && typeof filter === "object" ? (filter as { sf?: unknown }) : undefined;
+      let names = st.list(f && f.sf !== undefined ? { sf: !!f.sf } : undefined);
+      if (regex !== undefined && regex !== null) names = names.filter((n) => n.match(regex as RegExp) !== null);
+      return realm.array(names);
+    },
+    hash: (regex: unknown) => {
+      let h = 0xabcddcba;
+      for (const n of st.list({ sf: false })) {
+        if (regex !== undefined && regex !== null && n.match(regex as RegExp) === null) continue;
+        for (let i = 0; i < n.length; i++) h = (Math.imul(h, 31) + n.charCodeAt(i)) >>> 0;
+      }
+      return h | 0;
+    },
+    getFree: () => st.stats().freeBytes,
+    getStats: () => {
+      const s = st.stats();
+      return realm.object({ totalBytes: s.totalBytes, freeBytes: s.freeBytes, fileBytes: s.fileBytes, fileCount: s.fileCount, trashBytes: s.trashBytes, trashCount: s.trashCount });
+    },
+    compact: () => guard(rt, () => { st.compact(); }),
+    debug: () => {},
+    optimise: () => {},
+    open: (name: unknown, mode: unknown) => openStorageFile(rt, name, mode),
+  });
+}
+
+const MODE_R = 114; // 'r'
+const MODE_W = 119; // 'w'
+const MODE_A = 97; // 'a'
+
+interface StorageFileObj { name: string; chunk: number; offset: number; mode: number }
+
+function openStorageFile(rt: EspruinoRuntime, nameArg: unknown, modeArg: unknown): unknown {
+  const realm = rt.realm;
+  const st = rt.storage;
+  const chunkSize = storageFileChunkSize(rt);
+  let modeCh: number;
+  if (modeArg === "r") modeCh = MODE_R;
+  else if (modeArg === "w") modeCh = MODE_W;
+  else if (modeArg === "a") modeCh = MODE_A;
+  else throw rt.error("Invalid mode " + JSON.stringify(modeArg));
+  const base = String(nameArg).slice(0, NAME_BYTES);
+  /** The chunk's 28-byte name: the chunk number replaces the byte after the name (or its last). */
+  const chunkName = (chunk: number): Uint8Array => {
+    const n = nameBytes(base);
+    let i = NAME_BYTES - 1;
+    while (i && n[i - 1] === 0) i--;
+    n[i] = chunk;
+    return n;
+  };
+  const lastByte = (h: { addr: number; size: number }) => rt.flash.readByte(h.addr + HEADER_BYTES + h.size - 1);
+
+  const f = realm.object({ name: base, chunk: 1, offset: 0, mode: modeCh }) as unknown as StorageFileObj & Record<string, unknown>;
+  const eraseAll = () => guard(rt, () => {
+    for (let chunk = 1; chunk <= 255; chunk++) if (!st.erase(chunkName(chunk))) break;
+    f.chunk = 1;
+    f.offset = 0;
+    f.mode = 0;
+  });
+
+  let chunk = 1;
+  let offset = 0;
+  let h = st.find(chunkName(chunk));
+  if (modeCh === MODE_W && h) {
+    eraseAll();
+    h = null;
+  }
+  if (modeCh === MODE_A) {
+    let fileLen = h ? h.size : 0;
+    while (h && lastByte(h) !== 0xff && chunk < 255) {
+      chunk++;
+      h = st.find(chunkName(chunk));
+      fileLen = h ? h.size : 0;
+    }
+    if (h) {
+      while (offset < fileLen && rt.flash.readByte(h.addr + HEADER_BYTES + offset) !== 0xff) offset++;
+    }
+  }
+  f.chunk = chunk;
+  f.offset = offset;
+  f.mode = modeCh;
+
+  const readInternal = (lenArg: number): string | undefined => {
+    let isReadLine = lenArg < 0;
+    if (f.mode !== MODE_R) throw rt.error("Can't read in this mode");
+    let ch = f.chunk;
+    let hh = st.find(chunkName(ch));
+    if (!hh) return undefined;
+    let fileLen = hh.size;
+    let off = f.offset;
+    let result: string | undefined;
+    let len = isReadLine ? 32 : lenArg;
+    while (len) {
+      let remaining = fileLen - off;
+      if (remaining <= 0) {
+        off = 0;
+        if (ch === 255) hh = null;
+        else {
+          ch++;
+          hh = st.find(chunkName(ch));
+          fileLen = hh ? hh.size : 0;
+        }
+        f.offset = off;
+        f.chunk = ch;
+        remaining = fileLen;
+        if (!hh) return result;
+      }
+      let l = Math.min(len, 32, remaining);
+      const buf = rt.flash.read(hh!.addr + HEADER_BYTES + off, l);
+      for (let i = 0; i < l; i++) {
+        if (buf[i] === 0xff) {
+          l = i;
+          len = l;
+          break;
+        }
+        if (isReadLine && buf[i] === 10) {
+          l = i + 1;
+          len = l;
+          isReadLine = false;
+          break;
+        }
+      }
+      if (!l) break;
+      result = (result ?? "") + bytesToString(buf.subarray(0, l));
+      len -= l;
+      off += l;
+      if (isReadLine) len = 32;
+    }
+    f.offset = off;
+    return result;
+  };
+
+  f.read = (len: unknown) => readInternal(Math.max(0, intArg(len)));
+  f.readLine = () => readInternal(-1);
+  f.getLength = () => {
+    let ch = 1;
+    let length = 0;
+    let hh = st.find(chunkName(ch));
+    while (hh && lastByte(hh) !== 0xff && ch < 255) {
+      length += hh.size;
+      ch++;
+      hh = st.find(chunkName(ch));
+    }
+    if (hh) {
+      let off = 0;
+      while (off < hh.size && rt.flash.readByte(hh.addr + HEADER_BYTES + off) !== 0xff) off++;
+      length += off;
+    }
+    return length;
+  };
+  f.erase = () => eraseAll();
+  f.write = (dataArg: unknown) => guard(rt, () => {
+    if (f.mode !== MODE_W && f.mode !== MODE_A) throw rt.error("Can't write in this mode");
+    const data = toBytes(String(dataArg))!;
+    if (data.length === 0) return;
+    const hh = st.find(chunkName(f.chunk));
+    if (!hh) {
+      try {
+        st.write(chunkName(f.chunk), data, FLAG_STORAGEFILE, 0, chunkSize);
+      } catch (e) {
+        if (e instanceof StorageError) f.mode = 0;
+        throw e;
+      }
+      f.offset = data.length;
+      return;
+    }
+    const dataAddr = hh.addr + HEADER_BYTES;
+    const remaining = hh.size - f.offset;
+    if (data.length < remaining) {
+      rt.flash.writeAligned(dataAddr + f.offset, data);
+      f.offset += data.length;
+      return;
+    }
+    rt.flash.writeAligned(dataAddr + f.offset, data.subarray(0, remaining));
+    f.offset += remaining;
+    if (f.chunk === 255) throw rt.error("File too big!");
+    const next = f.chunk + 1;
+    const rest = data.subarray(remaining);
+    try {
+      st.write(chunkName(next), rest, FLAG_STORAGEFILE, 0, chunkSize);
+    } catch (e) {
+      if (e instanceof StorageError) f.mode = 0;
+      throw e;
+    }
+    f.chunk = next;
+    f.offset = rest.length;
+  });
+  return f;
+}
+
+function makeFlashModule(rt: EspruinoRuntime): Record<string, unknown> {
+  const realm = rt.realm;
+  const flash = rt.flash;
+  const addrOf = (a: unknown, what: string): number => {
+    const n = Number(a);
+    if (!Number.isInteger(n) || n < flash.startAddress || n >= flash.endAddress) {
+      throw rt.error(what + ": address " + String(a) + " is outside the emulated flash 0x" + flash.startAddress.toString(16) + "..0x" + flash.endAddress.toString(16) + " (Storage and free pages)");
+    }
+    return n;
+  };
+  return realm.object({
+    getPage: (a: unknown) => {
+      const n = Number(a);
+      if (!Number.isInteger(n) || n < flash.startAddress || n >= flash.endAddress) return undefined;
+      const page = n - ((n - flash.startAddress) % flash.pageSize);
+      return realm.object({ addr: page, length: flash.pageSize });
+    },
+    getFree: () => {
+      if (!flash.rawFreePages) return realm.array([]);
+      return realm.array([realm.object({ addr: flash.startAddress, length: flash.rawFreePages * flash.pageSize })]);
+    },
+    erasePage: (a: unknown) => flash.erasePage(addrOf(a, "Flash.erasePage")),
+    write: (data: unknown, a: unknown) => {
+      if (data === undefined) throw rt.error("Data is not defined");
+      const b = toBytes(data);
+      if (!b) throw rt.error("Data is not defined");
+      const addr = addrOf(a, "Flash.write");
+      if (addr + b.length > flash.endAddress) addrOf(addr + b.length, "Flash.write");
+      flash.writeAligned(addr, b);
+    },
+    read: (len: unknown, a: unknown) => {
+      const n = intArg(len);
+      if (n <= 0) return undefined;
+      const addr = addrOf(a, "Flash.read");
+      if (addr + n > flash.endAddress) addrOf(addr + n, "Flash.read");
+      return realm.uint8Array(flash.read(addr, n));
+    },
+  });
+}

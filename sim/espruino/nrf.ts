@@ -1,0 +1,699 @@
+/**
+ * The `NRF` object (libs/bluetooth/jswrap_bluetooth.c, targets/nrf5x/bluetooth.c,
+ * libs/bluetooth/bluetooth_utils.c at Espruino c5ff787b19; ESPRUINO.md section 2) and the radio
+ * state the world reads:
+ *
+ * Advertising
+ *   - at power-on Espruino advertises connectably every 375 ms (BLUETOOTH_ADVERTISING_INTERVAL)
+ *     with flags, the 0x0590 manufacturer id and its name "<Board> abcd";
+ *   - raw array / ArrayBuffer / typed array data is sent verbatim; more than 31 bytes makes the
+ *     SoftDevice refuse it: Error "ERR 0x9 (INVALID_LENGTH)";
+ *   - object data is built as _jswrap_ble_getAdvertisingDataRaw does: flags (0x06, or 0x05 with
+ *     discoverable:false, none with flags:false), service data per key, 16-bit UUID list for
+ *     keys with undefined values, manufacturer data (0x0590 by default since 2v26;
+ *     manufacturer:false removes it), then the name (shortened, type 0x08, if it does not fit);
+ *     overflow throws "Advertising data too long when adding <what>";
+ *   - an array of packets is rotated, one per advertising event (radioState().rotation);
+ *   - interval: ms -> 0.625 ms units clamped to 20..10240 ms; non-connectable adverts are also
+ *     kept >= 100 ms (BLE 4.x rule for ADV_NONCONN_IND, ESPRUINO.md);
+ *   - while a central is connected advertising stops unless whenConnected:true (then it is
+ *     non-connectable) — jsble_advertising_start.
+ * Address
+ *   - setAddress("aa:bb:cc:dd:ee:ff <type>"): malformed -> "Expecting mac address of the form
+ *     aa:bb:cc:dd:ee:ff"; top two bits must match the type (random static 11, resolvable 01,
+ *     non-resolvable 00) and the type must be one this board's stack accepts
+ *     (boards radio.addressTypes), else "ERR 0x3202 (INVALID_BLE_ADDR)"; applying it restarts
+ *     the SoftDevice, which waits for a connection to end;
+ *   - getAddress() returns the address without type, first byte OR 0xC0 (as the C code does).
+ * Scanning
+ *   - setScan(cb, {filters, active}) / setScan() to stop; findDevices(cb, {timeout, filters}|ms)
+ *     (default 2000 ms, < 10 ms throws "Invalid timeout") merges packets per address;
+ *   - the BluetoothDevice: id "<addr> <type>", rssi, data (ArrayBuffer), and from the AD
+ *     structures name/shortName, services (lowercase 4-hex), serviceData {uuid: ArrayBuffer},
+ *     manufacturer, manufacturerData (ArrayBuffer); services/serviceData only when non-empty;
+ *   - filters match if ANY filter matches: services, name, namePrefix, id, serviceData
+ *     (presence), manufacturerData (id).
+ * GATT peripheral: setServices/updateServices (onWrite gets {data: ArrayBuffer}), notify to a
+ *   subscribed central, NRF.on('connect'/'disconnect'), disconnect(), setSecurity (stored).
+ */
+import type { EspruinoRuntime } from "./runtime";
+import { EventHub } from "./events";
+import { toBytes } from "./realm";
+
+export interface AdvertIn { address: string; addressType: string; rssi: number; data: Uint8Array }
+
+export interface RadioStateView {
+  advertising: null | { data: Uint8Array; intervalMs: number; connectable: boolean; scannable: boolean; rotation: Uint8Array[] };
+  address: string;
+  addressType: string;
+  txPowerDbm: number;
+  scanning: null | { filters: any; active: boolean };
+  sleeping: boolean;
+  connected: boolean;
+}
+
+export interface GattCentral {
+  mtu: number;
+  /** Optional address the token sees in NRF.on('connect', addr). */
+  address?: string;
+  onNotify(charUuid: string, data: Uint8Array): void;
+  onDisconnect(): void;
+}
+
+export interface GattCharacteristicInfo { uuid: string; readable: boolean; writable: boolean; notify: boolean; indicate: boolean }
+
+export interface GattLink {
+  /** Negotiated ATT MTU: min(central.mtu, board radio.maxMtu). */
+  readonly mtu: number;
+  connected(): boolean;
+  services(): { uuid: string; characteristics: GattCharacteristicInfo[] }[];
+  read(svc: string, char: string): Uint8Array;
+  write(svc: string, char: string, data: Uint8Array): void;
+  subscribe(svc: string, char: string): void;
+  disconnect(): void;
+}
+
+/** A central did something the GATT server refuses (what an ATT error would say). */
+export class GattError extends Error {}
+
+const MAX_ADV = 31;
+const DEFAULT_INTERVAL_MS = 375;
+const NUS_SERVICE = "6e400001-b5a3-f393-e0a9-e50e24dcca9e";
+const NUS_TX = "6e400003-b5a3-f393-e0a9-e50e24dcca9e";
+const NUS_RX = "6e400002-b5a3-f393-e0a9-e50e24dcca9e";
+const HCI_REMOTE_USER_TERMINATED = 19;
+const HCI_LOCAL_HOST_TERMINATED = 22;
+
+const DEVICE_NAMES: Record<string, string> = {
+  puckjs: "Puck.js", banglejs2: "Bangle.js", pixljs: "Pixl.js", mdbt42q: "MDBT42Q", joltjs: "Jolt.js", nrf52840dk: "NRF52840DK",
+};
+
+/** "ABCD", 0xABCD, "0xabcd" -> "abcd"; 128-bit strings -> lowercase dashed. */
+export function normalizeUuid(u: unknown): string {
+  if (typeof u === "number") return (u & 0xffff).toString(16).padStart(4, "0");
+  const s = String(u).toLowerCase().replace(/^0x/, "");
+  if (/^[0-9a-f]{4}$/.test(s)) return s;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s)) return s;
+  throw new GattError("Invalid UUID " + JSON.stringify(u));
+}
+
+interface CharState {
+  uuid: string;
+  value: Uint8Array;
+  maxLen: number;
+  readable: boolean;
+  writable: boolean;
+  notify: boolean;
+  indicate: boolean;
+  onWrite: unknown;
+  subscribed: boolean;
+}
+type ServiceTable = Map<string, Map<string, CharState>>;
+
+interface AdvConfig {
+  packets: Uint8Array[];
+  intervalMs: number;
+  connectable: boolean;
+  scannable: boolean;
+  whenConnected: boolean;
+}
+
+/** Address parse per bleVarToAddr; returns null for a malformed string. */
+export function parseAddress(s: unknown): { address: string; type: string } | null {
+  if (typeof s !== "string" || s.length < 17) return null;
+  for (const i of [2, 5, 8, 11, 14]) if (s[i] !== ":") return null;
+  const hex = s.slice(0, 17);
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(hex)) return null;
+  let type = "public";
+  if (s.length !== 17) {
+    const rest = s.slice(17);
+    if (rest.startsWith(" public")) type = "public";
+    else if (rest.startsWith(" random")) type = "random";
+    else if (rest.startsWith(" private-resolvable")) type = "private-resolvable";
+    else if (rest.startsWith(" private-nonresolvable")) type = "private-nonresolvable";
+    else return null;
+  }
+  return { address: hex.toLowerCase(), type };
+}
+
+const TOP_BITS: Record<string, number | null> = { public: null, random: 3, "private-resolvable": 1, "private-nonresolvable": 0 };
+
+export class Radio {
+  private readonly rt: EspruinoRuntime;
+  private readonly events: EventHub;
+  private adv: AdvConfig;
+  private address: string;
+  private addressType = "random";
+  private pendingAddress: { address: string; type: string } | null = null;
+  private txPowerDbm: number;
+  private sleeping = false;
+  private scan: null | { cb: unknown; filters: unknown; active: boolean; found?: Map<string, Record<string, unknown>> } = null;
+  private services: ServiceTable = new Map();
+  private pendingServices: ServiceTable | null = null;
+  private uart = true;
+  private link: { central: GattCentral; mtu: number; open: boolean } | null = null;
+  private findTimer: { cancelled: boolean } | null = null;
+  security: unknown = undefined;
+  private lastView: string | null = null;
+
+  constructor(rt: EspruinoRuntime) {
+    this.rt = rt;
+    this.events = new EventHub((fn, t, a) => rt.runCallback(fn, t, a), (m) => rt.error(m));
+    this.txPowerDbm = rt.board.radio.defaultTxPowerDbm;
+    this.address = deviceAddress(rt);
+    this.adv = { packets: [this.buildObjectAdvert(undefined, undefined)], intervalMs: DEFAULT_INTERVAL_MS, connectable: true, scannable: true, whenConnected: false };
+    this.install();
+    this.powerUpdate();
+  }
+
+  /** What the radio looks like when the token has no power. */
+  static offView(): RadioStateView {
+    return { advertising: null, address: "", addressType: "", txPowerDbm: 0, scanning: null, sleeping: true, connected: false };
+  }
+
+  view(): RadioStateView {
+    const connected = !!this.link?.open;
+    let advertising: RadioStateView["advertising"] = null;
+    if (!this.sleeping && (!connected || this.adv.whenConnected) && this.adv.packets.length) {
+      const connectable = this.adv.connectable && !connected;
+      advertising = {
+        data: this.adv.packets[0].slice(),
+        intervalMs: this.effectiveInterval(connectable),
+        connectable,
+        scannable: this.adv.scannable,
+        rotation: this.adv.packets.map((p) => p.slice()),
+      };
+    }
+    return {
+      advertising,
+      address: this.address,
+      addressType: this.addressType,
+      txPowerDbm: this.txPowerDbm,
+      scanning: this.scan ? { filters: this.scan.filters, active: this.scan.active } : null,
+      sleeping: this.sleeping,
+      connected,
+    };
+  }
+
+  private effectiveInterval(connectable: boolean): number {
+    let units = Math.round(this.adv.intervalMs / 0.625);
+    if (units < 0x20) units = 0x20;
+    if (units > 0x4000) units = 0x4000;
+    let ms = units * 0.625;
+    if (!connectable && ms < 100) ms = 100;
+    return ms;
+  }
+
+  /** Tell the world and the energy meter that something changed (only when it did). */
+  notifyChange(): void {
+    this.powerUpdate();
+    const v = this.view();
+    const key = JSON.stringify({ ...v, advertising: v.advertising && { ...v.advertising, data: Array.from(v.advertising.data), rotation: v.advertising.rotation.map((r) => Array.from(r)) } });
+    if (key === this.lastView) return;
+    this.lastView = key;
+    this.rt.radioChanged();
+  }
+
+  private powerUpdate(): void {
+    const v = this.view();
+    this.rt.setPower({
+      advertising: v.advertising ? { intervalMs: v.advertising.intervalMs, txPowerDbm: v.txPowerDbm, connectable: v.advertising.connectable } : null,
+      scanning: !!v.scanning,
+      connected: v.connected,
+    });
+  }
+
+  /** Reboot or power loss: the link drops (the central is told), scanning stops. */
+  powerDown(): void {
+    if (this.findTimer) this.findTimer.cancelled = true;
+    this.scan = null;
+    if (this.link?.open) {
+      this.link.open = false;
+      const c = this.link.central;
+      this.link = null;
+      c.onDisconnect();
+    }
+    this.rt.setPower({ advertising: null, scanning: false, connected: false });
+  }
+
+  // ------------------------------------------------------------------ advert building
+
+  private deviceName(): string {
+    const base = DEVICE_NAMES[this.rt.board.id] ?? this.rt.board.name;
+    return base + " " + this.address.slice(12, 14) + this.address.slice(15, 17);
+  }
+
+  private buildObjectAdvert(data: unknown, options: unknown): Uint8Array {
+    const out: number[] = [];
+    const add = (what: string, type: number, bytes: ArrayLike<number>, uuid?: number) => {
+      const extra = uuid === undefined ? 2 : 4;
+      if (out.length + bytes.length + extra > MAX_ADV) throw this.rt.error("Advertising data too long when adding " + what);
+      out.push(bytes.length + extra - 1, type);
+      if (uuid !== undefined) out.push(uuid & 0xff, (uuid >> 8) & 0xff);
+      for (let i = 0; i < bytes.length; i++) out.push(bytes[i]);
+    };
+    let flags = 0x06;
+    let showName = true;
+    let showFlags = true;
+    let manufacturer: number | false = 0x0590;
+    let manufacturerData: Uint8Array = new Uint8Array(0);
+    let name = this.deviceName();
+    if (options !== undefined && options !== null) {
+      if (typeof options !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof options);
+      const o = options as Record<string, unknown>;
+      if (o.showName !== undefined) showName = !!o.showName;
+      if (o.name !== undefined) name = String(o.name).slice(0, 31);
+      if (o.flags !== undefined && !o.flags) showFlags = false;
+      if (o.discoverable !== undefined) flags = o.discoverable ? 0x06 : 0x05;
+      if (o.manufacturerData !== undefined) manufacturerData = toBytes(o.manufacturerData) ?? new Uint8Array(0);
+      if (o.manufacturer !== undefined) manufacturer = o.manufacturer ? Number(o.manufacturer) & 0xffff : false;
+    }
+    if (showFlags) add("flags", 0x01, [flags]);
+    const uuids16: number[] = [];
+    if (data !== undefined && data !== null) {
+      for (const key of Object.keys(data as object)) {
+        const v = (data as Record<string, unknown>)[key];
+        let uuid: string;
+        try {
+          uuid = normalizeUuid(/^\d+$/.test(key) ? Number(key) : key);
+        } catch {
+          throw this.rt.error("Invalid Service UUID: " + key);
+        }
+        if (uuid.length !== 4) throw this.rt.error("Invalid Service UUID: 128 bit UUIDs are not emulated in adverts");
+        const u = parseInt(uuid, 16);
+        if (v === undefined) uuids16.push(u & 0xff, u >> 8);
+        else add("Service", 0x16, toBytes(v) ?? [], u);
+      }
+    }
+    if (uuids16.length) add("16 bit Service", 0x03, uuids16);
+    if (manufacturer !== false) add("Manufacturer data", 0xff, manufacturerData, manufacturer);
+    if (showName && name.length) {
+      let type = 0x09;
+      let nb = Array.from(name, (c) => c.charCodeAt(0) & 0xff);
+      if (nb.length + out.length + 2 > MAX_ADV) {
+        nb = nb.slice(0, Math.max(0, MAX_ADV - 2 - out.length));
+        type = 0x08;
+      }
+      add("Name", type, nb);
+    }
+    return Uint8Array.from(out);
+  }
+
+  private rawAdvert(v: unknown): Uint8Array {
+    const b = toBytes(v);
+    if (!b) throw this.rt.realm.typeError("Expecting Array or Object, got " + typeof v);
+    if (b.length > MAX_ADV) throw this.rt.error("ERR 0x9 (INVALID_LENGTH)");
+    return b;
+  }
+
+  private static isRawData(v: unknown): boolean {
+    return Array.isArray(v) || ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === "[object ArrayBuffer]";
+  }
+
+  // ------------------------------------------------------------------ install NRF
+
+  private install(): void {
+    const rt = this.rt;
+    const realm = rt.realm;
+    const NRF: Record<string, unknown> = realm.object({
+      setAdvertising: (data: unknown, options: unknown) => this.setAdvertising(data, options),
+      getAdvertisingData: (data: unknown, options: unknown) => realm.arrayBuffer(NRF_isRaw(data) ? this.rawAdvert(data) : this.buildObjectAdvert(data, options)),
+      getAdvertisingName: () => this.deviceName(),
+      setScanResponse: () => {},
+      setAddress: (addr: unknown) => this.setAddress(addr),
+      getAddress: () => {
+        const a = this.address;
+        const first = (parseInt(a.slice(0, 2), 16) | 0xc0).toString(16).padStart(2, "0");
+        return first + a.slice(2);
+      },
+      setTxPower: (p: unknown) => {
+        const dbm = Number(p);
+        if (!rt.board.radio.txPowerLevels.includes(dbm)) throw rt.error("ERR 0x7 (INVALID_PARAM)");
+        this.txPowerDbm = dbm;
+        this.notifyChange();
+      },
+      setScan: (cb: unknown, options: unknown) => this.setScan(cb, options),
+      findDevices: (cb: unknown, options: unknown) => this.findDevices(cb, options),
+      sleep: () => {
+        this.sleeping = true;
+        if (this.link?.open) this.dropLink(HCI_LOCAL_HOST_TERMINATED);
+        this.notifyChange();
+      },
+      wake: () => {
+        this.sleeping = false;
+        this.notifyChange();
+      },
+      restart: () => this.notifyChange(),
+      disconnect: () => {
+        if (this.link?.open) this.dropLink(HCI_LOCAL_HOST_TERMINATED);
+      },
+      setServices: (data: unknown, options: unknown) => this.setServices(data, options),
+      updateServices: (data: unknown) => this.updateServices(data),
+      setSecurity: (o: unknown) => {
+        this.security = o;
+      },
+      getSecurityStatus: () => realm.object({ connected: !!this.link?.open, encrypted: false, mitm_protected: false, bonded: false }),
+      setConnectionInterval: () => {},
+      setWhitelist: () => {},
+      eraseBonds: () => {
+        if (this.link?.open) throw rt.error("BLE Connected, can't erase bonds.");
+      },
+      getBattery: () => batteryVolts(rt),
+      setRSSIHandler: () => {},
+    });
+    this.events.attach(NRF);
+    rt.realm.global.NRF = NRF;
+    function NRF_isRaw(d: unknown): boolean {
+      return Radio.isRawData(d) && !(Array.isArray(d) && d.some((x) => typeof x === "object"));
+    }
+  }
+
+  private setAdvertising(data: unknown, options: unknown): void {
+    const rt = this.rt;
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw rt.realm.typeError("Expecting Object or undefined, got " + (options === null ? "null" : typeof options));
+    }
+    const o = (options ?? {}) as Record<string, unknown>;
+    let packets: Uint8Array[];
+    if (Array.isArray(data) && data.length && data.some((x) => Radio.isRawData(x) || (x !== null && typeof x === "object") || x === undefined)) {
+      packets = data.map((p) => (Radio.isRawData(p) ? this.rawAdvert(p) : this.buildObjectAdvert(p, options)));
+    } else if (Radio.isRawData(data)) {
+      packets = [this.rawAdvert(data)];
+    } else if (data === undefined || (data !== null && typeof data === "object")) {
+      packets = [this.buildObjectAdvert(data, options)];
+    } else {
+      throw rt.realm.typeError("Expecting Array or Object, got " + (data === null ? "null" : typeof data));
+    }
+    const next: AdvConfig = { ...this.adv, packets };
+    if (o.interval !== undefined) next.intervalMs = Number(o.interval) || DEFAULT_INTERVAL_MS;
+    if (o.connectable !== undefined) next.connectable = !!o.connectable;
+    if (o.scannable !== undefined) next.scannable = !!o.scannable;
+    if (o.whenConnected !== undefined) next.whenConnected = !!o.whenConnected;
+    this.adv = next;
+    this.notifyChange();
+  }
+
+  private setAddress(addr: unknown): void {
+    const p = parseAddress(addr);
+    if (!p) throw this.rt.error("Expecting mac address of the form aa:bb:cc:dd:ee:ff");
+    const bits = TOP_BITS[p.type];
+    const top = parseInt(p.address.slice(0, 2), 16) >> 6;
+    if ((bits !== null && top !== bits) || !this.rt.board.radio.addressTypes.includes(p.type)) {
+      throw this.rt.error("ERR 0x3202 (INVALID_BLE_ADDR)");
+    }
+    if (this.link?.open) {
+      this.pendingAddress = p; // NRF.restart waits for the connection to end
+      return;
+    }
+    this.address = p.address;
+    this.addressType = p.type;
+    this.notifyChange();
+  }
+
+  // ------------------------------------------------------------------ scanning
+
+  private setScan(cb: unknown, options: unknown): void {
+    if (this.findTimer) {
+      this.findTimer.cancelled = true;
+      this.findTimer = null;
+    }
+    if (cb === undefined || cb === null || cb === false) {
+      this.scan = null;
+      this.notifyChange();
+      return;
+    }
+    if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + typeof cb);
+    const o = (options && typeof options === "object" ? options : {}) as Record<string, unknown>;
+    if (o.filters !== undefined && !Array.isArray(o.filters)) throw this.rt.realm.typeError("requestDevice expecting an array of filters, got " + typeof o.filters);
+    this.scan = { cb, filters: o.filters, active: !!o.active };
+    this.notifyChange();
+  }
+
+  private findDevices(cb: unknown, options: unknown): void {
+    if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + typeof cb);
+    let timeout = 2000;
+    let opts: unknown = undefined;
+    if (typeof options === "number") timeout = options;
+    else if (options && typeof options === "object") {
+      opts = options;
+      const t = (options as { timeout?: unknown }).timeout;
+      if (t !== undefined) timeout = Number(t);
+    } else if (options !== undefined) throw this.rt.error("Expecting Number or object, got " + typeof options);
+    if (Number.isNaN(timeout) || timeout < 10) throw this.rt.error("Invalid timeout");
+    const found = new Map<string, Record<string, unknown>>();
+    this.setScan(() => {}, opts);
+    this.scan!.found = found;
+    const timer = this.rt.schedule(timeout, () => {
+      if (this.scan?.found !== found) return;
+      this.scan = null;
+      this.findTimer = null;
+      this.notifyChange();
+      this.rt.runCallback(cb, undefined, [this.rt.realm.array([...found.values()])]);
+    });
+    this.findTimer = timer;
+  }
+
+  /** The BluetoothDevice object for one received packet. */
+  private deviceObject(p: AdvertIn): Record<string, unknown> {
+    const realm = this.rt.realm;
+    const d = p.data;
+    const dev: Record<string, unknown> = realm.object({ id: p.address + " " + p.addressType, rssi: p.rssi, data: realm.arrayBuffer(d) });
+    const services: string[] = [];
+    const serviceData: Record<string, unknown> = realm.object();
+    let hasServiceData = false;
+    let i = 0;
+    while (i < d.length) {
+      const len = d[i];
+      const type = d[i + 1];
+      if (len === 0 || i + 1 + len > d.length) break; // malformed AD structure: stop parsing
+      const body = d.subarray(i + 2, i + 1 + len);
+      if (type === 0x08) dev.shortName = String.fromCharCode(...body);
+      else if (type === 0x09) dev.name = String.fromCharCode(...body);
+      else if (type === 0x02 || type === 0x03) {
+        for (let k = 0; k + 1 < body.length; k += 2) services.push((body[k] | (body[k + 1] << 8)).toString(16).padStart(4, "0"));
+      } else if (type === 0x16 && body.length >= 2) {
+        serviceData[(body[0] | (body[1] << 8)).toString(16).padStart(4, "0")] = realm.arrayBuffer(body.subarray(2));
+        hasServiceData = true;
+      } else if (type === 0xff && body.length >= 2) {
+        dev.manufacturer = body[0] | (body[1] << 8);
+        dev.manufacturerData = realm.arrayBuffer(body.subarray(2));
+      }
+      i += len + 1;
+    }
+    if (services.length) dev.services = realm.array(services);
+    if (hasServiceData) dev.serviceData = serviceData;
+    return dev;
+  }
+
+  private static matches(filters: unknown, dev: Record<string, unknown>): boolean {
+    if (!Array.isArray(filters)) return true;
+    return filters.some((f: Record<string, unknown>) => {
+      if (!f || typeof f !== "object") return false;
+      if (f.services !== undefined) {
+        const have = (dev.services as string[] | undefined) ?? [];
+        for (const s of f.services as unknown[]) {
+          let u: string;
+          try { u = normalizeUuid(s); } catch { return false; }
+          if (!have.includes(u)) return false;
+        }
+      }
+      if (f.name !== undefined && f.name !== dev.name) return false;
+      if (f.namePrefix !== undefined && !(typeof dev.name === "string" && typeof f.namePrefix === "string" && dev.name.startsWith(f.namePrefix))) return false;
+      if (f.id !== undefined && f.id !== dev.id) return false;
+      if (f.serviceData !== undefined && f.serviceData && typeof f.serviceData === "object") {
+        const sd = dev.serviceData as Record<string, unknown> | undefined;
+        for (const k of Object.keys(f.serviceData)) if (!sd || !(k in sd)) return false;
+      }
+      if (f.manufacturerData !== undefined && f.manufacturerData && typeof f.manufacturerData === "object") {
+        for (const k of Object.keys(f.manufacturerData)) if (Number(k) !== dev.manufacturer) return false;
+      }
+      return true;
+    });
+  }
+
+  deliverAdvert(p: AdvertIn): void {
+    if (!this.scan || this.sleeping) return;
+    if (!(p.data instanceof Uint8Array)) throw new TypeError("deliverAdvert: data must be a Uint8Array");
+    if (p.data.length > MAX_ADV) throw new RangeError("deliverAdvert: a legacy advert has at most 31 bytes, got " + p.data.length);
+    const dev = this.deviceObject(p);
+    const scan = this.scan;
+    let ok = Radio.matches(scan.filters, dev);
+    if (scan.found) {
+      if (!ok && scan.found.has(dev.id as string)) ok = true; // issue #2178: later packets of a matched device pass
+      if (!ok) return;
+      const prev = scan.found.get(dev.id as string);
+      if (prev) {
+        for (const [k, v] of Object.entries(dev)) {
+          if (k === "services" && Array.isArray(prev.services)) {
+            for (const s of v as string[]) if (!(prev.services as string[]).includes(s)) (prev.services as string[]).push(s);
+          } else if (k === "serviceData" && prev.serviceData) Object.assign(prev.serviceData as object, v as object);
+          else prev[k] = v;
+        }
+      } else {
+        scan.found.set(dev.id as string, dev);
+      }
+      return;
+    }
+    if (ok) this.rt.runCallback(scan.cb, undefined, [dev]);
+  }
+
+  // ------------------------------------------------------------------ GATT server
+
+  private parseServices(data: unknown, uart: boolean): ServiceTable {
+    const table: ServiceTable = new Map();
+    if (data !== undefined && data !== null) {
+      if (typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof data);
+      for (const skey of Object.keys(data as object)) {
+        let suuid: string;
+        try { suuid = normalizeUuid(/^\d+$/.test(skey) ? Number(skey) : skey); } catch { throw this.rt.error("Invalid Service UUID: " + skey); }
+        const chars = new Map<string, CharState>();
+        const sdef = (data as Record<string, Record<string, Record<string, unknown>>>)[skey];
+        for (const ckey of Object.keys(sdef ?? {})) {
+          let cuuid: string;
+          try { cuuid = normalizeUuid(/^\d+$/.test(ckey) ? Number(ckey) : ckey); } catch { throw this.rt.error("Invalid Characteristic UUID: " + ckey); }
+          const c = sdef[ckey] ?? {};
+          const value = c.value === undefined ? new Uint8Array(0) : toBytes(c.value) ?? new Uint8Array(0);
+          chars.set(cuuid, {
+            uuid: cuuid, value,
+            maxLen: c.maxLen !== undefined ? Number(c.maxLen) : Math.max(value.length, 20),
+            readable: !!c.readable, writable: !!c.writable, notify: !!c.notify, indicate: !!c.indicate,
+            onWrite: c.onWrite, subscribed: false,
+          });
+        }
+        table.set(suuid, chars);
+      }
+    }
+    if (uart) {
+      table.set(NUS_SERVICE, new Map([
+        [NUS_RX, { uuid: NUS_RX, value: new Uint8Array(0), maxLen: 20, readable: false, writable: true, notify: false, indicate: false, onWrite: undefined, subscribed: false }],
+        [NUS_TX, { uuid: NUS_TX, value: new Uint8Array(0), maxLen: 20, readable: false, writable: false, notify: true, indicate: false, onWrite: undefined, subscribed: false }],
+      ]));
+    }
+    return table;
+  }
+
+  private setServices(data: unknown, options: unknown): void {
+    const o = (options && typeof options === "object" ? options : {}) as Record<string, unknown>;
+    this.uart = o.uart === undefined ? true : !!o.uart;
+    const table = this.parseServices(data, this.uart);
+    if (this.link?.open) this.pendingServices = table; // needs a SoftDevice restart: after disconnect
+    else this.services = table;
+  }
+
+  private updateServices(data: unknown): void {
+    if (!data || typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof data);
+    for (const skey of Object.keys(data as object)) {
+      const suuid = normalizeUuid(/^\d+$/.test(skey) ? Number(skey) : skey);
+      const svc = this.services.get(suuid);
+      if (!svc) throw this.rt.error("Unable to find service with UUID " + skey);
+      const sdef = (data as Record<string, Record<string, Record<string, unknown>>>)[skey];
+      for (const ckey of Object.keys(sdef ?? {})) {
+        const cuuid = normalizeUuid(/^\d+$/.test(ckey) ? Number(ckey) : ckey);
+        const c = svc.get(cuuid);
+        if (!c) throw this.rt.error("Unable to find characteristic with UUID " + ckey);
+        const u = sdef[ckey];
+        if (u.value !== undefined) {
+          const v = toBytes(u.value) ?? new Uint8Array(0);
+          if (v.length > c.maxLen) throw this.rt.error("ERR 0xc (DATA_SIZE)");
+          c.value = v;
+          if ((u.notify || u.indicate) && c.subscribed && this.link?.open) {
+            if (v.length > this.link.mtu - 3) throw this.rt.error("ERR 0xc (DATA_SIZE)");
+            this.rt.energy.cpu(1);
+            this.link.central.onNotify(cuuid, v.slice());
+          }
+        }
+        if (u.readable !== undefined) c.readable = !!u.readable;
+      }
+    }
+  }
+
+  private dropLink(reason: number): void {
+    const link = this.link;
+    if (!link || !link.open) return;
+    link.open = false;
+    this.link = null;
+    for (const svc of this.services.values()) for (const c of svc.values()) c.subscribed = false;
+    if (this.pendingServices) {
+      this.services = this.pendingServices;
+      this.pendingServices = null;
+    }
+    if (this.pendingAddress) {
+      this.address = this.pendingAddress.address;
+      this.addressType = this.pendingAddress.type;
+      this.pendingAddress = null;
+    }
+    this.notifyChange();
+    if (reason === HCI_LOCAL_HOST_TERMINATED) link.central.onDisconnect();
+    this.events.emit("disconnect", [reason]);
+  }
+
+  gattConnect(central: GattCentral): GattLink | null {
+    if (!central || typeof central.onNotify !== "function" || typeof central.onDisconnect !== "function" || !(central.mtu >= 23)) {
+      throw new TypeError("gattConnect needs {mtu >= 23, onNotify(charUuid, data), onDisconnect()}");
+    }
+    const v = this.view();
+    if (!v.advertising || !v.advertising.connectable || this.link?.open) return null;
+    const link = { central, mtu: Math.min(central.mtu, this.rt.board.radio.maxMtu), open: true };
+    this.link = link;
+    this.notifyChange();
+    this.events.emit("connect", [central.address ?? "00:00:00:00:00:00 public"]);
+    const self = this;
+    const need = (svc: string, char: string): CharState => {
+      if (!link.open) throw new GattError("not connected");
+      const s = self.services.get(normalizeUuid(svc));
+      if (!s) throw new GattError("no service " + svc);
+      const c = s.get(normalizeUuid(char));
+      if (!c) throw new GattError("no characteristic " + char + " in service " + svc);
+      return c;
+    };
+    return {
+      mtu: link.mtu,
+      connected: () => link.open,
+      services: () => {
+        if (!link.open) throw new GattError("not connected");
+        return [...self.services.entries()].map(([uuid, chars]) => ({
+          uuid,
+          characteristics: [...chars.values()].map((c) => ({ uuid: c.uuid, readable: c.readable, writable: c.writable, notify: c.notify, indicate: c.indicate })),
+        }));
+      },
+      read: (svc, char) => {
+        const c = need(svc, char);
+        if (!c.readable) throw new GattError("characteristic " + char + " is not readable");
+        return c.value.slice();
+      },
+      write: (svc, char, data) => {
+        const c = need(svc, char);
+        if (!(data instanceof Uint8Array)) throw new TypeError("GATT write data must be a Uint8Array");
+        if (!c.writable) throw new GattError("characteristic " + char + " is not writable");
+        if (data.length > link.mtu - 3) throw new GattError("write of " + data.length + " bytes exceeds MTU-3 (" + (link.mtu - 3) + ")");
+        if (data.length > c.maxLen) throw new GattError("write of " + data.length + " bytes exceeds maxLen " + c.maxLen);
+        c.value = data.slice();
+        if (c.onWrite) {
+          const evt = self.rt.realm.object({ data: self.rt.realm.arrayBuffer(data) });
+          self.rt.runCallback(c.onWrite, undefined, [evt]);
+        }
+      },
+      subscribe: (svc, char) => {
+        const c = need(svc, char);
+        if (!c.notify && !c.indicate) throw new GattError("characteristic " + char + " does not notify");
+        c.subscribed = true;
+      },
+      disconnect: () => self.dropLink(HCI_REMOTE_USER_TERMINATED),
+    };
+  }
+}
+
+/** The chip's factory random static address (FICR DEVICEADDR): fixed per token, from the seed. */
+function deviceAddress(rt: EspruinoRuntime): string {
+  const a = rt.deviceAddressBytes();
+  return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** NRF.getBattery(): supply volts, from the battery's remaining charge (linear model). */
+function batteryVolts(rt: EspruinoRuntime): number {
+  const f = rt.energy.remainingFraction();
+  const t = rt.board.battery.type;
+  if (t === "LiPo") return 3.5 + 0.7 * f;
+  if (t === "2xAA") return 2.0 + 1.2 * f;
+  return 2.2 + 0.8 * f; // CR2032
+}

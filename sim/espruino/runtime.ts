@@ -1,0 +1,505 @@
+/**
+ * One emulated Espruino token: a node:vm context with the board's Espruino API, a virtual clock
+ * driven by the world, a timer queue, NOR flash with Storage, the radio as seen by the world,
+ * and an energy meter. Platform facts come from shared/spec/ESPRUINO.md; each module of this
+ * folder cites the section it emulates. The public API is documented in docs/SIM-RUNTIME.md.
+ *
+ * Time: the world owns one clock (ms since the Unix epoch). The token has its own oscillator
+ * ("ticks", ms since power-on, running (1 + clockDriftPpm/1e6) times as fast as world time);
+ * getTime() = (ticks + offset) / 1000 where setTime() moves the offset. Timers are relative,
+ * as Espruino's are (src/jswrap_interactive.c stores "time" relative to jsiLastIdleTime), so
+ * setTime() does not move them.
+ *
+ * Reboots: Espruino on nRF52 keeps its clock in `.noinit` RAM (targets/nrf5x/jshardware.c:
+ * baseSystemTime/lastSystemTime with an inverted copy checked in jshInit), so after a watchdog
+ * or software reset getTime() continues where it was; after a power loss that RAM is garbage,
+ * the check fails and the clock restarts near 0. reboot("watchdog"|"reset") keeps the clock,
+ * reboot("power") resets it. Flash always survives.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadBoard, type Board } from "../../boards/index";
+import { NorFlash, PowerCutError } from "./flash";
+import { JsfStorage } from "./storage";
+import { EnergyMeter, type PowerState } from "./energy";
+import { Realm } from "./realm";
+import { TimerQueue, type QueuedEvent } from "./timerQueue";
+import { installGlobals, formatValue } from "./globals";
+import { IoPins } from "./io";
+import { installE } from "./espruinoE";
+import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn } from "./nrf";
+
+export type { GattCentral, GattLink, RadioStateView, AdvertIn } from "./nrf";
+export { NorFlash, PowerCutError } from "./flash";
+
+export interface RuntimeOptions {
+  /** Board id, as in boards/<id>.json. */
+  board: string;
+  /** Seed of every random number the token sees (E.hwRand, Math.random). */
+  seed: number;
+  /** World time at power-on, ms since the Unix epoch. */
+  worldTimeMs: number;
+  /** Flash to start from (a previous token's): it survives reboots and new runtimes. */
+  flash?: NorFlash;
+  /** Oscillator error in ppm (+ = token clock runs fast). RC oscillator ~250 ppm on 832 boards. */
+  clockDriftPpm?: number;
+}
+
+export type RebootReason = "watchdog" | "power" | "reset";
+
+/** Thrown inside firmware code to unwind it when the token reboots or loses power mid-callback. */
+class RuntimeStop extends Error {}
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The built firmware for a board (dist/firmware/<board>.js), as the sim runs it. */
+export function loadBuiltFirmware(boardId: string): string {
+  loadBoard(boardId); // validates the id with a clear message
+  const file = join(REPO_ROOT, "dist", "firmware", boardId + ".js");
+  if (!existsSync(file)) {
+    throw new Error("firmware for " + boardId + " is not built: " + file + " is missing; run `npm run build` first");
+  }
+  return readFileSync(file, "utf8");
+}
+
+/** splitmix32: small, fast, deterministic. */
+function makeRng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export class EspruinoRuntime {
+  readonly board: Board;
+  readonly flash: NorFlash;
+  /** Espruino's file system over `flash` (used by require("Storage") and by tests). */
+  readonly storage: JsfStorage;
+  readonly energy: EnergyMeter;
+  /** Everything the token printed (print, console.log, errors), one entry per print. */
+  consoleOutput: string[] = [];
+  /** "Uncaught ..." lines for exceptions that escaped firmware code, in order. */
+  uncaughtErrors: string[] = [];
+  /** Reboots so far, with reason and world time. */
+  readonly reboots: { reason: RebootReason; worldTimeMs: number }[] = [];
+
+  /** @internal */ realm!: Realm;
+  /** @internal */ readonly rng: () => number;
+  /** @internal */ io!: IoPins;
+  /** @internal */ radio!: Radio;
+  /** @internal */ queue = new TimerQueue();
+  /** @internal E.setPassword/lockConsole/setConsole state */
+  consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
+  private readonly factoryAddress: Uint8Array;
+  /** @internal E.setTimeZone state, read by the context's Date */
+  timeZone = { tzMinutes: 0 };
+
+  private nowWorld: number;
+  private nowTicksMs = 0;
+  private bootWorld: number;
+  private readonly rate: number;
+  private clockOffsetMs = 0;
+  private booted = false;
+  private halted = false;
+  private inCallback = 0;
+  private pendingStop: null | { kind: "reboot"; reason: RebootReason } | { kind: "halt" } = null;
+  private bootCode: string | null = null;
+  private watchdog: { timeoutMs: number; auto: boolean; event: QueuedEvent | null } | null = null;
+  private readonly radioListeners: (() => void)[] = [];
+  private ledEvents: { timeMs: number; pin: string; on: boolean }[] = [];
+  private powerState: Partial<PowerState> = {};
+
+  constructor(opts: RuntimeOptions) {
+    if (!opts || typeof opts !== "object") throw new TypeError("EspruinoRuntime needs options {board, seed, worldTimeMs}");
+    this.board = loadBoard(opts.board);
+    if (!Number.isInteger(opts.seed)) throw new TypeError("seed must be an integer, got " + opts.seed);
+    if (!Number.isFinite(opts.worldTimeMs)) throw new TypeError("worldTimeMs must be a finite number, got " + opts.worldTimeMs);
+    const drift = opts.clockDriftPpm ?? 0;
+    if (!Number.isFinite(drift) || Math.abs(drift) > 100_000) throw new RangeError("clockDriftPpm must be a number within ±100000, got " + drift);
+    this.rate = 1 + drift / 1e6;
+    const f = this.board.flash;
+    if (opts.flash) {
+      if (opts.flash.storageAddress !== f.storageAddress || opts.flash.storageBytes !== f.storageBytes || opts.flash.pageSize !== f.pageSize) {
+        throw new RangeError("the flash passed in does not have board " + this.board.id + "'s Storage geometry");
+      }
+      this.flash = opts.flash;
+    } else {
+      this.flash = new NorFlash({ pageSize: f.pageSize, storageAddress: f.storageAddress, storageBytes: f.storageBytes, rawFreePages: f.rawFreePages });
+    }
+    this.storage = new JsfStorage(this.flash);
+    this.storage.onConsole = (line) => this.print(line);
+    this.nowWorld = opts.worldTimeMs;
+    this.bootWorld = opts.worldTimeMs;
+    this.energy = new EnergyMeter(this.board, opts.worldTimeMs);
+    this.flash.onOp = (kind, n) => (kind === "write" ? this.energy.flashWrites(n) : this.energy.flashErases(n));
+    this.rng = makeRng(opts.seed);
+    const addrRng = makeRng(opts.seed ^ 0x0add7e55);
+    this.factoryAddress = new Uint8Array(6);
+    for (let i = 0; i < 6; i++) this.factoryAddress[i] = addrRng() & 0xff;
+    this.factoryAddress[0] |= 0xc0; // random static: top two bits 11
+    this.energy.setState(this.nowWorld, { powered: false });
+  }
+
+  // ---------------------------------------------------------------- boot / reboot
+
+  /** The vm context's global object (tests read global.Omamori). */
+  get global(): any {
+    if (!this.realm) throw new Error("the token has not booted yet; call boot(code) or bootFromStorage() first");
+    return this.realm.global;
+  }
+
+  /** Power-on: clock from ~0, fresh context, run `code` as Espruino runs .bootcde, then E.on('init'). */
+  boot(code: string): void {
+    if (typeof code !== "string") throw new TypeError("boot(code) needs the firmware source text, got " + typeof code);
+    this.bootCode = code;
+    this.start(true, code);
+  }
+
+  /** Power-on running the ".bootcde" Storage file (what an upload with SAVE_ON_SEND=1 leaves). */
+  bootFromStorage(): void {
+    this.bootCode = null;
+    this.start(true, null);
+  }
+
+  /**
+   * Restart on the same flash. "power": clock restarts near 0; "watchdog"/"reset": clock kept
+   * (nRF52 .noinit RAM). Runs the code of the last boot(code), or .bootcde after bootFromStorage().
+   * Called from inside firmware code (E.reboot(), a missed watchdog kick) the reboot happens
+   * when the current callback has been unwound.
+   */
+  reboot(reason: RebootReason): void {
+    if (reason !== "watchdog" && reason !== "power" && reason !== "reset") {
+      throw new RangeError('reboot reason must be "watchdog", "power" or "reset", got ' + JSON.stringify(reason));
+    }
+    if (this.inCallback) {
+      this.pendingStop = { kind: "reboot", reason };
+      throw new RuntimeStop("reboot");
+    }
+    this.reboots.push({ reason, worldTimeMs: this.nowWorld });
+    this.start(reason === "power", this.bootCode);
+  }
+
+  private start(powerOn: boolean, code: string | null): void {
+    const clockMs = powerOn ? 0 : this.tokenTimeMs();
+    this.teardown();
+    this.flash.revive();
+    this.halted = false;
+    this.pendingStop = null;
+    this.bootWorld = this.nowWorld;
+    this.nowTicksMs = 0;
+    // Boot takes a few ms on the device; a fresh power-on clock starts just above 0.
+    this.clockOffsetMs = clockMs;
+    this.queue = new TimerQueue();
+    this.watchdog = null;
+    this.timeZone = { tzMinutes: 0 };
+    this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
+    this.realm = new Realm();
+    this.io = new IoPins(this);
+    this.radio = new Radio(this);
+    const g = this.realm.global;
+    const mathRng = makeRng(this.rng());
+    g.Math.random = () => mathRng() / 4294967296;
+    installGlobals(this);
+    installE(this);
+    this.booted = true;
+    this.setPower({ powered: true });
+    const source = code ?? this.storageBootCode();
+    this.bootCodeLength = source ? source.length : 0;
+    if (source !== null) this.runCode(source, code === null ? ".bootcde" : "firmware.js");
+    this.realm.drain();
+    this.emitInit();
+    this.radio.notifyChange();
+  }
+
+  private storageBootCode(): string | null {
+    const name = new Uint8Array(28);
+    const n = ".bootcde";
+    for (let i = 0; i < n.length; i++) name[i] = n.charCodeAt(i);
+    const bytes = this.storage.read(name);
+    if (!bytes) return null;
+    let s = "";
+    for (const b of bytes) s += String.fromCharCode(b);
+    return s;
+  }
+
+  /**
+   * @internal process.memory() usage. Not measured (V8 objects are not JsVars): a rough
+   * estimate of 200 variables of interpreter state plus one per 48 bytes of boot code.
+   */
+  estimatedJsVars(): number {
+    return 200 + Math.ceil((this.bootCodeLength ?? 0) / 48);
+  }
+  private bootCodeLength = 0;
+
+  /** @internal set by espruinoE: E.on('init') listeners. */
+  emitInit: () => void = () => {};
+
+  private teardown(): void {
+    if (this.radio) this.radio.powerDown();
+    if (this.io) this.io.powerDown();
+    this.queue.clear();
+  }
+
+  /** Evaluate source in the token (errors are reported as uncaught, like Espruino). */
+  private runCode(code: string, filename: string): void {
+    this.inCallback++;
+    try {
+      this.realm.run(code, filename);
+    } catch (e) {
+      this.handleThrown(e);
+    } finally {
+      this.inCallback--;
+    }
+    this.afterCallback();
+  }
+
+  /** @internal the chip's factory address (FICR), MSB first; the same across reboots. */
+  deviceAddressBytes(): Uint8Array {
+    return this.factoryAddress.slice();
+  }
+
+  // ---------------------------------------------------------------- time
+
+  worldTimeMs(): number {
+    return this.nowWorld;
+  }
+
+  /** The token's getTime() in ms (own oscillator, setTime offset). */
+  tokenTimeMs(): number {
+    return this.nowTicksMs + this.clockOffsetMs;
+  }
+
+  /** @internal setTime(seconds) */
+  setTokenTimeMs(ms: number): void {
+    this.clockOffsetMs = ms - this.nowTicksMs;
+  }
+
+  /** @internal ticks since boot now */
+  ticksMs(): number {
+    return this.nowTicksMs;
+  }
+
+  private worldOfTicks(ticks: number): number {
+    return this.bootWorld + ticks / this.rate;
+  }
+
+  /** Earliest pending timer/watch/watchdog event in world ms (Infinity if none or halted). */
+  nextEventTimeMs(): number {
+    if (this.halted || !this.booted) return Infinity;
+    const ev = this.queue.peek();
+    return ev ? Math.max(this.nowWorld, this.worldOfTicks(ev.dueTicks)) : Infinity;
+  }
+
+  /** Run every event due up to worldTimeMs, in order, then set the clock to worldTimeMs. */
+  advanceTo(worldTimeMs: number): void {
+    if (!Number.isFinite(worldTimeMs)) throw new RangeError("advanceTo needs a finite world time, got " + worldTimeMs);
+    if (worldTimeMs < this.nowWorld) {
+      throw new RangeError("advanceTo cannot go back in time: now " + this.nowWorld + ", asked " + worldTimeMs);
+    }
+    if (this.inCallback) throw new Error("advanceTo cannot be called from inside the token's own code");
+    for (;;) {
+      if (this.halted || !this.booted) break;
+      const ev = this.queue.peek();
+      if (!ev) break;
+      const due = this.worldOfTicks(ev.dueTicks);
+      if (due > worldTimeMs) break;
+      this.queue.pop();
+      if (ev.dueTicks > this.nowTicksMs) {
+        this.nowTicksMs = ev.dueTicks;
+        this.setWorld(Math.max(this.nowWorld, due));
+      }
+      ev.run();
+    }
+    if (worldTimeMs > this.nowWorld) {
+      this.setWorld(worldTimeMs);
+      this.nowTicksMs = Math.max(this.nowTicksMs, (worldTimeMs - this.bootWorld) * this.rate);
+    }
+  }
+
+  private setWorld(t: number): void {
+    this.nowWorld = t;
+    this.energy.advance(t);
+  }
+
+  /** @internal queue `run` after delayMs of token time (relative, like Espruino's timers). */
+  schedule(delayMs: number, run: () => void): QueuedEvent {
+    return this.queue.push(this.nowTicksMs + Math.max(0, delayMs), run);
+  }
+
+  // ---------------------------------------------------------------- callbacks / errors
+
+  /**
+   * @internal Run firmware code (a callback) the way Espruino's event loop does: count its CPU
+   * cost, report an escaping exception as "Uncaught ...", run promise jobs, then carry out a
+   * reboot or power cut that happened inside it. String callbacks are evaluated, as Espruino does.
+   */
+  runCallback(fn: unknown, thisArg: unknown, args: unknown[]): void {
+    if (this.halted || !this.booted) return;
+    this.energy.callback();
+    this.inCallback++;
+    try {
+      if (typeof fn === "function") fn.apply(thisArg, args);
+      else if (typeof fn === "string") this.realm.run(fn, "callback");
+    } catch (e) {
+      this.handleThrown(e);
+    } finally {
+      this.inCallback--;
+    }
+    this.afterCallback();
+  }
+
+  private handleThrown(e: unknown): void {
+    if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
+    const line = "Uncaught " + describeError(e);
+    this.uncaughtErrors.push(line);
+    this.consoleOutput.push(line);
+  }
+
+  private afterCallback(): void {
+    if (this.inCallback) return;
+    if (!this.halted && this.realm) {
+      this.inCallback++;
+      try {
+        this.realm.drain();
+      } catch (e) {
+        this.handleThrown(e);
+      } finally {
+        this.inCallback--;
+      }
+    }
+    if (this.flash.isDead() && !this.halted) this.pendingStop = { kind: "halt" };
+    const stop = this.pendingStop;
+    this.pendingStop = null;
+    if (!stop) return;
+    if (stop.kind === "halt") this.halt();
+    else this.reboot(stop.reason);
+  }
+
+  /** Power gone: nothing runs until boot()/bootFromStorage()/reboot("power"). */
+  private halt(): void {
+    this.halted = true;
+    this.teardown();
+    this.setPower({ powered: false, advertising: null, scanning: false, connected: false, ledsOn: 0, vibrating: false, buttonWatched: false });
+    for (const l of this.radioListeners) l();
+  }
+
+  /** True while the token is without power (after a power cut, before the next boot). */
+  isHalted(): boolean {
+    return this.halted;
+  }
+
+  /** @internal firmware printed something */
+  print(line: string): void {
+    this.consoleOutput.push(line);
+  }
+
+  /** @internal an exception Espruino raises from a built-in (context-realm Error). */
+  error(message: string): Error {
+    return this.realm.error(message);
+  }
+
+  /** @internal */
+  setPower(change: Partial<PowerState>): void {
+    this.powerState = { ...this.powerState, ...change };
+    this.energy.setState(this.nowWorld, change);
+  }
+
+  // ---------------------------------------------------------------- watchdog
+
+  /** @internal E.enableWatchdog(seconds, isAuto) */
+  enableWatchdog(timeoutMs: number, auto: boolean): void {
+    if (this.watchdog) this.watchdog.event && (this.watchdog.event.cancelled = true);
+    this.watchdog = { timeoutMs, auto, event: null };
+    this.kickWatchdog();
+  }
+
+  /** @internal E.kickWatchdog(); with isAuto the idle loop kicks, so only manual mode can expire. */
+  kickWatchdog(): void {
+    const w = this.watchdog;
+    if (!w || w.auto) return;
+    if (w.event) w.event.cancelled = true;
+    w.event = this.schedule(w.timeoutMs, () => {
+      this.print("WATCHDOG RESET");
+      this.reboot("watchdog");
+    });
+  }
+
+  // ---------------------------------------------------------------- radio (read by the world)
+
+  radioState(): RadioStateView {
+    return this.radio ? this.radio.view() : Radio.offView();
+  }
+
+  onRadioChange(cb: () => void): void {
+    if (typeof cb !== "function") throw new TypeError("onRadioChange needs a function");
+    this.radioListeners.push(cb);
+  }
+
+  /** @internal */
+  radioChanged(): void {
+    for (const l of this.radioListeners) l();
+  }
+
+  /** An advertising packet reached this token's receiver (ignored unless it is scanning). */
+  deliverAdvert(p: AdvertIn): void {
+    if (this.halted || !this.booted) return;
+    this.radio.deliverAdvert(p);
+  }
+
+  /** A central connects; null when the token is not connectable (not advertising connectably, asleep, busy). */
+  gattConnect(central: GattCentral): GattLink | null {
+    if (this.halted || !this.booted) return null;
+    return this.radio.gattConnect(central);
+  }
+
+  // ---------------------------------------------------------------- io
+
+  /** Press the button now and release it after durationMs (optionally with contact bounce). */
+  pressButton(durationMs: number, opts?: { bounceMs?: number; bounces?: number }): void {
+    if (!Number.isFinite(durationMs) || durationMs <= 0) throw new RangeError("pressButton needs a duration > 0 ms, got " + durationMs);
+    if (!this.booted || this.halted) return;
+    this.io.pressButton(durationMs, opts);
+  }
+
+  /** Every LED change so far: world time, pin name, on/off. */
+  ledLog(): { timeMs: number; pin: string; on: boolean }[] {
+    return this.ledEvents.slice();
+  }
+
+  /** @internal */
+  logLed(pin: string, on: boolean): void {
+    this.ledEvents.push({ timeMs: this.nowWorld, pin, on });
+  }
+
+  // ---------------------------------------------------------------- flash faults
+
+  /** Arm a power cut at the n-th flash word write / page erase from now (1 = the next one). */
+  cutPower(at: { flashWrite?: number; flashErase?: number }): void {
+    if (!at || (at.flashWrite === undefined && at.flashErase === undefined)) {
+      throw new TypeError("cutPower needs {flashWrite: n} and/or {flashErase: n}");
+    }
+    this.flash.cutPower(at);
+  }
+
+  /** Flash word writes and page erases fn causes (to enumerate power-cut points). */
+  countFlashOps<T>(fn: () => T): { writes: number; erases: number; result: T } {
+    const w = this.flash.ops.writes;
+    const e = this.flash.ops.erases;
+    const result = fn();
+    return { writes: this.flash.ops.writes - w, erases: this.flash.ops.erases - e, result };
+  }
+}
+
+/** "Error: message" for Error-like values, JSON-ish text for anything else thrown. */
+export function describeError(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) {
+    const err = e as { name?: string; message?: string };
+    return (err.name || "Error") + ": " + err.message;
+  }
+  return formatValue(e);
+}

@@ -1,0 +1,176 @@
+import { expect } from "chai";
+import { EspruinoRuntime, loadBuiltFirmware } from "../../../sim/espruino/runtime";
+import { T0, evalIn, token } from "./helpers";
+
+describe("sim/espruino runtime: context, timers, clock, console", () => {
+  it("offers no Node or post-ES5 globals Espruino lacks (ESPRUINO.md section 1)", () => {
+    const rt = token("");
+    const absent = ["Map", "Set", "WeakMap", "Symbol", "Proxy", "Reflect", "Buffer", "TextEncoder", "setImmediate", "queueMicrotask", "WebAssembly", "Intl"];
+    for (const name of absent) expect(evalIn(rt, "typeof " + name), name).to.equal("undefined");
+    expect(evalIn(rt, "typeof process.env.VERSION")).to.equal("string");
+    expect(evalIn(rt, "typeof process.memory().free")).to.equal("number");
+    expect(evalIn(rt, "process.memory().total")).to.equal(2630);
+    expect(evalIn(rt, "typeof process.exit")).to.equal("undefined");
+    expect(evalIn(rt, "typeof Promise.race + typeof Promise.prototype.finally + typeof Array.from + typeof Uint8Array.from")).to.equal("undefinedundefinedundefinedundefined");
+    expect(evalIn(rt, "typeof Object.freeze + typeof Number.isInteger + typeof Math.trunc")).to.equal("undefinedundefinedundefined");
+    expect(evalIn(rt, "typeof Promise.all + typeof Object.assign + typeof DataView")).to.equal("functionfunctionfunction");
+  });
+
+  it("require resolves only Storage, Flash and the board's crypto; others throw like Espruino", () => {
+    const puck = token("");
+    expect(evalIn(puck, "typeof require('Storage').write")).to.equal("function");
+    expect(evalIn(puck, "typeof require('Flash').getFree")).to.equal("function");
+    expect(evalIn(puck, "typeof require('crypto').SHA256")).to.equal("function");
+    expect(() => evalIn(puck, "require('fs')")).to.throw('Module "fs" not found');
+    const jolt = token("", { board: "joltjs" });
+    expect(() => evalIn(jolt, "require('crypto')")).to.throw('Module "crypto" not found');
+  });
+
+  it("require falls back to a Storage file evaluated as a module", () => {
+    const rt = token("require('Storage').write('mymod', 'exports.x = 41 + 1;');");
+    expect(evalIn(rt, "require('mymod').x")).to.equal(42);
+  });
+
+  it("runs timeouts and intervals in time order with arguments, on virtual time", () => {
+    const rt = token(`
+      var log = [];
+      setTimeout(function (a) { log.push("t300:" + a); }, 300, "x");
+      var k = 0;
+      var iv = setInterval(function () { log.push("i100@" + Math.round(getTime() * 1000)); if (++k === 4) clearInterval(iv); }, 100);
+      setTimeout("log.push('string cb')", 150);
+    `);
+    expect(rt.nextEventTimeMs()).to.be.closeTo(T0 + 100, 1e-6);
+    rt.advanceTo(T0 + 1000);
+    expect(rt.global.log).to.deep.equal(["i100@100", "string cb", "i100@200", "t300:x", "i100@300", "i100@400"]);
+    expect(rt.nextEventTimeMs()).to.equal(Infinity);
+  });
+
+  it("clearTimeout(): no argument clears all, an explicit undefined throws, an unknown id is ignored", () => {
+    const rt = token("var n = 0; setTimeout(function(){n++}, 10); setInterval(function(){n++}, 10);");
+    expect(() => evalIn(rt, "clearTimeout(undefined)")).to.throw("clearTimeout(undefined) not allowed. Use clearTimeout() instead");
+    evalIn(rt, "clearTimeout(12345)");
+    evalIn(rt, "clearTimeout()");
+    rt.advanceTo(T0 + 100);
+    expect(rt.global.n).to.equal(0);
+    expect(() => evalIn(rt, "setTimeout(42, 10)")).to.throw("Function or String not supplied!");
+  });
+
+  it("changeInterval restarts the period from now; unknown ids throw", () => {
+    const rt = token("var t = []; var id = setInterval(function(){ t.push(Math.round(getTime()*1000)); }, 1000);");
+    rt.advanceTo(T0 + 1500);
+    evalIn(rt, "changeInterval(id, 200)");
+    rt.advanceTo(T0 + 2000);
+    expect(rt.global.t).to.deep.equal([1000, 1700, 1900]);
+    expect(() => evalIn(rt, "changeInterval(999, 10)")).to.throw("Unknown Interval");
+  });
+
+  it("getTime starts near 0 at power-on; setTime moves the clock but not the timers; Date follows it", () => {
+    const rt = token("var fired = -1; setTimeout(function(){ fired = getTime(); }, 5000);");
+    expect(evalIn(rt, "getTime()")).to.be.lessThan(0.01);
+    rt.advanceTo(T0 + 1000);
+    expect(evalIn(rt, "getTime()")).to.be.closeTo(1, 1e-9);
+    evalIn(rt, "setTime(1700000000)");
+    expect(evalIn(rt, "Date.now()")).to.be.closeTo(1700000000000, 1e-3);
+    expect(evalIn(rt, "new Date().getUTCFullYear()")).to.equal(2023);
+    rt.advanceTo(T0 + 5000);
+    expect(rt.global.fired).to.be.closeTo(1700000004, 1e-6);
+  });
+
+  it("E.setTimeZone shifts Date's local fields, never the host's zone", () => {
+    const rt = token("setTime(Date.UTC(2026, 0, 1, 12, 0, 0) / 1000); E.setTimeZone(9);");
+    expect(evalIn(rt, "new Date().getHours()")).to.equal(21);
+    expect(evalIn(rt, "new Date().getUTCHours()")).to.equal(12);
+    expect(evalIn(rt, "new Date().getTimezoneOffset()")).to.equal(-540);
+  });
+
+  it("applies clock drift: a +250 ppm token's 1000 s timer fires 0.25 s early in world time", () => {
+    const rt = token("var at = 0; setTimeout(function(){ at = getTime(); }, 1000000);", { clockDriftPpm: 250 });
+    expect(rt.nextEventTimeMs() - T0).to.be.closeTo(1_000_000 / 1.00025, 1e-3);
+    rt.advanceTo(T0 + 1_000_000);
+    expect(rt.global.at).to.be.closeTo(1000, 1e-6);
+  });
+
+  it("records uncaught errors like Espruino and keeps running other callbacks", () => {
+    const rt = token(`
+      var ok = 0;
+      setTimeout(function(){ throw new Error("boom"); }, 10);
+      setTimeout(function(){ null.x; }, 20);
+      setTimeout(function(){ throw "str"; }, 25);
+      setTimeout(function(){ ok = 1; print("still", "alive", 3, [1,2]); console.log({a:1}); }, 30);
+    `);
+    rt.advanceTo(T0 + 100);
+    expect(rt.uncaughtErrors[0]).to.equal("Uncaught Error: boom");
+    expect(rt.uncaughtErrors[1]).to.match(/^Uncaught TypeError: /);
+    expect(rt.uncaughtErrors[2]).to.equal('Uncaught "str"');
+    expect(rt.global.ok).to.equal(1);
+    expect(rt.consoleOutput).to.include("still alive 3 [ 1, 2 ]");
+    expect(rt.consoleOutput).to.include('{ "a": 1 }');
+  });
+
+  it("an error in boot code stops the rest of the file, as evaluating .bootcde does", () => {
+    const rt = token("var a = 1; throw new Error('early'); var b = 2;");
+    expect(rt.uncaughtErrors).to.deep.equal(["Uncaught Error: early"]);
+    expect(evalIn(rt, "typeof b")).to.equal("undefined");
+  });
+
+  it("runs promise callbacks before the next event, and E.on('init') after boot code", () => {
+    const rt = token("var log = []; E.on('init', function(){ log.push('init'); }); Promise.resolve().then(function(){ log.push('then'); }); log.push('boot');");
+    expect(rt.global.log).to.deep.equal(["boot", "then", "init"]);
+  });
+
+  it("E.hwRand and Math.random are deterministic per seed and differ between seeds", () => {
+    const a = token("var r = [E.hwRand(), E.hwRand(), Math.random()];", { seed: 7 });
+    const b = token("var r = [E.hwRand(), E.hwRand(), Math.random()];", { seed: 7 });
+    const c = token("var r = [E.hwRand(), E.hwRand(), Math.random()];", { seed: 8 });
+    expect(a.global.r).to.deep.equal(b.global.r);
+    expect(a.global.r).to.not.deep.equal(c.global.r);
+    expect(Number.isInteger(a.global.r[0])).to.equal(true);
+    expect(a.global.r[0]).to.be.within(-2147483648, 2147483647);
+  });
+
+  it("E.getBattery exists only where the board says so", () => {
+    expect(evalIn(token(""), "E.getBattery()")).to.equal(100);
+    expect(evalIn(token("", { board: "mdbt42q" }), "typeof E.getBattery")).to.equal("undefined");
+    expect(evalIn(token("", { board: "mdbt42q" }), "typeof NRF.getBattery()")).to.equal("number");
+  });
+
+  it("watchdog: a missed kick reboots, flash and clock kept; kicks keep it alive", () => {
+    const code = "var boots = (require('Storage').readJSON('boots', 1) || 0) + 1; require('Storage').writeJSON('boots', boots);" +
+      "E.enableWatchdog(5, false); var k = setInterval(function(){ if (getTime() < 20) E.kickWatchdog(); }, 1000);";
+    const rt = token(code);
+    rt.advanceTo(T0 + 19_000);
+    expect(rt.reboots).to.have.length(0);
+    rt.advanceTo(T0 + 26_000);
+    expect(rt.reboots.map((r) => r.reason)).to.deep.equal(["watchdog"]);
+    expect(rt.consoleOutput).to.include("WATCHDOG RESET");
+    expect(rt.global.boots).to.equal(2);
+    expect(evalIn(rt, "getTime()")).to.be.greaterThan(24);
+  });
+
+  it("reboot('power') restarts the clock near 0 but keeps flash; E.reboot() reboots after unwinding", () => {
+    const rt = token("require('Storage').write('x', 'kept'); setTimeout(function(){ E.reboot(); global.after = 1; }, 1000);");
+    rt.advanceTo(T0 + 1500);
+    expect(rt.reboots.map((r) => r.reason)).to.deep.equal(["reset"]);
+    expect(evalIn(rt, "typeof after")).to.equal("undefined");
+    expect(evalIn(rt, "getTime()")).to.be.closeTo(1.5, 1e-6);
+    rt.reboot("power");
+    expect(evalIn(rt, "getTime()")).to.be.lessThan(0.01);
+    expect(evalIn(rt, "require('Storage').read('x')")).to.equal("kept");
+  });
+
+  it("a new runtime on the same flash sees the files; bootFromStorage runs .bootcde", () => {
+    const a = token("require('Storage').write('.bootcde', 'var fromStorage = 1;');");
+    const b = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0, flash: a.flash });
+    b.bootFromStorage();
+    expect(b.global.fromStorage).to.equal(1);
+    expect(() => new EspruinoRuntime({ board: "pixljs", seed: 1, worldTimeMs: T0, flash: a.flash })).to.throw(/geometry/);
+  });
+
+  it("checks its arguments with clear messages", () => {
+    expect(() => new EspruinoRuntime({ board: "nope", seed: 1, worldTimeMs: T0 })).to.throw(/unknown board/);
+    const rt = token("");
+    expect(() => rt.advanceTo(T0 - 1)).to.throw(/back in time/);
+    expect(() => rt.reboot("x" as never)).to.throw(/reboot reason/);
+    expect(() => loadBuiltFirmware("nope")).to.throw(/unknown board/);
+  });
+});
