@@ -12,9 +12,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiError } from "./apiErrors";
-import { openDataDir, type DataDir } from "./dataDir";
+import { initDataDir, publicKeyInfo, type PublicKeyInfo } from "./dataDir";
 import { FailureLimiter } from "./failureLimiter";
-import { publish, type PublishResult } from "./publish";
+import { issueNumber, type IssuedNumber } from "./processingNumbers";
+import { ensureListJson, publish, type PublishResult } from "./publish";
 import { registerKeys } from "./registration";
 import { DEFAULTS } from "./settings";
 import { serveStatic } from "./staticFiles";
@@ -22,7 +23,7 @@ import { openStore, type Db } from "./store";
 import { validateSubmission } from "./submission";
 
 export interface ServerOptions {
-  /** An initialised data directory (omamori server init). */
+  /** The data directory; created (with a new signing key) when it does not exist yet. */
   dataDir: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -37,6 +38,11 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   maxFailedNumbers?: number;
   failedNumberWindowMs?: number;
+  /**
+   * Behind a reverse proxy or load balancer: take the client address for the rate limit from the
+   * first X-Forwarded-For entry (otherwise every client would share the proxy's address).
+   */
+  trustProxy?: boolean;
   /** One line per request; default: nothing. */
   log?: (line: string) => void;
 }
@@ -44,8 +50,14 @@ export interface ServerOptions {
 export interface RunningServer {
   /** e.g. "http://127.0.0.1:41234" (no trailing slash). */
   url: string;
+  /** True when this start created the data directory. */
+  created: boolean;
+  /** The key clients verify exports with (key id, version, base64 SPKI, PEM). */
+  publicKey: PublicKeyInfo;
   /** Publishes now with the server's clock (what the timer does). */
   publishNow(): PublishResult;
+  /** Issues a processing number with the server's clock (what `omamori server issue-number` does). */
+  issueNumber(ttlHours?: number): IssuedNumber;
   close(): Promise<void>;
 }
 
@@ -95,7 +107,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** Starts the server; resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const data: DataDir = openDataDir(options.dataDir);
+  const { dataDir: data, created } = initDataDir(options.dataDir);
+  ensureListJson(data);
   const db: Db = openStore(data.databasePath);
   const clock = options.clock ?? Date.now;
   const log = options.log ?? (() => {});
@@ -109,7 +122,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let url = "";
 
   async function handleDiagnosis(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const client = req.socket.remoteAddress ?? "unknown";
+    const forwarded = options.trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() : "";
+    const client = forwarded || req.socket.remoteAddress || "unknown";
     const wait = limiter.retryAfterMs(client, clock());
     if (wait > 0) {
       req.resume();
@@ -177,7 +191,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolveListen());
   });
   const addr = server.address() as AddressInfo;
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  // Listening on every interface: this machine reaches itself on loopback.
+  const address = addr.address === "0.0.0.0" ? "127.0.0.1" : addr.address === "::" ? "::1" : addr.address;
+  const host = address.includes(":") ? `[${address}]` : address;
   url = `http://${host}:${addr.port}`;
   const publicUrl = options.publicUrl ?? data.settings.publicUrl ?? url;
 
@@ -200,7 +216,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closed: Promise<void> | undefined;
   return {
     url,
+    created,
+    publicKey: publicKeyInfo(data),
     publishNow,
+    issueNumber: (ttlHours = DEFAULTS.numberTtlHours) => issueNumber(db, data.numberSecret, clock(), ttlHours),
     close() {
       if (!closed) {
         if (timer) clearInterval(timer);

@@ -16,7 +16,7 @@
  * back, this run's files are deleted, and the keys stay unpublished for the next run.
  */
 import { randomInt } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dayFromEnin, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { encodeExportBin, signatureInfoFor, signExport, writeExportZip, type ExportKey } from "../keys/exportFile";
@@ -70,6 +70,13 @@ export function regionDir(data: DataDir): string {
 /** Path of list.json relative to the static root, e.g. "c19r/440/list.json". */
 export function listJsonPath(region: string): string {
   return `${CONTAINER}/${region}/list.json`;
+}
+
+/** Writes an empty list.json when none exists yet, so clients get [] rather than "not found". */
+export function ensureListJson(data: DataDir): void {
+  const dir = regionDir(data);
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, "list.json"))) writeAtomically(join(dir, "list.json"), "[]");
 }
 
 function fileUrl(publicUrl: string, region: string, batch: number): string {

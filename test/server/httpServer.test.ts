@@ -1,5 +1,8 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { readExportZip, verifyExport, parsePublicKey } from "../../host-tools/keys/exportFile";
 import { publicKeyInfo } from "../../host-tools/server/dataDir";
 import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
@@ -162,6 +165,12 @@ describe("server HTTP API", () => {
     expect(logLines.join("\n")).to.not.match(/127\.0\.0\.1|::1/);
   });
 
+  it("listJson_beforeAnyPublish_isAnEmptyList", async () => {
+    const r = await fetch(server.url + "/c19r/440/list.json");
+    expect(r.status).to.equal(200);
+    expect(await r.json()).to.deep.equal([]);
+  });
+
   it("health_get_200Ok", async () => {
     const r = await fetch(server.url + "/health");
     expect(r.status).to.equal(200);
@@ -204,6 +213,39 @@ describe("server HTTP API", () => {
       const r = await raw(server.url, "GET", p);
       expect(r.status, p).to.equal(404);
       expect(r.text).to.not.match(/PRIVATE KEY/);
+    }
+  });
+
+  it("startServer_trustProxy_rateLimitsEachForwardedClientApart", async () => {
+    const proxied = await startServer({ dataDir: t.data.dir, clock: clock.now, publishEveryMinutes: 0, maxFailedNumbers: 2, trustProxy: true });
+    try {
+      const send = (from: string, number: string) =>
+        fetch(proxied.url + "/v3/diagnosis", { method: "PUT", headers: { "X-Forwarded-For": from + ", 10.0.0.1" }, body: JSON.stringify(body(number)) });
+      expect((await send("198.51.100.1", "00000000")).status).to.equal(403);
+      expect((await send("198.51.100.1", "00000001")).status).to.equal(403);
+      expect((await send("198.51.100.1", "00000002")).status).to.equal(429);
+      const number = proxied.issueNumber(1).number;
+      expect((await send("198.51.100.2", number)).status).to.equal(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe("server startServer on a new directory", () => {
+  it("startServer_missingDataDir_createsItAndServesTheFirstNumber", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "omamori-new-"));
+    const s = await startServer({ dataDir: join(parent, "data"), clock: () => NOON, publishEveryMinutes: 0 });
+    try {
+      expect(s.created).to.equal(true);
+      expect(s.publicKey.keyId).to.equal("440");
+      const { number, expiresAt } = s.issueNumber(2);
+      expect(expiresAt).to.equal(NOON + 2 * 3600_000);
+      const r = await fetch(s.url + "/v3/diagnosis", { method: "PUT", body: JSON.stringify(body(number)) });
+      expect(r.status).to.equal(200);
+    } finally {
+      await s.close();
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });

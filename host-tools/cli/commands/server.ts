@@ -120,18 +120,30 @@ export function registerServer(program: Command): void {
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--public-url <url>", "address written into list.json (default: the data directory's, else this server's)")
     .option("--publish-every-minutes <n>", "publish on a timer (0 = never)", String(DEFAULTS.publishEveryMinutes))
-    .action(async (opts: { data: string; port: string; host: string; publicUrl?: string; publishEveryMinutes: string }) => {
+    .option("--trust-proxy", "behind a reverse proxy: rate-limit by the first X-Forwarded-For address")
+    .action(async (opts: { data: string; port: string; host: string; publicUrl?: string; publishEveryMinutes: string; trustProxy?: boolean }) => {
       const port = wholeNumber("port", opts.port, 0, 65535);
       const every = wholeNumber("publish-every-minutes", opts.publishEveryMinutes, 0, 7 * 24 * 60);
-      open(opts.data); // explains a missing directory before anything starts
-      const running = await startServer({
-        dataDir: opts.data,
-        port,
-        host: opts.host,
-        publicUrl: publicUrlOption(opts.publicUrl),
-        publishEveryMinutes: every,
-        log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-      });
+      let running;
+      try {
+        running = await startServer({
+          dataDir: opts.data,
+          port,
+          host: opts.host,
+          publicUrl: publicUrlOption(opts.publicUrl),
+          publishEveryMinutes: every,
+          trustProxy: opts.trustProxy === true,
+          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        });
+      } catch (e) {
+        if (e instanceof DataDirError) throw new UsageError(e.message);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE" || code === "EACCES") throw new UsageError(`cannot listen on ${opts.host}:${port} (${code === "EADDRINUSE" ? "the port is in use" : "not allowed"})`);
+        throw e;
+      }
+      if (running.created) process.stdout.write(`Created the server data directory ${opts.data} with a new signing key.\n`);
+      const k = running.publicKey;
+      process.stdout.write(`Public key for clients: key id ${k.keyId}, version ${k.keyVersion}, base64 SPKI ${k.spkiBase64}\n`);
       process.stdout.write(`Omamori diagnosis server at ${running.url}  (list: ${running.url}/c19r/440/list.json)\nStop with Ctrl+C.\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
