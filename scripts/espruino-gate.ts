@@ -100,6 +100,11 @@ const ALWAYS_MODULES = ["Storage", "Flash"];
 
 type AnyNode = Node & Record<string, any>;
 
+/** table[key] when the table itself has it (never Object.prototype members such as toString). */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 function isFunction(n: AnyNode): boolean {
   return n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression";
 }
@@ -252,10 +257,10 @@ export function checkEspruinoSource(code: string, options: GateOptions): GatePro
         break;
       case "Identifier": {
         if (!isVariableReference(n, parent)) break;
-        if (MISSING_GLOBALS[n.name]) error(n, n.name + ": " + MISSING_GLOBALS[n.name]);
+        if (own(MISSING_GLOBALS, n.name)) error(n, n.name + ": " + MISSING_GLOBALS[n.name]);
         else if (TS_HELPERS.indexOf(n.name) >= 0) {
           error(n, n.name + ": a TypeScript helper that is never defined (noEmitHelpers); avoid the construct that needs it (docs/FIRMWARE-BUILD.md)");
-        } else if (MISSING_ERRORS[n.name]) warning(n, n.name + ": " + MISSING_ERRORS[n.name]);
+        } else if (own(MISSING_ERRORS, n.name)) warning(n, n.name + ": " + MISSING_ERRORS[n.name]);
         else if (n.name === "process") {
           const p = parent && parent.type === "MemberExpression" && parent.object === n ? propertyName(parent) : null;
           if (p === null || PROCESS_MEMBERS.indexOf(p) < 0) {
@@ -278,10 +283,10 @@ export function checkEspruinoSource(code: string, options: GateOptions): GatePro
             error(n, obj.name + ".prototype" + (m ? "." + m : "") + ": built-in prototype methods are not reachable this way on Espruino (use an instance, e.g. [].slice.call)");
           }
         }
-        if (obj.type === "Identifier" && MISSING_STATICS[obj.name] && MISSING_STATICS[obj.name].indexOf(prop) >= 0) {
+        if (obj.type === "Identifier" && (own(MISSING_STATICS, obj.name) || []).indexOf(prop) >= 0) {
           error(n, obj.name + "." + prop + " does not exist on Espruino");
         }
-        if (MISSING_METHODS[prop]) error(n, "." + prop + ": " + MISSING_METHODS[prop]);
+        if (own(MISSING_METHODS, prop)) error(n, "." + prop + ": " + MISSING_METHODS[prop]);
         if (obj.type === "CallExpression" && obj.callee.type === "Identifier" && obj.callee.name === "require"
           && obj.arguments.length === 1 && obj.arguments[0].type === "Literal" && obj.arguments[0].value === "crypto") {
           if (prop === "SHA256" && !board.crypto.sha256) error(n, "require(\"crypto\").SHA256 does not exist on " + board.name);

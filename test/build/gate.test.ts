@@ -83,6 +83,8 @@ const CLEAN = [
   "var p = new Promise(function (res) { res(1); }); Promise.all([p]).then(function () {});",
   "var n = Math.floor(Math.sign(-2.5)); var k = Object.keys({}); var t = new Uint8Array(4).subarray(1);",
   "try { x(); } catch (e) { throw new TypeError(\"bad: \" + e); }",
+  "var str = (5).toString(16) + o.constructor + o.hasOwnProperty(\"n\") + Object.toString();",
+  "var toString = 1, constructor = 2, valueOf = toString + constructor;",
   "Omamori = { ok: true };",
   "})();",
 ].join("\n");
