@@ -7,6 +7,10 @@ import { Command, CommanderError } from "commander";
 import { UsageError } from "./errors";
 import { registerCrypto } from "./commands/crypto";
 import { registerServer } from "./commands/server";
+import { registerKeys } from "./commands/keys";
+import { registerMatch } from "./commands/match";
+import { registerCheck } from "./commands/check";
+import { registerExportLog } from "./commands/export-log";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +21,10 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCrypto(program);
   registerServer(program);
+  registerKeys(program);
+  registerMatch(program);
+  registerCheck(program);
+  registerExportLog(program);
   return program;
 }
 

@@ -14,8 +14,8 @@ export function publicKeyBase64(k: KeyObject = SIGNER.publicKey): string {
 
 export function exportContent(keys: ExportKey[], over: Partial<ExportContent> = {}): ExportContent {
   return {
-    startTimestamp: 1600000000,
-    endTimestamp: 1600086400,
+    startTimestamp: Date.UTC(2026, 10, 10) / 1000,
+    endTimestamp: Date.UTC(2026, 10, 11) / 1000,
     region: "440",
     batchNum: 1,
     batchSize: 1,

@@ -1,0 +1,64 @@
+/**
+ * `omamori match --log LOG --keys PATH... [--config FILE] [--json]`: match one contact log (the
+ * interchange format, docs/FORMATS.md) against export zips or directories of them, and print the
+ * per-day results (docs/MATCHING.md). Bad log, keys or configuration: one plain line, exit 2.
+ */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { japanese, say } from "../../sync/language";
+import { keysFromPaths } from "../../keys/loadKeys";
+import { loadCheckSettings, omamoriHomeDir } from "../../report/checkSettings";
+import { resultText } from "../../report/resultText";
+import { parseContactLog } from "../../match/logFormat";
+import { matchLog } from "../../match/matchLog";
+import { loadRiskConfig } from "../../match/riskConfig";
+import { UsageError } from "../errors";
+import { asUsage, publicKeyArg } from "./keys";
+
+export function registerMatch(program: Command): void {
+  program
+    .command("match")
+    .description("match a contact log against diagnosis-key export files")
+    .requiredOption("--log <file>", "contact log (omamori-log JSON, as written by omamori export-log)")
+    .requiredOption("--keys <paths...>", "export zips or directories of them")
+    .option("--config <file>", "risk configuration JSON (default: COCOA's final configuration)")
+    .option("--public-key <key>", "trust this public key (base64, PEM, or PEM file); also check.json publicKeys")
+    .option("--allow-unsigned", "accept export files whose signature does not verify (testing only)")
+    .option("--now <time>", "match as of this time (ISO 8601; default now)")
+    .option("--json", "print JSON: per-day results and totals")
+    .action((opts: { log: string; keys: string[]; config?: string; publicKey?: string; allowUnsigned?: boolean; now?: string; json?: boolean }) => {
+      const now = opts.now ? new Date(opts.now) : new Date();
+      if (Number.isNaN(now.getTime())) throw new UsageError(say(`--now must be a date and time, got "${opts.now}"`, `--now は日時で指定してください ("${opts.now}")`));
+      const nowSeconds = now.getTime() / 1000;
+      let logText: string;
+      try {
+        logText = readFileSync(opts.log, "utf8");
+      } catch (e) {
+        throw new UsageError(say(`cannot read the log ${opts.log} (${(e as NodeJS.ErrnoException).code})`, `記録ファイル ${opts.log} を読めません (${(e as NodeJS.ErrnoException).code})`));
+      }
+      const log = asUsage(opts.log, () => parseContactLog(logText));
+      const config = asUsage(opts.config ?? "risk configuration", () => loadRiskConfig(opts.config));
+      const settings = asUsage("check.json", () => loadCheckSettings(omamoriHomeDir()));
+      const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned };
+      if (trust.keys.length === 0 && !trust.allowUnsigned) {
+        throw new UsageError(say("no public key to verify the export files: give --public-key (or --allow-unsigned for testing)", "鍵ファイルの署名を確かめる公開鍵がありません: --public-key を指定してください (テスト用には --allow-unsigned)"));
+      }
+      const loaded = asUsage("keys", () => keysFromPaths(opts.keys, trust, nowSeconds));
+      const r = matchLog(log, loaded.validation.keys, config, nowSeconds);
+      if (opts.json) {
+        const out = {
+          tokenId: r.tokenId, board: r.board, rssiOffsetDb: r.rssiOffsetDb,
+          keys: { files: loaded.files, read: loaded.validation.read, usable: loaded.validation.keys.count, revisedApplied: loaded.validation.revisedApplied, dropped: loaded.validation.dropped },
+          matching: { encounters: r.encounters, keysChecked: r.keysChecked, keysDerived: r.keysDerived, identifiersDerived: r.identifiersDerived, matchedIdentifiers: r.matchedIdentifiers, dropped: r.dropped },
+          from: r.summary.fromDate, to: r.summary.toDate,
+          days: r.summary.days,
+          totals: { riskyDays: r.summary.riskyDays, riskyMinutes: r.summary.riskyMinutes, contactDays: r.summary.days.length },
+          windows: r.windows.map(({ key: _key, ...w }) => w),
+        };
+        process.stdout.write(JSON.stringify(out, null, 1) + "\n");
+        return;
+      }
+      const lang = japanese() ? "ja" : "en";
+      process.stdout.write(resultText({ tokenId: r.tokenId, summary: r.summary, keysCheckedAt: null, checkedAt: now.toISOString(), contacts: settings.contacts }, lang).replace(/\n-- (About this check|確認の情報) --[\s\S]*$/, "\n"));
+    });
+}

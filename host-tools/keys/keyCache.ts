@@ -1,0 +1,165 @@
+/**
+ * The diagnosis-key cache in the host data directory (docs/MATCHING.md "Key cache"):
+ *
+ *   $OMAMORI_HOME/keys/
+ *     files/<sha256>.zip   verified export zips, named by the SHA-256 of their bytes
+ *     index.json           { version: 1, files: [...], sources: { <list url>: { lastCreated } },
+ *                            lastCheckedAt }
+ *
+ * A file enters the cache only after it unzipped, decoded and verified; the zip is written first,
+ * the index last (both atomically), so a crash or a bad file never leaves a half entry. Reading
+ * back re-checks each file's SHA-256. Files whose keys are older than 15 days are pruned.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { decodeExportBin, ExportFormatError, readExportZip, type ExportContent } from "./exportFile";
+import { sha256Hex, type CheckedExport } from "./readExport";
+
+export interface CachedFile {
+  sha256: string;
+  /** Where it came from (URL or local path). */
+  source: string;
+  region: string;
+  /** list.json created (Unix ms), when it came from an index. */
+  created?: number;
+  startTimestamp: number;
+  endTimestamp: number;
+  keys: number;
+  /** Whether its signature verified (false only when unsigned files were allowed). */
+  signatureValid: boolean;
+  /** ISO time it was added. */
+  addedAt: string;
+}
+
+export interface CacheIndex {
+  version: 1;
+  files: CachedFile[];
+  /** Per list.json URL: the newest `created` processed (COCOA's lastProcessTimestamp). */
+  sources: Record<string, { lastCreated: number }>;
+  /** ISO time of the last successful key update. */
+  lastCheckedAt: string | null;
+}
+
+/** Keys older than this many days are no use to a 14-day log. */
+export const CACHE_DAYS = 15;
+
+/** Write a file so readers see the old or the new copy, never half (temp file + fsync + rename). */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.tmp`);
+  writeFileSync(tmp, data, { mode: 0o600 });
+  const fd = openSync(tmp, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export class KeyCache {
+  readonly dir: string;
+  index: CacheIndex;
+
+  constructor(home: string) {
+    this.dir = join(home, "keys");
+    this.index = this.readIndex();
+  }
+
+  private get indexPath(): string {
+    return join(this.dir, "index.json");
+  }
+
+  filePath(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new TypeError("sha256 must be 64 lowercase hex digits");
+    return join(this.dir, "files", sha256 + ".zip");
+  }
+
+  private readIndex(): CacheIndex {
+    let text: string;
+    try {
+      text = readFileSync(this.indexPath, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, files: [], sources: {}, lastCheckedAt: null };
+      throw e;
+    }
+    try {
+      const o = JSON.parse(text);
+      if (o.version !== 1 || !Array.isArray(o.files) || typeof o.sources !== "object") throw new Error("unexpected content");
+      return o as CacheIndex;
+    } catch (e) {
+      throw new ExportFormatError(`the key cache index ${this.indexPath} is damaged (${(e as Error).message}); delete the folder ${this.dir} to start afresh`);
+    }
+  }
+
+  has(sha256: string): boolean {
+    return this.index.files.some((f) => f.sha256 === sha256);
+  }
+
+  /** Adds a checked export (zip written first, then the index). Returns false if it was already cached. */
+  add(zip: Uint8Array, checked: CheckedExport, meta: { source: string; created?: number }): boolean {
+    if (this.has(checked.sha256)) return false;
+    writeFileAtomicSync(this.filePath(checked.sha256), zip);
+    const c = checked.content;
+    const entry: CachedFile = {
+      sha256: checked.sha256,
+      source: meta.source,
+      region: c.region,
+      startTimestamp: c.startTimestamp,
+      endTimestamp: c.endTimestamp,
+      keys: c.keys.length + c.revisedKeys.length,
+      signatureValid: checked.verify.valid,
+      addedAt: new Date().toISOString(),
+    };
+    if (meta.created !== undefined) entry.created = meta.created;
+    this.index.files.push(entry);
+    this.save();
+    return true;
+  }
+
+  setLastCreated(listUrl: string, created: number): void {
+    this.index.sources[listUrl] = { lastCreated: created };
+  }
+
+  lastCreated(listUrl: string): number {
+    return this.index.sources[listUrl]?.lastCreated ?? -1;
+  }
+
+  markChecked(when: Date): void {
+    this.index.lastCheckedAt = when.toISOString();
+    this.save();
+  }
+
+  save(): void {
+    writeFileAtomicSync(this.indexPath, JSON.stringify(this.index, null, 1) + "\n");
+  }
+
+  /** Remove files whose keys ended more than CACHE_DAYS days before now. */
+  prune(nowSeconds: number): number {
+    const limit = nowSeconds - CACHE_DAYS * 86400;
+    const old = this.index.files.filter((f) => f.endTimestamp > 0 && f.endTimestamp < limit);
+    if (old.length === 0) return 0;
+    this.index.files = this.index.files.filter((f) => !old.includes(f));
+    this.save();
+    for (const f of old) rmSync(this.filePath(f.sha256), { force: true });
+    return old.length;
+  }
+
+  /** Decoded content of every cached file, oldest first (by created, then addedAt). Hash-checked. */
+  contents(): { file: CachedFile; content: ExportContent }[] {
+    const files = this.index.files.slice().sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || a.addedAt.localeCompare(b.addedAt));
+    return files.map((file) => {
+      const zip = new Uint8Array(readFileSync(this.filePath(file.sha256)));
+      if (sha256Hex(zip) !== file.sha256) {
+        throw new ExportFormatError(`the cached file ${this.filePath(file.sha256)} was changed on disk; delete it and check again`);
+      }
+      return { file, content: decodeExportBin(readExportZip(zip).bin) };
+    });
+  }
+
+  /** Digest over the cached files (changes whenever a file is added or pruned). */
+  digest(): string {
+    return sha256Hex(new TextEncoder().encode(this.index.files.map((f) => f.sha256).sort().join(",")));
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * History of checks, kept locally (docs/MATCHING.md "Check history"):
+ *
+ *   $OMAMORI_HOME/check-history.json
+ *   { "version": 1,
+ *     "checks": [ { "checkedAt", "keyFiles", "keysUsable",
+ *                   "tokens": [ { "tokenId", "riskyDays", "riskyMinutes", "contactDays", "latestRiskyDate" } ] } ],
+ *     "tokens": { "<tokenId>": { "inputs": "<sha256 of log + key files + config + day>",
+ *                                "summary": {...}, "alertedThrough": "YYYY-MM-DD" | null } } }
+ *
+ * Only counts, dates and digests: no identifiers, keys, places or names. `inputs` lets a check
+ * reuse the previous result when neither the log, the keys, the configuration nor the day changed
+ * (nothing is matched twice). The last 200 checks are kept.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomicSync } from "../keys/keyCache";
+import type { ExposureSummary } from "../match/dailySummary";
+
+export const HISTORY_FILE = "check-history.json";
+export const MAX_CHECKS = 200;
+
+export interface CheckRecord {
+  checkedAt: string;
+  keyFiles: number;
+  keysUsable: number;
+  tokens: { tokenId: string; riskyDays: number; riskyMinutes: number; contactDays: number; latestRiskyDate: string | null }[];
+}
+
+export interface TokenMemo {
+  inputs: string;
+  summary: ExposureSummary;
+  alertedThrough: string | null;
+}
+
+export interface CheckHistory {
+  version: 1;
+  checks: CheckRecord[];
+  tokens: Record<string, TokenMemo>;
+}
+
+export function historyPath(home: string): string {
+  return join(home, HISTORY_FILE);
+}
+
+/** Read the history; a missing or damaged file starts a new one (it holds nothing irreplaceable). */
+export function loadHistory(home: string): CheckHistory {
+  try {
+    const o = JSON.parse(readFileSync(historyPath(home), "utf8"));
+    if (o && o.version === 1 && Array.isArray(o.checks) && o.tokens && typeof o.tokens === "object") return o as CheckHistory;
+  } catch {
+    /* missing or damaged: start again */
+  }
+  return { version: 1, checks: [], tokens: {} };
+}
+
+export function saveHistory(home: string, h: CheckHistory): void {
+  if (h.checks.length > MAX_CHECKS) h.checks = h.checks.slice(h.checks.length - MAX_CHECKS);
+  writeFileAtomicSync(historyPath(home), JSON.stringify(h, null, 1) + "\n");
+}

@@ -1,0 +1,169 @@
+/**
+ * `omamori check` as a function (issue 6 "Telling the owner"): fetch new keys, match every synced
+ * token in the data directory, write the large-print report and, for a new risky day, the
+ * token's alert request; record the check in the local history.
+ *
+ * Data directory (see docs/MATCHING.md; tokens/ is kept by the sync service, docs/FORMATS.md):
+ *   tokens/<id>/log.json           the synced log (interchange format)     read
+ *   tokens/<id>/sync-state.json    { lastSyncAt, status }                   read (token health)
+ *   tokens/<id>/alert-pending.json alert request                            written
+ *   keys/                          key cache (keyCache.ts)                  read/written
+ *   reports/check-<id>-<date>.html large-print report                       written
+ *   check-history.json             history (checkHistory.ts)                read/written
+ *   check.json                     settings (checkSettings.ts)              read
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sha256Hex, type Trust } from "../keys/readExport";
+import { fetchKeys, type FetchOptions, type FetchResult } from "../keys/fetchKeys";
+import { KeyCache } from "../keys/keyCache";
+import { keysFromCache } from "../keys/loadKeys";
+import { isoDate, type ExposureSummary } from "../match/dailySummary";
+import { parseContactLog } from "../match/logFormat";
+import { matchLog } from "../match/matchLog";
+import { loadRiskConfig } from "../match/riskConfig";
+import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
+import { loadHistory, saveHistory } from "./checkHistory";
+import { loadCheckSettings } from "./checkSettings";
+import { htmlReport } from "./htmlReport";
+import { writeFileAtomicSync } from "../keys/keyCache";
+import type { Lang, OwnerResult, TokenHealth } from "./resultText";
+
+export interface CheckOptions {
+  home: string;
+  now: Date;
+  lang: Lang;
+  /** Overrides check.json keySources. */
+  sources?: string[];
+  /** Trusted keys added to check.json publicKeys. */
+  extraTrust?: Trust["keys"];
+  allowUnsigned?: boolean;
+  /** Skip fetching (use the cache as it is). */
+  offline?: boolean;
+  onProgress?: FetchOptions["onProgress"];
+  fetchImpl?: typeof fetch;
+}
+
+export interface TokenCheck {
+  tokenId: string;
+  result: OwnerResult;
+  /** Path of the HTML report written. */
+  reportPath: string;
+  /** True when a new alert request was written for the token. */
+  alertRequested: boolean;
+  /** True when the previous result was reused (nothing changed). */
+  reused: boolean;
+  /** Problem reading this token's log, if any (the token is then skipped). */
+  problem?: string;
+}
+
+export interface CheckRun {
+  fetch: FetchResult | null;
+  keyFiles: number;
+  keysUsable: number;
+  keysCheckedAt: string | null;
+  tokens: TokenCheck[];
+}
+
+/** Token folders that hold a synced log. */
+export function syncedTokenIds(home: string): string[] {
+  const dir = join(home, "tokens");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((id) => /^[a-z0-9][a-z0-9-]{0,31}$/.test(id) && existsSync(join(dir, id, "log.json"))).sort();
+}
+
+function tokenHealth(home: string, id: string): TokenHealth | undefined {
+  try {
+    const st = JSON.parse(readFileSync(join(home, "tokens", id, "sync-state.json"), "utf8"));
+    const h: TokenHealth = { lastSyncAt: st.lastSyncAt ?? null };
+    const s = st.status;
+    if (s && typeof s === "object") {
+      if (typeof s.batteryPercent === "number") h.batteryPercent = s.batteryPercent;
+      if (typeof s.firstDay === "number") h.firstDay = s.firstDay;
+      if (typeof s.storageUsedBytes === "number") h.storageUsedBytes = s.storageUsedBytes;
+      if (typeof s.storageFreeBytes === "number") h.storageFreeBytes = s.storageFreeBytes;
+      if (typeof s.paused === "boolean") h.paused = s.paused;
+    }
+    return h;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runCheck(o: CheckOptions): Promise<CheckRun> {
+  const settings = loadCheckSettings(o.home);
+  const trust: Trust = { keys: settings.publicKeys.concat(o.extraTrust ?? []), allowUnsigned: !!o.allowUnsigned || settings.allowUnsigned };
+  const config = loadRiskConfig(settings.riskConfig);
+  const cache = new KeyCache(o.home);
+  const nowSeconds = o.now.getTime() / 1000;
+  const sources = o.sources ?? settings.keySources;
+  let fetched: FetchResult | null = null;
+  if (!o.offline && sources.length) {
+    fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl });
+    if (fetched.problems.length === 0) cache.markChecked(o.now);
+  }
+  cache.prune(nowSeconds);
+  const loaded = keysFromCache(cache, nowSeconds);
+  const keys = loaded.validation.keys;
+  const keysUsable = keys.count - countRevoked(keys);
+  const keysDigest = cache.digest();
+  const configDigest = sha256Hex(new TextEncoder().encode(JSON.stringify(config)));
+  const history = loadHistory(o.home);
+  const run: CheckRun = { fetch: fetched, keyFiles: loaded.files.length, keysUsable, keysCheckedAt: cache.index.lastCheckedAt, tokens: [] };
+  for (const id of syncedTokenIds(o.home)) {
+    const logBytes = new Uint8Array(readFileSync(join(o.home, "tokens", id, "log.json")));
+    const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
+    const memo = history.tokens[id];
+    let summary: ExposureSummary;
+    let reused = false;
+    let problem: string | undefined;
+    if (memo && memo.inputs === inputs) {
+      summary = memo.summary;
+      reused = true;
+    } else {
+      try {
+        const log = parseContactLog(new TextDecoder().decode(logBytes));
+        summary = matchLog(log, keys, config, nowSeconds).summary;
+      } catch (e) {
+        problem = (e as Error).message;
+        summary = { days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) };
+      }
+    }
+    const result: OwnerResult = { tokenId: id, summary, keysCheckedAt: cache.index.lastCheckedAt, checkedAt: o.now.toISOString(), contacts: settings.contacts };
+    const health = tokenHealth(o.home, id);
+    if (health) result.health = health;
+    const reportPath = join(o.home, "reports", `check-${id}-${isoDate(nowSeconds)}.html`);
+    writeFileAtomicSync(reportPath, htmlReport(result, o.lang));
+    const latest = latestRiskyDate(summary);
+    const alertedThrough = memo?.alertedThrough ?? null;
+    let alertRequested = false;
+    if (!problem && latest && (alertedThrough === null || latest > alertedThrough)) {
+      writeAlertRequest(o.home, id, summary, o.now);
+      alertRequested = true;
+    }
+    if (!problem) history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
+    const t: TokenCheck = { tokenId: id, result, reportPath, alertRequested, reused };
+    if (problem) t.problem = problem;
+    run.tokens.push(t);
+  }
+  history.checks.push({
+    checkedAt: o.now.toISOString(),
+    keyFiles: run.keyFiles,
+    keysUsable,
+    tokens: run.tokens.map((t) => ({
+      tokenId: t.tokenId,
+      riskyDays: t.result.summary.riskyDays,
+      riskyMinutes: t.result.summary.riskyMinutes,
+      contactDays: t.result.summary.days.length,
+      latestRiskyDate: latestRiskyDate(t.result.summary),
+    })),
+  });
+  saveHistory(o.home, history);
+  return run;
+}
+
+function countRevoked(keys: { count: number; isRevoked(i: number): boolean }): number {
+  let n = 0;
+  for (let i = 0; i < keys.count; i++) if (keys.isRevoked(i)) n++;
+  return n;
+}
