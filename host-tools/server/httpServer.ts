@@ -1,7 +1,8 @@
 /**
  * The reference diagnosis-key server over node:http (issue 7):
  *
- *   PUT  /v3/diagnosis        COCOA v3 positive registration (submission.ts, registration.ts)
+ *   PUT  /v3/diagnosis        COCOA v3 positive registration (submission.ts, registration.ts);
+ *                             with an X-Chaff header: cover traffic, validated and answered, not stored
  *   GET  /health              {"status":"ok"} when the database answers
  *   GET  /c19r/440/list.json  and the export zips: the published directory (staticFiles.ts)
  *
@@ -62,6 +63,8 @@ export interface RunningServer {
 }
 
 const DIAGNOSIS_PATH = "/v3/diagnosis";
+/** A request with this header is cover traffic (lower case: node:http's header names). */
+const CHAFF_HEADER = "x-chaff";
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -149,6 +152,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const now = clock();
     const submission = validateSubmission(parsed, now, data.settings.region);
+    if (req.headers[CHAFF_HEADER] !== undefined) {
+      // Cover traffic (COCOA's X-Chaff, Google's server requirements): answered like a real
+      // registration of that size, but nothing is used up or stored.
+      return sendJson(res, 200, { keysAccepted: submission.keys.length, keysDropped: submission.dropped });
+    }
     try {
       sendJson(res, 200, registerKeys(db, data.numberSecret, submission, now));
     } catch (e) {

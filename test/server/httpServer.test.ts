@@ -165,6 +165,15 @@ describe("server HTTP API", () => {
     expect(logLines.join("\n")).to.not.match(/127\.0\.0\.1|::1/);
   });
 
+  it("put_chaffRequest_answeredLikeARealOneButNothingUsedOrStored", async () => {
+    const number = issue();
+    const r = await fetch(server.url + "/v3/diagnosis", { method: "PUT", headers: { "X-Chaff": "1" }, body: JSON.stringify(body(number)) });
+    expect(r.status).to.equal(200);
+    expect(await r.json()).to.deep.equal({ keysAccepted: 6, keysDropped: [] });
+    expect(storedKeys()).to.equal(0);
+    expect((await put(body(number))).status).to.equal(200); // the number was not used up
+  });
+
   it("listJson_beforeAnyPublish_isAnEmptyList", async () => {
     const r = await fetch(server.url + "/c19r/440/list.json");
     expect(r.status).to.equal(200);
