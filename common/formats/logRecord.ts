@@ -1,0 +1,203 @@
+/**
+ * The contact log record: defined once, written by the token (firmware/app/ringLog.ts), read by
+ * the sim and the host. Design and false-match figures: docs/LOG-FORMAT.md.
+ *
+ * One record = one identifier (RPI) heard in one or more scans (issue 4, "Scanning and the log";
+ * GAEN.md section 7: per scan the host needs the time, the strongest and the mean RSSI).
+ *
+ *   record   = len u8 | body (len - 1 bytes)          len = 16 + 4 * (scans - 1), 16..248
+ *   body     = rpiPrefix[6] | aem[4] | first u16 LE | count u8 | rssiMax i8 | rssiMean i8
+ *              | (dt u8 | count u8 | rssiMax i8 | rssiMean i8) * (scans - 1)
+ *     first  = (first-seen time - base time) / 5 s      (base time comes from the page header)
+ *     dt     = (scan time - first-seen time) / 5 s       (0..255: 21 min 15 s > the 20 min replay limit)
+ *
+ * In flash the body is encrypted (firmware/app/atRest.ts) and `len` is written last, as the commit.
+ * The token hands the host a plaintext stream (SyncHost.readLog):
+ *
+ *   stream   = ( 0x00 | base u32 LE  |  record )*      a 0x00 byte sets the base time of what follows
+ *
+ * ES5-safe: plain arrays and Uint8Arrays only.
+ */
+import { toHex } from "../bytes";
+
+/** Bytes of the RPI kept (docs/LOG-FORMAT.md: false matches at national volume). */
+export const RPI_PREFIX_BYTES = 6;
+/** Bytes of the AEM kept: all 4, the host needs them for the TX power. */
+export const AEM_BYTES = 4;
+/** Time resolution of record times, seconds. */
+export const TIME_UNIT_SECONDS = 5;
+/** Largest `first` offset from the page base, in time units (u16). */
+export const MAX_FIRST_UNITS = 0xffff;
+/** Largest scan offset from first seen, in time units (u8). */
+export const MAX_DT_UNITS = 0xff;
+/** Size of a record with one scan, and what every further scan adds. */
+export const RECORD_BASE_BYTES = 16;
+export const SCAN_BYTES = 4;
+/** Largest number of scans one record holds (len stays a u8 below 0xFF, the erased value). */
+export const MAX_SCANS = 59;
+/** Stream byte that introduces a base time. */
+export const STREAM_BASE_MARK = 0;
+
+/** One scan's summary of one identifier. */
+export interface ScanSummary {
+  /** Unix seconds of the scan. */
+  t: number;
+  /** Adverts received in that scan. */
+  count: number;
+  rssiMax: number;
+  rssiMean: number;
+}
+
+/** What the host's log interchange format (omamori-log v1) holds per identifier. */
+export interface LogEncounter {
+  /** Hex of the RPI prefix (RPI_PREFIX_BYTES bytes). */
+  rpi: string;
+  /** Hex of the 4 AEM bytes. */
+  aem: string;
+  scans: ScanSummary[];
+}
+
+/** The host's log interchange document. */
+export interface LogDocument {
+  format: "omamori-log";
+  version: 1;
+  board: string;
+  rssiOffsetDb: number;
+  encounters: LogEncounter[];
+}
+
+/** Record length in bytes for a number of scans. */
+export function recordLength(scans: number): number {
+  if (scans < 1 || scans > MAX_SCANS || Math.floor(scans) !== scans) {
+    throw new TypeError("scans must be an integer 1.." + MAX_SCANS + ", got " + scans);
+  }
+  return RECORD_BASE_BYTES + SCAN_BYTES * (scans - 1);
+}
+
+/** True when `len` can be the first byte of a record. */
+export function isRecordLength(len: number): boolean {
+  return len >= RECORD_BASE_BYTES && len <= RECORD_BASE_BYTES + SCAN_BYTES * (MAX_SCANS - 1) &&
+    (len - RECORD_BASE_BYTES) % SCAN_BYTES === 0;
+}
+
+function i8(v: number): number {
+  return v > 127 ? v - 256 : v;
+}
+
+function clampRssi(v: number): number {
+  const r = Math.round(v);
+  return r < -127 ? -127 : r > 20 ? 20 : r;
+}
+
+/**
+ * Encode a record (len byte + plaintext body).
+ * `scans` holds flat numbers per scan: t (unix seconds), count, rssiMax, rssiMean; the first
+ * scan's t is the first-seen time. Times are floored to TIME_UNIT_SECONDS relative to `base`.
+ */
+export function encodeRecord(rpi: Uint8Array, aem: Uint8Array, scans: number[], base: number): Uint8Array {
+  if (rpi.length < RPI_PREFIX_BYTES) throw new TypeError("rpi must have at least " + RPI_PREFIX_BYTES + " bytes, got " + rpi.length);
+  if (aem.length !== AEM_BYTES) throw new TypeError("aem must be 4 bytes, got " + aem.length);
+  if (scans.length % 4 !== 0 || scans.length === 0) throw new TypeError("scans must be groups of 4 numbers (t, count, rssiMax, rssiMean)");
+  const n = scans.length / 4;
+  const out = new Uint8Array(recordLength(n));
+  out[0] = out.length;
+  out.set(rpi.subarray(0, RPI_PREFIX_BYTES), 1);
+  out.set(aem, 7);
+  const first = Math.floor((scans[0] - base) / TIME_UNIT_SECONDS);
+  if (!(first >= 0 && first <= MAX_FIRST_UNITS)) throw new TypeError("first-seen time is outside the page's time span");
+  out[11] = first & 0xff;
+  out[12] = first >> 8;
+  const firstT = base + first * TIME_UNIT_SECONDS;
+  let o = 13;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      const dt = Math.floor((scans[4 * i] - firstT) / TIME_UNIT_SECONDS);
+      if (!(dt >= 0 && dt <= MAX_DT_UNITS)) throw new TypeError("scan " + i + " is outside 0.." + MAX_DT_UNITS * TIME_UNIT_SECONDS + " s after first seen");
+      out[o++] = dt;
+    }
+    const c = scans[4 * i + 1];
+    out[o++] = c > 255 ? 255 : c;
+    out[o++] = clampRssi(scans[4 * i + 2]) & 0xff;
+    out[o++] = clampRssi(scans[4 * i + 3]) & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Decode a plaintext record body (the bytes after `len`) into the interchange shape.
+ * `base` is the base time (unix seconds) of the page or stream segment it came from.
+ */
+export function decodeRecordBody(body: Uint8Array, base: number): LogEncounter {
+  if (!isRecordLength(body.length + 1)) throw new RangeError("not a record body length: " + body.length);
+  const first = base + (body[10] | (body[11] << 8)) * TIME_UNIT_SECONDS;
+  const scans: ScanSummary[] = [];
+  let o = 12;
+  while (o < body.length) {
+    const dt = scans.length === 0 ? 0 : body[o++];
+    scans.push({ t: first + dt * TIME_UNIT_SECONDS, count: body[o], rssiMax: i8(body[o + 1]), rssiMean: i8(body[o + 2]) });
+    o += 3;
+  }
+  return { rpi: toHex(body.subarray(0, RPI_PREFIX_BYTES)), aem: toHex(body.subarray(RPI_PREFIX_BYTES, RPI_PREFIX_BYTES + AEM_BYTES)), scans: scans };
+}
+
+/** The 5-byte stream marker that sets the base time. */
+export function streamBase(base: number): Uint8Array {
+  const m = new Uint8Array(5);
+  m[0] = STREAM_BASE_MARK;
+  m[1] = base & 0xff;
+  m[2] = (base >>> 8) & 0xff;
+  m[3] = (base >>> 16) & 0xff;
+  m[4] = (base >>> 24) & 0xff;
+  return m;
+}
+
+/**
+ * Decode a plaintext log stream (what SyncHost.readLog returns, concatenated) into encounters.
+ * Throws a RangeError naming the offset when the stream is malformed.
+ */
+export function decodeLogStream(stream: Uint8Array): LogEncounter[] {
+  const out: LogEncounter[] = [];
+  let base = -1;
+  let i = 0;
+  while (i < stream.length) {
+    const b = stream[i];
+    if (b === STREAM_BASE_MARK) {
+      if (i + 5 > stream.length) throw new RangeError("log stream: base time cut short at offset " + i);
+      base = (stream[i + 1] | (stream[i + 2] << 8) | (stream[i + 3] << 16)) + stream[i + 4] * 0x1000000;
+      i += 5;
+    } else {
+      if (!isRecordLength(b)) throw new RangeError("log stream: bad record length " + b + " at offset " + i);
+      if (base < 0) throw new RangeError("log stream: record before any base time at offset " + i);
+      if (i + b > stream.length) throw new RangeError("log stream: record cut short at offset " + i);
+      out.push(decodeRecordBody(stream.subarray(i + 1, i + b), base));
+      i += b;
+    }
+  }
+  return out;
+}
+
+/**
+ * Merge encounters with the same identifier (a token may write one identifier in two records,
+ * e.g. across a reboot), scans in time order.
+ */
+export function mergeEncounters(list: LogEncounter[]): LogEncounter[] {
+  const byKey: { [k: string]: LogEncounter } = {};
+  const out: LogEncounter[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    const k = e.rpi + e.aem;
+    const have = byKey[k];
+    if (have) have.scans = have.scans.concat(e.scans);
+    else {
+      byKey[k] = { rpi: e.rpi, aem: e.aem, scans: e.scans.slice() };
+      out.push(byKey[k]);
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i].scans.sort(function (a, b) { return a.t - b.t; });
+  return out;
+}
+
+/** The host's interchange document (omamori-log version 1). */
+export function logDocument(board: string, rssiOffsetDb: number, encounters: LogEncounter[]): LogDocument {
+  return { format: "omamori-log", version: 1, board: board, rssiOffsetDb: rssiOffsetDb, encounters: encounters };
+}
