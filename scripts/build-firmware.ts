@@ -5,7 +5,8 @@
  *   3. the Espruino gate                      scripts/espruino-gate.ts on every built file
  *   4. dist/firmware/<board>.js + size table  Puck.js must stay under its budget
  * Exit code 1 (and nothing half-written in dist/) when any step fails.
- * Options: --board <id> (build only that board; an unknown id exits 2), --quiet (no table).
+ * Options: --board <id> (build only that board; an unknown id exits 2), --quiet (no table),
+ *          --analyze (bytes each source module contributes to each file, largest first).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -65,6 +66,8 @@ export interface BoardBuild {
   bytes: number;
   budget: number | null;
   problems: GateProblem[];
+  /** Source modules (firmware/..., common/...) and the bytes each left in the minified file, largest first. */
+  modules: { path: string; bytes: number }[];
 }
 
 function compileTypeScript(): void {
@@ -97,12 +100,18 @@ export async function bundleBoard(b: Board, version: string): Promise<BoardBuild
     define: boardDefines(b, version),
     external: ESPRUINO_MODULES,
     write: false,
+    metafile: true,
     logLevel: "silent",
   });
+  const output = Object.values(result.metafile!.outputs)[0];
+  const modules = Object.keys(output ? output.inputs : {}).map((path) => ({
+    path: path.replace(/^build\/firmware-tsc\//, "").replace(/\.js$/, ".ts"),
+    bytes: output.inputs[path].bytesInOutput,
+  })).sort((a, b) => b.bytes - a.bytes);
   const code = result.outputFiles[0].text;
   const problems = checkEspruinoSource(code, { board: b, file: b.id + ".js" });
   const budget = SIZE_BUDGET_BYTES[b.id] ?? null;
-  return { board: b, code, bytes: Buffer.byteLength(code), budget, problems };
+  return { board: b, code, bytes: Buffer.byteLength(code), budget, problems, modules };
 }
 
 /** Steps 1-3 for the given boards; nothing is written. */
@@ -135,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const bi = argv.indexOf("--board");
   const quiet = argv.indexOf("--quiet") >= 0;
+  const analyze = argv.indexOf("--analyze") >= 0;
   let boards: Board[];
   try {
     boards = bi >= 0 ? [loadBoard(argv[bi + 1] || "")] : allBoards();
@@ -148,6 +158,12 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     console.error("build failed: " + (e as Error).message);
     return 1;
+  }
+  if (analyze) {
+    for (const r of builds) {
+      console.log(r.board.id + ".js (" + r.bytes + " bytes):");
+      for (const m of r.modules) console.log("  " + String(m.bytes).padStart(6) + "  " + m.path);
+    }
   }
   const failures = buildFailures(builds);
   for (const r of builds) {
