@@ -7,7 +7,8 @@
  * window / (interval + mean advDelay)), each next one interval + advDelay later, advDelay uniform
  * 0-10 ms (Bluetooth Core spec Vol 6 Part B 4.4.2.2). Each event is received at most once (the
  * scanner listens on one of the three advertising channels at a time), with a fading sample on the
- * mean link power and probability 1 - loss(power).
+ * mean link power and probability 1 - loss(power). An advertiser rotating several packets sends
+ * them in turn from a random one.
  */
 import { fadingDb, lossProbability, reportedRssi, type Environment } from "./channel";
 import type { Random } from "./random";
@@ -32,6 +33,9 @@ export interface LinkInWindow {
 export function deliverWindow(link: LinkInWindow, t0: number, t1: number, rng: Random, out: ReceivedPacket[]): void {
   const interval = link.advertising.intervalMs;
   if (!(interval > 0)) throw new RangeError(link.from + ": advertising interval must be > 0 ms, got " + interval);
+  const rot = link.advertising.rotation;
+  const n = rot && rot.length > 1 ? rot.length : 0;
+  let k = n ? Math.floor(rng.next() * n) : 0;
   let t = t0 + rng.next() * (interval + ADV_DELAY_MAX_MS / 2);
   while (t < t1) {
     const power = link.meanDbm + fadingDb(link.env.ricianK, rng);
@@ -42,9 +46,10 @@ export function deliverWindow(link: LinkInWindow, t0: number, t1: number, rng: R
         address: link.address,
         addressType: link.addressType,
         rssi: reportedRssi(power, link.rssiOffsetDb),
-        data: link.advertising.data,
+        data: n ? rot![k % n] : link.advertising.data,
       });
     }
+    k++;
     t += interval + rng.next() * ADV_DELAY_MAX_MS;
   }
 }

@@ -23,6 +23,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { carryLossDb, environment, wallLossDb, type Environment } from "./channel";
+import { loadBoard } from "../../boards/index";
+import { phoneModel } from "./devices/phoneModels";
 
 export interface RoomSpec { environment: string; origin?: [number, number] }
 export interface WallSpec { rooms: [string, string]; material?: string; count?: number }
@@ -146,6 +148,10 @@ export class Scenario {
       if (d.kind !== "token" && d.kind !== "phone") fail(at + ".kind", "must be \"token\" or \"phone\", got " + JSON.stringify(d.kind));
       if (d.kind === "token" && typeof d.board !== "string") fail(at + ".board", "a token needs a board id (see boards/)");
       if (d.kind === "phone" && typeof d.model !== "string") fail(at + ".model", "a phone needs a model id (see sim/world/devices/phoneModels.ts)");
+      try {
+        if (d.kind === "token") loadBoard(d.board!);
+        else phoneModel(d.model!);
+      } catch (e) { fail(at + (d.kind === "token" ? ".board" : ".model"), (e as Error).message); }
       const carry = d.carry ?? (d.kind === "token" ? "lanyard" : "pocket");
       try { carryLossDb(carry); } catch (e) { fail(at + ".carry", (e as Error).message); }
       carries[d.id] = carry;

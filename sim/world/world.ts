@@ -16,6 +16,7 @@ import { deliverWindow } from "./delivery";
 import { Random } from "./random";
 import { Scenario, type DeviceSpec, type Placement, type Span } from "./scenario";
 import { PhoneDevice } from "./devices/phone";
+import { TokenDevice } from "./devices/token";
 import { phoneModel } from "./devices/phoneModels";
 import type { ReceivedPacket, SimDevice } from "./devices/device";
 
@@ -32,7 +33,7 @@ export type DeviceFactory = (ctx: DeviceContext) => SimDevice;
 export interface WorldOptions {
   scenario: Scenario;
   seed: string | number;
-  /** Builds token devices (TokenDevice.factory() runs the built firmware; tests may pass a fake). */
+  /** Builds token devices (default TokenDevice.factory(): the built firmware; tests may pass a fake). */
   makeToken?: DeviceFactory;
   /** Overrides how phones are built (default: PhoneDevice with the scenario's model). */
   makePhone?: DeviceFactory;
@@ -82,14 +83,15 @@ export class World {
     this.logPackets = o.logPackets ?? false;
     this.nowMs = o.scenario.startMs;
     this.changeTimes = o.scenario.changeTimes();
+    let makeToken: DeviceFactory | undefined;
     for (const spec of o.scenario.devices) {
       const ctx: DeviceContext = { world: this, spec, rng: this.rng.fork("device/" + spec.id), startMs: this.nowMs };
       let dev: SimDevice;
       if (spec.kind === "phone") {
         dev = o.makePhone ? o.makePhone(ctx) : new PhoneDevice({ id: spec.id, model: phoneModel(spec.model!), rng: ctx.rng, startMs: ctx.startMs });
       } else {
-        if (!o.makeToken) throw new TypeError("scenario " + o.scenario.spec.name + " has tokens: pass makeToken (e.g. TokenDevice.factory())");
-        dev = o.makeToken(ctx);
+        if (!makeToken) makeToken = o.makeToken ?? TokenDevice.factory();
+        dev = makeToken(ctx);
       }
       if (dev.id !== spec.id) throw new RangeError("device factory returned id " + dev.id + " for " + spec.id);
       this.add({ device: dev, spans: o.scenario.spansOf(spec.id), cursor: 0, attachment: null, here: null });
@@ -154,6 +156,8 @@ export class World {
         const n = e.device.nextEventTimeMs();
         if (n < t) t = n;
       }
+      // world time stays in whole ms (token oscillators with drift schedule fractional times)
+      t = Math.ceil(t);
       if (t < this.nowMs) t = this.nowMs;
       if (t > this.nowMs) {
         t = this.deliver(this.nowMs, t);

@@ -12,6 +12,8 @@ export interface AdvertisingState {
   intervalMs: number;
   connectable: boolean;
   scannable: boolean;
+  /** Packets sent in turn, one per advertising event (NRF.setAdvertising([...])); absent or one = `data`. */
+  rotation?: Uint8Array[];
 }
 
 export interface ScanningState {

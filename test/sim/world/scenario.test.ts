@@ -105,6 +105,8 @@ describe("sim world: scenarios and ground truth", () => {
     })).to.throw(/"x" is in two places/);
     expect(bad({ devices: [{ id: "x", kind: "token" } as never] })).to.throw(/needs a board/);
     expect(bad({ devices: [{ id: "x", kind: "token", board: "puckjs", carry: "hat" }] })).to.throw(/devices\[0\]\.carry: unknown carry/);
+    expect(bad({ devices: [{ id: "x", kind: "token", board: "nokia" }] })).to.throw(/devices\[0\]\.board: unknown board "nokia"/);
+    expect(bad({ devices: [{ id: "y", kind: "phone", model: "nokia" }] })).to.throw(/devices\[0\]\.model: unknown phone model "nokia"/);
     expect(() => Scenario.load("nope")).to.throw(/not found; known: .*household/);
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * A token in the world: an EspruinoRuntime (sim/espruino/) running the built firmware file
+ * dist/firmware/<board>.js, as the device runs .bootcde at power-on. The world reads its radio
+ * state, delivers packets into NRF.setScan callbacks (rt.deliverAdvert) and advances its clock.
+ *
+ * Radio figures come from boards/<board>.json: radiated power = radio.advertisedTxPowerDbm at the
+ * board's default TX power, shifted by what NRF.setTxPower set; receiver calibration
+ * radio.rssiOffsetDb; sensitivity -96 dBm (nRF52 1 Mbps BLE, Nordic product specifications).
+ *
+ * A fresh token has no valid clock and stays quiet until a host sets it (token.ts "advertises
+ * only while its clock is valid"); `setClockLikeHost()` does what a first sync does, through
+ * the same firmware entry point the sync service uses (Omamori.setClock = SyncHost.setClock).
+ */
+import { loadBoard, type Board } from "../../../boards/index";
+import { EspruinoRuntime, loadBuiltFirmware } from "../../espruino/runtime";
+import type { RadioState, ReceivedPacket, SimDevice } from "./device";
+import type { DeviceContext, DeviceFactory } from "../world";
+import type { Random } from "../random";
+
+/** nRF52832/nRF52840 BLE 1 Mbps receiver sensitivity (Nordic product specifications). */
+export const NRF52_SENSITIVITY_DBM = -96;
+
+export interface TokenOptions {
+  id: string;
+  board: string;
+  rng: Random;
+  startMs: number;
+  /** Firmware source (default: dist/firmware/<board>.js). */
+  firmware?: string;
+  /** Oscillator error, ppm (default: 0). */
+  clockDriftPpm?: number;
+  /** Set the clock at creation as a host's first sync would (default true). */
+  setClock?: boolean;
+}
+
+export interface TokenDailyKey { tek: Uint8Array; rollingStart: number; rollingPeriod: number }
+
+export class TokenDevice implements SimDevice {
+  readonly id: string;
+  readonly kind = "token" as const;
+  readonly board: Board;
+  readonly rt: EspruinoRuntime;
+  readonly rssiOffsetDb: number;
+  readonly sensitivityDbm = NRF52_SENSITIVITY_DBM;
+
+  constructor(o: TokenOptions) {
+    if (!o || typeof o.id !== "string") throw new TypeError("TokenDevice needs { id, board, rng, startMs }");
+    this.id = o.id;
+    this.board = loadBoard(o.board);
+    this.rssiOffsetDb = this.board.radio.rssiOffsetDb;
+    this.rt = new EspruinoRuntime({
+      board: o.board,
+      seed: o.rng.nextU32() | 0,
+      worldTimeMs: o.startMs,
+      clockDriftPpm: o.clockDriftPpm ?? 0,
+    });
+    this.rt.boot(o.firmware ?? loadBuiltFirmware(o.board));
+    if (o.setClock ?? true) this.setClockLikeHost();
+  }
+
+  /**
+   * A world factory: tokens running the built firmware of their scenario board. Firmware files
+   * are read once per board.
+   */
+  static factory(o: { firmware?: Record<string, string>; clockDriftPpm?: (ctx: DeviceContext) => number; setClock?: boolean } = {}): DeviceFactory {
+    const cache: Record<string, string> = { ...(o.firmware ?? {}) };
+    return (ctx) => {
+      const board = ctx.spec.board!;
+      if (!cache[board]) cache[board] = loadBuiltFirmware(board);
+      return new TokenDevice({
+        id: ctx.spec.id, board, rng: ctx.rng, startMs: ctx.startMs, firmware: cache[board],
+        clockDriftPpm: o.clockDriftPpm ? o.clockDriftPpm(ctx) : 0, setClock: o.setClock,
+      });
+    };
+  }
+
+  /** The firmware's maintenance global. */
+  get omamori(): any {
+    const g = this.rt.global.Omamori;
+    if (!g) throw new Error(this.id + ": the firmware defines no global Omamori (not an Omamori build?)");
+    return g;
+  }
+
+  /**
+   * Set the token's clock to world time, as the host does at its first sync (SyncHost.setClock).
+   * Returns the correction in seconds. Runs inside the token like any firmware callback.
+   */
+  setClockLikeHost(): number {
+    const seconds = Math.floor(this.rt.worldTimeMs() / 1000);
+    const before = this.rt.tokenTimeMs() / 1000;
+    const set = this.rt.global.Omamori?.setClock ?? this.rt.global.setTime;
+    this.rt.runCallback(set, null, [seconds]);
+    if (this.rt.uncaughtErrors.length) {
+      const last = this.rt.uncaughtErrors[this.rt.uncaughtErrors.length - 1];
+      if (/setClock|clock/i.test(last)) throw new Error(this.id + ": setting the clock failed: " + last);
+    }
+    return seconds - before;
+  }
+
+  /** The daily keys the token keeps (what a positive registration would release), via SyncHost.dailyKeys. */
+  dailyKeys(): TokenDailyKey[] {
+    const list = this.omamori.host.dailyKeys() as { tek: Uint8Array; rollingStart: number; rollingPeriod: number }[];
+    return list.map((k) => ({ tek: new Uint8Array(k.tek), rollingStart: k.rollingStart, rollingPeriod: k.rollingPeriod }));
+  }
+
+  nextEventTimeMs(): number {
+    return this.rt.nextEventTimeMs();
+  }
+
+  advanceTo(ms: number): void {
+    if (ms > this.rt.worldTimeMs() || this.rt.nextEventTimeMs() <= ms) this.rt.advanceTo(ms);
+  }
+
+  radioState(): RadioState {
+    return this.rt.radioState();
+  }
+
+  onRadioChange(cb: () => void): void {
+    this.rt.onRadioChange(cb);
+  }
+
+  receive(p: ReceivedPacket): void {
+    if (p.timeMs > this.rt.worldTimeMs()) this.rt.advanceTo(p.timeMs);
+    this.rt.deliverAdvert({ address: p.address, addressType: p.addressType, rssi: p.rssi, data: p.data });
+  }
+
+  radiatedPowerDbm(txPowerSettingDbm: number): number {
+    const r = this.board.radio;
+    return r.advertisedTxPowerDbm + (txPowerSettingDbm - r.defaultTxPowerDbm);
+  }
+}
