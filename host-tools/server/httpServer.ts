@@ -98,13 +98,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
+    let ended = false;
     req.on("end", () => {
+      ended = true;
       if (!failed) resolvePromise(Buffer.concat(chunks));
     });
-    req.on("error", (e) => {
-      if (!failed) reject(e);
+    const stop = (e: Error) => {
+      if (!failed && !ended) reject(e);
       failed = true;
-    });
+    };
+    req.on("error", stop);
+    req.on("close", () => stop(new Error("the client closed the connection before the body ended")));
   });
 }
 
@@ -122,7 +126,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const publishEvery = options.publishEveryMinutes ?? DEFAULTS.publishEveryMinutes;
   if (!(publishEvery >= 0)) throw new RangeError(`publishEveryMinutes must be 0 or more, got ${publishEvery}`);
-  let url = "";
 
   async function handleDiagnosis(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const forwarded = options.trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() : "";
@@ -194,15 +197,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolveListen());
+    });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   const addr = server.address() as AddressInfo;
   // Listening on every interface: this machine reaches itself on loopback.
   const address = addr.address === "0.0.0.0" ? "127.0.0.1" : addr.address === "::" ? "::1" : addr.address;
   const host = address.includes(":") ? `[${address}]` : address;
-  url = `http://${host}:${addr.port}`;
+  const url = `http://${host}:${addr.port}`;
   const publicUrl = options.publicUrl ?? data.settings.publicUrl ?? url;
 
   const publishNow = () => publish(data, db, { nowMs: clock(), publicUrl });

@@ -180,6 +180,17 @@ describe("server HTTP API", () => {
     expect(await r.json()).to.deep.equal([]);
   });
 
+  it("startServer_portInUse_rejectsWithEaddrinuse", async () => {
+    const port = Number(new URL(server.url).port);
+    let caught: unknown;
+    try {
+      await startServer({ dataDir: t.data.dir, port, publishEveryMinutes: 0 });
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as NodeJS.ErrnoException)?.code).to.equal("EADDRINUSE");
+  });
+
   it("health_get_200Ok", async () => {
     const r = await fetch(server.url + "/health");
     expect(r.status).to.equal(200);
