@@ -75,6 +75,16 @@ export class NorFlash {
     if (this.startAddress < 0) throw new RangeError("flash rawFreePages reach below address 0");
   }
 
+  /** An independent copy (contents, wear counters; not the cut arming or listener): a snapshot. */
+  clone(): NorFlash {
+    const c = new NorFlash({ pageSize: this.pageSize, storageAddress: this.storageAddress, storageBytes: this.storageBytes, rawFreePages: this.rawFreePages });
+    for (const [a, p] of this.pages) c.pages.set(a, p.slice());
+    for (const [a, n] of this.eraseCounts) c.eraseCounts.set(a, n);
+    c.ops.writes = this.ops.writes;
+    c.ops.erases = this.ops.erases;
+    return c;
+  }
+
   /** True once an armed power cut has happened (until revive()). */
   isDead(): boolean {
     return this.dead;

@@ -432,7 +432,7 @@ export class EspruinoRuntime {
   // ---------------------------------------------------------------- radio (read by the world)
 
   radioState(): RadioStateView {
-    return this.radio ? this.radio.view() : Radio.offView();
+    return this.radio && this.booted && !this.halted ? this.radio.view() : Radio.offView();
   }
 
   onRadioChange(cb: () => void): void {
