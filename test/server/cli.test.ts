@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { main } from "../../host-tools/cli/main";
 import { openDataDir } from "../../host-tools/server/dataDir";
 import { consumeNumber } from "../../host-tools/server/processingNumbers";
@@ -82,6 +84,35 @@ describe("omamori server (CLI)", () => {
       const r = await run("server", ...args);
       expect(r.code, args.join(" ")).to.equal(2);
       expect(r.err.trim().split("\n"), args.join(" ")).to.have.length(1);
+    }
+  });
+
+  it("serve_realProcess_answersHealthAndStopsCleanlyOnCtrlC", async () => {
+    const bin = fileURLToPath(new URL("../../bin/omamori.js", import.meta.url));
+    const child = spawn(process.execPath, [bin, "server", "serve", "--data", dir, "--port", "0", "--publish-every-minutes", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("serve did not start within 20 s: " + out)), 20_000);
+        child.stdout.on("data", () => {
+          const m = /server at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        child.on("exit", () => reject(new Error("serve exited early: " + out)));
+      });
+      expect(out).to.match(/key id 440, version v1, base64 SPKI \S+/);
+      const health = await fetch(url + "/health");
+      expect(health.status).to.equal(200);
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      expect(await exited).to.equal(0);
+      expect(out).to.match(/Server stopped/);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
     }
   });
 });
