@@ -1,7 +1,7 @@
 /**
  * Firmware crypto figures (never asserted in tests): built file sizes per board, and the time per
  * operation of Omamori.crypto, pure ES5 against the board built-ins.
- *   1. in the Espruino-like node:vm context of the tests (V8: shows relative cost only);
+ *   1. on the simulator's Espruino runtime, as the tests boot it (V8: shows relative cost only);
  *   2. on Espruino's real interpreter when ESPRUINO_BIN names an Espruino Linux build
  *      (docs/FIRMWARE-BUILD.md "Checked on the real interpreter"); still a PC, not an nRF52.
  * Run: npm run build && tsx bench/firmware-crypto.ts   (ESPRUINO_BIN=/path/to/espruino optional)
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allBoards, type Board } from "../boards/index";
 import { DIST, SIZE_BUDGET_BYTES } from "../scripts/build-firmware";
-import { bootMiniEspruino } from "../test/helpers/miniEspruino";
+import { bootToken } from "../test/firmware-crypto/builtFile";
 
 /** The same loop runs in both engines: ms per operation for the operations the token does. */
 const TIMING_JS = `
@@ -49,11 +49,11 @@ function main(): void {
     b.id, String(code[b.id].length), SIZE_BUDGET_BYTES[b.id] ? String(SIZE_BUDGET_BYTES[b.id]) : "-", crypto(b),
   ]));
 
-  console.log("\nms per operation, V8 node:vm context (relative cost only):");
+  console.log("\nms per operation, simulator runtime on V8 (relative cost only):");
   const v8: Record<string, Record<string, number>> = {};
   for (const b of boards) {
-    const esp = bootMiniEspruino(code[b.id] + TIMING_JS, b);
-    v8[b.id] = esp.global.omamoriBench(() => performance.now(), 200);
+    const token = bootToken(b.id, code[b.id] + TIMING_JS);
+    v8[b.id] = token.rt.global.omamoriBench(() => performance.now(), 200);
   }
   const ops = ["aesBlock", "sha256of64", "rpik", "rpiAndAem"];
   table(["board", ...ops, "crypto"], boards.map((b) => [b.id, ...ops.map((o) => ms(v8[b.id][o])), crypto(b)]));

@@ -1,14 +1,13 @@
 /**
- * The firmware crypto, as built into dist/firmware/<board>.js and run in an Espruino-like context,
+ * The firmware crypto, as built into dist/firmware/<board>.js and booted on the simulator's Espruino runtime,
  * against the 144 official GAEN v1.2 vectors, on every board: the built-in path on Puck.js
  * (SHA256 + AES), SHA256 built-in on MDBT42Q and Bangle.js 2, pure ES5 on Jolt.js, nRF52840 DK, Pixl.js.
  */
 import { expect } from "chai";
 import { allBoards } from "../../boards/index";
 import { fromHex, toHex } from "../../common/bytes";
-import { bootMiniEspruino } from "../helpers/miniEspruino";
 import { officialVectors } from "../helpers/vectors";
-import { builtFirmware } from "./builtFile";
+import { bootToken } from "./builtFile";
 
 const v = officialVectors();
 
@@ -16,8 +15,8 @@ for (const board of allBoards()) {
   const usesSha = board.crypto.module && board.crypto.sha256;
   const usesAes = board.crypto.module && board.crypto.aesEcb;
   describe("firmware crypto on " + board.name + " (sha256 " + (usesSha ? "built-in" : "pure") + ", aes " + (usesAes ? "built-in" : "pure") + ")", () => {
-    const esp = bootMiniEspruino(builtFirmware(board.id), board);
-    const c = esp.global.Omamori.crypto;
+    const esp = bootToken(board.id);
+    const c = esp.crypto;
 
     it("derives the official RPIK and AEMK", () => {
       const tek = esp.bytes(fromHex(v.tek));
@@ -61,16 +60,16 @@ for (const board of allBoards()) {
       // Espruino has no RangeError: the errors must be TypeErrors of the firmware's own realm
       let caught: unknown = null;
       try { c.rpik(esp.bytes(new Uint8Array(1))); } catch (e) { caught = e; }
-      expect(esp.run("(function (e) { return e instanceof TypeError; })")(caught)).to.equal(true);
+      expect(caught instanceof esp.rt.global.TypeError).to.equal(true);
     });
 
     it("defines Omamori as its only global, with the board and version", () => {
-      const fresh = bootMiniEspruino("", board);
-      const before = Object.getOwnPropertyNames(fresh.global);
-      const after = Object.getOwnPropertyNames(esp.global);
+      const fresh = bootToken(board.id, "");
+      const before = Object.getOwnPropertyNames(fresh.rt.global);
+      const after = Object.getOwnPropertyNames(esp.rt.global);
       expect(after.filter((n) => before.indexOf(n) < 0)).to.deep.equal(["Omamori"]);
-      expect(esp.global.Omamori.board).to.equal(board.id);
-      expect(esp.global.Omamori.version).to.match(/^\d+\.\d+\.\d+/);
+      expect(esp.rt.global.Omamori.board).to.equal(board.id);
+      expect(esp.rt.global.Omamori.version).to.match(/^\d+\.\d+\.\d+/);
     });
   });
 }
