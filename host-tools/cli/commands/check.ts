@@ -10,7 +10,7 @@ import { omamoriHomeDir } from "../../report/checkSettings";
 import { resultText } from "../../report/resultText";
 import { runCheck } from "../../report/runCheck";
 import { UsageError } from "../errors";
-import { asUsage, publicKeyArg } from "./keys";
+import { asUsageAsync, publicKeyArg } from "./keys";
 
 function parseNow(v: string | undefined): Date {
   if (v === undefined) return new Date();
@@ -35,7 +35,7 @@ export function registerCheck(program: Command): void {
       const extraTrust = opts.publicKey ? [publicKeyArg(opts.publicKey)] : [];
       const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ format: say("keys {bar} {value}/{total} files", "鍵 {bar} {value}/{total} ファイル"), hideCursor: true, stream: process.stderr }) : null;
       let started = false;
-      const run = await asUsage("check", () =>
+      const run = await asUsageAsync("check", () =>
         runCheck({
           home, now: parseNow(opts.now), lang, sources: opts.source, extraTrust, allowUnsigned: opts.allowUnsigned, offline: opts.offline,
           onProgress: (done, total) => {

@@ -28,15 +28,29 @@ function readZipArg(file: string): Uint8Array {
   }
 }
 
+/** Errors that mean "the user's file or argument is bad" (exit 2), not a bug. */
+function isInputError(e: unknown): e is Error {
+  return e instanceof Error && (["ExportFormatError", "LogFormatError", "RiskConfigError"].includes(e.name) || e instanceof TypeError);
+}
+
 /** Runs `f`, turning any problem with the user's file into a UsageError (exit 2). */
 export function asUsage<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    if (e instanceof Error && (e.name === "ExportFormatError" || e.name === "LogFormatError" || e.name === "RiskConfigError" || e instanceof TypeError)) {
-      throw new UsageError(say(`${what}: ${e.message}`, `${what}: ${e.message}`));
-    }
+    if (isInputError(e)) throw new UsageError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** asUsage for async work. */
+export async function asUsageAsync<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (isInputError(e)) throw new UsageError(`${what}: ${e.message}`);
     throw e;
   }
 }
