@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readExportZip, verifyExport, parsePublicKey } from "../../host-tools/keys/exportFile";
+import { decodeExportBin, readExportZip, verifyExport, parsePublicKey } from "../../host-tools/keys/exportFile";
 import { publicKeyInfo } from "../../host-tools/server/dataDir";
 import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
 import { issueNumber } from "../../host-tools/server/processingNumbers";
@@ -211,7 +211,8 @@ describe("server HTTP API", () => {
 
   it("static_publishedFiles_servedAndVerifyWithThePrintedKey", async () => {
     const number = issue();
-    expect((await put(body(number))).status).to.equal(200);
+    const sent = body(number);
+    expect((await put(sent)).status).to.equal(200);
     clock.set((TODAY + 1) * 86_400_000 + 3600_000); // 01:00 tomorrow: today's key waits until 02:00
     const published = server.publishNow();
     expect(published.keysPublished).to.equal(5);
@@ -226,6 +227,20 @@ describe("server HTTP API", () => {
     const info = publicKeyInfo(t.data);
     const check = verifyExport(bin, sig, [{ keyId: info.keyId, keyVersion: info.keyVersion, publicKey: parsePublicKey(info.spkiBase64) }]);
     expect(check.valid).to.equal(true);
+    // Every published key is one that was sent (today's is still embargoed), with COCOA's values.
+    const seenKeys: string[] = [];
+    for (const entry of list) {
+      const zip = readExportZip(new Uint8Array(await (await fetch(entry.url)).arrayBuffer()));
+      for (const k of decodeExportBin(zip.bin).keys) {
+        const i = sent.keys.findIndex((s) => s.keyData === Buffer.from(k.keyData).toString("base64"));
+        expect(i, "a key that was never sent").to.be.greaterThan(0);
+        expect(k.rollingStartIntervalNumber).to.equal(sent.keys[i].rollingStartNumber);
+        expect(k.daysSinceOnsetOfSymptoms).to.equal(2 - i);
+        expect(k.transmissionRiskLevel).to.equal(4);
+        seenKeys.push(sent.keys[i].keyData);
+      }
+    }
+    expect(seenKeys.sort()).to.deep.equal(sent.keys.slice(1).map((k) => k.keyData).sort());
   });
 
   it("static_pathsOutsideThePublishedFolder_404", async () => {

@@ -78,11 +78,16 @@ export function registerServer(program: Command): void {
       }
       const info = publicKeyInfo(result.dataDir);
       const out = process.stdout;
-      out.write(result.created ? `Created the server data directory ${result.dataDir.dir}\n` : `The data directory ${result.dataDir.dir} already exists; its key is unchanged.\n`);
-      out.write(`Give clients this public key to check the published files:\n`);
+      out.write(
+        result.created
+          ? `Created the server data directory / サーバーのデータフォルダを作りました: ${result.dataDir.dir}\n`
+          : `The data directory already exists; its key is unchanged / データフォルダは既にあります（鍵は変わりません）: ${result.dataDir.dir}\n`,
+      );
+      out.write(`Give clients this public key to check the published files / 公開ファイルの確認に使う公開鍵（利用者側に設定）:\n`);
       out.write(`  key id:      ${info.keyId}\n  key version: ${info.keyVersion}\n  algorithm:   ${info.algorithm}\n`);
       out.write(`  public key (base64 SPKI): ${info.spkiBase64}\n\n${info.pem}`);
-      out.write(`Keep ${result.dataDir.dir}/signing-key.pem and number-secret private and backed up.\n`);
+      out.write(`Keep signing-key.pem and number-secret in ${result.dataDir.dir} private and backed up.\n`);
+      out.write(`signing-key.pem と number-secret は秘密にし、バックアップしてください。\n`);
     });
 
   server
@@ -180,8 +185,10 @@ export function registerServer(program: Command): void {
         });
         for (const f of r.files) process.stdout.write(`wrote ${f.path} (${f.keys} keys of ${new Date(f.day * 86_400_000).toISOString().slice(0, 10)})\n`);
         process.stdout.write(
-          `Published ${r.keysPublished} key(s) in ${r.files.length} file(s); ${r.keysWaiting} key(s) wait for their 2-hour embargo; ` +
-            `removed ${r.filesRemoved} old file(s) and ${r.keysRemoved} old key(s).\nList: ${r.listPath}\n`,
+          `Published ${r.keysPublished} key(s) in ${r.files.length} file(s); ${r.keysWaiting} key(s) wait until 2 hours after their day ends; ` +
+            `removed ${r.filesRemoved} old file(s) and ${r.keysRemoved} old key(s).\n` +
+            `公開: 鍵 ${r.keysPublished} 件（ファイル ${r.files.length} 個）、公開待ち ${r.keysWaiting} 件、削除: 古いファイル ${r.filesRemoved} 個・古い鍵 ${r.keysRemoved} 件。\n` +
+            `List / 一覧: ${r.listPath}\n`,
         );
       } catch (e) {
         if (e instanceof DataDirError) throw new UsageError(e.message);
