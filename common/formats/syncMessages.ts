@@ -15,73 +15,99 @@
  *  4. Requests/responses inside SEALED: [op][body]; a response op is the request op | 0x80.
  * All integers little-endian unless noted.
  */
+import { asciiBytes, bytesEqual, readU32LE, writeU32LE } from "../bytes";
+
+/*
+ * Every constant is a `const enum`: tsc writes the values into the firmware as literals and the
+ * declarations vanish (STYLE-EXAMPLES.md, BangleApps btadv), keeping the Puck.js bundle small.
+ */
 
 /** 128-bit UUIDs of the sync GATT service (no registered 16-bit UUID is used). */
-export var SYNC_SERVICE_UUID = "a3c81000-5e2b-4d0a-9f1c-6f6d616d6f72";
-export var SYNC_RX_UUID = "a3c81001-5e2b-4d0a-9f1c-6f6d616d6f72";
-export var SYNC_TX_UUID = "a3c81002-5e2b-4d0a-9f1c-6f6d616d6f72";
+export const enum Uuid {
+  SERVICE = "a3c81000-5e2b-4d0a-9f1c-6f6d616d6f72",
+  /** host -> token, write with response */
+  RX = "a3c81001-5e2b-4d0a-9f1c-6f6d616d6f72",
+  /** token -> host, notify */
+  TX = "a3c81002-5e2b-4d0a-9f1c-6f6d616d6f72",
+}
 
-export var PROTOCOL_VERSION = 1;
-/** Largest fragment the token accepts/sends (ATT MTU 247 - 3). Smallest: ATT MTU 23 - 3. */
-export var MAX_FRAG = 244;
-export var MIN_FRAG = 20;
-/** Largest reassembled message either side accepts (guards the token's RAM). */
-export var MAX_MESSAGE = 4200;
-export var NONCE_LEN = 16;
-export var SECRET_LEN = 32;
-export var TAG_LEN = 16;
-/** Bytes a SEALED message adds around its plaintext: kind + seq + tag. */
-export var SEAL_OVERHEAD = 1 + 4 + TAG_LEN;
+export const enum Size {
+  VERSION = 1,
+  /** Largest fragment (ATT MTU 247 - 3) and smallest (ATT MTU 23 - 3). */
+  MAX_FRAG = 244,
+  MIN_FRAG = 20,
+  /** Largest reassembled message either side accepts (guards the token's RAM). */
+  MAX_MESSAGE = 4200,
+  NONCE = 16,
+  SECRET = 32,
+  TAG = 16,
+  /** Bytes a SEALED message adds around its plaintext: kind + seq + tag. */
+  SEAL_OVERHEAD = 21,
+  /** One daily key in a KEYS response: tek 16 + rollingStart 4 + rollingPeriod 1. */
+  KEY_RECORD = 21,
+}
 
-/** Message kinds (first byte). */
-export var K_HELLO = 0x01;
-export var K_CHALLENGE = 0x02;
-export var K_AUTH = 0x03;
-export var K_AUTH_OK = 0x04;
-export var K_PAIR = 0x05;
-export var K_PAIRED = 0x06;
-export var K_SEALED = 0x40;
-export var K_ERROR = 0x7f;
+/** Message kinds (first byte of a message). */
+export const enum Kind {
+  HELLO = 0x01,
+  CHALLENGE = 0x02,
+  AUTH = 0x03,
+  AUTH_OK = 0x04,
+  PAIR = 0x05,
+  PAIRED = 0x06,
+  SEALED = 0x40,
+  ERROR = 0x7f,
+}
 
-/** Operations inside SEALED (host requests; the token answers with op | 0x80 or OP_ERROR). */
-export var OP_STATUS = 0x10;
-export var OP_SET_CLOCK = 0x11;
-export var OP_READ_LOG = 0x12;
-export var OP_READ_KEYS = 0x13;
-export var OP_SET_ALERT = 0x14;
-export var OP_ERASE_ALL = 0x15;
-export var OP_DECOMMISSION = 0x16;
-export var OP_SET_SCAN = 0x17;
-export var OP_SET_HUB = 0x18;
-export var OP_BYE = 0x1f;
-export var OP_ERROR = 0xff;
-export var RESPONSE = 0x80;
+/** Operations inside SEALED (host requests; the token answers with op | RESPONSE, or ERROR). */
+export const enum Op {
+  STATUS = 0x10,
+  SET_CLOCK = 0x11,
+  READ_LOG = 0x12,
+  READ_KEYS = 0x13,
+  SET_ALERT = 0x14,
+  ERASE_ALL = 0x15,
+  DECOMMISSION = 0x16,
+  SET_SCAN = 0x17,
+  SET_HUB = 0x18,
+  BYE = 0x1f,
+  RESPONSE = 0x80,
+  ERROR = 0xff,
+}
 
-/** Error codes (ERROR message body byte 0, or OP_ERROR body byte 0). */
-export var E_BAD_MESSAGE = 1;
-export var E_AUTH = 2;
-export var E_BUSY = 3;
-export var E_NOT_PAIRED = 4;
-export var E_REFUSED = 5;
-export var E_LOCKED = 6;
-export var E_BAD_ARGUMENT = 7;
-export var E_INTEGRITY = 8;
-export var E_ALREADY_PAIRED = 9;
-export var E_NO_WINDOW = 10;
+/** Error codes (ERROR message body byte 0, or Op.ERROR body byte 0). */
+export const enum Err {
+  BAD_MESSAGE = 1,
+  AUTH = 2,
+  BUSY = 3,
+  NOT_PAIRED = 4,
+  REFUSED = 5,
+  LOCKED = 6,
+  BAD_ARGUMENT = 7,
+  INTEGRITY = 8,
+  ALREADY_PAIRED = 9,
+  NO_WINDOW = 10,
+}
 
 /** Direction bytes, mixed into every counter block and tag so a message cannot be reflected. */
-export var DIR_HOST = 0x48; // 'H': host -> token
-export var DIR_TOKEN = 0x54; // 'T': token -> host
+export const enum Dir {
+  HOST = 0x48, // 'H': host -> token
+  TOKEN = 0x54, // 'T': token -> host
+}
 
 /** HKDF info and HMAC labels (ASCII). */
-export var INFO_SESSION = "OMAMORI-SYNC-1";
-export var LABEL_HOST_PROOF = "OMAMORI-H";
-export var LABEL_TOKEN_PROOF = "OMAMORI-T";
-export var LABEL_BEACON = "OMAMORI-B";
+export const enum Label {
+  SESSION = "OMAMORI-SYNC-1",
+  HOST_PROOF = "OMAMORI-H",
+  TOKEN_PROOF = "OMAMORI-T",
+  BEACON = "OMAMORI-B",
+}
 
-/** Sync advert: service data under the sync UUID = [flags][nonce 4][tag 4] (see syncAdvert). */
-export var ADV_FRESH = 0x01;
-export var ADV_HUB = 0x02;
+/** Sync advert flags: service data under Uuid.SERVICE = [flags][nonce 4][tag 4] (see syncAdvert). */
+export const enum Adv {
+  FRESH = 0x01,
+  HUB = 0x02,
+}
 
 /** What the sync format needs from a crypto implementation (firmware: Omamori.crypto; host: noble). */
 export interface SyncPrimitives {
@@ -96,12 +122,6 @@ export interface SessionKeys {
   mac: Uint8Array;
 }
 
-export function ascii(s: string): Uint8Array {
-  var out = new Uint8Array(s.length);
-  for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
-}
-
 export function concat(parts: Uint8Array[]): Uint8Array {
   var n = 0;
   for (var i = 0; i < parts.length; i++) n += parts[i].length;
@@ -114,17 +134,6 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function putU32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 255;
-  b[off + 1] = (v >>> 8) & 255;
-  b[off + 2] = (v >>> 16) & 255;
-  b[off + 3] = (v >>> 24) & 255;
-}
-
-export function getU32(b: Uint8Array, off: number): number {
-  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16)) + b[off + 3] * 0x1000000;
-}
-
 export function putU16(b: Uint8Array, off: number, v: number): void {
   b[off] = v & 255;
   b[off + 1] = (v >>> 8) & 255;
@@ -132,13 +141,6 @@ export function putU16(b: Uint8Array, off: number, v: number): void {
 
 export function getU16(b: Uint8Array, off: number): number {
   return b[off] | (b[off + 1] << 8);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  var d = 0;
-  for (var i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
 }
 
 /** Cuts a message into GATT values of at most fragSize bytes (header included). */
@@ -193,16 +195,16 @@ export function createReassembler(maxMessage: number) {
 
 /** HMAC proof of one side over both nonces: label | hostNonce | tokenNonce. */
 export function authProof(p: SyncPrimitives, secret: Uint8Array, label: string, hostNonce: Uint8Array, tokenNonce: Uint8Array): Uint8Array {
-  return p.hmacSha256(secret, concat([ascii(label), hostNonce, tokenNonce]));
+  return p.hmacSha256(secret, concat([asciiBytes(label), hostNonce, tokenNonce]));
 }
 
 export function checkProof(p: SyncPrimitives, secret: Uint8Array, label: string, hostNonce: Uint8Array, tokenNonce: Uint8Array, proof: Uint8Array): boolean {
-  return sameBytes(authProof(p, secret, label, hostNonce, tokenNonce), proof);
+  return bytesEqual(authProof(p, secret, label, hostNonce, tokenNonce), proof);
 }
 
-/** Session keys: HKDF-SHA256(IKM = secret, salt = hostNonce | tokenNonce, info = INFO_SESSION, 48) = enc 16 | mac 32. */
+/** Session keys: HKDF-SHA256(IKM = secret, salt = hostNonce | tokenNonce, info = Label.SESSION, 48) = enc 16 | mac 32. */
 export function sessionKeys(p: SyncPrimitives, secret: Uint8Array, hostNonce: Uint8Array, tokenNonce: Uint8Array): SessionKeys {
-  var okm = p.hkdfSha256(secret, concat([hostNonce, tokenNonce]), ascii(INFO_SESSION), 48);
+  var okm = p.hkdfSha256(secret, concat([hostNonce, tokenNonce]), asciiBytes(Label.SESSION), 48);
   return { enc: okm.subarray(0, 16), mac: okm.subarray(16, 48) };
 }
 
@@ -210,7 +212,7 @@ function ctrXor(p: SyncPrimitives, key: Uint8Array, dir: number, seq: number, da
   var out = new Uint8Array(data.length);
   var block = new Uint8Array(16);
   block[0] = dir;
-  putU32(block, 1, seq);
+  writeU32LE(block, 1, seq);
   for (var i = 0; i * 16 < data.length; i++) {
     block[12] = (i >>> 24) & 255;
     block[13] = (i >>> 16) & 255;
@@ -225,14 +227,14 @@ function ctrXor(p: SyncPrimitives, key: Uint8Array, dir: number, seq: number, da
 function tag(p: SyncPrimitives, keys: SessionKeys, dir: number, head: Uint8Array, cipher: Uint8Array): Uint8Array {
   var d = new Uint8Array(1);
   d[0] = dir;
-  return p.hmacSha256(keys.mac, concat([d, head.subarray(1, 5), cipher])).subarray(0, TAG_LEN);
+  return p.hmacSha256(keys.mac, concat([d, head.subarray(1, 5), cipher])).subarray(0, Size.TAG);
 }
 
 /** SEALED message of `plain` sent in direction `dir` with sequence number `seq`. */
 export function seal(p: SyncPrimitives, keys: SessionKeys, dir: number, seq: number, plain: Uint8Array): Uint8Array {
   var head = new Uint8Array(5);
-  head[0] = K_SEALED;
-  putU32(head, 1, seq);
+  head[0] = Kind.SEALED;
+  writeU32LE(head, 1, seq);
   var cipher = ctrXor(p, keys.enc, dir, seq, plain);
   return concat([head, cipher, tag(p, keys, dir, head, cipher)]);
 }
@@ -242,10 +244,10 @@ export function seal(p: SyncPrimitives, keys: SessionKeys, dir: number, seq: num
  * number is not exactly `expectedSeq` (replayed, reordered, dropped or forged messages).
  */
 export function unseal(p: SyncPrimitives, keys: SessionKeys, dir: number, expectedSeq: number, msg: Uint8Array): Uint8Array | null {
-  if (msg.length < SEAL_OVERHEAD + 1 || msg[0] !== K_SEALED) return null;
-  var cipher = msg.subarray(5, msg.length - TAG_LEN);
-  if (!sameBytes(tag(p, keys, dir, msg, cipher), msg.subarray(msg.length - TAG_LEN))) return null;
-  if (getU32(msg, 1) !== expectedSeq) return null;
+  if (msg.length < Size.SEAL_OVERHEAD + 1 || msg[0] !== Kind.SEALED) return null;
+  var cipher = msg.subarray(5, msg.length - Size.TAG);
+  if (!bytesEqual(tag(p, keys, dir, msg, cipher), msg.subarray(msg.length - Size.TAG))) return null;
+  if (readU32LE(msg, 1) !== expectedSeq) return null;
   return ctrXor(p, keys.enc, dir, expectedSeq, cipher);
 }
 
@@ -265,24 +267,24 @@ export function errorBody(code: number): Uint8Array {
 
 /** HELLO body: [version][fragSize u16][hostNonce 16]. */
 export function helloBody(fragSize: number, hostNonce: Uint8Array): Uint8Array {
-  var b = new Uint8Array(3 + NONCE_LEN);
-  b[0] = PROTOCOL_VERSION;
+  var b = new Uint8Array(3 + Size.NONCE);
+  b[0] = Size.VERSION;
   putU16(b, 1, fragSize);
   b.set(hostNonce, 3);
   return b;
 }
 
-/** Sync advert beacon tag: HMAC(secret, LABEL_BEACON | nonce4)[0..4]. Recognisable only with the secret. */
+/** Sync advert beacon tag: HMAC(secret, Label.BEACON | nonce4)[0..4]. Recognisable only with the secret. */
 export function beaconTag(p: SyncPrimitives, secret: Uint8Array, nonce4: Uint8Array): Uint8Array {
-  return p.hmacSha256(secret, concat([ascii(LABEL_BEACON), nonce4])).subarray(0, 4);
+  return p.hmacSha256(secret, concat([asciiBytes(Label.BEACON), nonce4])).subarray(0, 4);
 }
 
 /**
  * Raw 31-byte-max advert for a sync window: flags AD (0x06) + service data AD (type 0x21,
- * 128-bit UUID little-endian) = [flags][nonce 4][tag 4]. An unpaired token sends ADV_FRESH and zeros.
+ * 128-bit UUID little-endian) = [flags][nonce 4][tag 4]. An unpaired token sends Adv.FRESH and zeros.
  */
 export function syncAdvert(flags: number, nonce4: Uint8Array, tag4: Uint8Array): Uint8Array {
-  var uuid = uuidBytesLE(SYNC_SERVICE_UUID);
+  var uuid = uuidBytesLE(Uuid.SERVICE);
   var a = new Uint8Array(3 + 2 + 16 + 9);
   a[0] = 2; a[1] = 0x01; a[2] = 0x06;
   a[3] = 1 + 16 + 9; a[4] = 0x21;
@@ -322,72 +324,47 @@ export interface StatusBody {
   hubSeconds: number;
 }
 
-function putAscii(b: Uint8Array, off: number, s: string): number {
-  b[off] = s.length;
-  for (var i = 0; i < s.length; i++) b[off + 1 + i] = s.charCodeAt(i) & 255;
-  return off + 1 + s.length;
-}
-
-function getAscii(b: Uint8Array, off: number): string {
-  var s = "";
-  for (var i = 0; i < b[off]; i++) s += String.fromCharCode(b[off + 1 + i]);
-  return s;
-}
-
 /**
- * STATUS response body: [flags: 1 clockValid, 2 paused, 4 alert][battery i8][clock u32][used u32]
- * [free u32][kept u32][dropped u32][firstDay u32, 0xffffffff = unknown][errors u16][hub s u16]
- * [len][version ascii][len][board ascii].
+ * STATUS response body: the fields of StatusBody as compact ASCII JSON (Espruino's native
+ * JSON.stringify keeps the token's code tiny; the body is sent once per sync).
  */
 export function encodeStatus(s: StatusBody): Uint8Array {
-  var v = s.firmwareVersion.substr(0, 32);
-  var bd = s.board.substr(0, 32);
-  var b = new Uint8Array(32 + v.length + bd.length);
-  b[0] = (s.clockValid ? 1 : 0) | (s.paused ? 2 : 0) | (s.alert ? 4 : 0);
-  b[1] = s.batteryPercent & 255;
-  putU32(b, 2, s.clockSeconds);
-  putU32(b, 6, s.storageUsedBytes);
-  putU32(b, 10, s.storageFreeBytes);
-  putU32(b, 14, s.recordsKept);
-  putU32(b, 18, s.recordsDropped);
-  putU32(b, 22, s.firstDay < 0 ? 0xffffffff : s.firstDay);
-  putU16(b, 26, Math.min(s.errorCount, 0xffff));
-  putU16(b, 28, s.hubSeconds);
-  putAscii(b, putAscii(b, 30, v), bd);
-  return b;
+  return asciiBytes(JSON.stringify(s));
 }
 
+var STATUS_NUMBERS = ["batteryPercent", "clockSeconds", "storageUsedBytes", "storageFreeBytes", "recordsKept", "recordsDropped", "firstDay", "errorCount", "hubSeconds"];
+var STATUS_FLAGS = ["clockValid", "paused", "alert"];
+
+/** Parses and checks a STATUS body; throws a TypeError naming the first bad field. */
 export function decodeStatus(b: Uint8Array): StatusBody {
-  if (b.length < 32) throw new RangeError("status body too short: " + b.length + " bytes");
-  var first = getU32(b, 22);
-  var v = getAscii(b, 30);
-  return {
-    clockValid: (b[0] & 1) !== 0,
-    paused: (b[0] & 2) !== 0,
-    alert: (b[0] & 4) !== 0,
-    batteryPercent: b[1] > 127 ? b[1] - 256 : b[1],
-    clockSeconds: getU32(b, 2),
-    storageUsedBytes: getU32(b, 6),
-    storageFreeBytes: getU32(b, 10),
-    recordsKept: getU32(b, 14),
-    recordsDropped: getU32(b, 18),
-    firstDay: first === 0xffffffff ? -1 : first,
-    errorCount: getU16(b, 26),
-    hubSeconds: getU16(b, 28),
-    firmwareVersion: v,
-    board: getAscii(b, 31 + v.length),
-  };
+  var text = "";
+  for (var i = 0; i < b.length; i++) text += String.fromCharCode(b[i]);
+  var d: any;
+  try {
+    d = JSON.parse(text);
+  } catch (e) {
+    throw new TypeError("status body is not JSON");
+  }
+  if (!d || typeof d !== "object") throw new TypeError("status body is not an object");
+  for (var n = 0; n < STATUS_NUMBERS.length; n++) {
+    if (typeof d[STATUS_NUMBERS[n]] !== "number") throw new TypeError("status field " + STATUS_NUMBERS[n] + " must be a number");
+  }
+  for (var f = 0; f < STATUS_FLAGS.length; f++) {
+    if (typeof d[STATUS_FLAGS[f]] !== "boolean") throw new TypeError("status field " + STATUS_FLAGS[f] + " must be true or false");
+  }
+  if (typeof d.firmwareVersion !== "string" || typeof d.board !== "string") throw new TypeError("status fields firmwareVersion and board must be strings");
+  return d as StatusBody;
 }
 
 /** A request/response body of 32-bit fields (SET_CLOCK: [t]; READ_LOG: [cursor, maxBytes]; SET_SCAN: [windowMs, periodMs]; CLOCK response: [correction as i32]). */
 export function u32s(values: number[]): Uint8Array {
   var b = new Uint8Array(4 * values.length);
-  for (var i = 0; i < values.length; i++) putU32(b, 4 * i, values[i] >>> 0);
+  for (var i = 0; i < values.length; i++) writeU32LE(b, 4 * i, values[i] >>> 0);
   return b;
 }
 
 export function i32At(b: Uint8Array, off: number): number {
-  return getU32(b, off) | 0;
+  return readU32LE(b, off) | 0;
 }
 
 /** Daily keys as sent by the KEYS response: [count] then per key [tek 16][rollingStart u32][rollingPeriod u8]. */
@@ -397,27 +374,25 @@ export interface KeyBody {
   rollingPeriod: number;
 }
 
-export var KEY_RECORD_LEN = 21;
-
 export function encodeKeys(keys: KeyBody[]): Uint8Array {
   var n = Math.min(keys.length, 255);
-  var b = new Uint8Array(1 + n * KEY_RECORD_LEN);
+  var b = new Uint8Array(1 + n * Size.KEY_RECORD);
   b[0] = n;
   for (var i = 0; i < n; i++) {
-    var o = 1 + i * KEY_RECORD_LEN;
+    var o = 1 + i * Size.KEY_RECORD;
     b.set(keys[i].tek, o);
-    putU32(b, o + 16, keys[i].rollingStart);
+    writeU32LE(b, o + 16, keys[i].rollingStart);
     b[o + 20] = keys[i].rollingPeriod;
   }
   return b;
 }
 
 export function decodeKeys(b: Uint8Array): KeyBody[] {
-  if (b.length < 1 || b.length !== 1 + b[0] * KEY_RECORD_LEN) throw new RangeError("keys body has a wrong length: " + b.length + " bytes");
+  if (b.length < 1 || b.length !== 1 + b[0] * Size.KEY_RECORD) throw new RangeError("keys body has a wrong length: " + b.length + " bytes");
   var out: KeyBody[] = [];
   for (var i = 0; i < b[0]; i++) {
-    var o = 1 + i * KEY_RECORD_LEN;
-    out.push({ tek: b.slice(o, o + 16), rollingStart: getU32(b, o + 16), rollingPeriod: b[o + 20] });
+    var o = 1 + i * Size.KEY_RECORD;
+    out.push({ tek: b.slice(o, o + 16), rollingStart: readU32LE(b, o + 16), rollingPeriod: b[o + 20] });
   }
   return out;
 }

@@ -13,10 +13,7 @@
  */
 import { SyncHost } from "./host";
 import { createTokenSession, TokenSession, TokenEnv, CONSENT_MS } from "./session";
-import {
-  SyncPrimitives, SYNC_SERVICE_UUID, SYNC_RX_UUID, SYNC_TX_UUID, MAX_FRAG, ADV_FRESH, ADV_HUB,
-  syncAdvert, beaconTag,
-} from "../../common/formats/syncMessages";
+import { SyncPrimitives, syncAdvert, beaconTag, Adv, Size, Uuid } from "../../common/formats/syncMessages";
 import { hmacSha256 } from "../crypto/hmac";
 import { hkdfSha256 } from "../crypto/hkdf";
 import { aesEncryptBlock } from "../crypto/primitives";
@@ -59,9 +56,9 @@ function pump() {
   sending = false;
   while (queue.length) {
     var tx: any = {};
-    tx[SYNC_TX_UUID] = { value: queue[0], notify: true };
+    tx[Uuid.TX] = { value: queue[0], notify: true };
     var svc: any = {};
-    svc[SYNC_SERVICE_UUID] = tx;
+    svc[Uuid.SERVICE] = tx;
     try {
       NRF.updateServices(svc);
     } catch (e) {
@@ -115,7 +112,7 @@ function advertise() {
   var h = env.host;
   var s = h.secret();
   var nonce = random(4);
-  var flags = (s ? 0 : ADV_FRESH) | (byButton ? 0 : ADV_HUB);
+  var flags = (s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB);
   if (NRF.setAddress) {
     var a = random(6);
     a[5] |= 0xc0; // random static address: top two bits 11
@@ -196,18 +193,18 @@ export function syncStart(host: SyncHost): void {
   env.host = host;
   hub = host.hubSeconds ? host.hubSeconds() : 0;
   var rx: any = {};
-  rx[SYNC_RX_UUID] = {
+  rx[Uuid.RX] = {
     writable: true,
-    maxLen: MAX_FRAG,
+    maxLen: Size.MAX_FRAG,
     value: [0],
     onWrite: function (evt: any) {
       touch();
       if (session) session.data(new Uint8Array(evt.data));
     },
   };
-  rx[SYNC_TX_UUID] = { readable: true, notify: true, maxLen: MAX_FRAG, value: [0] };
+  rx[Uuid.TX] = { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] };
   var svc: any = {};
-  svc[SYNC_SERVICE_UUID] = rx;
+  svc[Uuid.SERVICE] = rx;
   NRF.setServices(svc, { uart: false });
   NRF.on("connect", function () {
     connected = true;

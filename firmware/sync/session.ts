@@ -8,15 +8,11 @@
  * random nonce and an error. Any bad, forged, replayed or out-of-order message ends the session.
  */
 import { SyncHost } from "./host";
+import { readU32LE } from "../../common/bytes";
 import {
-  SyncPrimitives, SessionKeys, createReassembler, fragment, message, errorBody, seal, unseal, sessionKeys,
-  authProof, checkProof, encodeStatus, encodeKeys, u32s, getU32, getU16, concat,
-  MAX_MESSAGE, MAX_FRAG, MIN_FRAG, NONCE_LEN, SECRET_LEN, PROTOCOL_VERSION, DIR_HOST, DIR_TOKEN,
-  LABEL_HOST_PROOF, LABEL_TOKEN_PROOF, K_HELLO, K_CHALLENGE, K_AUTH, K_AUTH_OK, K_PAIR, K_PAIRED, K_ERROR,
-  OP_STATUS, OP_SET_CLOCK, OP_READ_LOG, OP_READ_KEYS, OP_SET_ALERT, OP_ERASE_ALL, OP_DECOMMISSION,
-  OP_SET_SCAN, OP_SET_HUB, OP_BYE, OP_ERROR, RESPONSE,
-  E_BAD_MESSAGE, E_AUTH, E_BUSY, E_NOT_PAIRED, E_REFUSED, E_LOCKED, E_BAD_ARGUMENT, E_INTEGRITY,
-  E_ALREADY_PAIRED, E_NO_WINDOW,
+  SyncPrimitives, SessionKeys, createReassembler, fragment, message, errorBody, seal, unseal,
+  sessionKeys, authProof, checkProof, encodeStatus, encodeKeys, u32s, getU16, concat, Dir, Err, Kind,
+  Label, Op, Size,
 } from "../../common/formats/syncMessages";
 
 /** How long the owner has to press the button after a daily-key request. */
@@ -51,8 +47,8 @@ export interface TokenSession {
 }
 
 export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession {
-  var rx = createReassembler(MAX_MESSAGE);
-  var fragSize = MIN_FRAG;
+  var rx = createReassembler(Size.MAX_MESSAGE);
+  var fragSize = Size.MIN_FRAG;
   var state = 0; // 0 new, 1 challenged, 2 open, 3 closed
   var hostNonce: Uint8Array | null = null;
   var tokenNonce: Uint8Array | null = null;
@@ -73,102 +69,102 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
     link.close();
   }
   function fail(code: number) {
-    send(message(K_ERROR, errorBody(code)));
+    send(message(Kind.ERROR, errorBody(code)));
     close();
   }
   function reply(op: number, body: Uint8Array | null) {
     if (state !== 2 || !keys) return;
-    send(seal(env.crypto, keys, DIR_TOKEN, txSeq++, message(op, body)));
+    send(seal(env.crypto, keys, Dir.TOKEN, txSeq++, message(op, body)));
   }
 
   function request(op: number, b: Uint8Array) {
     var h = env.host;
-    if (waiting) return reply(OP_ERROR, errorBody(E_BUSY));
-    if (op === OP_STATUS) {
+    if (waiting) return reply(Op.ERROR, errorBody(Err.BUSY));
+    if (op === Op.STATUS) {
       var s: any = h.status();
       s.hubSeconds = env.hubSeconds();
-      return reply(op | RESPONSE, encodeStatus(s));
+      return reply(op | Op.RESPONSE, encodeStatus(s));
     }
-    if (op === OP_SET_CLOCK && b.length === 4) return reply(op | RESPONSE, u32s([h.setClock(getU32(b, 0))]));
-    if (op === OP_READ_LOG && b.length === 8) {
-      var max = Math.min(getU32(b, 4), MAX_MESSAGE - 64);
-      var r = h.readLog(getU32(b, 0), max);
-      return reply(op | RESPONSE, concat([u32s([r.next]), r.data]));
+    if (op === Op.SET_CLOCK && b.length === 4) return reply(op | Op.RESPONSE, u32s([h.setClock(readU32LE(b, 0))]));
+    if (op === Op.READ_LOG && b.length === 8) {
+      var max = Math.min(readU32LE(b, 4), Size.MAX_MESSAGE - 64);
+      var r = h.readLog(readU32LE(b, 0), max);
+      return reply(op | Op.RESPONSE, concat([u32s([r.next]), r.data]));
     }
-    if (op === OP_READ_KEYS && b.length === 0) {
+    if (op === Op.READ_KEYS && b.length === 0) {
       waiting = true;
       return h.askConsent(CONSENT_MS, function (granted) {
         waiting = false;
         if (state !== 2) return;
-        if (granted) reply(op | RESPONSE, encodeKeys(h.dailyKeys()));
-        else reply(OP_ERROR, errorBody(E_REFUSED));
+        if (granted) reply(op | Op.RESPONSE, encodeKeys(h.dailyKeys()));
+        else reply(Op.ERROR, errorBody(Err.REFUSED));
       });
     }
-    if (op === OP_SET_ALERT && b.length === 1) {
+    if (op === Op.SET_ALERT && b.length === 1) {
       h.setAlert(b[0] === 1);
-      return reply(op | RESPONSE, null);
+      return reply(op | Op.RESPONSE, null);
     }
-    if ((op === OP_ERASE_ALL || op === OP_DECOMMISSION) && b.length === 0) {
-      reply(op | RESPONSE, null);
+    if ((op === Op.ERASE_ALL || op === Op.DECOMMISSION) && b.length === 0) {
+      reply(op | Op.RESPONSE, null);
       close();
-      if (op === OP_ERASE_ALL) h.eraseAll();
+      if (op === Op.ERASE_ALL) h.eraseAll();
       else h.decommission();
       return;
     }
-    if (op === OP_SET_SCAN && b.length === 8) {
-      if (h.setScanSettings(getU32(b, 0), getU32(b, 4))) return reply(op | RESPONSE, null);
-      return reply(OP_ERROR, errorBody(E_BAD_ARGUMENT));
+    if (op === Op.SET_SCAN && b.length === 8) {
+      if (h.setScanSettings(readU32LE(b, 0), readU32LE(b, 4))) return reply(op | Op.RESPONSE, null);
+      return reply(Op.ERROR, errorBody(Err.BAD_ARGUMENT));
     }
-    if (op === OP_SET_HUB && b.length === 2) {
+    if (op === Op.SET_HUB && b.length === 2) {
       env.setHubSeconds(getU16(b, 0));
-      return reply(op | RESPONSE, null);
+      return reply(op | Op.RESPONSE, null);
     }
-    if (op === OP_BYE) {
-      reply(op | RESPONSE, null);
+    if (op === Op.BYE) {
+      reply(op | Op.RESPONSE, null);
       return close();
     }
-    reply(OP_ERROR, errorBody(E_BAD_ARGUMENT));
+    reply(Op.ERROR, errorBody(Err.BAD_ARGUMENT));
   }
 
   function handle(m: Uint8Array) {
     var kind = m[0];
     var secret = env.host.secret();
-    if (state === 0 && kind === K_PAIR && m.length === 1 + SECRET_LEN) {
-      if (secret) return fail(E_ALREADY_PAIRED);
-      if (!env.pairingAllowed()) return fail(E_NO_WINDOW);
+    if (state === 0 && kind === Kind.PAIR && m.length === 1 + Size.SECRET) {
+      if (secret) return fail(Err.ALREADY_PAIRED);
+      if (!env.pairingAllowed()) return fail(Err.NO_WINDOW);
       env.host.setSecret(m.slice(1));
-      return send(message(K_PAIRED, null));
+      return send(message(Kind.PAIRED, null));
     }
-    if (state === 0 && kind === K_HELLO && m.length === 4 + NONCE_LEN && m[1] === PROTOCOL_VERSION) {
+    if (state === 0 && kind === Kind.HELLO && m.length === 4 + Size.NONCE && m[1] === Size.VERSION) {
       var fs = getU16(m, 2);
-      if (fs < MIN_FRAG || fs > MAX_FRAG) return fail(E_BAD_ARGUMENT);
+      if (fs < Size.MIN_FRAG || fs > Size.MAX_FRAG) return fail(Err.BAD_ARGUMENT);
       fragSize = fs;
-      if (!secret) return fail(E_NOT_PAIRED);
-      if (env.locked()) return fail(E_LOCKED);
+      if (!secret) return fail(Err.NOT_PAIRED);
+      if (env.locked()) return fail(Err.LOCKED);
       hostNonce = m.slice(4);
-      tokenNonce = env.random(NONCE_LEN);
+      tokenNonce = env.random(Size.NONCE);
       state = 1;
       var c = new Uint8Array(2);
-      c[0] = PROTOCOL_VERSION;
-      return send(message(K_CHALLENGE, concat([c, tokenNonce])));
+      c[0] = Size.VERSION;
+      return send(message(Kind.CHALLENGE, concat([c, tokenNonce])));
     }
-    if (state === 1 && kind === K_AUTH && m.length === 33 && secret && hostNonce && tokenNonce) {
-      if (!checkProof(env.crypto, secret, LABEL_HOST_PROOF, hostNonce, tokenNonce, m.subarray(1))) {
+    if (state === 1 && kind === Kind.AUTH && m.length === 33 && secret && hostNonce && tokenNonce) {
+      if (!checkProof(env.crypto, secret, Label.HOST_PROOF, hostNonce, tokenNonce, m.subarray(1))) {
         env.authFailed();
-        return fail(E_AUTH);
+        return fail(Err.AUTH);
       }
       keys = sessionKeys(env.crypto, secret, hostNonce, tokenNonce);
-      send(message(K_AUTH_OK, authProof(env.crypto, secret, LABEL_TOKEN_PROOF, hostNonce, tokenNonce)));
+      send(message(Kind.AUTH_OK, authProof(env.crypto, secret, Label.TOKEN_PROOF, hostNonce, tokenNonce)));
       state = 2;
       return;
     }
     if (state === 2 && keys) {
-      var plain = unseal(env.crypto, keys, DIR_HOST, rxSeq, m);
-      if (!plain) return fail(E_INTEGRITY);
+      var plain = unseal(env.crypto, keys, Dir.HOST, rxSeq, m);
+      if (!plain) return fail(Err.INTEGRITY);
       rxSeq++;
       return request(plain[0], plain.subarray(1));
     }
-    fail(E_BAD_MESSAGE);
+    fail(Err.BAD_MESSAGE);
   }
 
   return {
@@ -178,10 +174,10 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       try {
         m = rx.push(value);
       } catch (e) {
-        return fail(E_BAD_MESSAGE);
+        return fail(Err.BAD_MESSAGE);
       }
       if (m && m.length) handle(m);
-      else if (m) fail(E_BAD_MESSAGE);
+      else if (m) fail(Err.BAD_MESSAGE);
     },
     end: function () {
       rx.reset();

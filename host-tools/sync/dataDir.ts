@@ -15,7 +15,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { readFile, readdir, unlink, stat } from "node:fs/promises";
 import { fromHex, toHex } from "../../common/bytes";
-import { SECRET_LEN, type StatusBody } from "../../common/formats/syncMessages";
+import { type StatusBody, Size } from "../../common/formats/syncMessages";
 import { writeFileAtomic } from "./atomicFile";
 
 export interface TokenRecord {
@@ -86,7 +86,7 @@ export class DataDir {
   }
 
   async saveToken(t: TokenRecord): Promise<void> {
-    if (t.secret.length !== SECRET_LEN) throw new TypeError("secret must be " + SECRET_LEN + " bytes");
+    if (t.secret.length !== Size.SECRET) throw new TypeError("secret must be " + Size.SECRET + " bytes");
     const doc = { tokenId: checkTokenId(t.tokenId), secret: toHex(t.secret), pairedAt: t.pairedAt, board: t.board };
     await writeFileAtomic(this.tokenPath(t.tokenId), JSON.stringify(doc, null, 1) + "\n", 0o600);
   }

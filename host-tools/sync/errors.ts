@@ -2,9 +2,7 @@
  * Why a sync failed, in plain words (Japanese/English). `code` is stable for programs and tests;
  * the token's error codes are in common/formats/syncMessages.ts (E_*).
  */
-import {
-  E_ALREADY_PAIRED, E_AUTH, E_BAD_ARGUMENT, E_BAD_MESSAGE, E_BUSY, E_INTEGRITY, E_LOCKED, E_NOT_PAIRED, E_NO_WINDOW, E_REFUSED,
-} from "../../common/formats/syncMessages";
+import { Err } from "../../common/formats/syncMessages";
 import { say } from "./language";
 
 export type SyncErrorCode =
@@ -38,9 +36,9 @@ export class SyncError extends Error {
 /** Maps a token error code (E_*) to a SyncError. */
 export function tokenError(code: number): SyncError {
   const map: Record<number, SyncErrorCode> = {
-    [E_AUTH]: "auth", [E_NOT_PAIRED]: "not-paired", [E_ALREADY_PAIRED]: "already-paired", [E_NO_WINDOW]: "no-window",
-    [E_LOCKED]: "locked", [E_REFUSED]: "refused", [E_BUSY]: "busy", [E_BAD_ARGUMENT]: "bad-argument",
-    [E_INTEGRITY]: "integrity", [E_BAD_MESSAGE]: "protocol",
+    [Err.AUTH]: "auth", [Err.NOT_PAIRED]: "not-paired", [Err.ALREADY_PAIRED]: "already-paired", [Err.NO_WINDOW]: "no-window",
+    [Err.LOCKED]: "locked", [Err.REFUSED]: "refused", [Err.BUSY]: "busy", [Err.BAD_ARGUMENT]: "bad-argument",
+    [Err.INTEGRITY]: "integrity", [Err.BAD_MESSAGE]: "protocol",
   };
   return new SyncError(map[code] ?? "protocol", "token error " + code);
 }

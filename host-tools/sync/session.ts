@@ -4,13 +4,11 @@
  * proof, then sends sealed requests one at a time and opens sealed responses, each exactly once in
  * sequence. Anything forged, replayed or out of order ends the session with a SyncError.
  */
+import { readU32LE } from "../../common/bytes";
 import {
-  SyncPrimitives, SessionKeys, StatusBody, KeyBody, createReassembler, fragment, message, seal, unseal, sessionKeys,
-  authProof, checkProof, helloBody, decodeStatus, decodeKeys, u32s, i32At, getU32, putU16,
-  MAX_MESSAGE, MAX_FRAG, MIN_FRAG, NONCE_LEN, SECRET_LEN, DIR_HOST, DIR_TOKEN, LABEL_HOST_PROOF, LABEL_TOKEN_PROOF,
-  K_HELLO, K_CHALLENGE, K_AUTH, K_AUTH_OK, K_PAIR, K_PAIRED, K_ERROR, K_SEALED,
-  OP_STATUS, OP_SET_CLOCK, OP_READ_LOG, OP_READ_KEYS, OP_SET_ALERT, OP_ERASE_ALL, OP_DECOMMISSION, OP_SET_SCAN,
-  OP_SET_HUB, OP_BYE, OP_ERROR, RESPONSE, PROTOCOL_VERSION,
+  SyncPrimitives, SessionKeys, StatusBody, KeyBody, createReassembler, fragment, message, seal,
+  unseal, sessionKeys, authProof, checkProof, helloBody, decodeStatus, decodeKeys, u32s, i32At,
+  putU16, Dir, Kind, Label, Op, Size,
 } from "../../common/formats/syncMessages";
 import { hostPrimitives, randomBytesHost } from "./primitives";
 import { SyncError, tokenError } from "./errors";
@@ -34,7 +32,7 @@ const DEFAULT_TIMEOUT_MS = 10000;
 
 /** Receives whole messages from a link, one waiter at a time. */
 class MessagePipe {
-  private readonly rx = createReassembler(MAX_MESSAGE);
+  private readonly rx = createReassembler(Size.MAX_MESSAGE);
   private readonly inbox: Uint8Array[] = [];
   private waiter: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void } | null = null;
   private gone: SyncError | null = null;
@@ -96,7 +94,7 @@ function pipeFor(link: SyncLink): MessagePipe {
 }
 
 function fragSizeOf(link: SyncLink): number {
-  return Math.max(MIN_FRAG, Math.min(MAX_FRAG, link.mtu - 3));
+  return Math.max(Size.MIN_FRAG, Math.min(Size.MAX_FRAG, link.mtu - 3));
 }
 
 async function sendMessage(link: SyncLink, m: Uint8Array): Promise<void> {
@@ -110,7 +108,7 @@ async function sendMessage(link: SyncLink, m: Uint8Array): Promise<void> {
 }
 
 function expectKind(m: Uint8Array, kind: number, length: number): void {
-  if (m[0] === K_ERROR && m.length === 2) throw tokenError(m[1]);
+  if (m[0] === Kind.ERROR && m.length === 2) throw tokenError(m[1]);
   if (m[0] !== kind || m.length !== length) throw new SyncError("protocol", "expected message kind " + kind);
 }
 
@@ -119,11 +117,11 @@ function expectKind(m: Uint8Array, kind: number, length: number): void {
  * The secret crosses the air in clear once (docs/SECURITY.md "Pairing").
  */
 export async function pairToken(link: SyncLink, secret: Uint8Array, opts: SessionOptions = {}): Promise<void> {
-  if (!(secret instanceof Uint8Array) || secret.length !== SECRET_LEN) throw new TypeError("secret must be " + SECRET_LEN + " bytes");
+  if (!(secret instanceof Uint8Array) || secret.length !== Size.SECRET) throw new TypeError("secret must be " + Size.SECRET + " bytes");
   const pipe = pipeFor(link);
   try {
-    await sendMessage(link, message(K_PAIR, secret));
-    expectKind(await pipe.next(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS), K_PAIRED, 1);
+    await sendMessage(link, message(Kind.PAIR, secret));
+    expectKind(await pipe.next(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS), Kind.PAIRED, 1);
   } catch (e) {
     await link.disconnect().catch(() => undefined);
     throw e;
@@ -145,7 +143,7 @@ export class HostSession {
 
   /** Authenticates both sides over `link` with the shared secret; throws SyncError when either side fails. */
   static async open(link: SyncLink, secret: Uint8Array, opts: SessionOptions = {}): Promise<HostSession> {
-    if (!(secret instanceof Uint8Array) || secret.length !== SECRET_LEN) throw new TypeError("secret must be " + SECRET_LEN + " bytes");
+    if (!(secret instanceof Uint8Array) || secret.length !== Size.SECRET) throw new TypeError("secret must be " + Size.SECRET + " bytes");
     try {
       return await HostSession.handshake(link, secret, opts);
     } catch (e) {
@@ -158,44 +156,44 @@ export class HostSession {
     const crypto = opts.crypto ?? hostPrimitives;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const pipe = pipeFor(link);
-    const hostNonce = (opts.random ?? randomBytesHost)(NONCE_LEN);
-    await sendMessage(link, message(K_HELLO, helloBody(fragSizeOf(link), hostNonce)));
+    const hostNonce = (opts.random ?? randomBytesHost)(Size.NONCE);
+    await sendMessage(link, message(Kind.HELLO, helloBody(fragSizeOf(link), hostNonce)));
     const challenge = await pipe.next(timeoutMs);
-    expectKind(challenge, K_CHALLENGE, 3 + NONCE_LEN);
-    if (challenge[1] !== PROTOCOL_VERSION) throw new SyncError("protocol", "token speaks version " + challenge[1]);
+    expectKind(challenge, Kind.CHALLENGE, 3 + Size.NONCE);
+    if (challenge[1] !== Size.VERSION) throw new SyncError("protocol", "token speaks version " + challenge[1]);
     const tokenNonce = challenge.slice(3);
-    await sendMessage(link, message(K_AUTH, authProof(crypto, secret, LABEL_HOST_PROOF, hostNonce, tokenNonce)));
+    await sendMessage(link, message(Kind.AUTH, authProof(crypto, secret, Label.HOST_PROOF, hostNonce, tokenNonce)));
     const ok = await pipe.next(timeoutMs);
-    expectKind(ok, K_AUTH_OK, 33);
-    if (!checkProof(crypto, secret, LABEL_TOKEN_PROOF, hostNonce, tokenNonce, ok.subarray(1))) throw new SyncError("not-your-token");
+    expectKind(ok, Kind.AUTH_OK, 33);
+    if (!checkProof(crypto, secret, Label.TOKEN_PROOF, hostNonce, tokenNonce, ok.subarray(1))) throw new SyncError("not-your-token");
     return new HostSession(link, pipe, sessionKeys(crypto, secret, hostNonce, tokenNonce), crypto, timeoutMs);
   }
 
   /** Sends one sealed request and returns the response body (after the op byte). */
   async request(op: number, body: Uint8Array | null, timeoutMs = this.timeoutMs): Promise<Uint8Array> {
     if (this.closed) throw new SyncError("disconnected", "session closed");
-    await sendMessage(this.link, seal(this.crypto, this.keys, DIR_HOST, this.txSeq++, message(op, body)));
+    await sendMessage(this.link, seal(this.crypto, this.keys, Dir.HOST, this.txSeq++, message(op, body)));
     const m = await this.pipe.next(timeoutMs);
-    if (m[0] === K_ERROR && m.length === 2) {
+    if (m[0] === Kind.ERROR && m.length === 2) {
       this.closed = true;
       throw tokenError(m[1]);
     }
-    const plain = m[0] === K_SEALED ? unseal(this.crypto, this.keys, DIR_TOKEN, this.rxSeq, m) : null;
+    const plain = m[0] === Kind.SEALED ? unseal(this.crypto, this.keys, Dir.TOKEN, this.rxSeq, m) : null;
     if (!plain || plain.length < 1) {
       this.closed = true;
       await this.link.disconnect().catch(() => undefined);
       throw new SyncError("integrity");
     }
     this.rxSeq++;
-    if (plain[0] === OP_ERROR) throw tokenError(plain[1]);
-    if (plain[0] !== (op | RESPONSE)) throw new SyncError("protocol", "answer to op " + plain[0] + " instead of " + op);
+    if (plain[0] === Op.ERROR) throw tokenError(plain[1]);
+    if (plain[0] !== (op | Op.RESPONSE)) throw new SyncError("protocol", "answer to op " + plain[0] + " instead of " + op);
     return plain.subarray(1);
   }
 
   /** Token health and clock drift (token minus host, measured at the request/response midpoint). */
   async status(now: () => number = Date.now): Promise<StatusReading> {
     const t0 = now();
-    const body = await this.request(OP_STATUS, null);
+    const body = await this.request(Op.STATUS, null);
     const t1 = now();
     const status = decodeStatus(body);
     return { status, driftSeconds: status.clockSeconds - (t0 + t1) / 2000 };
@@ -203,27 +201,27 @@ export class HostSession {
 
   /** Sets the token clock (unix seconds); returns the correction the token applied (new - old). */
   async setClock(unixSeconds: number): Promise<number> {
-    return i32At(await this.request(OP_SET_CLOCK, u32s([Math.round(unixSeconds)])), 0);
+    return i32At(await this.request(Op.SET_CLOCK, u32s([Math.round(unixSeconds)])), 0);
   }
 
   /** Whole log records from `cursor`, at most `maxBytes`; `next` is the cursor to ask for next time. */
   async readLog(cursor: number, maxBytes: number): Promise<{ data: Uint8Array; next: number }> {
-    const b = await this.request(OP_READ_LOG, u32s([cursor, maxBytes]));
+    const b = await this.request(Op.READ_LOG, u32s([cursor, maxBytes]));
     if (b.length < 4) throw new SyncError("protocol", "short log answer");
-    return { next: getU32(b, 0), data: b.slice(4) };
+    return { next: readU32LE(b, 0), data: b.slice(4) };
   }
 
   /** Daily keys; the owner must press the token's button within the token's consent window. */
   async readKeys(consentWaitMs = 40000): Promise<KeyBody[]> {
-    return decodeKeys(await this.request(OP_READ_KEYS, null, consentWaitMs));
+    return decodeKeys(await this.request(Op.READ_KEYS, null, consentWaitMs));
   }
 
   async setAlert(on: boolean): Promise<void> {
-    await this.request(OP_SET_ALERT, new Uint8Array([on ? 1 : 0]));
+    await this.request(Op.SET_ALERT, new Uint8Array([on ? 1 : 0]));
   }
 
   async setScan(windowMs: number, periodMs: number): Promise<void> {
-    await this.request(OP_SET_SCAN, u32s([windowMs, periodMs]));
+    await this.request(Op.SET_SCAN, u32s([windowMs, periodMs]));
   }
 
   /** Home-hub beacon cadence in seconds (0 = off). */
@@ -231,17 +229,17 @@ export class HostSession {
     if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffff) throw new RangeError("hub seconds must be 0..65535, got " + seconds);
     const b = new Uint8Array(2);
     putU16(b, 0, seconds);
-    await this.request(OP_SET_HUB, b);
+    await this.request(Op.SET_HUB, b);
   }
 
   /** Erases everything on the token; the token closes the link afterwards. */
   async eraseAll(): Promise<void> {
-    await this.request(OP_ERASE_ALL, null);
+    await this.request(Op.ERASE_ALL, null);
     this.closed = true;
   }
 
   async decommission(): Promise<void> {
-    await this.request(OP_DECOMMISSION, null);
+    await this.request(Op.DECOMMISSION, null);
     this.closed = true;
   }
 
@@ -250,7 +248,7 @@ export class HostSession {
     if (!this.closed) {
       this.closed = true;
       try {
-        await sendMessage(this.link, seal(this.crypto, this.keys, DIR_HOST, this.txSeq++, message(OP_BYE, null)));
+        await sendMessage(this.link, seal(this.crypto, this.keys, Dir.HOST, this.txSeq++, message(Op.BYE, null)));
       } catch {
         /* the link may already be gone */
       }

@@ -6,7 +6,7 @@
  * last saved cursor, up to `retries` times; re-read records merge to nothing, so no duplicates and
  * no gaps. Nothing on the token is deleted by syncing.
  */
-import { beaconTag, ADV_FRESH, type StatusBody } from "../../common/formats/syncMessages";
+import { beaconTag, type StatusBody, Adv } from "../../common/formats/syncMessages";
 import { decodeLogStream } from "../../common/formats/logRecord";
 import { bytesEqual } from "../../common/bytes";
 import { loadBoard } from "../../boards/index";
@@ -66,7 +66,7 @@ export interface SyncReport {
 export async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
-    if (a.flags & ADV_FRESH) return false;
+    if (a.flags & Adv.FRESH) return false;
     if (!bytesEqual(beaconTag(hostPrimitives, secret, a.nonce), a.tag)) return false;
     found = a;
     return true;
@@ -79,7 +79,7 @@ export async function findToken(transport: SyncTransport, secret: Uint8Array, ti
 export async function findFreshToken(transport: SyncTransport, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
-    if (!(a.flags & ADV_FRESH)) return false;
+    if (!(a.flags & Adv.FRESH)) return false;
     found = a;
     return true;
   }, timeoutMs);

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { syncAdvert, beaconTag, ADV_FRESH, SYNC_RX_UUID, SYNC_TX_UUID, type SyncPrimitives } from "../../common/formats/syncMessages";
+import { syncAdvert, beaconTag, type SyncPrimitives, Adv, Uuid } from "../../common/formats/syncMessages";
 import { BleTransport, nobleUuid, type NobleLike } from "../../host-tools/sync/transports/ble";
 import { DataDir } from "../../host-tools/sync/dataDir";
 import { syncToken } from "../../host-tools/sync/syncToken";
@@ -77,8 +77,8 @@ class FakePeripheral extends EventEmitter {
   async discoverSomeServicesAndCharacteristicsAsync(services: string[], chars: string[]) {
     if (this.state !== "connected") throw new Error("not connected");
     const link = this.link!;
-    const tx = new FakeCharacteristic(nobleUuid(SYNC_TX_UUID), async () => undefined);
-    const rx = new FakeCharacteristic(nobleUuid(SYNC_RX_UUID), (b) => link.write(new Uint8Array(b)));
+    const tx = new FakeCharacteristic(nobleUuid(Uuid.TX), async () => undefined);
+    const rx = new FakeCharacteristic(nobleUuid(Uuid.RX), (b) => link.write(new Uint8Array(b)));
     link.onNotify((v) => {
       if (tx.subscribed) tx.emit("data", Buffer.from(v), true);
     });
@@ -120,7 +120,7 @@ describe("ble transport (fake noble)", () => {
   function advertOf(t: FakeToken): Uint8Array {
     const s = t.host.secret();
     const nonce = rnd(4);
-    return syncAdvert(s ? 0 : ADV_FRESH, nonce, s ? beaconTag(fw, s, nonce) : new Uint8Array(4));
+    return syncAdvert(s ? 0 : Adv.FRESH, nonce, s ? beaconTag(fw, s, nonce) : new Uint8Array(4));
   }
 
   it("finds its own token among strangers, connects, subscribes and syncs the whole log", async () => {

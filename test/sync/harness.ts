@@ -8,7 +8,7 @@ import type { SyncHost, TokenStatus, DailyKey } from "../../firmware/sync/host";
 import type { TokenEnv, TokenSession } from "../../firmware/sync/session";
 import type { SyncPrimitives } from "../../common/formats/syncMessages";
 import type { SyncLink, SyncTransport, SeenAdvert } from "../../host-tools/sync/transport";
-import { beaconTag, ADV_FRESH } from "../../common/formats/syncMessages";
+import { beaconTag, Adv } from "../../common/formats/syncMessages";
 import { createTokenSession } from "../../firmware/sync/session";
 import { encodeRecord, decodeRecordBody, streamBase, type LogEncounter } from "../../common/formats/logRecord";
 
@@ -291,7 +291,7 @@ export class FakeTransport implements SyncTransport {
       const secret = t.host.secret();
       const nonce = t.env.random(4);
       const advert: SeenAdvert = {
-        address: "token-" + i, flags: secret ? 0 : ADV_FRESH, nonce,
+        address: "token-" + i, flags: secret ? 0 : Adv.FRESH, nonce,
         tag: secret ? beaconTag(t.env.crypto, secret, nonce) : new Uint8Array(4), rssi: -50,
       };
       if (seen(advert)) return;

@@ -5,10 +5,7 @@
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import {
-  fragment, createReassembler, seal, unseal, sessionKeys, encodeStatus, decodeStatus, encodeKeys, decodeKeys,
-  DIR_HOST, DIR_TOKEN, K_SEALED, K_CHALLENGE, K_AUTH_OK, K_ERROR, E_AUTH, E_INTEGRITY, type SyncPrimitives,
-} from "../../common/formats/syncMessages";
+import { fragment, createReassembler, seal, unseal, sessionKeys, encodeStatus, decodeStatus, encodeKeys, decodeKeys, type SyncPrimitives, Dir, Err, Kind } from "../../common/formats/syncMessages";
 import { hostPrimitives } from "../../host-tools/sync/primitives";
 import { HostSession, pairToken } from "../../host-tools/sync/session";
 import { SyncError } from "../../host-tools/sync/errors";
@@ -70,25 +67,25 @@ describe("sync formats", () => {
     const kh = sessionKeys(hostPrimitives, secret, hn, tn);
     expect(Buffer.from(kf.enc).equals(Buffer.from(kh.enc))).to.equal(true);
     const plain = rnd(100);
-    const a = seal(fw, kf, DIR_TOKEN, 5, plain);
-    const b = seal(hostPrimitives, kh, DIR_TOKEN, 5, plain);
+    const a = seal(fw, kf, Dir.TOKEN, 5, plain);
+    const b = seal(hostPrimitives, kh, Dir.TOKEN, 5, plain);
     expect(Buffer.from(a).equals(Buffer.from(b))).to.equal(true);
-    expect(Buffer.from(unseal(hostPrimitives, kh, DIR_TOKEN, 5, a)!).equals(Buffer.from(plain))).to.equal(true);
-    expect(a[0]).to.equal(K_SEALED);
+    expect(Buffer.from(unseal(hostPrimitives, kh, Dir.TOKEN, 5, a)!).equals(Buffer.from(plain))).to.equal(true);
+    expect(a[0]).to.equal(Kind.SEALED);
     expect(Buffer.from(a).includes(Buffer.from(plain.subarray(0, 16)))).to.equal(false);
   });
 
   it("unseal rejects every flipped byte, the wrong sequence number and the wrong direction", () => {
     const keys = sessionKeys(hostPrimitives, rnd(32), rnd(16), rnd(16));
-    const m = seal(hostPrimitives, keys, DIR_HOST, 3, rnd(40));
+    const m = seal(hostPrimitives, keys, Dir.HOST, 3, rnd(40));
     for (let i = 0; i < m.length; i++) {
       const t = m.slice();
       t[i] ^= 0x01;
-      expect(unseal(hostPrimitives, keys, DIR_HOST, 3, t), "byte " + i).to.equal(null);
+      expect(unseal(hostPrimitives, keys, Dir.HOST, 3, t), "byte " + i).to.equal(null);
     }
-    expect(unseal(hostPrimitives, keys, DIR_HOST, 4, m)).to.equal(null);
-    expect(unseal(hostPrimitives, keys, DIR_TOKEN, 3, m)).to.equal(null);
-    expect(unseal(hostPrimitives, keys, DIR_HOST, 3, m)).to.not.equal(null);
+    expect(unseal(hostPrimitives, keys, Dir.HOST, 4, m)).to.equal(null);
+    expect(unseal(hostPrimitives, keys, Dir.TOKEN, 3, m)).to.equal(null);
+    expect(unseal(hostPrimitives, keys, Dir.HOST, 3, m)).to.not.equal(null);
   });
 
   it("status and key bodies round-trip", () => {
@@ -131,8 +128,8 @@ describe("sync session: host against the firmware session", () => {
   it("a host with the wrong secret is refused and learns nothing but a random nonce", async () => {
     await rejects(HostSession.open(token.connect(247), rnd(32)), "auth");
     const fromToken = messages(token, "toHost");
-    expect(fromToken.map((m) => m[0])).to.deep.equal([K_CHALLENGE, K_ERROR]);
-    expect(fromToken[1][1]).to.equal(E_AUTH);
+    expect(fromToken.map((m) => m[0])).to.deep.equal([Kind.CHALLENGE, Kind.ERROR]);
+    expect(fromToken[1][1]).to.equal(Err.AUTH);
     expect(token.connected).to.equal(false);
     expect(host.alert).to.equal(false);
   });
@@ -148,7 +145,7 @@ describe("sync session: host against the firmware session", () => {
   it("a token that cannot prove the secret is rejected by the host", async () => {
     const link = token.connect(247, {
       tamper: (v) => {
-        if (v.dir !== "toHost" || v.value[1] !== K_AUTH_OK) return undefined;
+        if (v.dir !== "toHost" || v.value[1] !== Kind.AUTH_OK) return undefined;
         const t = v.value.slice();
         t[5] ^= 0xff;
         return t;
@@ -161,7 +158,7 @@ describe("sync session: host against the firmware session", () => {
     let n = 0;
     const link = token.connect(247, {
       tamper: (v) => {
-        if (v.dir === "toToken" && v.value[1] === K_SEALED && ++n === 2) {
+        if (v.dir === "toToken" && v.value[1] === Kind.SEALED && ++n === 2) {
           const t = v.value.slice();
           t[8] ^= 0x10;
           return t;
@@ -174,13 +171,13 @@ describe("sync session: host against the firmware session", () => {
     await rejects(s.setAlert(true), "integrity");
     expect(host.alert).to.equal(false);
     const last = messages(token, "toHost").pop()!;
-    expect([last[0], last[1]]).to.deep.equal([K_ERROR, E_INTEGRITY]);
+    expect([last[0], last[1]]).to.deep.equal([Kind.ERROR, Err.INTEGRITY]);
   });
 
   it("a corrupted answer is rejected by the host", async () => {
     const link = token.connect(247, {
       tamper: (v) => {
-        if (v.dir === "toHost" && v.value[1] === K_SEALED) {
+        if (v.dir === "toHost" && v.value[1] === Kind.SEALED) {
           const t = v.value.slice();
           t[t.length - 1] ^= 1;
           return t;
@@ -197,7 +194,7 @@ describe("sync session: host against the firmware session", () => {
     let count = 0;
     const link = token.connect(247, {
       tamper: (v) => {
-        if (v.dir !== "toToken" || v.value[1] !== K_SEALED) return undefined;
+        if (v.dir !== "toToken" || v.value[1] !== Kind.SEALED) return undefined;
         count++;
         if (count === 1) first = v.value;
         if (count === 2) return first; // the second request is replaced by a replay of the first
@@ -225,8 +222,8 @@ describe("sync session: host against the firmware session", () => {
       await new Promise((r) => setImmediate(r));
     }
     const fromToken = messages(token, "toHost");
-    expect(fromToken.map((m) => m[0])).to.deep.equal([K_CHALLENGE, K_ERROR]);
-    expect(fromToken[1][1]).to.equal(E_AUTH);
+    expect(fromToken.map((m) => m[0])).to.deep.equal([Kind.CHALLENGE, Kind.ERROR]);
+    expect(fromToken[1][1]).to.equal(Err.AUTH);
     expect(host.alert).to.equal(false);
   });
 

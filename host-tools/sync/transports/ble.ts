@@ -5,7 +5,7 @@
  * RX with response. Written against the library's typings (index.d.ts) and tested against a fake
  * with the same shape (test/sync/ble.test.ts); not yet tried on real hardware.
  */
-import { SYNC_SERVICE_UUID, SYNC_RX_UUID, SYNC_TX_UUID } from "../../../common/formats/syncMessages";
+import { Uuid } from "../../../common/formats/syncMessages";
 import { parseSyncServiceData, type SeenAdvert, type SyncLink, type SyncTransport } from "../transport";
 import { SyncError } from "../errors";
 import { say } from "../language";
@@ -44,9 +44,9 @@ export function nobleUuid(uuid: string): string {
   return uuid.replace(/-/g, "").toLowerCase();
 }
 
-const SERVICE = nobleUuid(SYNC_SERVICE_UUID);
-const RX = nobleUuid(SYNC_RX_UUID);
-const TX = nobleUuid(SYNC_TX_UUID);
+const SERVICE = nobleUuid(Uuid.SERVICE);
+const RX = nobleUuid(Uuid.RX);
+const TX = nobleUuid(Uuid.TX);
 
 /** Imports @stoprocent/noble on first use; a clear message when it is missing or has no adapter. */
 export async function loadNoble(): Promise<NobleLike> {
