@@ -98,6 +98,44 @@ const MISSING_METHODS: Record<string, string> = {
 /** Modules every board has; "crypto" only where boards/<id>.json says crypto.module. */
 const ALWAYS_MODULES = ["Storage", "Flash"];
 
+/** Regexp escapes Espruino's matcher knows (src/jswrap_regexp.c matchcharacter); any other letter matches itself. */
+const REGEX_ESCAPES = "dDsSwWfnrtv0x";
+
+/**
+ * What Espruino's small regexp matcher (src/jswrap_regexp.c) cannot do in `pattern`, or null.
+ * It has . [] [^] ranges, ^ $, * and + after one character, | at the top level, ( ) as capture
+ * markers and the escapes above; flags g and i. Everything else fails or silently means something else.
+ */
+export function espruinoRegexProblem(pattern: string, flags: string): string | null {
+  for (const f of flags) if (f !== "g" && f !== "i") return "flag " + f + " is ignored by Espruino (only g and i)";
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\") {
+      const e = pattern[i + 1] || "";
+      if (/[A-Za-z1-9]/.test(e) && REGEX_ESCAPES.indexOf(e) < 0) {
+        return e === "b" || e === "B" ? "\\" + e + " is not a word boundary on Espruino (\\b matches a backspace)"
+          : /[1-9]/.test(e) ? "backreferences are not supported" : "escape \\" + e + " is not supported (it matches the letter " + e + ")";
+      }
+      i += e === "x" ? 3 : 1;
+      continue;
+    }
+    if (inClass) { if (ch === "]") inClass = false; continue; }
+    if (ch === "[") { inClass = true; continue; }
+    if (ch === "?") return "? (optional, lazy, (?:, lookaround) is not supported; Espruino has only * and +";
+    if (ch === "{") return "numeric quantifiers {n} are not supported";
+    if (ch === "(") depth++;
+    if (ch === ")") {
+      depth--;
+      const next = pattern[i + 1];
+      if (next === "*" || next === "+") return "quantifiers after a group are not supported (" + next + " would match itself)";
+    }
+    if (ch === "|" && depth > 0) return "| inside a group is not supported (only at the top level)";
+  }
+  return null;
+}
+
 type AnyNode = Node & Record<string, any>;
 
 /** table[key] when the table itself has it (never Object.prototype members such as toString). */
@@ -252,6 +290,20 @@ export function checkEspruinoSource(code: string, options: GateOptions): GatePro
   fullAncestor(ast, (n: AnyNode, _state: unknown, ancestors: AnyNode[]) => {
     const parent = ancestors[ancestors.length - 2];
     switch (n.type) {
+      case "Literal": {
+        if (!n.regex) break;
+        const why = espruinoRegexProblem(n.regex.pattern, n.regex.flags);
+        if (why) error(n, "/" + n.regex.pattern + "/" + n.regex.flags + ": " + why);
+        break;
+      }
+      case "NewExpression": {
+        if (n.callee.type !== "Identifier" || n.callee.name !== "RegExp") break;
+        const [pat, fl] = n.arguments as AnyNode[];
+        if (!pat || pat.type !== "Literal" || typeof pat.value !== "string") break;
+        const why = espruinoRegexProblem(pat.value, fl && fl.type === "Literal" && typeof fl.value === "string" ? fl.value : "");
+        if (why) error(n, "new RegExp(" + JSON.stringify(pat.value) + "): " + why);
+        break;
+      }
       case "LabeledStatement":
         error(n, "label " + n.label.name + ": Espruino does not support labels (use a flag or a function)");
         break;

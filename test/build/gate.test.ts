@@ -38,6 +38,16 @@ const FAILING: Case[] = [
   { rule: "TS helper __extends", code: "__extends(B, _super);", message: /__extends: a TypeScript helper that is never defined/ },
   { rule: "TS helper __spreadArray", code: "var a = __spreadArray([0], b, true);", message: /__spreadArray: a TypeScript helper/ },
   { rule: "TS helper __generator", code: "var g = __generator(this, function (_a) { return [2]; });", message: /__generator: a TypeScript helper/ },
+  // regular expressions beyond Espruino's matcher
+  { rule: "regexp ?", code: "var r = /colou?r/;", message: /\? \(optional, lazy, \(\?:, lookaround\) is not supported/ },
+  { rule: "regexp lookahead", code: "var r = /a(?=b)/;", message: /is not supported; Espruino has only \* and \+/ },
+  { rule: "regexp {n}", code: "var r = /\\d{4}/;", message: /numeric quantifiers/ },
+  { rule: "regexp \\b", code: "var r = /\\bword/;", message: /\\b is not a word boundary/ },
+  { rule: "regexp group quantifier", code: "var r = /(ab)+/;", message: /quantifiers after a group/ },
+  { rule: "regexp | in a group", code: "var r = /x(a|b)/;", message: /\| inside a group/ },
+  { rule: "regexp backreference", code: "var r = /(a)\\1/;", message: /backreferences/ },
+  { rule: "regexp flag m", code: "var r = /^a/m;", message: /flag m is ignored by Espruino/ },
+  { rule: "new RegExp literal", code: "var r = new RegExp(\"ab?\", \"g\");", message: /new RegExp\("ab\?"\): \?/ },
   // labels
   { rule: "label", code: "outer: for (var i = 0; i < 2; i++) { continue outer; }", message: /label outer/ },
   // missing globals
@@ -85,6 +95,7 @@ const CLEAN = [
   "try { x(); } catch (e) { throw new TypeError(\"bad: \" + e); }",
   "var str = (5).toString(16) + o.constructor + o.hasOwnProperty(\"n\") + Object.toString();",
   "var toString = 1, constructor = 2, valueOf = toString + constructor;",
+  "var r1 = /^[0-9a-f]+$/i, r2 = /a|b/g, r3 = /\\d+\\.\\d*/, r4 = /[?{}|()]/, r5 = /\\?\\{\\(/, r6 = new RegExp(\"^x+$\");",
   "Omamori = { ok: true };",
   "})();",
 ].join("\n");
