@@ -247,6 +247,7 @@ export class EspruinoRuntime {
 
   /** Evaluate source in the token (errors are reported as uncaught, like Espruino). */
   private runCode(code: string, filename: string): void {
+    this.energy.callback();
     this.inCallback++;
     try {
       this.realm.run(code, filename);
