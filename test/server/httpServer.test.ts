@@ -267,6 +267,29 @@ describe("server HTTP API", () => {
   });
 });
 
+describe("server publishing timer", () => {
+  it("startServer_withPublishEvery_publishesOnceAtStart", async () => {
+    const t = tempDataDir({ publicUrl: undefined });
+    const now = NOON;
+    const first = await startServer({ dataDir: t.data.dir, clock: () => now, publishEveryMinutes: 0 });
+    const number = first.issueNumber(24).number;
+    await fetch(first.url + "/v3/diagnosis", { method: "PUT", body: JSON.stringify(body(number)) });
+    await first.close();
+    const lines: string[] = [];
+    const second = await startServer({ dataDir: t.data.dir, clock: () => now, publishEveryMinutes: 1, log: (l) => lines.push(l) });
+    try {
+      // At start (noon): yesterday's and older keys are due, today's is not.
+      const list = (await (await fetch(second.url + "/c19r/440/list.json")).json()) as { url: string }[];
+      expect(list.length).to.be.greaterThan(0);
+      expect(list[0].url.startsWith(second.url)).to.equal(true);
+      expect(lines.some((l) => /published \d+ file\(s\), 5 key\(s\); 1 waiting/.test(l))).to.equal(true);
+    } finally {
+      await second.close();
+      t.cleanup();
+    }
+  });
+});
+
 describe("server startServer on a new directory", () => {
   it("startServer_missingDataDir_createsItAndServesTheFirstNumber", async () => {
     const parent = mkdtempSync(join(tmpdir(), "omamori-new-"));
