@@ -47,6 +47,7 @@ export function deliverWindow(link: LinkInWindow, t0: number, t1: number, rng: R
         addressType: link.addressType,
         rssi: reportedRssi(power, link.rssiOffsetDb),
         data: n ? rot![k % n] : link.advertising.data,
+        connectable: link.advertising.connectable,
       });
     }
     k++;
@@ -72,7 +73,7 @@ export function deliverPerAdvert(link: LinkInWindow, windows: [number, number][]
     if (rng.next() < lossProbability(power, link.sensitivityDbm, link.env)) continue;
     out.push({
       timeMs: Math.floor(t), from: link.from, address: link.address, addressType: link.addressType,
-      rssi: reportedRssi(power, link.rssiOffsetDb), data: link.advertising.data,
+      rssi: reportedRssi(power, link.rssiOffsetDb), data: link.advertising.data, connectable: link.advertising.connectable,
     });
   }
   return events;

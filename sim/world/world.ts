@@ -142,8 +142,11 @@ export class World {
     this.runUntil(this.nowMs + ms);
   }
 
-  /** Runs the world until `endMs` (ms since epoch). */
-  runUntil(endMs: number): void {
+  /**
+   * Runs the world until `endMs` (ms since epoch), or earlier, at the end of the first step after
+   * which `stop()` returns true.
+   */
+  runUntil(endMs: number, stop?: () => boolean): void {
     if (!Number.isFinite(endMs) || endMs < this.nowMs) {
       throw new RangeError("runUntil needs a time >= now (" + this.nowMs + "), got " + endMs);
     }
@@ -169,6 +172,7 @@ export class World {
       this.nowMs = t;
       this.place(t);
       for (const e of this.entries) e.device.advanceTo(t);
+      if (stop && stop()) break;
     }
   }
 

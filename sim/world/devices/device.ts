@@ -43,6 +43,8 @@ export interface ReceivedPacket {
   addressType: string;
   rssi: number;
   data: Uint8Array;
+  /** The advert was connectable (ADV_IND): a central may connect. */
+  connectable: boolean;
 }
 
 export interface SimDevice {
