@@ -66,10 +66,13 @@ const FAILING: Case[] = [
   // missing statics and methods
   ...[["Promise", "race"], ["Promise", "allSettled"], ["Promise", "any"], ["Object", "freeze"], ["Object", "seal"],
     ["Number", "isInteger"], ["Number", "isNaN"], ["Math", "trunc"], ["Math", "log2"], ["Math", "hypot"], ["Math", "imul"],
-    ["Math", "clz32"], ["Array", "from"], ["Uint8Array", "from"], ["Uint8Array", "of"], ["Uint32Array", "from"]].map(([o, m]) => ({
+    ["Math", "clz32"], ["Array", "from"], ["Uint8Array", "from"], ["Uint8Array", "of"], ["Uint32Array", "from"],
+    ["Date", "UTC"], ["Math", "log10"], ["Object", "is"], ["Number", "MAX_SAFE_INTEGER"], ["Array", "of"]].map(([o, m]) => ({
     rule: o + "." + m, code: "var y = " + o + "." + m + "(x);", message: new RegExp(o + "\\." + m + " does not exist on Espruino"),
   })),
   { rule: "promise finally", code: "p.then(f).finally(g);", message: /\.finally: Espruino promises have no \.finally/ },
+  { rule: "array flat", code: "var f = a.flat();", message: /\.flat: Espruino arrays have no \.flat/ },
+  { rule: "string trimStart", code: "var t = s.trimStart();", message: /\.trimStart: Espruino strings have no \.trimStart/ },
   // modules
   { rule: "unknown module", code: "var fs = require(\"fs\");", message: /require\("fs"\): Puck\.js v2 firmware has no such module/ },
   { rule: "crypto on a board without it", code: "var c = require(\"crypto\");", board: "joltjs", message: /require\("crypto"\): Jolt\.js firmware has no such module/ },
@@ -96,6 +99,7 @@ const CLEAN = [
   "var str = (5).toString(16) + o.constructor + o.hasOwnProperty(\"n\") + Object.toString();",
   "var toString = 1, constructor = 2, valueOf = toString + constructor;",
   "var r1 = /^[0-9a-f]+$/i, r2 = /a|b/g, r3 = /\\d+\\.\\d*/, r4 = /[?{}|()]/, r5 = /\\?\\{\\(/, r6 = new RegExp(\"^x+$\");",
+  "var li = \"abcabc\".lastIndexOf(\"b\"), fe = Object.fromEntries([[\"a\", 1]]), en = Object.entries(fe);",
   "Omamori = { ok: true };",
   "})();",
 ].join("\n");
