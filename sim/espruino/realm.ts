@@ -27,7 +27,7 @@ const REMOVED_GLOBALS = [
   "AggregateError", "console", "escape", "unescape",
 ];
 
-const TRIM_SCRIPT = `(function (g) {
+const TRIM_SCRIPT = `(function (g, used) {
   delete g.Promise.race; delete g.Promise.allSettled; delete g.Promise.any;
   delete g.Promise.prototype.finally;
   delete g.Array.from; delete g.Array.prototype.flat; delete g.Array.prototype.flatMap;
@@ -39,6 +39,9 @@ const TRIM_SCRIPT = `(function (g) {
   delete g.Object.freeze; delete g.Object.seal;
   delete g.Number.isInteger; delete g.Number.isNaN;
   delete g.Math.trunc; delete g.Math.log2; delete g.Math.hypot; delete g.Math.imul; delete g.Math.clz32;
+  // Promise jobs can only exist once .then has been called: note it so idle callbacks skip draining.
+  var then = g.Promise.prototype.then;
+  g.Promise.prototype.then = function (a, b) { used.promises = true; return then.call(this, a, b); };
   return typed.length;
 })`;
 
@@ -54,6 +57,7 @@ export class Realm {
   readonly Array: ArrayConstructor;
   readonly JSON: JSON;
   private readonly drainScript = new vm.Script("undefined");
+  private readonly promiseUse = { promises: false };
 
   constructor() {
     // afterEvaluate: promise jobs run when a script evaluation ends, so drain() after each
@@ -61,7 +65,7 @@ export class Realm {
     this.context = vm.createContext({}, { name: "espruino", microtaskMode: "afterEvaluate", codeGeneration: { strings: true, wasm: false } });
     this.global = vm.runInContext("globalThis", this.context);
     const g = this.global;
-    vm.runInContext(TRIM_SCRIPT, this.context)(g);
+    vm.runInContext(TRIM_SCRIPT, this.context)(g, this.promiseUse);
     for (const name of REMOVED_GLOBALS) delete g[name];
     this.Uint8Array = g.Uint8Array;
     this.ArrayBuffer = g.ArrayBuffer;
@@ -76,7 +80,7 @@ export class Realm {
 
   /** Run pending promise jobs of this context. */
   drain(): void {
-    this.drainScript.runInContext(this.context);
+    if (this.promiseUse.promises) this.drainScript.runInContext(this.context);
   }
 
   /** Evaluate source text in the context (as Espruino evaluates .bootcde). */

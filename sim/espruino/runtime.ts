@@ -85,6 +85,8 @@ export class EspruinoRuntime {
   consoleOutput: string[] = [];
   /** "Uncaught ..." lines for exceptions that escaped firmware code, in order. */
   uncaughtErrors: string[] = [];
+  /** Firmware callbacks run so far (timers, watches, radio events; boot code counts as one). */
+  callbacksRun = 0;
   /** Reboots so far, with reason and world time. */
   readonly reboots: { reason: RebootReason; worldTimeMs: number }[] = [];
 
@@ -247,6 +249,7 @@ export class EspruinoRuntime {
 
   /** Evaluate source in the token (errors are reported as uncaught, like Espruino). */
   private runCode(code: string, filename: string): void {
+    this.callbacksRun++;
     this.energy.callback();
     this.inCallback++;
     try {
@@ -341,6 +344,7 @@ export class EspruinoRuntime {
    */
   runCallback(fn: unknown, thisArg: unknown, args: unknown[]): void {
     if (this.halted || !this.booted) return;
+    this.callbacksRun++;
     this.energy.callback();
     this.inCallback++;
     try {

@@ -119,8 +119,22 @@ export class JsfStorage {
     return { addr: newAddr, header };
   }
 
-  /** Every header in Storage (GNFH_GET_ALL), deleted ones included. */
+  private cache: { writes: number; erases: number; headers: FileHeader[] } | null = null;
+
+  /**
+   * Every header in Storage (GNFH_GET_ALL), deleted ones included. Cached until the flash
+   * changes (its operation counters move on every word write and page erase).
+   */
   headers(): FileHeader[] {
+    const ops = this.flash.ops;
+    const c = this.cache;
+    if (c && c.writes === ops.writes && c.erases === ops.erases) return c.headers;
+    const headers = this.scanHeaders();
+    this.cache = { writes: ops.writes, erases: ops.erases, headers };
+    return headers;
+  }
+
+  private scanHeaders(): FileHeader[] {
     const out: FileHeader[] = [];
     let h = this.header(this.start);
     while (h) {
