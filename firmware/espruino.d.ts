@@ -110,3 +110,6 @@ declare var NRF: {
 };
 
 declare var process: { memory(): { free: number; usage: number; total: number; [k: string]: number }; env: any };
+
+// ---- added by the token app (firmware/app/): append only
+declare var Bangle: { buzz(ms?: number, strength?: number): any; [name: string]: any };

@@ -1,0 +1,170 @@
+/**
+ * The contact log in the built firmware, in the sim runtime: what one scan aggregates, the replay
+ * rule, ring wrap-around with the dropped counter, 14-day expiry, and power cuts at every flash
+ * write and erase of an append (issue 4, "Scanning and the log").
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { toHex } from "../../common/bytes";
+import { bootToken, expectHealthy, readWholeLog, runWithAdverts, state, T0_MS, type Advert } from "./sim";
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+function ids(n: number, seed: string): Advert[] {
+  const out: Advert[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = new Uint8Array(randomBytes(20));
+    b[0] = seed.charCodeAt(0);
+    b[1] = i & 255;
+    b[2] = i >> 8;
+    out.push({ rpi: b.subarray(0, 16), aem: b.subarray(16, 20), rssi: -40 - (i % 50) });
+  }
+  return out;
+}
+
+function prefix(a: Advert): string {
+  return toHex(a.rpi.subarray(0, 6));
+}
+
+describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (built file in the sim)", () => {
+  it("aggregates each scan per identifier and stops extending an identifier 20 min after first heard", () => {
+    const rt = bootToken({ seed: 11 });
+    const [x, y] = ids(2, "x");
+    let scan = 0;
+    const starts: number[] = [];
+    runWithAdverts(rt, T0_MS + 45 * MIN, (t) => {
+      scan++;
+      starts.push(Math.floor(t / 1000));
+      const out = [{ ...x, rssi: -50 }, { ...x, rssi: -60 }, { ...x, rssi: -55 }];
+      if (scan === 2) out.push(y);
+      return scan <= 7 ? out : [];
+    });
+    expectHealthy(rt);
+    const log = readWholeLog(rt);
+    expect(log.map((e) => e.rpi).sort()).to.deep.equal([prefix(x), prefix(y)].sort());
+    const ex = log.find((e) => e.rpi === prefix(x))!;
+    expect(ex.aem).to.equal(toHex(x.aem));
+    // scans 1..5 are within 20 min of the first (0, 5, 10, 15, 20 min); scans 6 and 7 are replays
+    expect(ex.scans.length).to.equal(5);
+    ex.scans.forEach((s, i) => {
+      expect(s).to.include({ count: 3, rssiMax: -50, rssiMean: -55 });
+      expect(starts[i] - s.t).to.be.within(0, 4);
+    });
+    const ey = log.find((e) => e.rpi === prefix(y))!;
+    expect(ey.scans.map((s) => s.count)).to.deep.equal([1]);
+  });
+
+  it("wraps around when full, dropping the oldest page and counting what it dropped", () => {
+    const rt = bootToken({ seed: 12 });
+    const s0 = state(rt).log;
+    expect(s0.pages).to.be.at.least(2);
+    const perPage = Math.floor((s0.pageSize - 20) / 16);
+    const total = perPage * s0.pages + 100;
+    const all = ids(total, "w");
+    let sent = 0;
+    runWithAdverts(rt, T0_MS + 60 * MIN, () => {
+      const batch = all.slice(sent, sent + 200);
+      sent += batch.length;
+      return batch;
+    });
+    rt.runCallback(rt.global.Omamori.flush, null, []);
+    expectHealthy(rt);
+    const st = state(rt).log;
+    const status = rt.global.Omamori.host.status();
+    expect(st.dropped).to.be.above(0);
+    expect(status.recordsDropped).to.equal(st.dropped);
+    expect(st.records + st.dropped).to.equal(total);
+    const log = readWholeLog(rt);
+    expect(log.length).to.equal(st.records);
+    // what is kept is the newest, in order; what was dropped is the oldest
+    const kept = log.map((e) => e.rpi);
+    expect(kept).to.deep.equal(all.slice(total - kept.length).map(prefix));
+    // every log page was erased (wear spread): each page's erase count differs by at most one
+    const area = rt.storage.find(new Uint8Array([...Buffer.from("om.log")].concat(new Array(22).fill(0))))!;
+    const first = Math.ceil((area.addr + 32) / s0.pageSize) * s0.pageSize;
+    const erases = rt.flash.pageEraseCounts().filter((p) => p.address >= first && p.address < first + s0.pages * s0.pageSize).map((p) => p.erases);
+    expect(erases.length).to.equal(s0.pages);
+    expect(Math.max(...erases) - Math.min(...erases)).to.be.at.most(1);
+  });
+
+  it("erases log pages and daily keys once they are older than 14 days", function () {
+    this.timeout(30000);
+    const rt = bootToken({ seed: 13 });
+    const early = ids(5, "e");
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? early : []));
+    expect(readWholeLog(rt).length).to.equal(5);
+    const day0Key = state(rt).keys[0].rollingStart;
+    const tekOfDay0 = toHex(Uint8Array.from(state(rt).keys[0].tek));
+    const late = ids(3, "l");
+    runWithAdverts(rt, T0_MS + 14 * DAY - 60 * MIN, () => []);
+    expect(readWholeLog(rt).length, "still kept on day 13").to.equal(5);
+    runWithAdverts(rt, T0_MS + 14 * DAY + 60 * MIN, (t) => (t > T0_MS + 14 * DAY ? late : []));
+    expectHealthy(rt);
+    const log = readWholeLog(rt);
+    expect(log.map((e) => e.rpi).sort()).to.deep.equal(late.map(prefix).sort());
+    // keys: today and the 14 days before are kept; day 0's key goes on day 15
+    let keys = state(rt).keys.map((k: { rollingStart: number }) => k.rollingStart);
+    expect(keys[0]).to.equal(day0Key);
+    expect(keys.length).to.equal(15);
+    runWithAdverts(rt, T0_MS + 15 * DAY + 10 * MIN, () => []);
+    keys = state(rt).keys.map((k: { rollingStart: number }) => k.rollingStart);
+    expect(keys).to.not.include(day0Key);
+    expect(keys.length).to.equal(15);
+    // the expired key's bytes are gone from flash, not just forgotten (keys are kept as hex)
+    const flashText = Buffer.from(rt.flash.read(rt.flash.startAddress, rt.flash.endAddress - rt.flash.startAddress)).toString("latin1");
+    expect(tekOfDay0).to.match(/^[0-9a-f]{32}$/);
+    expect(flashText.includes(tekOfDay0), "expired TEK still in flash").to.equal(false);
+    expect(flashText.includes(state(rt).keys[0].tekHex), "a kept TEK is in flash").to.equal(true);
+  });
+
+  for (const kind of ["mid-page", "page switch with wrap"] as const) {
+    it("a power cut at every flash write and erase of an append (" + kind + ") loses at most that record", function () {
+      this.timeout(30000);
+      const z = ids(1, "z")[0];
+      const fill = ids(3 * 254, "g");
+      // the same seeded token, script and adverts every time: only the cut point differs
+      const prepare = () => {
+        const rt = bootToken({ seed: 21 });
+        const s = state(rt).log;
+        const n = kind === "mid-page" ? 30 : Math.floor((s.pageSize - 20) / 16) * s.pages;
+        const before = fill.slice(0, n);
+        runWithAdverts(rt, T0_MS + MIN, () => before);
+        rt.runCallback(rt.global.Omamori.flush, null, []);
+        runWithAdverts(rt, T0_MS + 6 * MIN, (t) => (t > T0_MS + MIN ? [z] : []));
+        return { rt, before };
+      };
+      const { rt: dry } = prepare();
+      const kept = readWholeLog(dry).map((e) => e.rpi);
+      const ops = dry.countFlashOps(() => dry.runCallback(dry.global.Omamori.flush, null, []));
+      const after = readWholeLog(dry).map((e) => e.rpi);
+      expect(after).to.include(prefix(z));
+      expect(ops.writes).to.be.above(4);
+      if (kind !== "mid-page") expect(ops.erases, "the append recycles the oldest page").to.equal(1);
+      const cuts: { flashWrite?: number; flashErase?: number }[] = [];
+      for (let k = 1; k <= ops.writes; k++) cuts.push({ flashWrite: k });
+      for (let k = 1; k <= ops.erases; k++) cuts.push({ flashErase: k });
+      for (const cut of cuts) {
+        const { rt } = prepare();
+        rt.cutPower(cut);
+        rt.runCallback(rt.global.Omamori.flush, null, []);
+        expect(rt.isHalted(), JSON.stringify(cut)).to.equal(true);
+        rt.reboot("power");
+        const got = readWholeLog(rt).map((e) => e.rpi);
+        const what = "cut at " + JSON.stringify(cut);
+        // nothing but known identifiers, no duplicates, older records all there (except the
+        // page the ring was recycling anyway), z there or not
+        for (const p of got) expect([...kept, prefix(z)], what).to.include(p);
+        expect(new Set(got).size, what).to.equal(got.length);
+        const survivors = after.filter((p) => p !== prefix(z));
+        for (const p of survivors) expect(got, what).to.include(p);
+        // and the token carries on: a new identifier is logged after the cut
+        const again = ids(1, "a")[0];
+        rt.runCallback(rt.global.Omamori.setClock, null, [Math.floor(rt.worldTimeMs() / 1000)]);
+        runWithAdverts(rt, rt.worldTimeMs() + 30 * MIN, (t) => (t < rt.worldTimeMs() + MIN ? [again] : []));
+        expect(readWholeLog(rt).map((e) => e.rpi), what).to.include(prefix(again));
+        expect(rt.uncaughtErrors, what).to.deep.equal([]);
+      }
+    });
+  }
+});

@@ -1,0 +1,128 @@
+/**
+ * Running the BUILT firmware (dist/firmware/<board>.js) in the sim runtime for the firmware tests.
+ *
+ * One gap of the runtime is filled here, in the token's own context and only for tests:
+ * E.getAddressOf(string, true). On a device it returns the flash address of a memory-mapped
+ * Storage string (what Storage.read returns), which the log needs to find its pages
+ * (firmware/app/logArea.ts); sim/espruino/espruinoE.ts returns 0. The shim walks the Storage
+ * headers with require("Flash") as jsflash.c lays them out and returns the data address of the
+ * live file whose contents equal the string.
+ */
+import { loadBoard } from "../../boards/index";
+import { EspruinoRuntime, loadBuiltFirmware, NorFlash } from "../../sim/espruino/runtime";
+import { nameBytes } from "../../sim/espruino/storage";
+import { buildAdvert } from "../../common/gaen/advert";
+import { decodeLogStream, type LogEncounter } from "../../common/formats/logRecord";
+
+/** 2026-03-02 00:00 UTC plus a little: a day boundary the tests can reason about. */
+export const T0_MS = Date.UTC(2026, 2, 2, 0, 0, 0) + 10_000;
+
+export function addressOfShim(boardId: string): string {
+  const b = loadBoard(boardId);
+  const start = b.flash.storageAddress;
+  const end = start + b.flash.storageBytes;
+  return `(function(){var F=require("Flash");E.getAddressOf=function(s,flash){
+if(!flash||typeof s!=="string")return 0;var a=${start},ps=${b.flash.pageSize},end=${end};
+while(a&&a+32<=end){var h=F.read(32,a);var w=h[0]+h[1]*256+h[2]*65536+h[3]*16777216;var size=w%16777216;
+if(w===4294967295||w===0||a+32+size>end){var np=a-((a-${start})%ps)+ps;a=np>=end?0:np;if(a){var h2=F.read(4,a);if(h2[0]===255&&h2[1]===255&&h2[2]===255&&h2[3]===255)break;}continue;}
+var del=h[4]===0&&h[5]===0&&h[6]===0&&h[7]===0;
+if(!del&&size===s.length){var d=F.read(size,a+32),ok=true;for(var i=0;i<size;i++)if(d[i]!==s.charCodeAt(i)){ok=false;break;}if(ok)return a+32;}
+a=(a+32+size+3)&~3;}
+return 0;};})();\n`;
+}
+
+/** The built firmware of a board, with the E.getAddressOf shim in front. */
+export function simFirmware(boardId: string): string {
+  return addressOfShim(boardId) + loadBuiltFirmware(boardId);
+}
+
+export interface TokenOpts {
+  board?: string;
+  seed?: number;
+  worldTimeMs?: number;
+  flash?: NorFlash;
+  /** Set the clock to world time right after boot (as a host's first sync does). Default true. */
+  setClock?: boolean;
+}
+
+/**
+ * A powered-on token running the built firmware from Storage's ".bootcde", as a device does after
+ * an upload with SAVE_ON_SEND=1 (so the firmware takes its real share of Storage).
+ */
+export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
+  const board = o.board ?? "puckjs";
+  const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash });
+  if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(simFirmware(board), "latin1")), 0, 0, 0);
+  rt.bootFromStorage();
+  if (o.setClock ?? true) setClock(rt);
+  return rt;
+}
+
+/** Omamori.setClock(world seconds) inside the token, as the sync service calls it. */
+export function setClock(rt: EspruinoRuntime): void {
+  rt.runCallback(rt.global.Omamori.setClock, null, [Math.floor(rt.worldTimeMs() / 1000)]);
+}
+
+/** Omamori.state() as plain JSON; each key also gets `tekHex`. */
+export function state(rt: EspruinoRuntime): any {
+  const s = JSON.parse(JSON.stringify(rt.global.Omamori.state(), (_k, v) => (v && v.constructor && v.constructor.name === "Uint8Array" ? Array.from(v as Uint8Array) : v)));
+  for (const k of s.keys) k.tekHex = Buffer.from(k.tek).toString("hex");
+  return s;
+}
+
+/** Run a function inside the token as a firmware callback (exceptions become uncaughtErrors). */
+export function inToken(rt: EspruinoRuntime, fn: () => void): void {
+  rt.runCallback(fn, null, []);
+}
+
+/** Fails the test with the token's own words when it reported uncaught errors or an error count. */
+export function expectHealthy(rt: EspruinoRuntime): void {
+  if (rt.uncaughtErrors.length) throw new Error("token reported: " + rt.uncaughtErrors.join(" | "));
+  const s = rt.global.Omamori.state();
+  if (s.errors) throw new Error("token error log: " + JSON.stringify(s.errorLog));
+}
+
+export interface Advert { rpi: Uint8Array; aem: Uint8Array; rssi: number }
+
+/**
+ * Advance the token to untilMs, handing it `advertsFor(scanStartMs)` at the start of every scan
+ * window it opens (as if those devices were in range for that window).
+ */
+export function runWithAdverts(rt: EspruinoRuntime, untilMs: number, advertsFor: (scanStartMs: number) => Advert[]): number {
+  let was = false;
+  let scans = 0;
+  for (let first = true; ; first = false) {
+    const next = rt.nextEventTimeMs();
+    if (!first) {
+      if (next > untilMs) break;
+      rt.advanceTo(next);
+    }
+    const now = !!rt.radioState().scanning;
+    if (now && !was) {
+      scans++;
+      for (const a of advertsFor(rt.worldTimeMs())) {
+        rt.deliverAdvert({ address: "c0:00:00:00:00:01", addressType: "random", rssi: a.rssi, data: buildAdvert(a.rpi, a.aem) });
+      }
+    }
+    was = now;
+  }
+  rt.advanceTo(untilMs);
+  return scans;
+}
+
+/** The whole log as the host decodes it (SyncHost.readLog in chunks, then decodeLogStream). */
+export function readWholeLog(rt: EspruinoRuntime, chunk = 180): LogEncounter[] {
+  const parts: Uint8Array[] = [];
+  let cursor = 0;
+  for (let i = 0; i < 100000; i++) {
+    let r: { data: Uint8Array; next: number } = { data: new Uint8Array(0), next: cursor };
+    rt.runCallback(() => { r = rt.global.Omamori.host.readLog(cursor, chunk); }, null, []);
+    if (!r.data.length) break;
+    parts.push(new Uint8Array(r.data));
+    cursor = r.next;
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { all.set(p, o); o += p.length; }
+  return decodeLogStream(all);
+}
