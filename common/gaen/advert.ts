@@ -17,8 +17,8 @@ export const FLAGS_VALUE = 0x1a;
 
 /** Build the 31-byte payload from a 16-byte RPI and a 4-byte AEM. */
 export function buildAdvert(rpi: Uint8Array, aem: Uint8Array): Uint8Array {
-  if (rpi.length !== 16) throw new RangeError("rpi must be 16 bytes, got " + rpi.length);
-  if (aem.length !== 4) throw new RangeError("aem must be 4 bytes, got " + aem.length);
+  if (rpi.length !== 16) throw new Error("rpi must be 16 bytes, got " + rpi.length);
+  if (aem.length !== 4) throw new Error("aem must be 4 bytes, got " + aem.length);
   const p = new Uint8Array(ADVERT_LENGTH);
   p[0] = 0x02; p[1] = 0x01; p[2] = FLAGS_VALUE;
   p[3] = 0x03; p[4] = 0x03; p[5] = 0x6f; p[6] = 0xfd;

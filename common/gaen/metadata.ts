@@ -36,10 +36,10 @@ export interface Metadata {
  */
 export function encodeMetadata(txPowerDbm: number, confidence: number): Uint8Array {
   if (txPowerDbm < -128 || txPowerDbm > 127 || Math.floor(txPowerDbm) !== txPowerDbm) {
-    throw new RangeError("txPowerDbm must be an integer -128..127, got " + txPowerDbm);
+    throw new Error("txPowerDbm must be an integer -128..127, got " + txPowerDbm);
   }
   if (confidence > 3 || Math.floor(confidence) !== confidence) {
-    throw new RangeError("confidence must be -1 (v1.0) or 0..3 (v1.1), got " + confidence);
+    throw new Error("confidence must be -1 (v1.0) or 0..3 (v1.1), got " + confidence);
   }
   const out = new Uint8Array(4);
   out[0] = confidence < 0 ? METADATA_V1_0 : METADATA_V1_1 | (confidence << 2);
@@ -49,7 +49,7 @@ export function encodeMetadata(txPowerDbm: number, confidence: number): Uint8Arr
 
 /** Decode 4 metadata bytes (masking, signed TX power). */
 export function decodeMetadata(bytes: Uint8Array): Metadata {
-  if (bytes.length < 2) throw new RangeError("metadata needs at least 2 bytes, got " + bytes.length);
+  if (bytes.length < 2) throw new Error("metadata needs at least 2 bytes, got " + bytes.length);
   const v = bytes[0];
   const tx = bytes[1];
   return {

@@ -38,7 +38,7 @@ describe("GAEN advert, metadata and intervals", () => {
     expect(toHex(encodeMetadata(-14, 3))).to.equal("5cf20000");
     const d = decodeMetadata(fromHex("5ff20000")); // reserved bits set: still v1.1
     expect(d).to.deep.equal({ major: 1, minor: 1, confidence: 3, txPowerDbm: -14 });
-    expect(() => encodeMetadata(128, -1)).to.throw(RangeError);
+    expect(() => encodeMetadata(128, -1)).to.throw(Error, /txPowerDbm/);
   });
 
   it("rolls the TEK start to UTC midnight", () => {
