@@ -4,6 +4,7 @@
  *   1. on the simulator's Espruino runtime, as the tests boot it (V8: shows relative cost only);
  *   2. on Espruino's real interpreter when ESPRUINO_BIN names an Espruino Linux build
  *      (docs/FIRMWARE-BUILD.md "Checked on the real interpreter"); still a PC, not an nRF52.
+ *      There it also counts how many of the 144 official RPI/AEM pairs each file reproduces.
  * Run: npm run build && tsx bench/firmware-crypto.ts   (ESPRUINO_BIN=/path/to/espruino optional)
  */
 import { execFileSync } from "node:child_process";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { allBoards, type Board } from "../boards/index";
 import { DIST, SIZE_BUDGET_BYTES } from "../scripts/build-firmware";
 import { bootToken } from "../test/firmware-crypto/builtFile";
+import { officialVectors } from "../test/helpers/vectors";
 
 /** The same loop runs in both engines: ms per operation for the operations the token does. */
 const TIMING_JS = `
@@ -24,6 +26,14 @@ function omamoriBench(now, rounds) {
   var rk = c.rpik(k), ak = c.aemk(k), md = new Uint8Array(4);
   t0 = now(); for (i = 0; i < rounds * 10; i++) c.aem(ak, c.rpi(rk, 2642976 + i), md); out.rpiAndAem = (now() - t0) / (rounds * 10);
   return out;
+}
+function omamoriVectors(V) {
+  function h2u(s) { var u = new Uint8Array(s.length / 2); for (var i = 0; i < u.length; i++) u[i] = parseInt(s.substr(2 * i, 2), 16); return u; }
+  function u2h(u) { var s = ""; for (var i = 0; i < u.length; i++) s += (u[i] < 16 ? "0" : "") + u[i].toString(16); return s; }
+  var c = Omamori.crypto, tek = h2u(V.tek), rk = c.rpik(tek), ak = c.aemk(tek), md = h2u(V.metadata), ok = 0;
+  if (u2h(rk) !== V.rpik || u2h(ak) !== V.aemk) return 0;
+  V.intervals.forEach(function (iv) { var r = c.rpi(rk, iv.enin); if (u2h(r) === iv.rpi && u2h(c.aem(ak, r, md)) === iv.aem) ok++; });
+  return ok;
 }`;
 
 function crypto(b: Board): string {
@@ -66,20 +76,27 @@ function main(): void {
   console.log("\nms per operation, Espruino interpreter (" + bin + "; a PC, not an nRF52):");
   const dir = mkdtempSync(join(tmpdir(), "omamori-bench-"));
   const real: Record<string, Record<string, number>> = {};
+  const vectors: Record<string, string> = {};
   try {
     for (const b of boards) {
       const file = join(dir, b.id + ".js");
       writeFileSync(file, code[b.id] + TIMING_JS +
-        "\nprint('BENCH ' + JSON.stringify(omamoriBench(function () { return getTime() * 1000; }, 5)));quit();\n");
+        "\nvar V = " + JSON.stringify(officialVectors()) + ";" +
+        "\nprint('BENCH ' + JSON.stringify(omamoriBench(function () { return getTime() * 1000; }, 5)));" +
+        "\nprint('VECTORS ' + omamoriVectors(V));quit();\n");
       const out = execFileSync(bin, [file], { cwd: dir, input: "", encoding: "latin1", timeout: 120000 });
       const line = out.split("\n").find((l) => l.indexOf("BENCH ") >= 0);
       if (!line) throw new Error("no BENCH line from " + b.id + ":\n" + out.slice(-500));
       real[b.id] = JSON.parse(line.slice(line.indexOf("BENCH ") + 6).trim());
+      const vec = out.split("\n").find((l) => l.indexOf("VECTORS ") >= 0);
+      vectors[b.id] = vec ? vec.slice(vec.indexOf("VECTORS ") + 8).trim() : "none";
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  table(["board", ...ops, "crypto"], boards.map((b) => [b.id, ...ops.map((o) => ms(real[b.id][o])), crypto(b)]));
+  table(["board", ...ops, "official vectors", "crypto"], boards.map((b) => [
+    b.id, ...ops.map((o) => ms(real[b.id][o])), vectors[b.id] + "/144", crypto(b),
+  ]));
   const p = real.puckjs, j = real.joltjs;
   console.log("\nratio pure (Jolt.js) / built-in (Puck.js): " + ops.map((o) => o + " " + (j[o] / p[o]).toFixed(0) + "x").join(", "));
 }
