@@ -15,9 +15,9 @@
  * Files are written inside the database transaction: if anything fails, the transaction rolls
  * back, this run's files are deleted, and the keys stay unpublished for the next run.
  */
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { dayFromEnin, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { encodeExportBin, signatureInfoFor, signExport, writeExportZip, type ExportKey } from "../keys/exportFile";
 import { checkPublicUrl, DataDirError, type DataDir } from "./dataDir";
@@ -94,10 +94,30 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
+/**
+ * Writes through a uniquely named hidden temporary file and a rename, so a reader (or the CDN sync)
+ * sees the old file or the new one, never half of one. Synchronous: it runs inside the database
+ * transaction. (host-tools/sync/atomicFile.ts is the async, owner-only variant; published files
+ * must stay world-readable.)
+ */
 function writeAtomically(path: string, bytes: Uint8Array | string): void {
-  const tmp = path + ".tmp";
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    writeFileSync(tmp, bytes, { mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** list.json for the files the database lists; written inside the transaction so writers never interleave. */
+function writeList(db: Db, dir: string, region: string, publicUrl: string): string {
+  const listed = db.prepare("SELECT batch, created_ms FROM export_files ORDER BY batch").all() as { batch: number; created_ms: number }[];
+  const list: ListEntry[] = listed.map((f) => ({ region, url: fileUrl(publicUrl, region, f.batch), created: f.created_ms }));
+  const listPath = join(dir, "list.json");
+  writeAtomically(listPath, JSON.stringify(list));
+  return listPath;
 }
 
 interface KeyRow {
@@ -179,15 +199,15 @@ export function publish(data: DataDir, db: Db, options: PublishOptions): Publish
         });
         const zip = writeExportZip(bin, signExport(bin, data.signingKey, signing));
         const path = join(dir, `${batch}.zip`);
-        written.push(path);
         writeAtomically(path, zip);
+        written.push(path);
         for (const k of chunk) markKey.run(batch, k.id);
         files.push({ batch, day, keys: chunk.length, path, url: fileUrl(publicUrl, region, batch) });
       }
     }
     const keysWaiting = (db.prepare("SELECT COUNT(*) AS n FROM diagnosis_keys WHERE file_batch IS NULL").get() as { n: number }).n;
-    const listed = db.prepare("SELECT batch, created_ms FROM export_files ORDER BY batch").all() as { batch: number; created_ms: number }[];
-    return { files, keysWaiting, keysRemoved, oldFiles, listed, keysPublished: due.length };
+    const listPath = writeList(db, dir, region, publicUrl);
+    return { files, keysWaiting, keysRemoved, oldFiles, listPath, keysPublished: due.length };
   });
 
   let r: ReturnType<typeof run>;
@@ -195,12 +215,16 @@ export function publish(data: DataDir, db: Db, options: PublishOptions): Publish
     r = run.immediate();
   } catch (e) {
     for (const p of written) rmSync(p, { force: true });
+    try {
+      writeList(db, dir, region, publicUrl); // back to what the database holds
+    } catch {
+      // the original error says more
+    }
     throw e;
   }
-  const list: ListEntry[] = r.listed.map((f) => ({ region, url: fileUrl(publicUrl, region, f.batch), created: f.created_ms }));
-  const listPath = join(dir, "list.json");
-  writeAtomically(listPath, JSON.stringify(list));
+  // Old files leave the list first (above), then the disk.
   for (const f of r.oldFiles) rmSync(join(dir, `${f.batch}.zip`), { force: true });
+  const listPath = r.listPath;
   return {
     files: r.files,
     keysPublished: r.keysPublished,

@@ -1,10 +1,11 @@
 import { expect } from "chai";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
 import { decodeExportBin, parsePublicKey, readExportZip, verifyExport } from "../../host-tools/keys/exportFile";
 import { publicKeyInfo } from "../../host-tools/server/dataDir";
 import { issueNumber } from "../../host-tools/server/processingNumbers";
-import { publish, type ListEntry } from "../../host-tools/server/publish";
+import { publish, regionDir, type ListEntry } from "../../host-tools/server/publish";
 import { registerKeys } from "../../host-tools/server/registration";
 import type { SubmittedKey } from "../../host-tools/server/submission";
 import { validateSubmission } from "../../host-tools/server/submission";
@@ -157,6 +158,22 @@ describe("server publishing", () => {
       }
       expect(verifyExport(bin, sig, [{ keyId: "440", keyVersion: "v1", publicKey: other }]).valid).to.equal(false);
     }
+  });
+
+  it("publish_failingHalfway_rollsBackLeavesNoFileAndLosesNoKey", () => {
+    t = tempDataDir();
+    register([key(TODAY - 1), key(TODAY - 2)]);
+    // The second file cannot be written: a folder stands where 2.zip would go.
+    const blocker = join(regionDir(t.data), "2.zip");
+    mkdirSync(blocker, { recursive: true });
+    expect(() => publish(t.data, t.db, { nowMs: NOON })).to.throw();
+    expect(existsSync(join(regionDir(t.data), "1.zip"))).to.equal(false);
+    expect(readList(join(regionDir(t.data), "list.json"))).to.deep.equal([]);
+    expect(readdirSync(regionDir(t.data)).filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);
+    rmSync(blocker, { recursive: true });
+    const retry = publish(t.data, t.db, { nowMs: NOON });
+    expect(retry.keysPublished).to.equal(2);
+    expect(readList(retry.listPath)).to.have.length(2);
   });
 
   it("publish_noPublicUrlAnywhere_explainsWhatToGive", () => {
