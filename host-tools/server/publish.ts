@@ -22,7 +22,7 @@ import { dayFromEnin, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { encodeExportBin, signatureInfoFor, signExport, writeExportZip, type ExportKey } from "../keys/exportFile";
 import { checkPublicUrl, DataDirError, type DataDir } from "./dataDir";
 import { forgetOldAnswers } from "./registration";
-import { CONTAINER, FILE_RETENTION_DAYS, KEY_RETENTION_DAYS } from "./settings";
+import { CONTAINER, FILE_RETENTION_DAYS, KEY_RETENTION_DAYS, MS_PER_DAY } from "./settings";
 import type { Db } from "./store";
 
 /** One entry of list.json, exactly as COCOA's server wrote it. */
@@ -60,7 +60,6 @@ export interface PublishResult {
   listPath: string;
 }
 
-const MS_PER_DAY = 86_400_000;
 
 /** Folder of the region's exports inside the static directory: public/c19r/440. */
 export function regionDir(data: DataDir): string {

@@ -7,6 +7,9 @@
  * (GAEN.md §4): never publish a key before its validity ended plus 2 hours.
  */
 
+/** Milliseconds in one UTC day. */
+export const MS_PER_DAY = 86_400_000;
+
 /** Region code written in exports and list.json (COCOA: "440"). */
 export const REGION = "440";
 /** Path segment under which exports are published (COCOA's blob container). */

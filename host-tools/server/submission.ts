@@ -16,6 +16,7 @@ import { ApiError } from "./apiErrors";
 import {
   EMBARGO_HOURS,
   KEY_RETENTION_DAYS,
+  MS_PER_DAY,
   ONSET_WINDOW_SYMPTOMS,
   ONSET_WINDOW_TEST,
   TRL_INFECTIOUS,
@@ -74,7 +75,6 @@ export const MAX_KEYS_PER_SUBMISSION = 30;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?(?:Z|[+-]\d{2}:\d{2})$/;
-const MS_PER_DAY = 86_400_000;
 
 function fieldError(detail: string): ApiError {
   return new ApiError("INVALID_FIELD", detail);

@@ -11,7 +11,7 @@ import { DataDirError, initDataDir, openDataDir, publicKeyInfo, checkPublicUrl, 
 import { startServer } from "../../server/httpServer";
 import { issueNumber } from "../../server/processingNumbers";
 import { publish } from "../../server/publish";
-import { DEFAULTS } from "../../server/settings";
+import { DEFAULTS, MS_PER_DAY } from "../../server/settings";
 import { openStore } from "../../server/store";
 import { UsageError } from "../errors";
 
@@ -183,7 +183,7 @@ export function registerServer(program: Command): void {
           publicUrl: publicUrlOption(opts.publicUrl),
           maxKeysPerFile: opts.maxKeysPerFile === undefined ? undefined : wholeNumber("max-keys-per-file", opts.maxKeysPerFile, 1, 750_000),
         });
-        for (const f of r.files) process.stdout.write(`wrote ${f.path} (${f.keys} keys of ${new Date(f.day * 86_400_000).toISOString().slice(0, 10)})\n`);
+        for (const f of r.files) process.stdout.write(`wrote ${f.path} (${f.keys} keys of ${new Date(f.day * MS_PER_DAY).toISOString().slice(0, 10)})\n`);
         process.stdout.write(
           `Published ${r.keysPublished} key(s) in ${r.files.length} file(s); ${r.keysWaiting} key(s) wait until 2 hours after their day ends; ` +
             `removed ${r.filesRemoved} old file(s) and ${r.keysRemoved} old key(s).\n` +
