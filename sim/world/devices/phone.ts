@@ -13,7 +13,6 @@
 import { buildAdvert, parseAdvert } from "../../../common/gaen/advert";
 import { eninFromUnixSeconds, rollingStartFor, RETENTION_DAYS, TEK_ROLLING_PERIOD, dayFromEnin } from "../../../common/gaen/interval";
 import { encodeMetadata } from "../../../common/gaen/metadata";
-import { toHex } from "../../../common/bytes";
 import { fastCrypto, type GaenCrypto } from "../../../host-tools/gaen/crypto";
 import type { Random } from "../random";
 import type { ReceivedPacket, RadioState, SimDevice } from "./device";
@@ -151,7 +150,8 @@ export class PhoneDevice implements SimDevice {
       });
       return;
     }
-    const key = toHex(adv.rpi);
+    const r = adv.rpi;
+    const key = String.fromCharCode(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
     const s = this.scanSeen[key];
     if (s) {
       s.meanRssi = (s.meanRssi * s.packets + p.rssi) / (s.packets + 1);
