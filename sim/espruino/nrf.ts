@@ -35,10 +35,16 @@
  *     (presence), manufacturerData (id).
  * GATT peripheral: setServices/updateServices (onWrite gets {data: ArrayBuffer}), notify to a
  *   subscribed central, NRF.on('connect'/'disconnect'), disconnect(), setSecurity (stored).
+ * BLE UART console (EspruinoDocs tutorials/BLE Security.md): unless setServices(..., {uart:false})
+ *   the Nordic UART service is there and is Espruino's REPL: whatever a connected central writes
+ *   to its RX characteristic is executed line by line (a leading \x10 — "no echo" — is dropped),
+ *   and console output (print, "=result") goes back as TX notifications. E.setPassword +
+ *   E.lockConsole make it wait for the password line; E.setConsole(null) detaches it.
  */
 import type { EspruinoRuntime } from "./runtime";
 import { EventHub } from "./events";
 import { toBytes } from "./realm";
+import { formatValue } from "./globals";
 
 export interface AdvertIn { address: string; addressType: string; rssi: number; data: Uint8Array }
 
@@ -162,6 +168,7 @@ export class Radio {
     this.txPowerDbm = rt.board.radio.defaultTxPowerDbm;
     this.address = deviceAddress(rt);
     this.adv = { packets: [this.buildObjectAdvert(undefined, undefined)], intervalMs: DEFAULT_INTERVAL_MS, connectable: true, scannable: true, whenConnected: false };
+    this.services = this.parseServices(undefined, true); // the UART service is there from power-on
     this.install();
     this.powerUpdate();
   }
@@ -537,6 +544,45 @@ export class Radio {
     if (ok) this.rt.runCallback(scan.cb, undefined, [dev]);
   }
 
+  // ------------------------------------------------------------------ BLE UART console
+
+  private consoleBuffer = "";
+  private consoleUnlocked = false;
+
+  /** Console text to the connected central, if it subscribed to the UART TX characteristic. */
+  consoleOutput(text: string): void {
+    const link = this.link;
+    if (!link?.open || !this.uart || this.rt.consoleLock.console !== "Bluetooth") return;
+    const tx = this.services.get(NUS_SERVICE)?.get(NUS_TX);
+    if (!tx?.subscribed) return;
+    const bytes = toBytes(text + "\r\n")!;
+    const chunk = Math.min(20, link.mtu - 3);
+    for (let i = 0; i < bytes.length; i += chunk) link.central.onNotify(NUS_TX, bytes.slice(i, i + chunk));
+  }
+
+  private consoleInput(data: Uint8Array): void {
+    const lock = this.rt.consoleLock;
+    if (lock.console !== "Bluetooth") return;
+    for (const b of data) this.consoleBuffer += String.fromCharCode(b);
+    for (;;) {
+      const m = /[\r\n]/.exec(this.consoleBuffer);
+      if (!m) return;
+      let line = this.consoleBuffer.slice(0, m.index);
+      this.consoleBuffer = this.consoleBuffer.slice(m.index + 1);
+      if (line.startsWith("\x10")) line = line.slice(1);
+      if (!line.trim()) continue;
+      if (lock.locked && lock.password !== null && !this.consoleUnlocked) {
+        if (line === lock.password) this.consoleUnlocked = true;
+        continue;
+      }
+      const realm = this.rt.realm;
+      this.rt.runCallback(() => {
+        const result = realm.run(line, "console");
+        this.rt.print("=" + (typeof result === "string" ? JSON.stringify(result) : formatValue(result)));
+      }, undefined, []);
+    }
+  }
+
   // ------------------------------------------------------------------ GATT server
 
   private parseServices(data: unknown, uart: boolean): ServiceTable {
@@ -611,6 +657,8 @@ export class Radio {
     const link = this.link;
     if (!link || !link.open) return;
     link.open = false;
+    this.consoleBuffer = "";
+    this.consoleUnlocked = false;
     this.link = null;
     for (const svc of this.services.values()) for (const c of svc.values()) c.subscribed = false;
     if (this.pendingServices) {
@@ -668,7 +716,9 @@ export class Radio {
         if (data.length > link.mtu - 3) throw new GattError("write of " + data.length + " bytes exceeds MTU-3 (" + (link.mtu - 3) + ")");
         if (data.length > c.maxLen) throw new GattError("write of " + data.length + " bytes exceeds maxLen " + c.maxLen);
         c.value = data.slice();
-        if (c.onWrite) {
+        if (c.uuid === NUS_RX && self.uart) {
+          self.consoleInput(data);
+        } else if (c.onWrite) {
           const evt = self.rt.realm.object({ data: self.rt.realm.arrayBuffer(data) });
           self.rt.runCallback(c.onWrite, undefined, [evt]);
         }

@@ -398,9 +398,10 @@ export class EspruinoRuntime {
     return this.halted;
   }
 
-  /** @internal firmware printed something */
+  /** @internal firmware printed something (also sent to a central on the BLE UART console) */
   print(line: string): void {
     this.consoleOutput.push(line);
+    if (this.radio && !this.halted) this.radio.consoleOutput(line);
   }
 
   /** @internal an exception Espruino raises from a built-in (context-realm Error). */

@@ -213,5 +213,44 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
       const link = rt.gattConnect(central([]))!;
       expect(link.services().map((s) => s.uuid)).to.deep.equal(["fe00", "6e400001-b5a3-f393-e0a9-e50e24dcca9e"]);
     });
+      describe("BLE UART console (the REPL)", () => {
+      const NUS = "6e400001-b5a3-f393-e0a9-e50e24dcca9e";
+      const RX = "6e400002-b5a3-f393-e0a9-e50e24dcca9e";
+      const TX = "6e400003-b5a3-f393-e0a9-e50e24dcca9e";
+      const send = (link: ReturnType<typeof connectTo>, text: string) => {
+        const b = Buffer.from(text, "latin1");
+        for (let i = 0; i < b.length; i += 20) link.write(NUS, RX, new Uint8Array(b.subarray(i, i + 20)));
+      };
+      function connectTo(rt: ReturnType<typeof token>, out: string[]) {
+        const link = rt.gattConnect({ mtu: 23, onNotify: (_c, d) => out.push(Buffer.from(d).toString("latin1")), onDisconnect: () => {} })!;
+        link.subscribe(NUS, TX);
+        return link;
+      }
+
+      it("an unlocked token runs whatever a central types", () => {
+        const rt = token("var secret = 'tek';");
+        const out: string[] = [];
+        send(connectTo(rt, out), "\x10print(secret + 1)\n40+2\n");
+        expect(out.join("")).to.equal('tek1\r\n=undefined\r\n=42\r\n');
+      });
+
+      it("E.setPassword + E.lockConsole: nothing runs until the password line", () => {
+        const rt = token("var ran = 0; E.setPassword('pw'); E.lockConsole();");
+        const out: string[] = [];
+        const link = connectTo(rt, out);
+        send(link, "ran = 1\n");
+        expect(rt.global.ran).to.equal(0);
+        send(link, "pw\nran = 2\n");
+        expect(rt.global.ran).to.equal(2);
+      });
+
+      it("uart:false removes it; E.setConsole(null) detaches it", () => {
+        const off = token("NRF.setServices({}, {uart: false});");
+        expect(off.gattConnect(central([]))!.services()).to.deep.equal([]);
+        const rt = token("var ran = 0; E.setConsole(null, {force: true});");
+        send(connectTo(rt, []), "ran = 1\n");
+        expect(rt.global.ran).to.equal(0);
+      });
+    });
   });
 });
