@@ -50,7 +50,7 @@ export interface KeyToSubmit {
 
 export interface SubmissionInput {
   keys: KeyToSubmit[];
-  /** The 8-digit processing number from the health centre. */
+  /** The 8-digit processing number from the health centre, as typed (see normalizeProcessingNumber). */
   processingNumber: string;
   /** true: onsetDate is when symptoms began; false: it is the test date. */
   hasSymptom: boolean;
@@ -58,6 +58,17 @@ export interface SubmissionInput {
   onsetDate: string;
   /** GAEN report type, default 1 (CONFIRMED_TEST) as COCOA sent. */
   reportType?: number;
+}
+
+/**
+ * The 8 digits of a processing number as a person may type them: full-width digits (１２３４),
+ * spaces and hyphens are accepted ("1234 5678", "1234-5678"). Returns undefined when what is
+ * left is not exactly 8 digits.
+ */
+export function normalizeProcessingNumber(typed: string): string | undefined {
+  if (typeof typed !== "string") return undefined;
+  const digits = typed.normalize("NFKC").replace(/[\s\-‐‑–—ー－]/g, "");
+  return /^[0-9]{8}$/.test(digits) ? digits : undefined;
 }
 
 /**
@@ -70,6 +81,15 @@ export function buildSubmission(input: SubmissionInput): DiagnosisSubmission {
     throw new TypeError(`onsetDate must be a date like 2026-11-20, got ${JSON.stringify(input.onsetDate)}`);
   }
   if (!Array.isArray(input.keys) || input.keys.length === 0) throw new TypeError("keys must be a non-empty list");
+  const number = normalizeProcessingNumber(input.processingNumber);
+  if (number === undefined) {
+    // Caught before anything is sent, so it does not count against the person's attempts.
+    throw new SubmissionError({
+      kind: "INVALID_NUMBER",
+      en: "The processing number must be 8 digits. Please check the message from the health centre.",
+      ja: "処理番号は8桁の数字です。保健所からのお知らせをご確認ください。",
+    });
+  }
   for (const [i, k] of input.keys.entries()) {
     if (!(k.keyData instanceof Uint8Array) || k.keyData.length !== 16) throw new TypeError(`keys[${i}].keyData must be 16 bytes`);
   }
@@ -86,7 +106,7 @@ export function buildSubmission(input: SubmissionInput): DiagnosisSubmission {
     platform: "omamori",
     deviceVerificationPayload: "none",
     appPackageName: "jp.omamori.host",
-    verificationPayload: input.processingNumber,
+    verificationPayload: number,
     idempotency_key: randomUUID(),
     // COCOA: random padding so the request size does not reveal the number of keys.
     padding: randomBytes(randomInt(768, 1537)).toString("base64"),

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
-import { buildSubmission, submitDiagnosis, SubmissionError } from "../../host-tools/server/client";
+import { buildSubmission, normalizeProcessingNumber, submitDiagnosis, SubmissionError } from "../../host-tools/server/client";
 import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
 import { issueNumber } from "../../host-tools/server/processingNumbers";
 import { validateSubmission } from "../../host-tools/server/submission";
@@ -59,9 +59,30 @@ describe("server client (submitDiagnosis)", () => {
   });
 
   it("buildSubmission_badInput_throwsTypeError", () => {
-    expect(() => buildSubmission({ keys: keys(), processingNumber: "1", hasSymptom: true, onsetDate: "20/11/2026" })).to.throw(TypeError, /onsetDate/);
-    expect(() => buildSubmission({ keys: [], processingNumber: "1", hasSymptom: true, onsetDate: "2026-11-20" })).to.throw(TypeError, /keys/);
-    expect(() => buildSubmission({ keys: [{ keyData: new Uint8Array(15), rollingStartNumber: 0 }], processingNumber: "1", hasSymptom: true, onsetDate: "2026-11-20" })).to.throw(TypeError, /16 bytes/);
+    expect(() => buildSubmission({ keys: keys(), processingNumber: "12345678", hasSymptom: true, onsetDate: "20/11/2026" })).to.throw(TypeError, /onsetDate/);
+    expect(() => buildSubmission({ keys: [], processingNumber: "12345678", hasSymptom: true, onsetDate: "2026-11-20" })).to.throw(TypeError, /keys/);
+    expect(() => buildSubmission({ keys: [{ keyData: new Uint8Array(15), rollingStartNumber: 0 }], processingNumber: "12345678", hasSymptom: true, onsetDate: "2026-11-20" })).to.throw(TypeError, /16 bytes/);
+  });
+
+  it("normalizeProcessingNumber_asTyped_fullWidthSpacesHyphensAccepted", () => {
+    expect(normalizeProcessingNumber("１２３４５６７８")).to.equal("12345678");
+    expect(normalizeProcessingNumber(" 1234 5678 ")).to.equal("12345678");
+    expect(normalizeProcessingNumber("1234-5678")).to.equal("12345678");
+    expect(normalizeProcessingNumber("１２３４－５６７８")).to.equal("12345678");
+    for (const bad of ["1234567", "123456789", "1234abcd", "", "12.345678"]) expect(normalizeProcessingNumber(bad), bad).to.equal(undefined);
+  });
+
+  it("buildSubmission_numberNotEightDigits_invalidNumberBeforeSending", () => {
+    let caught: unknown;
+    try {
+      buildSubmission({ keys: keys(), processingNumber: "1234567", hasSymptom: true, onsetDate: "2026-11-20" });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).to.be.instanceOf(SubmissionError);
+    expect((caught as SubmissionError).kind).to.equal("INVALID_NUMBER");
+    expect((caught as SubmissionError).messageJa).to.match(/8桁/);
+    expect(buildSubmission({ keys: keys(), processingNumber: "１２３４ ５６７８", hasSymptom: true, onsetDate: "2026-11-20" }).verificationPayload).to.equal("12345678");
   });
 
   it("submitDiagnosis_goodNumber_resolvesWithTheAnswer", async () => {
