@@ -4,7 +4,8 @@
  *   2. esbuild, once per board                one minified ES5 IIFE; board facts via `define`
  *   3. the Espruino gate                      scripts/espruino-gate.ts on every built file
  *   4. dist/firmware/<board>.js + size table  Puck.js must stay under its budget
- * Exit code 1 (and nothing half-written in dist/) when any step fails.
+ * Exit code 1 when any step fails. TypeScript or gate errors: nothing is written. Over the size budget
+ * only: the files are written (they run; the simulator keeps up with the code) and the exit code is 1.
  * Options: --board <id> (build only that board; an unknown id exits 2), --quiet (no table),
  *          --analyze (bytes each source module contributes to each file, largest first).
  */
@@ -136,6 +137,26 @@ export function buildFailures(builds: BoardBuild[]): string[] {
   return out;
 }
 
+/** Gate warnings, one line per distinct message: its first place and how many places in how many files. */
+export function groupedWarnings(builds: BoardBuild[]): string[] {
+  const seen: Record<string, { first: string; places: number; files: string[] }> = {};
+  const order: string[] = [];
+  for (const r of builds) {
+    for (const p of r.problems) {
+      if (p.level !== "warning") continue;
+      const file = "dist/firmware/" + r.board.id + ".js";
+      if (!seen[p.message]) { seen[p.message] = { first: formatGateProblem(file, p), places: 0, files: [] }; order.push(p.message); }
+      const g = seen[p.message];
+      g.places++;
+      if (g.files.indexOf(file) < 0) g.files.push(file);
+    }
+  }
+  return order.map((m) => {
+    const g = seen[m];
+    return g.places === 1 ? g.first : g.first + " (and " + (g.places - 1) + " more, in " + g.files.length + " file(s))";
+  });
+}
+
 function kb(n: number): string {
   return (n / 1024).toFixed(1) + " KB";
 }
@@ -165,16 +186,16 @@ async function main(argv: string[]): Promise<number> {
       for (const m of r.modules) console.log("  " + String(m.bytes).padStart(6) + "  " + m.path);
     }
   }
+  for (const w of groupedWarnings(builds)) console.error(w);
   const failures = buildFailures(builds);
-  for (const r of builds) {
-    for (const p of r.problems) if (p.level === "warning") console.error(formatGateProblem("dist/firmware/" + r.board.id + ".js", p));
-  }
   for (const f of failures) console.error(f);
-  const failed = failures.length > 0;
-  if (failed) {
-    console.error("build failed: nothing written to dist/firmware/");
+  const gateFailed = builds.some((r) => r.problems.some((p) => p.level === "error"));
+  if (gateFailed) {
+    console.error("build failed: the gate found code Espruino cannot run; dist/firmware/ left as it was");
     return 1;
   }
+  // Over budget only: the files still run, so they are written (the simulator keeps working on the
+  // current code), but the build fails.
   mkdirSync(DIST, { recursive: true });
   for (const r of builds) writeFileSync(join(DIST, r.board.id + ".js"), r.code);
   if (!quiet) {
@@ -187,6 +208,10 @@ async function main(argv: string[]): Promise<number> {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     for (const row of [head].concat(rows)) console.log(row.map((c, i) => c.padEnd(widths[i])).join("  "));
     console.log("dist/firmware/: " + builds.length + " file(s) in " + ((Date.now() - started) / 1000).toFixed(1) + " s");
+  }
+  if (failures.length) {
+    console.error("build failed: over the size budget (files written, see above; `npm run build -- --analyze` shows what is big)");
+    return 1;
   }
   return 0;
 }
