@@ -129,10 +129,11 @@ export function tokenStart(): void {
   let key = atRestKey(false);
   let area = logArea(false);
   if (!key || !area) {
-    // first boot, erase-all, or a damaged key file: start a fresh log (old pages are unreadable anyway)
+    // first boot, erase-all, or a damaged key file: start a fresh log (old pages are unreadable
+    // anyway). The area comes first so that every small file lies after it (logArea.ts).
     storage().erase(AT_REST_FILE);
-    key = atRestKey(true);
     area = logArea(true);
+    key = atRestKey(true);
     if (area) {
       logOpen(area, key!);
       logEraseAll();

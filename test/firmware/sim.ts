@@ -126,3 +126,33 @@ export function readWholeLog(rt: EspruinoRuntime, chunk = 180): LogEncounter[] {
   for (const p of parts) { all.set(p, o); o += p.length; }
   return decodeLogStream(all);
 }
+
+export interface Flash { color: string; startMs: number; durationMs: number }
+
+/**
+ * The light as a person sees it: each time some LEDs go on together, one flash of their mixed
+ * colour (red+green = yellow) lasting until they are all off again.
+ */
+export function flashesSeen(rt: EspruinoRuntime, fromMs: number, toMs: number): Flash[] {
+  const colorOf: Record<string, string> = {};
+  for (const l of rt.board.io.leds) colorOf[l.pin] = l.color;
+  const on = new Set<string>();
+  const out: Flash[] = [];
+  let cur: { pins: Set<string>; startMs: number } | null = null;
+  for (const e of rt.ledLog()) {
+    if (e.on) on.add(e.pin);
+    else on.delete(e.pin);
+    if (e.on) {
+      if (!cur) cur = { pins: new Set(), startMs: e.timeMs };
+      cur.pins.add(e.pin);
+    } else if (cur && on.size === 0) {
+      if (cur.startMs >= fromMs && cur.startMs < toMs) {
+        const cs = [...cur.pins].map((p) => colorOf[p]).sort();
+        const color = cs.length === 2 && cs[0] === "green" && cs[1] === "red" ? "yellow" : cs.length === 3 ? "white" : cs.join("+");
+        out.push({ color, startMs: cur.startMs, durationMs: e.timeMs - cur.startMs });
+      }
+      cur = null;
+    }
+  }
+  return out;
+}

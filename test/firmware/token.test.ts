@@ -1,0 +1,172 @@
+/**
+ * The token as a whole, running the built firmware in the sim runtime: no clock means no radio,
+ * identifiers equal what the daily keys give, rotation, new daily keys, the light and button as a
+ * person meets them, watchdog reboot and erase-all (issue 4).
+ */
+import { expect } from "chai";
+import { toHex } from "../../common/bytes";
+import { buildAdvert } from "../../common/gaen/advert";
+import { eninFromUnixSeconds, rollingStartFor } from "../../common/gaen/interval";
+import { encodeMetadata } from "../../common/gaen/metadata";
+import { fastCrypto } from "../../host-tools/gaen/crypto";
+import { bootToken, expectHealthy, flashesSeen, readWholeLog, runWithAdverts, setClock, state, T0_MS, type Advert } from "./sim";
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+function expectedAdvert(tek: Uint8Array, unixSeconds: number, txPowerDbm: number): string {
+  const enin = eninFromUnixSeconds(unixSeconds);
+  const rpi = fastCrypto.rpi(fastCrypto.rpik(tek), enin);
+  const aem = fastCrypto.aem(fastCrypto.aemk(tek), rpi, encodeMetadata(txPowerDbm, -1));
+  return toHex(buildAdvert(rpi, aem));
+}
+
+describe("firmware token: radio, keys, light, button, watchdog, erase (built file in the sim)", () => {
+  it("without a clock it neither advertises nor scans and blinks 'needs a sync'; with one it sends today's identifier", () => {
+    const rt = bootToken({ seed: 31, setClock: false });
+    rt.advanceTo(T0_MS + 3 * MIN + 1000);
+    expect(rt.radioState().advertising).to.equal(null);
+    expect(rt.radioState().scanning).to.equal(null);
+    const blinks = flashesSeen(rt, T0_MS, T0_MS + 4 * MIN);
+    expect(blinks.map((f) => f.color)).to.deep.equal(["blue", "blue", "blue", "blue", "blue", "blue"]);
+    expect(blinks[1].startMs - blinks[0].startMs).to.be.below(1000);
+    expect(state(rt).keys).to.deep.equal([]);
+
+    const t1 = rt.worldTimeMs();
+    setClock(rt);
+    rt.advanceTo(t1 + 3 * MIN + 1000);
+    expectHealthy(rt);
+    const s = state(rt);
+    expect(s.keys.length).to.equal(1);
+    expect(s.keys[0].rollingStart).to.equal(rollingStartFor(eninFromUnixSeconds(t1 / 1000)));
+    const adv = rt.radioState().advertising!;
+    expect(toHex(adv.data)).to.equal(expectedAdvert(Uint8Array.from(s.keys[0].tek), t1 / 1000, rt.board.radio.advertisedTxPowerDbm));
+    expect(adv).to.include({ connectable: false, scannable: false });
+    expect(adv.intervalMs).to.be.within(200, 270);
+    expect(rt.radioState().addressType).to.equal("random");
+    expect(parseInt(rt.radioState().address.slice(0, 2), 16) >> 6).to.equal(3);
+    const green = flashesSeen(rt, t1, t1 + 4 * MIN);
+    expect(green.map((f) => f.color)).to.deep.equal(["green", "green", "green"]);
+    for (const f of green) expect(f.durationMs).to.be.below(100);
+  });
+
+  it("changes identifier and address together every 10-20 min and at midnight, with a new daily key each day", function () {
+    this.timeout(20000);
+    const rt = bootToken({ seed: 32 });
+    const changes: { t: number; data: string; address: string }[] = [];
+    let last = "";
+    rt.onRadioChange(() => {
+      const r = rt.radioState();
+      if (!r.advertising) return;
+      const d = toHex(r.advertising.data);
+      if (d !== last) changes.push({ t: rt.worldTimeMs(), data: d, address: r.address });
+      last = d;
+    });
+    const end = T0_MS + DAY + 3 * 3600_000;
+    rt.advanceTo(end);
+    expectHealthy(rt);
+    const keys = state(rt).keys;
+    expect(keys.length).to.equal(2);
+    const midnight = Math.floor(end / DAY) * DAY;
+    expect(changes.length).to.be.above(24 * 60 / 20);
+    const addresses = new Set(changes.map((c) => c.address));
+    expect(addresses.size, "a new address with every identifier").to.equal(changes.length);
+    for (let i = 1; i < changes.length; i++) {
+      const gap = (changes[i].t - changes[i - 1].t) / 1000;
+      if (changes[i].t >= midnight && changes[i - 1].t < midnight) expect(changes[i].t - midnight).to.be.below(1000);
+      else expect(gap).to.be.within(600, 1200);
+    }
+    for (const c of changes) {
+      const k = keys.find((k: { rollingStart: number }) => k.rollingStart === rollingStartFor(eninFromUnixSeconds(c.t / 1000)));
+      expect(c.data).to.equal(expectedAdvert(Uint8Array.from(k.tek), c.t / 1000, rt.board.radio.advertisedTxPowerDbm));
+    }
+  });
+
+  it("shows status on a short press, pauses and resumes on a 3-8 s hold, keeps a contact alert until pressed", () => {
+    const rt = bootToken({ seed: 33 });
+    let t = T0_MS + 2 * MIN + 5000;
+    rt.advanceTo(t);
+    rt.pressButton(300);
+    rt.advanceTo((t += 3000));
+    expect(flashesSeen(rt, t - 3000, t).map((f) => [f.color, f.durationMs >= 900])).to.deep.equal([["green", true]]);
+    // pause: hold 4 s -> yellow hint at 3 s, then a long yellow; no adverts, no scans
+    rt.pressButton(4000);
+    rt.advanceTo((t += 6000));
+    expect(flashesSeen(rt, t - 6000, t).map((f) => f.color)).to.deep.equal(["yellow", "yellow"]);
+    expect(state(rt).paused).to.equal(true);
+    rt.advanceTo((t += 3 * MIN));
+    // (the short press opened the sync service's 60 s window; once it closes the radio is quiet)
+    expect(rt.radioState().advertising).to.equal(null);
+    expect(rt.radioState().scanning).to.equal(null);
+    expect(flashesSeen(rt, t - 3 * MIN, t).map((f) => f.color)).to.deep.equal(["yellow", "yellow", "yellow"]);
+    rt.pressButton(4000);
+    rt.advanceTo((t += 6000));
+    expect(state(rt).paused).to.equal(false);
+    expect(rt.radioState().advertising).to.not.equal(null);
+    // contact alert (set by the host after a risky match): red every 2 s until the button is pressed
+    rt.runCallback(rt.global.Omamori.host.setAlert, null, [true]);
+    rt.advanceTo((t += 5 * MIN));
+    const reds = flashesSeen(rt, t - 5 * MIN, t).filter((f) => f.color === "red");
+    expect(reds.length).to.be.within(145, 151);
+    rt.pressButton(200);
+    rt.advanceTo((t += 5 * MIN));
+    expect(state(rt).alert).to.equal(false);
+    expect(flashesSeen(rt, t - 4 * MIN, t).map((f) => f.color)).to.deep.equal(["green", "green", "green", "green"]);
+    expectHealthy(rt);
+  });
+
+  it("a stuck loop is rebooted by the watchdog and resumes with its keys and log", () => {
+    const rt = bootToken({ seed: 34 });
+    const heard: Advert[] = [{ rpi: Uint8Array.from({ length: 16 }, (_, i) => i + 1), aem: Uint8Array.from([1, 2, 3, 4]), rssi: -50 }];
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? heard : []));
+    const keys = state(rt).keys;
+    const log = readWholeLog(rt);
+    expect(log.length).to.equal(1);
+    // the main loop stops kicking the watchdog
+    rt.global.E.kickWatchdog = () => {};
+    rt.advanceTo(T0_MS + 45 * MIN);
+    expect(rt.reboots.map((r) => r.reason)).to.deep.equal(["watchdog"]);
+    expect(state(rt).keys).to.deep.equal(keys);
+    expect(readWholeLog(rt)).to.deep.equal(log);
+    expect(state(rt).running).to.equal(true);
+    expect(rt.radioState().advertising).to.not.equal(null);
+    expectHealthy(rt);
+  });
+
+  it("erases everything after a 10 s hold and a confirming press: keys, log, at-rest key, pages", () => {
+    const rt = bootToken({ seed: 35 });
+    const heard: Advert[] = [{ rpi: Uint8Array.from({ length: 16 }, (_, i) => 200 - i), aem: Uint8Array.from([9, 9, 9, 9]), rssi: -45 }];
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? heard : []));
+    const tek = state(rt).keys[0].tekHex;
+    const atRest = Buffer.from(rt.storage.read(new Uint8Array([...Buffer.from("om.r")].concat(new Array(24).fill(0))))!).toString("latin1");
+    expect(readWholeLog(rt).length).to.equal(1);
+    let t = rt.worldTimeMs();
+    // a 10 s hold alone does nothing yet...
+    rt.pressButton(11000);
+    rt.advanceTo((t += 12000));
+    expect(readWholeLog(rt).length).to.equal(1);
+    // ...the confirming short press erases
+    rt.pressButton(200);
+    rt.advanceTo((t += 5000));
+    expectHealthy(rt);
+    const s = state(rt);
+    expect(s.keys).to.deep.equal([]);
+    expect(s.paused, "recording stops until the owner resumes").to.equal(true);
+    expect(readWholeLog(rt)).to.deep.equal([]);
+    const flashText = Buffer.from(rt.flash.read(rt.flash.startAddress, rt.flash.endAddress - rt.flash.startAddress)).toString("latin1");
+    expect(flashText.includes(tek), "old daily key in flash").to.equal(false);
+    expect(flashText.includes(atRest), "old at-rest key in flash").to.equal(false);
+    // the log pages hold nothing: no page header (commit byte 0xA5 at offset 19) anywhere in the area
+    const lg = rt.storage.find(new Uint8Array([...Buffer.from("om.log")].concat(new Array(22).fill(0))))!;
+    const ps = rt.flash.pageSize;
+    for (let a = Math.ceil((lg.addr + 32) / ps) * ps; a + ps <= lg.addr + 32 + lg.size; a += ps) {
+      expect(rt.flash.isErased(a, ps), "log page at 0x" + a.toString(16)).to.equal(true);
+    }
+    // a 4 s hold resumes recording, with a fresh daily key
+    rt.pressButton(4000);
+    rt.advanceTo((t += 6000));
+    expect(state(rt).paused).to.equal(false);
+    expect(state(rt).keys.length).to.equal(1);
+    expect(state(rt).keys[0].tekHex).to.not.equal(tek);
+  });
+});
