@@ -8,7 +8,8 @@
  *     maxKeysPerFile keys (batch_num i of batch_size n within the day's group);
  *   - each file is <batch>.zip (export.bin + export.sig via host-tools/keys/exportFile.ts), with
  *     start/end timestamps = that UTC day, as COCOA did;
- *   - list.json = [{region, url, created (Unix ms)}] for every file still kept;
+ *   - list.json = [{region, url, created (Unix ms)}] for every file still kept (the ListEntry of
+ *     host-tools/keys/listJson.ts, which reads it);
  *   - files older than 14 days, keys older than 14 days, expired numbers and old idempotency
  *     answers are removed.
  *
@@ -20,18 +21,13 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { basename, dirname, join } from "node:path";
 import { dayFromEnin, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { encodeExportBin, signatureInfoFor, signExport, writeExportZip, type ExportKey } from "../keys/exportFile";
+import type { ListEntry } from "../keys/listJson";
 import { checkPublicUrl, DataDirError, type DataDir } from "./dataDir";
 import { forgetOldAnswers } from "./registration";
 import { CONTAINER, FILE_RETENTION_DAYS, KEY_RETENTION_DAYS, MS_PER_DAY } from "./settings";
 import type { Db } from "./store";
 
-/** One entry of list.json, exactly as COCOA's server wrote it. */
-export interface ListEntry {
-  region: string;
-  url: string;
-  /** Unix milliseconds when the file was published. */
-  created: number;
-}
+export type { ListEntry };
 
 export interface PublishOptions {
   nowMs: number;

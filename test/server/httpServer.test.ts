@@ -4,6 +4,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeExportBin, readExportZip, verifyExport, parsePublicKey } from "../../host-tools/keys/exportFile";
+import { fetchKeys } from "../../host-tools/keys/fetchKeys";
+import { KeyCache } from "../../host-tools/keys/keyCache";
 import { publicKeyInfo } from "../../host-tools/server/dataDir";
 import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
 import { issueNumber } from "../../host-tools/server/processingNumbers";
@@ -241,6 +243,26 @@ describe("server HTTP API", () => {
       }
     }
     expect(seenKeys.sort()).to.deep.equal(sent.keys.slice(1).map((k) => k.keyData).sort());
+  });
+
+  it("published_fetchKeysOfTheDownloader_takesEveryFileWithThePrintedKey", async () => {
+    const number = issue();
+    expect((await put(body(number))).status).to.equal(200);
+    clock.set((TODAY + 1) * 86_400_000 + 3 * 3600_000); // 03:00 tomorrow: all six keys are due
+    const published = server.publishNow();
+    const home = mkdtempSync(join(tmpdir(), "omamori-server-fetch-"));
+    try {
+      const cache = new KeyCache(home);
+      const trust = { keys: [{ keyId: "440", keyVersion: "v1", publicKey: parsePublicKey(server.publicKey.spkiBase64) }], allowUnsigned: false };
+      const r = await fetchKeys([server.url + "/c19r/440/list.json"], cache, { trust });
+      expect(r.problems).to.deep.equal([]);
+      expect(r.added).to.equal(published.files.length);
+      expect(r.keysAdded).to.equal(6);
+      const again = await fetchKeys([server.url + "/c19r/440/list.json"], cache, { trust });
+      expect(again.added).to.equal(0); // nothing newer than the last `created`
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("static_pathsOutsideThePublishedFolder_404", async () => {

@@ -5,7 +5,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { decodeExportBin, parsePublicKey, readExportZip, verifyExport } from "../../host-tools/keys/exportFile";
 import { publicKeyInfo } from "../../host-tools/server/dataDir";
 import { issueNumber } from "../../host-tools/server/processingNumbers";
-import { publish, regionDir, type ListEntry } from "../../host-tools/server/publish";
+import { parseListJson, type ListEntry } from "../../host-tools/keys/listJson";
+import { publish, regionDir } from "../../host-tools/server/publish";
 import { registerKeys } from "../../host-tools/server/registration";
 import type { SubmittedKey } from "../../host-tools/server/submission";
 import { validateSubmission } from "../../host-tools/server/submission";
@@ -24,7 +25,7 @@ describe("server publishing", () => {
     registerKeys(t.db, t.data.numberSecret, validateSubmission(b, nowMs, "440"), nowMs);
   }
   const readZip = (path: string) => readExportZip(new Uint8Array(readFileSync(path)));
-  const readList = (path: string) => JSON.parse(readFileSync(path, "utf8")) as ListEntry[];
+  const readList = (path: string): ListEntry[] => parseListJson(readFileSync(path, "utf8"));
   const b64 = (k: Uint8Array) => Buffer.from(k).toString("base64");
 
   it("publish_beforeValidityEndPlus2h_waits; at2h_publishes", () => {
@@ -111,8 +112,9 @@ describe("server publishing", () => {
     const now = NOON + MS_PER_DAY;
     const r = publish(t.data, t.db, { nowMs: now });
     expect(r.listPath.endsWith("/public/c19r/440/list.json")).to.equal(true);
-    const list = readList(r.listPath);
+    const list = JSON.parse(readFileSync(r.listPath, "utf8")) as ListEntry[]; // the raw file, not a parser's view
     expect(list).to.have.length(2);
+    expect(readList(r.listPath)).to.deep.equal(list); // and the downloader reads it as written
     for (const [i, e] of list.entries()) {
       expect(Object.keys(e).sort()).to.deep.equal(["created", "region", "url"]);
       expect(e.region).to.equal("440");
