@@ -295,6 +295,19 @@ export function syncAdvert(flags: number, nonce4: Uint8Array, tag4: Uint8Array):
   return a;
 }
 
+/**
+ * The service data of a sync advert in a raw advertising payload (AD structures), or null:
+ * the 9 bytes [flags][nonce 4][tag 4] after the 128-bit service UUID in an AD of type 0x21.
+ */
+export function syncServiceData(raw: Uint8Array): Uint8Array | null {
+  var uuid = uuidBytesLE(Uuid.SERVICE);
+  for (var i = 0; i + 1 < raw.length && raw[i] > 0; i += 1 + raw[i]) {
+    if (raw[i + 1] !== 0x21 || raw[i] !== 1 + 16 + 9 || i + 1 + raw[i] > raw.length) continue;
+    if (bytesEqual(raw.subarray(i + 2, i + 18), uuid)) return raw.slice(i + 18, i + 27);
+  }
+  return null;
+}
+
 /** 128-bit UUID string -> 16 bytes little-endian (Bluetooth on-air order). */
 export function uuidBytesLE(uuid: string): Uint8Array {
   var hex = uuid.split("-").join("");

@@ -23,6 +23,8 @@ export var WINDOW_MS = 60000;
 export var HUB_WINDOW_MS = 4000;
 export var IDLE_MS = CONSENT_MS + 15000;
 export var MAX_AUTH_FAILURES = 3;
+/** Delay between a session's last notification and the token hanging up. */
+export var CLOSE_DELAY_MS = 500;
 /** Advertising interval inside a window (connectable). */
 export var WINDOW_ADV_MS = 100;
 
@@ -37,6 +39,7 @@ var hub = 0;
 var windowTimer: any = null;
 var hubTimer: any = null;
 var idleTimer: any = null;
+var closeTimer: any = null;
 var queue: Uint8Array[] = [];
 var sending = false;
 var closeAfterQueue = false;
@@ -69,8 +72,12 @@ function pump() {
     queue.shift();
   }
   if (closeAfterQueue) {
+    // let the last notifications leave before the link goes (the host usually hangs up first)
     closeAfterQueue = false;
-    if (connected) NRF.disconnect();
+    closeTimer = setTimeout(function () {
+      closeTimer = null;
+      if (connected) NRF.disconnect();
+    }, CLOSE_DELAY_MS);
   }
 }
 
@@ -170,6 +177,16 @@ function idle() {
   if (connected) NRF.disconnect();
 }
 
+/** A new link or a lost one: forget timers and queue of the previous link. */
+function resetLink() {
+  queue = [];
+  closeAfterQueue = false;
+  if (closeTimer) clearTimeout(closeTimer);
+  closeTimer = null;
+  if (session) session.end();
+  session = null;
+}
+
 function touch() {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = setTimeout(idle, IDLE_MS);
@@ -208,17 +225,13 @@ export function syncStart(host: SyncHost): void {
   NRF.setServices(svc, { uart: false });
   NRF.on("connect", function () {
     connected = true;
-    queue = [];
-    closeAfterQueue = false;
-    if (session) session.end();
+    resetLink();
     session = createTokenSession(env, link);
     touch();
   });
   NRF.on("disconnect", function () {
     connected = false;
-    if (session) session.end();
-    session = null;
-    queue = [];
+    resetLink();
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = null;
     if (windowOpen) advertise();

@@ -37,7 +37,7 @@ class MessagePipe {
   private waiter: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void } | null = null;
   private gone: SyncError | null = null;
 
-  constructor(link: SyncLink) {
+  constructor(private readonly link: SyncLink) {
     link.onNotify((v) => {
       let m: Uint8Array | null;
       try {
@@ -64,10 +64,17 @@ class MessagePipe {
     }
   }
 
-  next(timeoutMs: number): Promise<Uint8Array> {
+  async next(timeoutMs: number): Promise<Uint8Array> {
     const queued = this.inbox.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.gone) return Promise.reject(this.gone);
+    if (queued) return queued;
+    if (this.gone) throw this.gone;
+    if (this.link.pump) {
+      // a simulated link: run simulated time until a message (or the end) arrives
+      await this.link.pump(() => this.inbox.length > 0 || this.gone !== null, timeoutMs);
+      const m = this.inbox.shift();
+      if (m) return m;
+      throw this.gone ?? new SyncError("timeout");
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;

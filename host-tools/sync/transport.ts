@@ -22,6 +22,11 @@ export interface SyncLink {
   onNotify(listener: (value: Uint8Array) => void): void;
   onDisconnect(listener: (reason: string) => void): void;
   disconnect(): Promise<void>;
+  /**
+   * Simulated links only: run simulated time until `until()` holds or `maxMs` (simulated) passed.
+   * Real links leave it out; the session then waits for real time.
+   */
+  pump?(until: () => boolean, maxMs: number): Promise<unknown>;
 }
 
 export interface SyncTransport {
@@ -32,7 +37,7 @@ export interface SyncTransport {
   close(): Promise<void>;
 }
 
-/** Parses the 9-byte service data of a sync advert; null if it is not one. */
+/** Parses the 9-byte service data of a sync advert (see syncAdvert); null if it is not one. */
 export function parseSyncServiceData(address: string, data: Uint8Array, rssi: number): SeenAdvert | null {
   if (data.length !== 9) return null;
   return { address, flags: data[0], nonce: data.slice(1, 5), tag: data.slice(5, 9), rssi };

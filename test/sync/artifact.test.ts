@@ -1,0 +1,236 @@
+/**
+ * End to end on the BUILT firmware (dist/firmware/<board>.js) in the simulator: a token in a
+ * simulated room next to a phone, the owner's button, the host's adapter (sim/world/central.ts)
+ * through the `sim` transport. Pairing, sync into the data directory (the host log equals what
+ * the token recorded), every operation, and the bad conditions the radio can produce.
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Scenario, type ScenarioSpec } from "../../sim/world/scenario";
+import { World } from "../../sim/world/world";
+import { TokenDevice } from "../../sim/world/devices/token";
+import { SimCentral, type CentralOptions } from "../../sim/world/central";
+import { SimTransport } from "../../host-tools/sync/transports/sim";
+import { DataDir } from "../../host-tools/sync/dataDir";
+import { pairNewToken, syncToken, connectToken } from "../../host-tools/sync/syncToken";
+import { HostSession } from "../../host-tools/sync/session";
+import { emptyLog, mergeLog, readLog } from "../../host-tools/sync/logStore";
+import { SyncError } from "../../host-tools/sync/errors";
+import { decodeLogStream } from "../../common/formats/logRecord";
+import { buildFirmware } from "../../scripts/build-firmware";
+import { loadBoard } from "../../boards/index";
+import { addressOfShim } from "../firmware/sim";
+
+const HOUR = 3600_000;
+
+const built: Record<string, string> = {};
+
+/**
+ * The firmware file exactly as `npm run build` makes it (tsc -> esbuild -> gate) from the current
+ * sources, built in memory once per run: dist/ may be stale while the Puck.js budget check refuses
+ * to write it.
+ */
+async function firmwareFile(board: string): Promise<string> {
+  if (!built[board]) {
+    const [b] = await buildFirmware([loadBoard(board)]);
+    const errors = b.problems.filter((p) => p.level === "error");
+    if (errors.length) throw new Error("firmware for " + board + " fails the Espruino gate: " + JSON.stringify(errors[0]));
+    built[board] = b.code;
+  }
+  return built[board];
+}
+
+function scenario(board: string): ScenarioSpec {
+  return {
+    name: "sync-desk", start: "2026-11-02", days: 2,
+    rooms: { living: { environment: "home" } },
+    devices: [
+      { id: "tok", kind: "token", board, carry: "table" },
+      { id: "phone", kind: "phone", model: "android", carry: "table" },
+    ],
+    schedule: [
+      { device: "tok", from: "00:00", to: "24:00", room: "living", at: [0, 0] },
+      { device: "phone", from: "00:00", to: "24:00", room: "living", at: [0.8, 0] },
+    ],
+  };
+}
+
+interface Rig {
+  world: World;
+  token: TokenDevice;
+  central: SimCentral;
+  transport: SimTransport;
+  data: DataDir;
+  root: string;
+  now: () => number;
+}
+
+async function rig(board: string, central: CentralOptions = {}): Promise<Rig> {
+  const world = new World({
+    scenario: new Scenario(scenario(board)), seed: "sync-" + board,
+    // the built file, behind the firmware tests' E.getAddressOf shim (a gap of the sim runtime, test/firmware/sim.ts)
+    makeToken: TokenDevice.factory({ firmware: { [board]: addressOfShim(board) + (await firmwareFile(board)) } }),
+  });
+  const token = world.device<TokenDevice>("tok");
+  const c = new SimCentral(world, { mtu: 247, connectionIntervalMs: 15, ...central });
+  const root = await mkdtemp(join(tmpdir(), "omamori-sim-sync-"));
+  return { world, token, central: c, transport: new SimTransport(c), data: new DataDir(root), root, now: () => world.now };
+}
+
+/** The owner presses the token's button (a short press opens the sync window). */
+async function press(r: Rig): Promise<void> {
+  r.token.rt.pressButton(150);
+  await r.central.runFor(400);
+}
+
+/** The whole log as the token holds it, through its own SyncHost.readLog, merged as the host merges. */
+function tokenLog(r: Rig) {
+  const rt = r.token.rt;
+  const parts: Uint8Array[] = [];
+  let cursor = 0;
+  for (;;) {
+    let got: { data: Uint8Array; next: number } = { data: new Uint8Array(0), next: cursor };
+    rt.runCallback(() => { got = rt.global.Omamori.host.readLog(cursor, 400); }, null, []);
+    if (!got.data.length) break;
+    parts.push(new Uint8Array(got.data));
+    cursor = got.next;
+  }
+  const log = emptyLog("x", "x", 0);
+  for (const p of parts) mergeLog(log, decodeLogStream(p));
+  return log.encounters;
+}
+
+function uncaught(r: Rig): string[] {
+  return r.token.rt.uncaughtErrors.slice();
+}
+
+describe("sync end to end on the built firmware in the simulator", function () {
+  this.timeout(120000);
+  let r: Rig;
+  afterEach(async () => {
+    if (r) await rm(r.root, { recursive: true, force: true });
+  });
+
+  it("Puck.js: pair after a button press, record for hours, sync: the host log equals the token's", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "grandma", now: r.now });
+    expect(rec.board).to.equal("puckjs");
+    await r.central.runFor(3 * HOUR);
+    await press(r);
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "grandma", now: r.now });
+    const log = (await readLog(r.data.logPath("grandma")))!;
+    const expected = tokenLog(r);
+    expect(expected.length, "the token heard the phone").to.be.greaterThan(5);
+    expect(log.encounters).to.deep.equal(expected);
+    expect(report.status.board).to.equal("puckjs");
+    expect(report.status.recordsKept).to.be.greaterThan(0);
+    expect(log.rssiOffsetDb).to.equal(0);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("resumes after the radio link drops mid-transfer, no duplicates, no gaps (MTU 23)", async () => {
+    r = await rig("puckjs", { mtu: 23, connectionIntervalMs: 7.5 });
+    await press(r);
+    await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await r.central.runFor(4 * HOUR);
+    await press(r);
+    let cut = 0;
+    r.transport.onLink = (link) => {
+      if (cut++ === 0) link.injectDisconnect({ afterBytes: 700 });
+    };
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, chunkBytes: 200 });
+    expect(report.reconnects).to.equal(1);
+    const log = (await readLog(r.data.logPath("t")))!;
+    expect(log.encounters).to.deep.equal(tokenLog(r));
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("operations: clock hours off is corrected, alert, scan settings, keys only with the button, erase", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await r.central.runFor(HOUR);
+    // the token's clock loses 3 hours (as after a reset without a sync)
+    const tokenSeconds = Math.floor(r.world.now / 1000) - 3 * 3600;
+    r.token.rt.runCallback(r.token.omamori.setClock, null, [tokenSeconds]);
+    await press(r);
+    const warnings: string[] = [];
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, onWarning: (w) => warnings.push(w) });
+    expect(Math.round(report.driftSeconds / 60)).to.equal(-180);
+    expect(report.clockSet).to.equal(true);
+    expect(warnings.length).to.be.greaterThan(0);
+    expect(Math.abs(r.token.rt.tokenTimeMs() - r.world.now)).to.be.below(3000);
+
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    await s.setAlert(true);
+    expect((await s.status(r.now)).status.alert).to.equal(true);
+    await s.setScan(3000, 240000);
+    // daily keys: refused when nobody presses the button ...
+    let err: unknown;
+    try {
+      await s.readKeys(45000);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as SyncError).code).to.equal("refused");
+    // ... released when the owner presses it while the token asks
+    const pending = s.readKeys(45000);
+    r.token.rt.pressButton(150);
+    const keys = await pending;
+    expect(keys.length).to.be.greaterThan(0);
+    expect(keys.map((k) => Buffer.from(k.tek).toString("hex"))).to.deep.equal(r.token.dailyKeys().map((k) => Buffer.from(k.tek).toString("hex")));
+    await s.eraseAll();
+    await r.central.runFor(2000);
+    expect(r.token.omamori.host.secret()).to.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("a stranger's host: not recognised, and refused when it tries anyway", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await press(r);
+    let err: unknown;
+    try {
+      await connectToken(r.transport, new Uint8Array(randomBytes(32)), 3000, 5000);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as SyncError).code).to.equal("not-found");
+    // it connects to whatever sync advert it sees and tries a guessed secret
+    let advert = null as null | Parameters<SimTransport["connect"]>[0];
+    await r.transport.scan((a) => ((advert = a), true), 5000);
+    const link = await r.transport.connect(advert!);
+    try {
+      await HostSession.open(link, new Uint8Array(randomBytes(32)));
+      expect.fail("a wrong secret must be refused");
+    } catch (e) {
+      expect((e as SyncError).code).to.equal("auth");
+    }
+    expect(r.token.omamori.host.secret()).to.not.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("a second host cannot connect while one is connected", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await press(r);
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    const other = new SimTransport(new SimCentral(r.world, { id: "neighbour" }));
+    let err: unknown;
+    try {
+      await connectToken(other, rec.secret, 2000, 5000);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(SyncError);
+    expect(["not-found", "disconnected"]).to.include((err as SyncError).code);
+    expect((await s.status(r.now)).status.board).to.equal("puckjs"); // the first session is unharmed
+    await s.close();
+  });
+});
