@@ -82,12 +82,12 @@ function fieldError(detail: string): ApiError {
 
 function requireString(body: Record<string, unknown>, name: string, allowEmpty = false): string {
   const v = body[name];
-  if (typeof v !== "string") throw fieldError(`${name} must be a string, got ${describe(v)}`);
+  if (typeof v !== "string") throw fieldError(`${name} must be a string, got ${shown(v)}`);
   if (!allowEmpty && v.trim() === "") throw fieldError(`${name} must not be empty`);
   return v;
 }
 
-function describe(v: unknown): string {
+function shown(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
@@ -97,29 +97,29 @@ function describe(v: unknown): string {
 /** UTC day number (days since 1970-01-01) of an RFC 3339 time, as COCOA's ToUniversalTime().Date. */
 export function utcDayOf(rfc3339: string): number {
   if (!RFC3339.test(rfc3339)) {
-    throw fieldError(`onsetOfSymptomOrTestDate must look like 2026-11-20T00:00:00.000+09:00, got ${describe(rfc3339)}`);
+    throw fieldError(`onsetOfSymptomOrTestDate must look like 2026-11-20T00:00:00.000+09:00, got ${shown(rfc3339)}`);
   }
   const ms = Date.parse(rfc3339);
-  if (!Number.isFinite(ms)) throw fieldError(`onsetOfSymptomOrTestDate is not a real date: ${describe(rfc3339)}`);
+  if (!Number.isFinite(ms)) throw fieldError(`onsetOfSymptomOrTestDate is not a real date: ${shown(rfc3339)}`);
   return Math.floor(ms / MS_PER_DAY);
 }
 
 function checkKey(k: unknown, i: number): { keyData: Uint8Array; rollingStartNumber: number; rollingPeriod: number; reportType: number } {
   const bad = (detail: string) => new ApiError("INVALID_KEY", `keys[${i}]: ${detail}`);
-  if (typeof k !== "object" || k === null || Array.isArray(k)) throw bad(`must be an object, got ${describe(k)}`);
+  if (typeof k !== "object" || k === null || Array.isArray(k)) throw bad(`must be an object, got ${shown(k)}`);
   const key = k as Record<string, unknown>;
-  if (typeof key.keyData !== "string" || !BASE64.test(key.keyData)) throw bad(`keyData must be base64, got ${describe(key.keyData)}`);
+  if (typeof key.keyData !== "string" || !BASE64.test(key.keyData)) throw bad(`keyData must be base64, got ${shown(key.keyData)}`);
   const keyData = new Uint8Array(Buffer.from(key.keyData, "base64"));
   if (keyData.length !== 16) throw bad(`keyData must be 16 bytes, got ${keyData.length}`);
   const rsn = key.rollingStartNumber;
-  if (typeof rsn !== "number" || !isValidEnin(rsn)) throw bad(`rollingStartNumber must be a whole number 0..4294967295, got ${describe(rsn)}`);
+  if (typeof rsn !== "number" || !isValidEnin(rsn)) throw bad(`rollingStartNumber must be a whole number 0..4294967295, got ${shown(rsn)}`);
   const period = key.rollingPeriod ?? 0;
   if (typeof period !== "number" || !Number.isInteger(period) || period < 0 || period > TEK_ROLLING_PERIOD) {
-    throw bad(`rollingPeriod must be a whole number 0..144, got ${describe(period)}`);
+    throw bad(`rollingPeriod must be a whole number 0..144, got ${shown(period)}`);
   }
   const reportType = key.reportType ?? 0;
   if (typeof reportType !== "number" || !Number.isInteger(reportType) || reportType < 0 || reportType > 5) {
-    throw bad(`reportType must be a whole number 0..5, got ${describe(reportType)}`);
+    throw bad(`reportType must be a whole number 0..5, got ${shown(reportType)}`);
   }
   return { keyData, rollingStartNumber: rsn, rollingPeriod: period === 0 ? TEK_ROLLING_PERIOD : period, reportType };
 }
@@ -130,9 +130,9 @@ function checkKey(k: unknown, i: number): { keyData: Uint8Array; rollingStartNum
  * The processing number is only checked for shape here; the caller verifies it.
  */
 export function validateSubmission(body: unknown, nowMs: number, region: string): ValidatedSubmission {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw fieldError(`the body must be a JSON object, got ${describe(body)}`);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw fieldError(`the body must be a JSON object, got ${shown(body)}`);
   const b = body as Record<string, unknown>;
-  if (typeof b.hasSymptom !== "boolean") throw fieldError(`hasSymptom must be true or false, got ${describe(b.hasSymptom)}`);
+  if (typeof b.hasSymptom !== "boolean") throw fieldError(`hasSymptom must be true or false, got ${shown(b.hasSymptom)}`);
   const onsetDay = utcDayOf(requireString(b, "onsetOfSymptomOrTestDate"));
   const processingNumber = requireString(b, "verificationPayload");
   requireString(b, "platform");
@@ -147,10 +147,10 @@ export function validateSubmission(body: unknown, nowMs: number, region: string)
     }
   }
   if (!Array.isArray(b.regions) || b.regions.length === 0 || !b.regions.every((r) => typeof r === "string")) {
-    throw fieldError(`regions must be a non-empty list of strings, got ${describe(b.regions)}`);
+    throw fieldError(`regions must be a non-empty list of strings, got ${shown(b.regions)}`);
   }
   if (!b.regions.includes(region)) throw new ApiError("UNSUPPORTED_REGION", `this server serves region "${region}", got ${JSON.stringify(b.regions)}`);
-  if (!Array.isArray(b.keys) || b.keys.length === 0) throw fieldError(`keys must be a non-empty list, got ${describe(b.keys)}`);
+  if (!Array.isArray(b.keys) || b.keys.length === 0) throw fieldError(`keys must be a non-empty list, got ${shown(b.keys)}`);
   if (b.keys.length > MAX_KEYS_PER_SUBMISSION) throw fieldError(`at most ${MAX_KEYS_PER_SUBMISSION} keys per submission, got ${b.keys.length}`);
 
   const window = b.hasSymptom ? ONSET_WINDOW_SYMPTOMS : ONSET_WINDOW_TEST;
