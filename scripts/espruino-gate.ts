@@ -6,7 +6,8 @@
  *    computed keys, generators, async, classes, let/const, arrow functions fail with a location.
  *    (Espruino accepts some ES6 syntax, but the firmware is compiled to ES5, so anything newer is a
  *    build mistake.)
- * 2. AST walks for what parses as ES5 but fails on Espruino: see RULES in docs/FIRMWARE-BUILD.md.
+ * 2. AST walks for what parses as ES5 but fails on Espruino, or breaks the firmware's contract
+ *    (one global, Omamori): the rules table in docs/FIRMWARE-BUILD.md.
  *
  * `checkEspruinoSource(code, {board, file})` returns the problems found, in source order.
  * Run as a script: `tsx scripts/espruino-gate.ts <board> <file.js>...` (exit 1 on errors).
@@ -283,6 +284,47 @@ function checkHoisting(scopeBody: AnyNode, report: (n: AnyNode, message: string)
   for (const fn of nested) checkHoisting(fn.body, report);
 }
 
+/** Names a function (or the program) declares: parameters, vars, function declarations, its own name. */
+function declaredNames(scope: AnyNode): string[] {
+  const names: string[] = [];
+  if (scope.type !== "Program") {
+    for (const p of scope.params) if (p.type === "Identifier") names.push(p.name);
+    if (scope.type === "FunctionExpression" && scope.id) names.push(scope.id.name);
+    names.push("arguments");
+  }
+  walkScope(scope.type === "Program" ? scope : scope.body, (n) => {
+    if (n.type === "VariableDeclarator" && n.id.type === "Identifier") names.push(n.id.name);
+    if (n.type === "FunctionDeclaration" && n.id) names.push(n.id.name);
+  });
+  return names;
+}
+
+/**
+ * Assignments to names no enclosing scope declares: on Espruino (no strict mode) they create globals,
+ * and the firmware may define only Omamori (docs/ARCHITECTURE.md "Runtime contract").
+ */
+function checkImplicitGlobals(ast: AnyNode, report: (n: AnyNode, message: string) => void): void {
+  const cache = new Map<AnyNode, string[]>();
+  const declared = (scope: AnyNode): string[] => {
+    let d = cache.get(scope);
+    if (!d) { d = declaredNames(scope); cache.set(scope, d); }
+    return d;
+  };
+  fullAncestor(ast, (n: AnyNode, _s: unknown, ancestors: AnyNode[]) => {
+    let target: AnyNode | null = null;
+    if (n.type === "AssignmentExpression" && n.left.type === "Identifier") target = n.left;
+    if (n.type === "UpdateExpression" && n.argument.type === "Identifier") target = n.argument;
+    if (n.type === "ForInStatement" && n.left.type === "Identifier") target = n.left;
+    if (!target) return;
+    for (let i = ancestors.length - 2; i >= 0; i--) {
+      const a = ancestors[i];
+      if (a.type === "CatchClause" && a.param && a.param.name === target.name) return;
+      if ((isFunction(a) || a.type === "Program") && declared(a).indexOf(target.name) >= 0) return;
+    }
+    report(target, "assignment to undeclared " + target.name + " makes it a global on Espruino; declare it with var (the firmware's only global is Omamori)");
+  });
+}
+
 /** Check one file's source. Returns the problems (empty when the file is Espruino-safe). */
 export function checkEspruinoSource(code: string, options: GateOptions): GateProblem[] {
   if (typeof code !== "string") throw new TypeError("code must be a string");
@@ -380,6 +422,7 @@ export function checkEspruinoSource(code: string, options: GateOptions): GatePro
     }
   });
   checkHoisting(ast, error);
+  checkImplicitGlobals(ast, error);
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return problems;
 }

@@ -48,6 +48,9 @@ const FAILING: Case[] = [
   { rule: "regexp backreference", code: "var r = /(a)\\1/;", message: /backreferences/ },
   { rule: "regexp flag m", code: "var r = /^a/m;", message: /flag m is ignored by Espruino/ },
   { rule: "new RegExp literal", code: "var r = new RegExp(\"ab?\", \"g\");", message: /new RegExp\("ab\?"\): \?/ },
+  // implicit globals
+  { rule: "assignment to an undeclared name", code: "(function () { leaked = 1; })();", message: /assignment to undeclared leaked makes it a global/ },
+  { rule: "increment of an undeclared name", code: "function f() { counter++; }", message: /assignment to undeclared counter/ },
   // labels
   { rule: "label", code: "outer: for (var i = 0; i < 2; i++) { continue outer; }", message: /label outer/ },
   // missing globals
@@ -100,6 +103,7 @@ const CLEAN = [
   "var toString = 1, constructor = 2, valueOf = toString + constructor;",
   "var r1 = /^[0-9a-f]+$/i, r2 = /a|b/g, r3 = /\\d+\\.\\d*/, r4 = /[?{}|()]/, r5 = /\\?\\{\\(/, r6 = new RegExp(\"^x+$\");",
   "var li = \"abcabc\".lastIndexOf(\"b\"), fe = Object.fromEntries([[\"a\", 1]]), en = Object.entries(fe);",
+  "function scopes(p) { var v; v = 1; p = 2; arguments = 3; for (k in {}) {} var k; try {} catch (err) { err = 4; } (function named() { named = 5; })(); }",
   "Omamori = { ok: true };",
   "})();",
 ].join("\n");
