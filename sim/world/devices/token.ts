@@ -13,6 +13,7 @@
  */
 import { loadBoard, type Board } from "../../../boards/index";
 import { EspruinoRuntime, loadBuiltFirmware } from "../../espruino/runtime";
+import { nameBytes } from "../../espruino/storage";
 import type { RadioState, ReceivedPacket, SimDevice } from "./device";
 import type { DeviceContext, DeviceFactory } from "../world";
 import type { Random } from "../random";
@@ -31,6 +32,12 @@ export interface TokenOptions {
   clockDriftPpm?: number;
   /** Set the clock at creation as a host's first sync would (default true). */
   setClock?: boolean;
+  /**
+   * "storage" (default): the firmware is written to Storage as ".bootcde" and run from there, as
+   * on a device after an upload with SAVE_ON_SEND=1, so it takes its real share of Storage;
+   * "ram": run as source text (rt.boot).
+   */
+  bootFrom?: "storage" | "ram";
 }
 
 export interface TokenDailyKey { tek: Uint8Array; rollingStart: number; rollingPeriod: number }
@@ -54,7 +61,15 @@ export class TokenDevice implements SimDevice {
       worldTimeMs: o.startMs,
       clockDriftPpm: o.clockDriftPpm ?? 0,
     });
-    this.rt.boot(o.firmware ?? loadBuiltFirmware(o.board));
+    const code = o.firmware ?? loadBuiltFirmware(o.board);
+    if ((o.bootFrom ?? "storage") === "storage") {
+      if (!this.rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(code, "latin1")), 0, 0, 0)) {
+        throw new Error(this.id + ": the firmware (" + code.length + " bytes) does not fit in " + o.board + "'s Storage");
+      }
+      this.rt.bootFromStorage();
+    } else {
+      this.rt.boot(code);
+    }
     if (o.setClock ?? true) this.setClockLikeHost();
   }
 
@@ -62,14 +77,19 @@ export class TokenDevice implements SimDevice {
    * A world factory: tokens running the built firmware of their scenario board. Firmware files
    * are read once per board.
    */
-  static factory(o: { firmware?: Record<string, string>; clockDriftPpm?: (ctx: DeviceContext) => number; setClock?: boolean } = {}): DeviceFactory {
+  static factory(o: {
+    firmware?: Record<string, string>;
+    clockDriftPpm?: (ctx: DeviceContext) => number;
+    setClock?: boolean;
+    bootFrom?: "storage" | "ram";
+  } = {}): DeviceFactory {
     const cache: Record<string, string> = { ...(o.firmware ?? {}) };
     return (ctx) => {
       const board = ctx.spec.board!;
       if (!cache[board]) cache[board] = loadBuiltFirmware(board);
       return new TokenDevice({
         id: ctx.spec.id, board, rng: ctx.rng, startMs: ctx.startMs, firmware: cache[board],
-        clockDriftPpm: o.clockDriftPpm ? o.clockDriftPpm(ctx) : 0, setClock: o.setClock,
+        clockDriftPpm: o.clockDriftPpm ? o.clockDriftPpm(ctx) : 0, setClock: o.setClock, bootFrom: o.bootFrom,
       });
     };
   }

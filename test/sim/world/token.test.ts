@@ -1,0 +1,118 @@
+/**
+ * Tokens running the BUILT firmware (dist/firmware, `npm run build`) in the world. The firmware's
+ * log needs E.getAddressOf, which sim/espruino does not emulate yet: the firmware tests' shim
+ * (test/firmware/sim.ts) is put in front of the built file, as those tests do.
+ */
+import { expect } from "chai";
+import { toHex } from "../../../common/bytes";
+import { decodeMetadata } from "../../../common/gaen/metadata";
+import { eninFromUnixSeconds, rollingStartFor } from "../../../common/gaen/interval";
+import { fastCrypto } from "../../../host-tools/gaen/crypto";
+import { loadBoard } from "../../../boards/index";
+import { Scenario, type ScenarioSpec } from "../../../sim/world/scenario";
+import { World } from "../../../sim/world/world";
+import { TokenDevice } from "../../../sim/world/devices/token";
+import type { PhoneDevice } from "../../../sim/world/devices/phone";
+import { meanReceivedDbm, environment, carryLossDb } from "../../../sim/world/channel";
+import { readWholeLog, simFirmware } from "../../firmware/sim";
+
+const H = 3600000;
+
+function scenario(): Scenario {
+  const spec: ScenarioSpec = {
+    name: "two-tokens", start: "2026-11-02", days: 1, utcOffsetHours: 0,
+    rooms: { room: { environment: "home" } },
+    devices: [
+      { id: "puck", kind: "token", board: "puckjs", carry: "lanyard" },
+      { id: "bangle", kind: "token", board: "banglejs2", carry: "wrist" },
+      { id: "phone", kind: "phone", model: "android", carry: "pocket" },
+    ],
+    schedule: [
+      { device: "puck", from: "00:00", to: "03:00", room: "room", at: [1, 1] },
+      { device: "bangle", from: "00:00", to: "03:00", room: "room", at: [2, 1] },
+      { device: "phone", from: "00:00", to: "03:00", room: "room", at: [1, 2] },
+    ],
+  };
+  return new Scenario(spec);
+}
+
+function run(seed: string): World {
+  const sc = scenario();
+  const w = new World({
+    scenario: sc, seed, logPackets: true,
+    makeToken: TokenDevice.factory({ firmware: { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") } }),
+  });
+  w.runUntil(sc.startMs + 3 * H);
+  return w;
+}
+
+/** RPI -> the ENIN it was made for, over every key the token holds. */
+function rpisOf(token: TokenDevice): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of token.dailyKeys()) {
+    const all = fastCrypto.rpiRange(fastCrypto.rpik(k.tek), k.rollingStart, k.rollingPeriod);
+    for (let i = 0; i < k.rollingPeriod; i++) out[toHex(all.subarray(16 * i, 16 * i + 16))] = k.rollingStart + i;
+  }
+  return out;
+}
+
+describe("sim world: tokens running the built firmware", function () {
+  let w: World;
+  before(() => {
+    w = run("firmware");
+  });
+
+  it("two tokens hear each other's adverts with plausible RSSI and log each other's identifiers", () => {
+    const puck = w.device<TokenDevice>("puck");
+    const bangle = w.device<TokenDevice>("bangle");
+    for (const t of [puck, bangle]) expect(t.rt.uncaughtErrors, t.id).to.deep.equal([]);
+    const toBangle = w.packetLog.filter((p) => p.to === "bangle" && p.from === "puck");
+    const toPuck = w.packetLog.filter((p) => p.to === "puck" && p.from === "bangle");
+    expect(toBangle.length).to.be.above(10);
+    expect(toPuck.length).to.be.above(10);
+    // Puck.js radiates -4 dBm on a lanyard, the Bangle.js 2 is on a wrist 1 m away and reads 2 dB high
+    const expected = meanReceivedDbm({
+      radiatedTxDbm: loadBoard("puckjs").radio.advertisedTxPowerDbm, distanceM: 1, env: environment("home"),
+      wallsDb: 0, txCarryDb: carryLossDb("lanyard"), rxCarryDb: carryLossDb("wrist"),
+    }) - loadBoard("banglejs2").radio.rssiOffsetDb;
+    const mean = toBangle.reduce((s, p) => s + p.rssi, 0) / toBangle.length;
+    expect(mean).to.be.closeTo(expected, 4);
+    // what bangle logged (6-byte RPI prefixes) are puck's identifiers
+    bangle.rt.runCallback(bangle.omamori.flush, null, []);
+    const logged = readWholeLog(bangle.rt).map((e) => e.rpi);
+    const puckRpis = Object.keys(rpisOf(puck));
+    const puckPrefixes = new Set(puckRpis.map((r) => r.slice(0, logged[0]?.length ?? 12)));
+    const fromPuck = logged.filter((r) => puckPrefixes.has(r));
+    expect(fromPuck.length).to.be.at.least(5); // 3 h, a new identifier every 10-20 min
+  });
+
+  it("a phone logs the token's RPIs, and they are exactly the RPIs of the token's daily keys", () => {
+    const puck = w.device<TokenDevice>("puck");
+    const phone = w.device<PhoneDevice>("phone");
+    const fromPuck = phone.sightings.filter((s) => s.from === "puck");
+    expect(fromPuck.length).to.be.above(25); // a scan every 210-300 s for 3 h
+    const derived = rpisOf(puck);
+    const keys = puck.dailyKeys();
+    for (const s of fromPuck) {
+      const enin = derived[toHex(s.rpi)];
+      expect(enin, "RPI " + toHex(s.rpi) + " is not one of the token's").to.be.a("number");
+      // sent for an interval at or shortly before the time it was heard
+      const now = eninFromUnixSeconds(s.timeMs / 1000);
+      expect(now - enin).to.be.within(0, 2);
+      const key = keys.find((k) => k.rollingStart === rollingStartFor(enin))!;
+      const md = decodeMetadata(fastCrypto.aem(fastCrypto.aemk(key.tek), s.rpi, s.aem));
+      expect(md.major).to.equal(1);
+      expect(md.txPowerDbm).to.be.within(-30, 10);
+    }
+    expect(new Set(fromPuck.map((s) => toHex(s.rpi))).size).to.be.at.least(9); // rotations over 3 h
+  });
+
+  it("same seed, same run: identical sightings and token packets", () => {
+    const again = run("firmware");
+    const sig = (x: World) => JSON.stringify({
+      s: x.device<PhoneDevice>("phone").sightings.map((s) => [toHex(s.rpi), s.rssi, s.timeMs]),
+      p: x.packetLog.filter((p) => p.to !== "phone").map((p) => [p.from, p.to, p.rssi, p.timeMs]),
+    });
+    expect(sig(again)).to.equal(sig(w));
+  });
+});
