@@ -8,6 +8,8 @@
  *   - E.enableWatchdog(seconds, isAuto=true) / E.kickWatchdog(): with isAuto the idle loop kicks
  *     it; with false a missed kick reboots (flash kept, clock kept);
  *   - E.setPassword/lockConsole/setConsole: stored (the console is the BLE UART's REPL);
+ *   - E.getAddressOf(str, true): the flash address of a string Storage.read returned (the device
+ *     memory-maps Storage files; firmware/app/logArea.ts relies on it);
  *   - E.toUint8Array, E.toString, E.toArrayBuffer, E.getErrorFlags, E.on('init'), E.reboot(),
  *     E.setTimeZone, E.getTemperature, E.setFlags/getFlags, E.CRC32, E.sum, E.clip.
  */
@@ -70,7 +72,10 @@ export function installE(rt: EspruinoRuntime): void {
     },
     clip: (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x)),
     getSizeOf: () => 1,
-    getAddressOf: () => 0,
+    // Strings from Storage.read are memory-mapped flash on the device: their data address is
+    // known for the most recent reads (a snapshot here — V8 strings do not follow later flash
+    // writes the way a memory-mapped string would). Anything else: 0.
+    getAddressOf: (v: unknown, flat: unknown) => (flat && typeof v === "string" ? rt.flashStrings.get(v) ?? 0 : 0),
     setDeepSleep: () => {},
     showMessage: () => {},
     dumpStr: () => "",

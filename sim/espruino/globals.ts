@@ -150,24 +150,32 @@ export function installGlobals(rt: EspruinoRuntime): void {
 const DATE_SCRIPT = `(function (g, now, tz) {
   var O = g.Date;
   function shift(d) { return new O(O.prototype.getTime.call(d) + tz.tzMinutes * 60000); }
-  class D extends O {
-    constructor(a, b, c, d, e, f, h) {
-      if (arguments.length === 0) super(now());
-      else if (arguments.length === 1) super(a);
-      else super(O.UTC(a, b, c === undefined ? 1 : c, d || 0, e || 0, f || 0, h || 0) - tz.tzMinutes * 60000);
-    }
-    static now() { return now(); }
-    getTimezoneOffset() { return -tz.tzMinutes; }
-    getFullYear() { return shift(this).getUTCFullYear(); }
-    getMonth() { return shift(this).getUTCMonth(); }
-    getDate() { return shift(this).getUTCDate(); }
-    getDay() { return shift(this).getUTCDay(); }
-    getHours() { return shift(this).getUTCHours(); }
-    getMinutes() { return shift(this).getUTCMinutes(); }
-    getSeconds() { return shift(this).getUTCSeconds(); }
-    toString() { return shift(this).toUTCString().replace("GMT", "GMT" + (tz.tzMinutes >= 0 ? "+" : "-") +
-      ("0" + Math.floor(Math.abs(tz.tzMinutes) / 60)).slice(-2) + ("0" + Math.abs(tz.tzMinutes) % 60).slice(-2)); }
+  function D(a, b, c, d, e, f, h) {
+    if (!(this instanceof D)) return new D().toString(); // Date() called as a function
+    var o;
+    if (arguments.length === 0) o = new O(now());
+    else if (arguments.length === 1) o = new O(a instanceof O ? O.prototype.getTime.call(a) : a);
+    else o = new O(O.UTC(a, b, c === undefined ? 1 : c, d || 0, e || 0, f || 0, h || 0) - tz.tzMinutes * 60000);
+    Object.setPrototypeOf(o, D.prototype);
+    return o;
   }
-  D.UTC = O.UTC; D.parse = O.parse;
+  D.prototype = Object.create(O.prototype, { constructor: { value: D, writable: true, configurable: true } });
+  D.now = function () { return now(); };
+  D.UTC = O.UTC;
+  D.parse = O.parse;
+  var p = D.prototype;
+  p.getTimezoneOffset = function () { return -tz.tzMinutes; };
+  p.getFullYear = function () { return shift(this).getUTCFullYear(); };
+  p.getMonth = function () { return shift(this).getUTCMonth(); };
+  p.getDate = function () { return shift(this).getUTCDate(); };
+  p.getDay = function () { return shift(this).getUTCDay(); };
+  p.getHours = function () { return shift(this).getUTCHours(); };
+  p.getMinutes = function () { return shift(this).getUTCMinutes(); };
+  p.getSeconds = function () { return shift(this).getUTCSeconds(); };
+  p.toString = function () {
+    var m = Math.abs(tz.tzMinutes);
+    return shift(this).toUTCString().replace("GMT", "GMT" + (tz.tzMinutes >= 0 ? "+" : "-") +
+      ("0" + Math.floor(m / 60)).slice(-2) + ("0" + m % 60).slice(-2));
+  };
   g.Date = D;
 })`;

@@ -92,6 +92,8 @@ export class IoPins {
       return this.read(this.pinName(pin)) ? 1 : 0;
     };
     g.pinMode = (pin: unknown) => { this.pinName(pin); };
+    // PWM is not modelled: any duty above 0 counts as on (LED energy at full current).
+    g.analogWrite = (pin: unknown, value: unknown) => this.write(this.pinName(pin), Number(value) > 0);
     g.analogRead = (pin: unknown) => { this.pinName(pin); return 0; };
     g.setWatch = (fn: unknown, pin: unknown, opts: unknown) => this.setWatch(fn, pin, opts);
     g.clearWatch = (...args: unknown[]) => this.clearWatch(args);

@@ -49,6 +49,17 @@ export function installRequire(rt: EspruinoRuntime): void {
   installGlobalAes(rt);
 }
 
+const FLASH_STRINGS_KEPT = 64;
+
+/** Note where a string read from Storage lives in flash (for E.getAddressOf). */
+function rememberFlashString(rt: EspruinoRuntime, s: string, address: number): void {
+  if (!s.length) return;
+  const m = rt.flashStrings;
+  m.delete(s);
+  m.set(s, address);
+  if (m.size > FLASH_STRINGS_KEPT) m.delete(m.keys().next().value as string);
+}
+
 /** Run a Storage operation, turning jsfWriteFile's exceptions into token-side Errors. */
 function guard<T>(rt: EspruinoRuntime, fn: () => T): T {
   try {
@@ -129,8 +140,13 @@ function makeStorageModule(rt: EspruinoRuntime): Record<string, unknown> {
       return st.write(nameBytes(String(name)), toBytes(text)!, FLAG_NONE, 0, 0);
     }),
     read: (name: unknown, offset: unknown, length: unknown) => {
-      const b = st.read(nameBytes(String(name)), intArg(offset), intArg(length));
-      return b ? bytesToString(b) : undefined;
+      const n = nameBytes(String(name));
+      const b = st.read(n, intArg(offset), intArg(length));
+      if (!b) return undefined;
+      const s = bytesToString(b);
+      const h = st.find(n)!;
+      rememberFlashString(rt, s, h.addr + HEADER_BYTES + Math.min(Math.max(0, intArg(offset)), h.size));
+      return s;
     },
     readArrayBuffer: (name: unknown) => {
       const b = st.read(nameBytes(String(name)));

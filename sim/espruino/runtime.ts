@@ -98,6 +98,11 @@ export class EspruinoRuntime {
   /** @internal E.setPassword/lockConsole/setConsole state */
   consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
   private readonly factoryAddress: Uint8Array;
+  /**
+   * @internal Strings Storage.read handed out, with the flash address of their first byte, for
+   * E.getAddressOf(str, true) (Espruino returns memory-mapped strings). Most recent wins.
+   */
+  readonly flashStrings = new Map<string, number>();
   /** @internal E.setTimeZone state, read by the context's Date */
   timeZone = { tzMinutes: 0 };
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { EspruinoRuntime, loadBuiltFirmware } from "../../../sim/espruino/runtime";
+import { EspruinoRuntime, NorFlash, loadBuiltFirmware } from "../../../sim/espruino/runtime";
 import { T0, evalIn, token } from "./helpers";
 
 describe("sim/espruino runtime: context, timers, clock, console", () => {
@@ -172,5 +172,44 @@ describe("sim/espruino runtime: context, timers, clock, console", () => {
     expect(() => rt.advanceTo(T0 - 1)).to.throw(/back in time/);
     expect(() => rt.reboot("x" as never)).to.throw(/reboot reason/);
     expect(() => loadBuiltFirmware("nope")).to.throw(/unknown board/);
+  });
+});
+
+describe("sim/espruino runtime: flash-mapped strings, Flash module, Date()", () => {
+  it("E.getAddressOf(str, true) gives the flash address of a string read from Storage", () => {
+    const rt = token("var S = require('Storage'); S.write('a', 'xyz'); S.write('b', 'hello world'); var s = S.read('b'); var part = S.read('b', 6);");
+    const h = rt.storage.find(new Uint8Array([98, ...new Uint8Array(27)]))!;
+    expect(evalIn(rt, "E.getAddressOf(s, true)")).to.equal(h.addr + 32);
+    expect(evalIn(rt, "E.getAddressOf(part, true)")).to.equal(h.addr + 32 + 6);
+    expect(evalIn(rt, "E.getAddressOf('not from flash', true)")).to.equal(0);
+    const addr = evalIn(rt, "E.getAddressOf(s, true)");
+    expect(evalIn(rt, `E.toString(require('Flash').read(5, ${addr}))`)).to.equal("hello");
+  });
+
+  it("require('Flash') works on raw pages below Storage when the flash has them; getFree() is [] on stock boards", () => {
+    expect(evalIn(token(""), "require('Flash').getFree()")).to.deep.equal([]);
+    const b = token("").board.flash;
+    const flash = new NorFlash({ pageSize: b.pageSize, storageAddress: b.storageAddress, storageBytes: b.storageBytes, rawFreePages: 2 });
+    const rt = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0, flash });
+    rt.boot("var F = require('Flash'); var free = F.getFree();");
+    const free = rt.global.free;
+    expect(free.length).to.equal(1);
+    expect(free[0].length).to.equal(8192);
+    expect(free[0].addr).to.equal(b.storageAddress - 8192);
+    evalIn(rt, "F.write(new Uint8Array([1,2,3]), free[0].addr + 1); F.write([0xF0], free[0].addr + 1)");
+    expect(Array.from(evalIn(rt, "F.read(5, free[0].addr)") as Uint8Array)).to.deep.equal([255, 0, 2, 3, 255]);
+    evalIn(rt, "F.erasePage(free[0].addr)");
+    expect(Array.from(evalIn(rt, "F.read(2, free[0].addr + 1)") as Uint8Array)).to.deep.equal([255, 255]);
+    expect(evalIn(rt, "F.getPage(free[0].addr + 5000).addr")).to.equal(free[0].addr + 4096);
+    expect(() => evalIn(rt, "F.read(4, 0)")).to.throw(/outside the emulated flash/);
+  });
+
+  it("Date works with and without new, and instanceof Date holds", () => {
+    const rt = token("setTime(86400);");
+    expect(evalIn(rt, "new Date() instanceof Date")).to.equal(true);
+    expect(evalIn(rt, "typeof Date()")).to.equal("string");
+    expect(evalIn(rt, "new Date(2026, 0, 2).getDate()")).to.equal(2);
+    expect(evalIn(rt, "new Date(new Date(5000)).getTime()")).to.equal(5000);
+    expect(evalIn(rt, "new Date().getTime()")).to.be.closeTo(86_400_000, 1);
   });
 });
