@@ -29,7 +29,7 @@ function idempotencyToken(secret: Uint8Array, idempotencyKey: string, number: st
  */
 export function registerKeys(db: Db, secret: Uint8Array, sub: ValidatedSubmission, nowMs: number): RegistrationAnswer {
   const findAnswer = db.prepare("SELECT response FROM submissions WHERE token = ? AND expires_at > ?");
-  const saveAnswer = db.prepare("INSERT INTO submissions (token, response, expires_at) VALUES (?, ?, ?)");
+  const saveAnswer = db.prepare("INSERT OR REPLACE INTO submissions (token, response, expires_at) VALUES (?, ?, ?)");
   const insertKey = db.prepare(
     `INSERT OR IGNORE INTO diagnosis_keys
        (key_data, rolling_start, rolling_period, report_type, transmission_risk, days_since_onset, publish_after)
