@@ -29,7 +29,9 @@ export function installE(rt: EspruinoRuntime): void {
 
   const E: Record<string, unknown> = realm.object({
     hwRand: () => rt.rng() | 0,
-    getTemperature: () => 22 + ((rt.rng() % 100) / 100 - 0.5),
+    // die temperature: 22 °C with a slow daily swing of ±1 °C (no randomness drawn, so reading
+    // it never shifts E.hwRand's sequence)
+    getTemperature: () => 22 + Math.sin((rt.tokenTimeMs() / 86_400_000) * 2 * Math.PI),
     toUint8Array: (...args: unknown[]) => {
       const b = toBytes(args.length === 1 ? args[0] : args);
       return realm.uint8Array(b ?? new Uint8Array(0));
@@ -83,7 +85,11 @@ export function installE(rt: EspruinoRuntime): void {
   if (board.battery.espruinoGetBattery) E.getBattery = () => Math.round(rt.energy.remainingFraction() * 100);
   events.attach(E);
   g.E = E;
-  rt.emitInit = () => events.emit("init", []);
+  // jsinteractive.c jsiSemiInit: E.on('init') listeners, then a global onInit() if there is one
+  rt.emitInit = () => {
+    events.emit("init", []);
+    if (typeof g.onInit === "function") rt.runCallback(g.onInit, undefined, []);
+  };
 
   if (board.id === "puckjs") {
     g.Puck = realm.object({

@@ -311,6 +311,8 @@ export class EspruinoRuntime {
       throw new RangeError("advanceTo cannot go back in time: now " + this.nowWorld + ", asked " + worldTimeMs);
     }
     if (this.inCallback) throw new Error("advanceTo cannot be called from inside the token's own code");
+    // a cut that happened outside a callback (a test calling into the context directly)
+    if (this.flash.isDead() && !this.halted && this.booted) this.halt();
     for (;;) {
       if (this.halted || !this.booted) break;
       const ev = this.queue.peek();
@@ -348,6 +350,7 @@ export class EspruinoRuntime {
    * reboot or power cut that happened inside it. String callbacks are evaluated, as Espruino does.
    */
   runCallback(fn: unknown, thisArg: unknown, args: unknown[]): void {
+    if (this.flash.isDead() && !this.halted && this.booted && !this.inCallback) this.halt();
     if (this.halted || !this.booted) return;
     this.callbacksRun++;
     this.energy.callback();

@@ -113,9 +113,9 @@ describe("sim/espruino runtime: context, timers, clock, console", () => {
     expect(evalIn(rt, "typeof b")).to.equal("undefined");
   });
 
-  it("runs promise callbacks before the next event, and E.on('init') after boot code", () => {
-    const rt = token("var log = []; E.on('init', function(){ log.push('init'); }); Promise.resolve().then(function(){ log.push('then'); }); log.push('boot');");
-    expect(rt.global.log).to.deep.equal(["boot", "then", "init"]);
+  it("runs promise callbacks before the next event, and E.on('init') then onInit() after boot code", () => {
+    const rt = token("var log = []; function onInit(){ log.push('onInit'); } E.on('init', function(){ log.push('init'); }); Promise.resolve().then(function(){ log.push('then'); }); log.push('boot');");
+    expect(rt.global.log).to.deep.equal(["boot", "then", "init", "onInit"]);
   });
 
   it("E.hwRand and Math.random are deterministic per seed and differ between seeds", () => {
@@ -211,5 +211,19 @@ describe("sim/espruino runtime: flash-mapped strings, Flash module, Date()", () 
     expect(evalIn(rt, "new Date(2026, 0, 2).getDate()")).to.equal(2);
     expect(evalIn(rt, "new Date(new Date(5000)).getTime()")).to.equal(5000);
     expect(evalIn(rt, "new Date().getTime()")).to.be.closeTo(86_400_000, 1);
+  });
+});
+
+describe("sim/espruino runtime: power cuts outside callbacks", () => {
+  it("a cut hit by code called directly still halts the token before anything else runs", () => {
+    const rt = token("var ticks = 0; setInterval(function(){ ticks++; }, 100);");
+    rt.cutPower({ flashWrite: 1 });
+    expect(() => evalIn(rt, "require('Storage').write('x', 'y')")).to.throw(/power cut/);
+    rt.advanceTo(T0 + 1000);
+    expect(rt.isHalted()).to.equal(true);
+    expect(rt.global.ticks).to.equal(0);
+    rt.reboot("power");
+    expect(rt.isHalted()).to.equal(false);
+    expect(evalIn(rt, "require('Storage').read('x')")).to.equal(undefined);
   });
 });
