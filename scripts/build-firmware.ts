@@ -82,10 +82,13 @@ function compileTypeScript(): void {
   }
 }
 
-/** Bundle build/firmware-tsc/firmware/main.js for one board (step 2) and gate it (step 3). */
-export async function bundleBoard(b: Board, version: string): Promise<BoardBuild> {
+/** The entry esbuild starts from: firmware/main.ts as tsc compiled it. */
+export const ENTRY = join(TSC_OUT, "firmware", "main.js");
+
+/** Bundle the entry (build/firmware-tsc/firmware/main.js) for one board (step 2) and gate it (step 3). */
+export async function bundleBoard(b: Board, version: string, entry: string = ENTRY): Promise<BoardBuild> {
   const result = await esbuild({
-    entryPoints: [join(TSC_OUT, "firmware", "main.js")],
+    entryPoints: [entry],
     bundle: true,
     // "cjs" keeps require("crypto") a plain call (the "iife" format wraps require in a Proxy-based shim);
     // the banner and footer make the file one IIFE, so nothing but Omamori reaches the global scope
@@ -111,6 +114,13 @@ export async function bundleBoard(b: Board, version: string): Promise<BoardBuild
   })).sort((a, b) => b.bytes - a.bytes);
   const code = result.outputFiles[0].text;
   const problems = checkEspruinoSource(code, { board: b, file: b.id + ".js" });
+  if (/\bmodule\.exports\s*=/.test(code)) {
+    // the entry exported something: esbuild turned it into a CommonJS object with helpers Espruino lacks
+    problems.unshift({
+      line: 1, column: 0, level: "error",
+      message: "firmware/main.ts must not export anything; put what the console needs on the Omamori global",
+    });
+  }
   const budget = SIZE_BUDGET_BYTES[b.id] ?? null;
   return { board: b, code, bytes: Buffer.byteLength(code), budget, problems, modules };
 }

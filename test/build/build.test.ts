@@ -4,10 +4,12 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allBoards, boardIds, loadBoard } from "../../boards/index";
 import {
-  boardDefines, boardFacts, buildFailures, buildFirmware, groupedWarnings, REPO, SIZE_BUDGET_BYTES, type BoardBuild,
+  boardDefines, boardFacts, buildFailures, buildFirmware, bundleBoard, groupedWarnings, REPO, SIZE_BUDGET_BYTES, type BoardBuild,
 } from "../../scripts/build-firmware";
 
 describe("firmware build", () => {
@@ -102,6 +104,20 @@ describe("firmware build", () => {
     expect(buildFailures([bad])).to.deep.equal(["dist/firmware/puckjs.js:3:7: error: Map: Espruino has no Map"]);
     const warned: BoardBuild = { ...puck, problems: [{ line: 1, column: 1, message: "RangeError", level: "warning" }] };
     expect(buildFailures([warned])).to.deep.equal([]);
+  });
+
+  it("refuses an entry that exports, with a message saying so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "omamori-entry-"));
+    try {
+      const entry = join(dir, "main.js");
+      writeFileSync(entry, "export var shown = 1;\nOmamori = { shown: shown };\n");
+      const r = await bundleBoard(loadBoard("puckjs"), "0.0.0", entry);
+      expect(r.problems[0]).to.include({ level: "error", line: 1 });
+      expect(r.problems[0].message).to.match(/firmware\/main\.ts must not export anything/);
+      expect(buildFailures([r]).length).to.be.greaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses an unknown --board with one line and exit code 2", () => {
