@@ -124,3 +124,27 @@ describe("sim world: world, event loop and delivery", () => {
     expect(carryLossDb("table")).to.equal(0);
   });
 });
+
+describe("sim world: shipped scenarios on the radio", () => {
+  it("on the first day, every phone hears every device the ground truth puts within 2 m of it (walls included) for 30 min or more", () => {
+    for (const name of Scenario.names()) {
+      const sc = Scenario.load(name);
+      const w = new World({ scenario: sc, seed: "scenarios", makeToken: (c) => new FakeToken(c.spec.id, c) });
+      w.runUntil(sc.startMs + 24 * H);
+      const day = new Date(sc.startMs).toISOString().slice(0, 10);
+      let checked = 0;
+      for (const p of sc.groundTruth()) {
+        const m = p.byDay[day];
+        if (!m || m.sameRoom.within1m + m.sameRoom.from1to2m + m.throughWall.within1m + m.throughWall.from1to2m < 30) continue;
+        for (const [rx, tx] of [[p.a, p.b], [p.b, p.a]]) {
+          const dev = w.device(rx);
+          if (dev.kind !== "phone") continue;
+          const heard = (dev as PhoneDevice).sightings.some((s) => s.from === tx);
+          expect(heard, name + ": " + rx + " never heard " + tx).to.equal(true);
+          checked++;
+        }
+      }
+      if (name !== "street-pass") expect(checked, name).to.be.above(0);
+    }
+  });
+});
