@@ -11,6 +11,7 @@ import { registerKeys } from "./commands/keys";
 import { registerMatch } from "./commands/match";
 import { registerCheck } from "./commands/check";
 import { registerExportLog } from "./commands/export-log";
+import { registerRegisterPositive } from "./commands/register-positive";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerMatch(program);
   registerCheck(program);
   registerExportLog(program);
+  registerRegisterPositive(program);
   return program;
 }
 
