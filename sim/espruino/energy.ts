@@ -8,7 +8,8 @@
  *   advertising   advertChargeUc x (1 + txScalePerDb x txPowerDbm) per advertising event;
  *                 events every (interval + 5 ms), the 5 ms being BLE's mean random advDelay;
  *                 connectable adverts listen after each packet: x1.5 (estimate)
- *   scanning      scanMa x time the receiver is on (scan window = interval on Espruino)
+ *   scanning      scanMa x time the receiver is on (window/interval of the scan; Espruino's
+ *                 default window = interval = 100 ms, always on)
  *   connection    connectedMa x connected time
  *   cpu           cpuMa x (CPU_MS_PER_CALLBACK per JS callback run — wake-up, event dispatch,
  *                 interpreter entry — plus per flash word write FLASH_WRITE_MS, per page erase
@@ -40,7 +41,8 @@ export const ENERGY_CATEGORIES: EnergyCategory[] =
 export interface PowerState {
   powered: boolean;
   advertising: null | { intervalMs: number; txPowerDbm: number; connectable: boolean };
-  scanning: boolean;
+  /** Fraction of time the receiver is on (scan window / interval), 0 when not scanning. */
+  scanning: number;
   connected: boolean;
   ledsOn: number;
   vibrating: boolean;
@@ -53,7 +55,7 @@ export class EnergyMeter {
   /** Charge so far in µC per category. */
   readonly chargeUc: Record<EnergyCategory, number>;
   private state: PowerState = {
-    powered: true, advertising: null, scanning: false, connected: false, ledsOn: 0, vibrating: false, buttonWatched: false,
+    powered: true, advertising: null, scanning: 0, connected: false, ledsOn: 0, vibrating: false, buttonWatched: false,
   };
   private lastMs: number;
   private readonly startMs: number;
@@ -81,7 +83,7 @@ export class EnergyMeter {
         (s.advertising.connectable ? CONNECTABLE_ADVERT_FACTOR : 1);
       this.chargeUc.advertising += events * perEvent;
     }
-    if (s.scanning) this.chargeUc.scanning += c.scanMa * 1000 * dt;
+    if (s.scanning) this.chargeUc.scanning += c.scanMa * 1000 * dt * s.scanning;
     if (s.connected) this.chargeUc.connection += c.connectedMa * 1000 * dt;
     if (s.ledsOn) this.chargeUc.led += c.ledMa * 1000 * dt * s.ledsOn;
     if (s.vibrating) this.chargeUc.vibration += (c.vibrationMa ?? 0) * 1000 * dt;

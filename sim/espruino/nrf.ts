@@ -26,7 +26,9 @@
  *     the SoftDevice, which waits for a connection to end;
  *   - getAddress() returns the address without type, first byte OR 0xC0 (as the C code does).
  * Scanning
- *   - setScan(cb, {filters, active}) / setScan() to stop; findDevices(cb, {timeout, filters}|ms)
+ *   - setScan(cb, {filters, active, window, interval}) / setScan() to stop; window/interval (ms,
+ *     2v22+) as jsble_set_scan_params takes them (default 100/100 = receiver always on);
+ *     NRF.sleep() does not stop scanning; findDevices(cb, {timeout, filters}|ms)
  *     (default 2000 ms, < 10 ms throws "Invalid timeout") merges packets per address;
  *   - the BluetoothDevice: id "<addr> <type>", rssi, data (ArrayBuffer), and from the AD
  *     structures name/shortName, services (lowercase 4-hex), serviceData {uuid: ArrayBuffer},
@@ -53,7 +55,8 @@ export interface RadioStateView {
   address: string;
   addressType: string;
   txPowerDbm: number;
-  scanning: null | { filters: any; active: boolean };
+  /** windowMs of every intervalMs the receiver is on (100/100 = continuously, Espruino's default). */
+  scanning: null | { filters: any; active: boolean; intervalMs: number; windowMs: number };
   sleeping: boolean;
   connected: boolean;
 }
@@ -153,7 +156,7 @@ export class Radio {
   private pendingAddress: { address: string; type: string } | null = null;
   private txPowerDbm: number;
   private sleeping = false;
-  private scan: null | { cb: unknown; filters: unknown; active: boolean; found?: Map<string, Record<string, unknown>> } = null;
+  private scan: null | { cb: unknown; filters: unknown; active: boolean; intervalMs: number; windowMs: number; found?: Map<string, Record<string, unknown>> } = null;
   private services: ServiceTable = new Map();
   private pendingServices: ServiceTable | null = null;
   private uart = true;
@@ -196,7 +199,7 @@ export class Radio {
       address: this.address,
       addressType: this.addressType,
       txPowerDbm: this.txPowerDbm,
-      scanning: this.scan ? { filters: this.scan.filters, active: this.scan.active } : null,
+      scanning: this.scan ? { filters: this.scan.filters, active: this.scan.active, intervalMs: this.scan.intervalMs, windowMs: this.scan.windowMs } : null,
       sleeping: this.sleeping,
       connected,
     };
@@ -225,7 +228,7 @@ export class Radio {
     const v = this.view();
     this.rt.setPower({
       advertising: v.advertising ? { intervalMs: v.advertising.intervalMs, txPowerDbm: v.txPowerDbm, connectable: v.advertising.connectable } : null,
-      scanning: !!v.scanning,
+      scanning: v.scanning ? v.scanning.windowMs / v.scanning.intervalMs : 0,
       connected: v.connected,
     });
   }
@@ -240,7 +243,7 @@ export class Radio {
       this.link = null;
       c.onDisconnect();
     }
-    this.rt.setPower({ advertising: null, scanning: false, connected: false });
+    this.rt.setPower({ advertising: null, scanning: 0, connected: false });
   }
 
   // ------------------------------------------------------------------ advert building
@@ -432,7 +435,15 @@ export class Radio {
     if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + typeof cb);
     const o = (options && typeof options === "object" ? options : {}) as Record<string, unknown>;
     if (o.filters !== undefined && !Array.isArray(o.filters)) throw this.rt.realm.typeError("requestDevice expecting an array of filters, got " + typeof o.filters);
-    this.scan = { cb, filters: o.filters, active: !!o.active };
+    // jsble_set_scan_params: window/interval in 0.625 ms units, used only within 4..16384, interval >= window
+    let windowU = 160;
+    let intervalU = 160;
+    const w = Math.round((Math.trunc(Number(o.window)) || 0) / 0.625);
+    if (w >= 4 && w <= 16384) windowU = w;
+    const iv = Math.round((Math.trunc(Number(o.interval)) || 0) / 0.625);
+    if (iv >= 4 && iv <= 16384) intervalU = iv;
+    if (intervalU < windowU) intervalU = windowU;
+    this.scan = { cb, filters: o.filters, active: !!o.active, intervalMs: intervalU * 0.625, windowMs: windowU * 0.625 };
     this.notifyChange();
   }
 
@@ -519,7 +530,7 @@ export class Radio {
   }
 
   deliverAdvert(p: AdvertIn): void {
-    if (!this.scan || this.sleeping) return;
+    if (!this.scan) return; // NRF.sleep() stops advertising and connections, not scanning (jswrap_ble_sleep)
     if (!(p.data instanceof Uint8Array)) throw new TypeError("deliverAdvert: data must be a Uint8Array");
     if (p.data.length > MAX_ADV) throw new RangeError("deliverAdvert: a legacy advert has at most 31 bytes, got " + p.data.length);
     const dev = this.deviceObject(p);

@@ -397,7 +397,7 @@ export class EspruinoRuntime {
   private halt(): void {
     this.halted = true;
     this.teardown();
-    this.setPower({ powered: false, advertising: null, scanning: false, connected: false, ledsOn: 0, vibrating: false, buttonWatched: false });
+    this.setPower({ powered: false, advertising: null, scanning: 0, connected: false, ledsOn: 0, vibrating: false, buttonWatched: false });
     for (const l of this.radioListeners) l();
   }
 

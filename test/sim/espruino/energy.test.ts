@@ -31,6 +31,10 @@ describe("sim/espruino energy meter (boards current figures, ESPRUINO.md section
     const sc = token("NRF.sleep(); NRF.setScan(function(){}); setTimeout(function(){ NRF.setScan(); }, 4000);");
     sc.advanceTo(T0 + 60_000);
     expect(sc.energy.chargeUc.scanning).to.be.closeTo(12 * 1000 * 4, 1e-6);
+    // a duty-cycled scan (window 25 ms every 100 ms) keeps the receiver on a quarter of the time
+    const duty = token("NRF.sleep(); NRF.setScan(function(){}, {window: 25, interval: 100});");
+    duty.advanceTo(T0 + 10_000);
+    expect(duty.energy.chargeUc.scanning).to.be.closeTo(12 * 1000 * 10 * 0.25, 1e-6);
   });
 
   it("counts CPU per callback, LED on-time, button watch and flash work", () => {

@@ -109,7 +109,8 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
   describe("scanning", () => {
     it("setScan delivers BluetoothDevice objects shaped as on Espruino, filtered", () => {
       const rt = token("var seen = []; NRF.setScan(function(d){ seen.push(d); }, {filters:[{services:['fd6f']}]});");
-      expect(rt.radioState().scanning!.active).to.equal(false);
+      expect(rt.radioState().scanning).to.include({ active: false, intervalMs: 100, windowMs: 100 });
+      evalIn(rt, "NRF.sleep()"); // sleeping stops advertising, not scanning
       expect(JSON.stringify(rt.radioState().scanning!.filters)).to.equal('[{"services":["fd6f"]}]');
       rt.deliverAdvert({ address: "12:34:56:78:9a:bc", addressType: "private-nonresolvable", rssi: -70, data: GAEN });
       rt.deliverAdvert({ address: "aa:aa:aa:aa:aa:aa", addressType: "public", rssi: -50, data: Uint8Array.of(2, 1, 6) });
@@ -148,6 +149,8 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
       expect(rt.global.found.map((d: { rssi: number }) => d.rssi)).to.deep.equal([-68, -80]);
       expect(rt.radioState().scanning).to.equal(null);
       expect(() => evalIn(rt, "NRF.findDevices(function(){}, 5)")).to.throw("Invalid timeout");
+      evalIn(rt, "NRF.setScan(function(){}, {window: 30, interval: 20})");
+      expect(rt.radioState().scanning).to.include({ windowMs: 30, intervalMs: 30 });
     });
   });
 
