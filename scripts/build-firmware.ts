@@ -21,16 +21,20 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const TSC_OUT = join(REPO, "build", "firmware-tsc");
 export const DIST = join(REPO, "dist", "firmware");
 
+/** Espruino built-in modules: left as require("x") calls (the gate checks each board has them). */
+const ESPRUINO_MODULES = ["crypto", "Storage", "Flash"];
+
 /**
  * Size budget of the built file per board, in bytes. Puck.js: 40 KB of Storage, of which at least
  * 24 KB must stay free for the contact log, so `.bootcde` gets under 16 KB.
  */
-/** Espruino built-in modules: left as require("x") calls (the gate checks each board has them). */
-const ESPRUINO_MODULES = ["crypto", "Storage", "Flash"];
-
 export const SIZE_BUDGET_BYTES: Record<string, number> = { puckjs: 16 * 1024 };
 
-/** What the firmware may know about its board: the OMAMORI_BOARD constant (firmware/espruino.d.ts). */
+/**
+ * What the firmware may know about its board: the OMAMORI_BOARD constant. Its type is declared again
+ * in firmware/espruino.d.ts (the firmware compiles without Node types); test/build/build.test.ts keeps
+ * the two in step.
+ */
 export function boardFacts(b: Board) {
   return {
     id: b.id,
@@ -132,7 +136,7 @@ export async function buildFirmware(boards: Board[]): Promise<BoardBuild[]> {
   return Promise.all(boards.map((b) => bundleBoard(b, version)));
 }
 
-/** Why these builds must not be written: gate errors (file:line:column) and budgets exceeded. Empty = fine. */
+/** Why the build fails: gate errors (file:line:column) and budgets exceeded. Empty = it passes. */
 export function buildFailures(builds: BoardBuild[]): string[] {
   const out: string[] = [];
   for (const r of builds) {

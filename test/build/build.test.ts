@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allBoards, boardIds, loadBoard } from "../../boards/index";
@@ -86,8 +86,12 @@ describe("firmware build", () => {
     }
   });
 
-  it("gives the firmware only the board facts it needs", () => {
+  it("gives the firmware only the board facts it needs, as firmware/espruino.d.ts declares them", () => {
     const f = boardFacts(loadBoard("puckjs"));
+    const dts = readFileSync(join(REPO, "firmware", "espruino.d.ts"), "utf8");
+    const block = dts.slice(dts.indexOf("declare const OMAMORI_BOARD: {"), dts.indexOf("\n};", dts.indexOf("declare const OMAMORI_BOARD: {")));
+    const declared = (block.match(/^  [a-zA-Z]+(?=:)/gm) || []).map((k) => k.trim()).sort();
+    expect(declared).to.deep.equal(Object.keys(f).sort());
     expect(Object.keys(f).sort()).to.deep.equal(["battery", "button", "display", "id", "leds", "name", "radio", "ram", "storage", "vibration"]);
     expect(f.storage).to.deep.equal({ bytes: 40960, pages: 10, pageSize: 4096 });
     expect(f.radio).to.deep.equal({ defaultTxPowerDbm: 0, advertisedTxPowerDbm: -4, addressTypes: ["public", "random"], privateNonResolvable: false });
