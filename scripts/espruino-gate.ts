@@ -261,7 +261,7 @@ function checkHoisting(scopeBody: AnyNode, report: (n: AnyNode, message: string)
   const calls: Record<string, string[]> = {};
   for (const name of Object.keys(decls)) calls[name] = calledNames(decls[name].node, decls);
   for (const r of refs) {
-    const d = decls[r.name];
+    const d = own(decls, r.name);
     if (!d) continue;
     if (d.start > r.start) {
       report(r.node, "function " + r.name + " is used before its declaration; Espruino does not hoist functions (declare it first)");

@@ -100,7 +100,7 @@ const CLEAN = [
   "var n = Math.floor(Math.sign(-2.5)); var k = Object.keys({}); var t = new Uint8Array(4).subarray(1);",
   "try { x(); } catch (e) { throw new TypeError(\"bad: \" + e); }",
   "var str = (5).toString(16) + o.constructor + o.hasOwnProperty(\"n\") + Object.toString();",
-  "var toString = 1, constructor = 2, valueOf = toString + constructor;",
+  "var toString = 1, constructor = 2, valueOf = toString + constructor; hasOwnProperty(toString);",
   "var r1 = /^[0-9a-f]+$/i, r2 = /a|b/g, r3 = /\\d+\\.\\d*/, r4 = /[?{}|()]/, r5 = /\\?\\{\\(/, r6 = new RegExp(\"^x+$\");",
   "var li = \"abcabc\".lastIndexOf(\"b\"), fe = Object.fromEntries([[\"a\", 1]]), en = Object.entries(fe);",
   "function scopes(p) { var v; v = 1; p = 2; arguments = 3; for (k in {}) {} var k; try {} catch (err) { err = 4; } (function named() { named = 5; })(); }",
