@@ -1,0 +1,135 @@
+/**
+ * Token firmware figures (issue 4; never asserted in tests), from the BUILT files in the sim:
+ *   1. scan settings: detection of 15-minute contacts at 1 m against Puck.js battery life, for
+ *      several scan windows/periods (the evidence behind docs/SCAN-DEFAULTS.md);
+ *   2. battery life in days per board with the default settings (the runtime's energy meter, a
+ *      day in a room with one GAEN phone visiting 15 minutes every hour);
+ *   3. log capacity in days per board at 20 / 100 / 1,000 / 5,000 encounters a day, from the log
+ *      area each board really gets with its firmware stored as .bootcde.
+ * Run: npm run build && tsx bench/firmware.ts [seeds]   (default 3 seeds per setting)
+ */
+import { allBoards } from "../boards/index";
+import { toHex } from "../common/bytes";
+import { RECORD_BASE_BYTES, SCAN_BYTES } from "../common/formats/logRecord";
+import { fastCrypto } from "../host-tools/gaen/crypto";
+import { Scenario, type ScenarioSpec } from "../sim/world/scenario";
+import { World } from "../sim/world/world";
+import { TokenDevice } from "../sim/world/devices/token";
+import type { PhoneDevice } from "../sim/world/devices/phone";
+import { bootToken, readWholeLog, simFirmware, state } from "../test/firmware/sim";
+
+const seeds = Number(process.argv[2] ?? 3);
+if (!(seeds >= 1)) throw new RangeError("seeds must be a positive number, got " + process.argv[2]);
+const DAY = 86_400_000;
+const MIN = 60_000;
+
+/** One day: the token wearer at home all day; a phone owner sits 1 m away for 15 min each hour. */
+function contactDay(board: string, seed: number): { spec: ScenarioSpec; contacts: [number, number][] } {
+  const schedule: ScenarioSpec["schedule"] = [{ device: "t", from: "00:00", to: "24:00", room: "room", at: [1, 1] }];
+  const contacts: [number, number][] = [];
+  const start = Date.parse("2026-11-02");
+  for (let h = 0; h < 23; h++) {
+    const m = (h * 37 + seed * 11) % 45;
+    const hhmm = (x: number) => String(Math.floor(x / 60)).padStart(2, "0") + ":" + String(x % 60).padStart(2, "0");
+    schedule.push({ device: "p", from: hhmm(h * 60 + m), to: hhmm(h * 60 + m + 15), room: "room", at: [2, 1] });
+    contacts.push([start + (h * 60 + m) * MIN, start + (h * 60 + m + 15) * MIN]);
+  }
+  return {
+    spec: {
+      name: "contacts", start: "2026-11-02", days: 1, utcOffsetHours: 0,
+      rooms: { room: { environment: "home" } },
+      devices: [{ id: "t", kind: "token", board, carry: "lanyard" }, { id: "p", kind: "phone", model: "android", carry: "pocket" }],
+      schedule,
+    },
+    contacts,
+  };
+}
+
+const firmwareCache: Record<string, string> = {};
+
+/** Runs one contact day; returns detected contacts, contacts, scans per contact, battery days. */
+function runDay(board: string, seed: number, windowMs: number | null, periodMs: number | null) {
+  const { spec, contacts } = contactDay(board, seed);
+  const sc = new Scenario(spec);
+  firmwareCache[board] ??= simFirmware(board);
+  const w = new World({ scenario: sc, seed: "bench-" + seed, makeToken: TokenDevice.factory({ firmware: { [board]: firmwareCache[board] } }) });
+  const t = w.device<TokenDevice>("t");
+  if (windowMs !== null) {
+    let ok = false;
+    t.rt.runCallback(() => { ok = t.omamori.host.setScanSettings(windowMs, periodMs); }, null, []);
+    if (!ok) throw new Error("scan settings refused: " + windowMs + "/" + periodMs);
+  }
+  w.runUntil(sc.endMs);
+  t.rt.advanceTo(sc.endMs + 30 * MIN);
+  const phone = w.device<PhoneDevice>("p");
+  const prefixes = new Set<string>();
+  for (const k of phone.dailyKeys()) {
+    const rpik = fastCrypto.rpik(k.tek);
+    for (let i = 0; i < 144; i++) prefixes.add(toHex(fastCrypto.rpi(rpik, k.rollingStart + i)).slice(0, 12));
+  }
+  const times: number[] = [];
+  for (const e of readWholeLog(t.rt)) if (prefixes.has(e.rpi)) for (const s of e.scans) times.push(s.t * 1000);
+  let detected = 0;
+  let scans = 0;
+  for (const [a, b] of contacts) {
+    const n = times.filter((x) => x >= a - 5000 && x < b).length;
+    scans += n;
+    if (n > 0) detected++;
+  }
+  const hasLog = state(t.rt).log.pages > 0;
+  return { detected, contacts: contacts.length, scansPerContact: scans / contacts.length, batteryDays: t.rt.energy.batteryLifeDays(), energy: t.rt.energy, hasLog };
+}
+
+function pct(x: number): string {
+  return (100 * x).toFixed(1) + " %";
+}
+
+// ---- 1. scan settings
+console.log("1. Scan settings on Puck.js: detection of 15-min contacts at 1 m (token on a lanyard, phone in a pocket) vs battery life");
+console.log("   " + seeds + " simulated days x 23 contacts per setting\n");
+console.log("   window   period   detected   scans/contact   battery days (CR2032)");
+const settings: [number, number][] = [[100, 300000], [250, 300000], [500, 300000], [1000, 300000], [250, 180000], [250, 600000], [500, 600000], [2000, 300000]];
+for (const [win, per] of settings) {
+  let d = 0, n = 0, sc = 0, bat = 0;
+  for (let s = 1; s <= seeds; s++) {
+    const r = runDay("puckjs", s, win, per);
+    d += r.detected; n += r.contacts; sc += r.scansPerContact; bat += r.batteryDays;
+  }
+  console.log("   " + (win + " ms").padEnd(9) + (per / 1000 + " s").padEnd(9) + pct(d / n).padEnd(11) + (sc / seeds).toFixed(2).padEnd(16) + (bat / seeds).toFixed(0));
+}
+
+// ---- 2. battery per board, default settings
+console.log("\n2. Battery life per board, default settings (same day: a phone 1 m away 15 min every hour)\n");
+console.log("   board        battery          days   mAh/day   where the charge goes (%)");
+for (const b of allBoards()) {
+  const r = runDay(b.id, 1, null, null);
+  const cat = r.energy.mAhByCategory();
+  const total = r.energy.totalMah();
+  const parts = Object.entries(cat).filter(([, v]) => v / total >= 0.01).map(([k, v]) => k + " " + Math.round((100 * v) / total)).join(", ");
+  console.log("   " + b.id.padEnd(13) + (b.battery.type + " " + b.battery.capacityMah + " mAh").padEnd(17) + r.batteryDays.toFixed(0).padStart(4) +
+    r.energy.mAhPerDay().toFixed(3).padStart(10) + "   " + parts + "   (detected " + r.detected + "/" + r.contacts + ")" +
+    (r.hasLog ? "" : "  NO ROOM FOR A LOG: the radio stays off, so this is not a working figure"));
+}
+
+// ---- 3. log capacity per board
+console.log("\n3. Log capacity per board (firmware stored as .bootcde, the rest of Storage as on the device)\n");
+console.log("   board        firmware   log pages   records (1 scan / 3 scans each)   days kept at 20 / 100 / 1,000 / 5,000 a day (1 scan; 3 scans)");
+const rates = [20, 100, 1000, 5000];
+for (const b of allBoards()) {
+  const rt = bootToken({ board: b.id, seed: 1 });
+  const log = state(rt).log;
+  const fw = firmwareCache[b.id]?.length ?? simFirmware(b.id).length;
+  const per = (scans: number) => Math.floor((log.pageSize - 20) / (RECORD_BASE_BYTES + SCAN_BYTES * (scans - 1)));
+  // the page about to be recycled is the oldest: a full ring keeps pages - 1 pages' worth for sure
+  const keep = (scans: number) => Math.max(0, log.pages - 1) * per(scans);
+  const days = rates.map((r) => {
+    const d1 = keep(1) / r, d3 = keep(3) / r;
+    const f = (d: number) => (d >= 14 ? "14+" : d.toFixed(d < 1 ? 2 : 1));
+    return f(d1) + "; " + f(d3);
+  });
+  console.log("   " + b.id.padEnd(13) + ((fw / 1024).toFixed(1) + " KB").padEnd(11) + String(log.pages).padEnd(12) +
+    (keep(1) + " / " + keep(3)).padEnd(34) + days.join("  |  "));
+}
+console.log("\n   (14+ = the whole 14 days the token keeps; older records are erased anyway)");
+console.log("   Puck.js minimal firmware (96 KB Storage, no crypto module; docs/LOG-FORMAT.md): about " +
+  Math.floor((96 * 1024 - 26 * 1024 - 4096 - 4096) / 4096) + " log pages with the same firmware.");
