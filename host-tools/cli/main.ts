@@ -12,6 +12,9 @@ import { registerMatch } from "./commands/match";
 import { registerCheck } from "./commands/check";
 import { registerExportLog } from "./commands/export-log";
 import { registerRegisterPositive } from "./commands/register-positive";
+import { registerSync } from "./commands/sync";
+import { registerStatus } from "./commands/status";
+import { registerToken } from "./commands/token";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +30,9 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerExportLog(program);
   registerRegisterPositive(program);
+  registerSync(program);
+  registerStatus(program);
+  registerToken(program);
   return program;
 }
 

@@ -1,0 +1,144 @@
+/**
+ * `omamori token ...`: pairing and the token's settings (issue 5 "Pairing and trust",
+ * "Operations"; docs/SECURITY.md):
+ *   pair --token NAME          trust on first use: a fresh token whose button was just pressed
+ *   list                       paired tokens in the data directory
+ *   hub --every MIN|off        home-hub beacon cadence (off by default)
+ *   scan --window MS --period MS
+ *   erase --yes                consent withdrawn: erase everything on the token and this computer's copies
+ *   decommission --yes         function stop: the token stops for good and erases everything
+ */
+import { Command } from "commander";
+import { rm } from "node:fs/promises";
+import { DataDir } from "../../sync/dataDir";
+import { pairNewToken, connectToken } from "../../sync/syncToken";
+import { HostSession } from "../../sync/session";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, type TransportOptions } from "../../sync/cliSupport";
+import { say } from "../../sync/language";
+import { UsageError } from "../errors";
+
+interface TokenOpts extends TransportOptions {
+  token?: string;
+  yes?: boolean;
+}
+
+function wholeNumber(name: string, v: string, min: number, max: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be a whole number ${min}..${max}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** Opens an authenticated session with a paired token, runs `body`, closes. */
+async function withToken(opts: TokenOpts, body: (s: HostSession, data: DataDir, tokenId: string) => Promise<void>): Promise<void> {
+  const data = new DataDir();
+  const tokenId = await chooseToken(data, opts.token);
+  const { secret } = await data.loadToken(tokenId);
+  const t = await openTransport({ ...opts, simHours: opts.transport === "sim" ? "0" : opts.simHours }, secret);
+  try {
+    const s = await connectToken(t.transport, secret, 20000, 10000);
+    try {
+      await body(s, data, tokenId);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await t.close();
+  }
+}
+
+export function registerToken(program: Command): void {
+  const token = program.command("token").description("pair a token and change its settings");
+
+  addTransportOptions(
+    token
+      .command("pair")
+      .description("pair a new token with this computer: press its button, then run this within a minute")
+      .requiredOption("--token <name>", "a name for the token on this computer (letters, digits, '-')"),
+  ).action((opts: TokenOpts) =>
+    plainFailures(async () => {
+      const data = new DataDir();
+      const t = await openTransport({ ...opts, simHours: "0" }, null);
+      try {
+        const rec = await pairNewToken({ transport: t.transport, data, tokenId: opts.token!, now: t.now });
+        process.stdout.write(say(
+          `Paired token "${rec.tokenId}" (${rec.board}). Its secret is kept in ${data.tokenDir(rec.tokenId)}; keep that folder private.\n`,
+          `お守り「${rec.tokenId}」（${rec.board}）を登録しました。秘密の鍵は ${data.tokenDir(rec.tokenId)} に保存されています。このフォルダは他人に見せないでください。\n`,
+        ));
+      } finally {
+        await t.close();
+      }
+    }),
+  );
+
+  token
+    .command("list")
+    .description("list the tokens paired with this computer")
+    .action(() =>
+      plainFailures(async () => {
+        const data = new DataDir();
+        const ids = await data.tokenIds();
+        if (!ids.length) process.stdout.write(say("No paired token.\n", "登録済みのお守りはありません。\n"));
+        for (const id of ids) {
+          const st = await data.loadState(id);
+          process.stdout.write(id + "  " + say("last sync: ", "最終同期: ") + (st.lastSyncAt ?? say("never", "なし")) + "\n");
+        }
+      }),
+    );
+
+  addTransportOptions(
+    token
+      .command("hub")
+      .description("home hub: let the token offer a private sync beacon every few minutes (off by default)")
+      .requiredOption("--every <minutes|off>", "minutes between beacons (1..1000), or off")
+      .option("--token <id>", "which paired token"),
+  ).action((opts: TokenOpts & { every: string }) =>
+    plainFailures(async () => {
+      const seconds = opts.every === "off" ? 0 : wholeNumber("every", opts.every, 1, 1000) * 60;
+      await withToken(opts, async (s) => s.setHub(seconds));
+      process.stdout.write(seconds ? say(`Home hub beacon: every ${seconds / 60} min.\n`, `ホームハブ: ${seconds / 60}分ごとに有効にしました。\n`) : say("Home hub beacon: off.\n", "ホームハブ: 無効にしました。\n"));
+    }),
+  );
+
+  addTransportOptions(
+    token
+      .command("scan")
+      .description("change how long and how often the token listens for others")
+      .requiredOption("--window <ms>", "listening time per scan, ms")
+      .requiredOption("--period <ms>", "time between scans, ms")
+      .option("--token <id>", "which paired token"),
+  ).action((opts: TokenOpts & { window: string; period: string }) =>
+    plainFailures(async () => {
+      const w = wholeNumber("window", opts.window, 1, 600000);
+      const p = wholeNumber("period", opts.period, 1, 3600000);
+      await withToken(opts, async (s) => s.setScan(w, p));
+      process.stdout.write(say(`Scanning: ${w} ms every ${p} ms.\n`, `スキャン: ${p} ミリ秒ごとに ${w} ミリ秒にしました。\n`));
+    }),
+  );
+
+  for (const what of ["erase", "decommission"] as const) {
+    addTransportOptions(
+      token
+        .command(what)
+        .description(what === "erase"
+          ? "consent withdrawn: erase every key and record on the token and this computer's copies"
+          : "stop the token for good (no more recording), erasing everything, as COCOA's function stop did")
+        .option("--token <id>", "which paired token")
+        .option("--yes", "really do it"),
+    ).action((opts: TokenOpts) =>
+      plainFailures(async () => {
+        if (!opts.yes) throw new UsageError(say(`this cannot be undone; add --yes to ${what} the token`, `元に戻せません。実行するには --yes を付けてください`));
+        let id = "";
+        await withToken(opts, async (s, _data, tokenId) => {
+          id = tokenId;
+          if (what === "erase") await s.eraseAll();
+          else await s.decommission();
+        });
+        const data = new DataDir();
+        await rm(data.tokenDir(id), { recursive: true, force: true });
+        process.stdout.write(say(
+          `Token "${id}" erased` + (what === "decommission" ? " and stopped" : "") + "; this computer's copies were deleted too.\n",
+          `お守り「${id}」のデータを消去しました` + (what === "decommission" ? "（お守りは停止しました）" : "") + "。このパソコンの記録も削除しました。\n",
+        ));
+      }),
+    );
+  }
+}
