@@ -23,7 +23,8 @@
  *     aa:bb:cc:dd:ee:ff"; top two bits must match the type (random static 11, resolvable 01,
  *     non-resolvable 00) and the type must be one this board's stack accepts
  *     (boards radio.addressTypes), else "ERR 0x3202 (INVALID_BLE_ADDR)"; applying it restarts
- *     the SoftDevice, which waits for a connection to end;
+ *     the SoftDevice, which waits for a connection to end; the restart re-starts a running scan
+ *     with default parameters (passive, window = interval = 100 ms);
  *   - getAddress() returns the address without type, first byte OR 0xC0 (as the C code does).
  * Scanning
  *   - setScan(cb, {filters, active, window, interval}) / setScan() to stop; window/interval (ms,
@@ -415,9 +416,18 @@ export class Radio {
       this.pendingAddress = p; // NRF.restart waits for the connection to end
       return;
     }
+    this.applyAddress(p);
+    this.notifyChange();
+  }
+
+  /**
+   * jsble_restart_softdevice: the new address takes effect; a running scan is stopped and
+   * restarted by jswrap_ble_reconfigure_softdevice with default parameters (passive, 100/100 ms).
+   */
+  private applyAddress(p: { address: string; type: string }): void {
     this.address = p.address;
     this.addressType = p.type;
-    this.notifyChange();
+    if (this.scan) this.scan = { ...this.scan, active: false, intervalMs: 100, windowMs: 100 };
   }
 
   // ------------------------------------------------------------------ scanning
@@ -677,8 +687,7 @@ export class Radio {
       this.pendingServices = null;
     }
     if (this.pendingAddress) {
-      this.address = this.pendingAddress.address;
-      this.addressType = this.pendingAddress.type;
+      this.applyAddress(this.pendingAddress);
       this.pendingAddress = null;
     }
     this.notifyChange();

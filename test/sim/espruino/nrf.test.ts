@@ -97,6 +97,11 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
       expect(evalIn(bangle, "NRF.getAddress()")).to.equal("c1:22:33:44:55:66");
     });
 
+    it("an address change restarts the SoftDevice: a running scan continues with default parameters", () => {
+      const rt = token("NRF.setScan(function(){}, {active: true, window: 20, interval: 200}); NRF.setAddress('c1:22:33:44:55:66 random');");
+      expect(rt.radioState().scanning).to.include({ active: false, windowMs: 100, intervalMs: 100 });
+    });
+
     it("the factory address survives reboots; a set address does not survive power loss", () => {
       const rt = token("");
       const factory = rt.radioState().address;
