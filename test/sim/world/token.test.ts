@@ -15,6 +15,9 @@ import { TokenDevice } from "../../../sim/world/devices/token";
 import type { PhoneDevice } from "../../../sim/world/devices/phone";
 import { meanReceivedDbm, environment, carryLossDb } from "../../../sim/world/channel";
 import { readWholeLog, simFirmware } from "../../firmware/sim";
+import { SimCentral } from "../../../sim/world/central";
+import { parseAdvert } from "../../../common/gaen/advert";
+import { Uuid } from "../../../common/formats/syncMessages";
 
 const H = 3600000;
 
@@ -36,13 +39,17 @@ function scenario(): Scenario {
   return new Scenario(spec);
 }
 
-function run(seed: string): World {
-  const sc = scenario();
-  const w = new World({
-    scenario: sc, seed, logPackets: true,
+function makeWorld(seed: string): World {
+  return new World({
+    scenario: scenario(), seed, logPackets: true,
     makeToken: TokenDevice.factory({ firmware: { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") } }),
   });
-  w.runUntil(sc.startMs + 3 * H);
+}
+
+/** The whole scenario: three hours together. */
+function run(seed: string): World {
+  const w = makeWorld(seed);
+  w.runUntil(w.scenario.startMs + 3 * H);
   return w;
 }
 
@@ -114,5 +121,34 @@ describe("sim world: tokens running the built firmware", function () {
       p: x.packetLog.filter((p) => p.to !== "phone").map((p) => [p.from, p.to, p.rssi, p.timeMs]),
     });
     expect(sig(again)).to.equal(sig(w));
+  });
+});
+
+describe("sim world: the GATT central against the built firmware's sync window", () => {
+  it("a button press opens the sync window; the central finds the connectable sync advert, connects and discovers the sync service", async () => {
+    const w = makeWorld("sync-window");
+    w.runFor(10 * 60000);
+    const puck = w.device<TokenDevice>("puck");
+    const central = new SimCentral(w, { where: { near: "puck", offsetM: 0.5, carry: "table" } });
+    // outside a window the token only sends non-connectable GAEN adverts
+    expect(await central.scan(2000)).to.deep.equal([]);
+    puck.rt.pressButton(200);
+    const found = await central.scan(5000, (r) => r.deviceId === "puck");
+    expect(found.length).to.be.at.least(1);
+    const adv = found[found.length - 1];
+    expect(adv.connectable).to.equal(true);
+    expect(parseAdvert(adv.data)).to.equal(null); // not a GAEN advert: nothing links it to the identifiers
+    const link = await central.connect(adv);
+    expect(link.mtu).to.equal(loadBoard("puckjs").radio.maxMtu);
+    const services = await link.services();
+    expect(services.map((s) => s.uuid)).to.include(Uuid.SERVICE);
+    expect(puck.radioState().connected).to.equal(true);
+    await link.disconnect();
+    // the window (60 s) closes and GAEN advertising comes back, non-connectable
+    await central.runFor(70000);
+    const st = puck.radioState();
+    expect(st.advertising && st.advertising.connectable).to.equal(false);
+    expect(parseAdvert(st.advertising!.data)).to.not.equal(null);
+    expect(puck.rt.uncaughtErrors).to.deep.equal([]);
   });
 });
