@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiError } from "./apiErrors";
+import { handleLegacyV1, LEGACY_V1_PATH } from "./legacyV1";
 import { initDataDir, publicKeyInfo, type PublicKeyInfo } from "./dataDir";
 import { FailureLimiter } from "./failureLimiter";
 import { issueNumber, type IssuedNumber } from "./processingNumbers";
@@ -46,6 +47,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** One line per request; default: nothing. */
   log?: (line: string) => void;
+  /** Also accept COCOA's 2020 `PUT /diagnosis` (v1, client-set transmission risk; legacyV1.ts). Default off. */
+  legacyV1?: boolean;
 }
 
 export interface RunningServer {
@@ -170,6 +173,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
+    if (options.legacyV1 && path === LEGACY_V1_PATH) {
+      return handleLegacyV1(req, res, { db, numberSecret: data.numberSecret, region: data.settings.region, clock, limiter, trustProxy: !!options.trustProxy, readBody: (r) => readBody(r, maxBody) });
+    }
     if (path === DIAGNOSIS_PATH) {
       if (req.method !== "PUT") throw new ApiError("METHOD_NOT_ALLOWED", "use PUT");
       return handleDiagnosis(req, res);
