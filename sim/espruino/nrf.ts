@@ -160,6 +160,7 @@ export class Radio {
   private scan: null | { cb: unknown; filters: unknown; active: boolean; intervalMs: number; windowMs: number; found?: Map<string, Record<string, unknown>> } = null;
   private services: ServiceTable = new Map();
   private pendingServices: ServiceTable | null = null;
+  private restartQueued = false;
   private uart = true;
   private link: { central: GattCentral; mtu: number; open: boolean } | null = null;
   private findTimer: { cancelled: boolean } | null = null;
@@ -354,7 +355,7 @@ export class Radio {
         this.sleeping = false;
         this.notifyChange();
       },
-      restart: () => this.notifyChange(),
+      restart: () => this.restart(),
       disconnect: () => {
         if (this.link?.open) this.dropLink(HCI_LOCAL_HOST_TERMINATED);
       },
@@ -412,22 +413,34 @@ export class Radio {
     if ((bits !== null && top !== bits) || !this.rt.board.radio.addressTypes.includes(p.type)) {
       throw this.rt.error("ERR 0x3202 (INVALID_BLE_ADDR)");
     }
-    if (this.link?.open) {
-      this.pendingAddress = p; // NRF.restart waits for the connection to end
-      return;
-    }
-    this.applyAddress(p);
-    this.notifyChange();
+    this.pendingAddress = p;
+    this.restart();
   }
 
   /**
-   * jsble_restart_softdevice: the new address takes effect; a running scan is stopped and
-   * restarted by jswrap_ble_reconfigure_softdevice with default parameters (passive, 100/100 ms).
+   * jswrap_ble_restart / jsble_restart_softdevice: queued while a central is connected (with
+   * Espruino's console message), else at once: a pending address and service table take effect
+   * and a running scan is restarted with default parameters (passive, window = interval = 100 ms)
+   * by jswrap_ble_reconfigure_softdevice.
    */
-  private applyAddress(p: { address: string; type: string }): void {
-    this.address = p.address;
-    this.addressType = p.type;
+  private restart(): void {
+    if (this.link?.open) {
+      if (!this.restartQueued) this.rt.print("BLE Connected, queueing BLE restart for later");
+      this.restartQueued = true;
+      return;
+    }
+    this.restartQueued = false;
+    if (this.pendingAddress) {
+      this.address = this.pendingAddress.address;
+      this.addressType = this.pendingAddress.type;
+      this.pendingAddress = null;
+    }
+    if (this.pendingServices) {
+      this.services = this.pendingServices;
+      this.pendingServices = null;
+    }
     if (this.scan) this.scan = { ...this.scan, active: false, intervalMs: 100, windowMs: 100 };
+    this.notifyChange();
   }
 
   // ------------------------------------------------------------------ scanning
@@ -642,9 +655,8 @@ export class Radio {
   private setServices(data: unknown, options: unknown): void {
     const o = (options && typeof options === "object" ? options : {}) as Record<string, unknown>;
     this.uart = o.uart === undefined ? true : !!o.uart;
-    const table = this.parseServices(data, this.uart);
-    if (this.link?.open) this.pendingServices = table; // needs a SoftDevice restart: after disconnect
-    else this.services = table;
+    this.pendingServices = this.parseServices(data, this.uart); // takes a SoftDevice restart
+    this.restart();
   }
 
   private updateServices(data: unknown): void {
@@ -682,14 +694,7 @@ export class Radio {
     this.consoleUnlocked = false;
     this.link = null;
     for (const svc of this.services.values()) for (const c of svc.values()) c.subscribed = false;
-    if (this.pendingServices) {
-      this.services = this.pendingServices;
-      this.pendingServices = null;
-    }
-    if (this.pendingAddress) {
-      this.applyAddress(this.pendingAddress);
-      this.pendingAddress = null;
-    }
+    if (this.restartQueued) this.restart();
     this.notifyChange();
     if (reason === HCI_LOCAL_HOST_TERMINATED) link.central.onDisconnect();
     this.events.emit("disconnect", [reason]);

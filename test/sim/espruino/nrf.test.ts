@@ -201,12 +201,16 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
       const log: string[] = [];
       const link = rt.gattConnect(central(log))!;
       evalIn(rt, "NRF.setAddress('c1:00:00:00:00:01 random')");
+      evalIn(rt, "NRF.setServices({0xAB00: {0xAB01: {value: [5], readable: true}}}, {uart: false})");
+      expect(rt.consoleOutput).to.include("BLE Connected, queueing BLE restart for later");
       expect(rt.radioState().address).to.not.equal("c1:00:00:00:00:01");
+      expect(link.services().map((s) => s.uuid)).to.deep.equal(["fe00"]);
       evalIn(rt, "NRF.disconnect()");
       expect(log).to.deep.equal(["disconnected"]);
       expect(link.connected()).to.equal(false);
       expect(rt.radioState().address).to.equal("c1:00:00:00:00:01");
       expect(rt.global.got).to.include("disconnect 22");
+      expect(rt.gattConnect(central([]))!.services().map((s) => s.uuid)).to.deep.equal(["ab00"]);
     });
 
     it("non-connectable adverts refuse connections; the MTU is capped by the board", () => {
