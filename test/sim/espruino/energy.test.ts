@@ -22,6 +22,12 @@ describe("sim/espruino energy meter (boards current figures, ESPRUINO.md section
     expect(avgUa).to.be.within(20, 24);
   });
 
+  it("Espruino's power-on advert (connectable, 375 ms) averages ~40 µA as EspruinoDocs says", () => {
+    const rt = token("");
+    rt.advanceTo(T0 + DAY);
+    expect(rt.energy.totalUc() / 86_400).to.be.within(38, 42);
+  });
+
   it("TX power scales the advertising charge; scanning costs scanMa while on", () => {
     const lo = token("NRF.setTxPower(-20); NRF.setAdvertising([2,1,6], {connectable:false, interval:1000});");
     const hi = token("NRF.setTxPower(4); NRF.setAdvertising([2,1,6], {connectable:false, interval:1000});");
