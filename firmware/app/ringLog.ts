@@ -15,7 +15,7 @@
  * pages whose records are all older than 14 days are erased.
  */
 import { readU32LE, writeU32LE } from "../../common/bytes";
-import { decodeRecordBody, encodeRecord, isRecordLength, streamBase, TIME_UNIT_SECONDS, MAX_FIRST_UNITS } from "../../common/formats/logRecord";
+import { encodeRecord, isRecordLength, streamBase, TIME_UNIT_SECONDS, MAX_FIRST_UNITS } from "../../common/formats/logRecord";
 import { cryptRecord } from "./atRest";
 import { KEEP_DAYS } from "./config";
 import { LogArea } from "./logArea";
@@ -73,9 +73,10 @@ function body(p: number, o: number, len: number): Uint8Array {
   return b;
 }
 
+/** Time of the last scan in a record (body: ... first u16 at 10, last scan's dt 4 bytes from the end). */
 function lastScanTime(p: number, o: number, len: number): number {
-  const scans = decodeRecordBody(body(p, o, len), bases[p]).scans;
-  return scans[scans.length - 1].t;
+  const b = body(p, o, len);
+  return bases[p] + ((b[10] | (b[11] << 8)) + (len > 16 ? b[len - 5] : 0)) * TIME_UNIT_SECONDS;
 }
 
 /** Page indices holding a header, oldest first. */

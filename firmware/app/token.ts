@@ -6,8 +6,10 @@
  * watchdog, expires keys and log pages, and blinks the status (docs/USER-GUIDE.md).
  */
 import { dayFromEnin, eninFromUnixSeconds } from "../../common/gaen/interval";
+import { fromHex, toHex } from "../../common/bytes";
 import { BOARD } from "../board";
-import { advertiseHold, advertiseStart, advertiseState, advertiseStop } from "./advertiser";
+import { TokenStatus } from "../sync/host";
+import { advertiseStart, advertiseState, advertiseStop } from "./advertiser";
 import { atRestKey, AT_REST_FILE } from "./atRest";
 import { buttonAskConsent } from "./button";
 import { ACTIVE_PER_1000_VARS, BATTERY_LOW_PERCENT, HEARTBEAT_MS, MIN_VALID_TIME } from "./config";
@@ -228,12 +230,12 @@ export function tokenSetScan(w: number, p: number): boolean {
   return true;
 }
 
-export function tokenSecret(): string {
-  return st.x;
+export function tokenSecret(): Uint8Array | null {
+  return st.x ? fromHex(st.x) : null;
 }
 
-export function tokenSetSecret(hex: string): void {
-  st.x = hex;
+export function tokenSetSecret(secret: Uint8Array | null): void {
+  st.x = secret ? toHex(secret) : "";
   save();
 }
 
@@ -253,10 +255,6 @@ export function tokenAskConsent(timeoutMs: number, done: (ok: boolean) => void):
   flash(BLUE, Math.floor(timeoutMs / 1000), 500, 500);
   buzz(300);
   buttonAskConsent(timeoutMs, done);
-}
-
-export function tokenHold(h: boolean): void {
-  advertiseHold(h);
 }
 
 /** Everything a test or a maintenance console needs to see (never sent over the air). */
@@ -285,24 +283,22 @@ export function tokenState(): any {
   };
 }
 
-/** For status(): used/free bytes of the log area. */
-export function tokenStorage(): { used: number; free: number; records: number; dropped: number } {
+/** SyncHost.status(). */
+export function tokenStatus(): TokenStatus {
   const s = logStats();
-  return { used: s.pagesUsed * s.pageSize, free: (s.pages - s.pagesUsed) * s.pageSize, records: s.records, dropped: s.dropped };
-}
-
-export function tokenPaused(): boolean {
-  return st.p;
-}
-
-export function tokenAlert(): boolean {
-  return st.a;
-}
-
-export function tokenFirstDay(): number {
-  return st.f;
-}
-
-export function tokenBattery(): number {
-  return battery();
+  return {
+    firmwareVersion: OMAMORI_VERSION,
+    board: BOARD.id,
+    batteryPercent: battery(),
+    clockSeconds: Math.floor(getTime()),
+    clockValid: clockValid(),
+    storageUsedBytes: s.pagesUsed * s.pageSize,
+    storageFreeBytes: (s.pages - s.pagesUsed) * s.pageSize,
+    recordsKept: s.records,
+    recordsDropped: s.dropped,
+    firstDay: st.f,
+    paused: st.p,
+    alert: st.a,
+    errorCount: healthErrors().count,
+  };
 }
