@@ -1,0 +1,96 @@
+/**
+ * The sync commands through the real CLI entry (host-tools/cli/main.ts), with the `sim` transport
+ * (a simulated world running dist/firmware) and a temporary $OMAMORI_HOME.
+ */
+import { expect } from "chai";
+import { mkdtemp, rm, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../host-tools/cli/main";
+import { checkLog } from "../../host-tools/sync/logStore";
+
+interface Run { code: number; out: string; err: string }
+
+async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const saved: Record<string, string | undefined> = {};
+  for (const k of Object.keys(env)) {
+    saved[k] = process.env[k];
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
+  let out = "";
+  let err = "";
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    const code = await main(["node", "omamori", ...args]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+    process.exitCode = undefined;
+    for (const k of Object.keys(saved)) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+}
+
+describe("omamori sync / status / token (sim transport)", function () {
+  this.timeout(60000);
+  let home: string;
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), "omamori-cli-"));
+  });
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("sync pairs a simulated token, writes the log in the interchange format, status tells its health", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
+    const s = await run(["sync", "--transport", "sim", "--sim-hours", "4", "--token", "obaachan"], env);
+    expect(s.err).to.equal("");
+    expect(s.code).to.equal(0);
+    expect(s.out).to.match(/Synced token "obaachan": \d+ new sightings/);
+    const log = checkLog(JSON.parse(await readFile(join(home, "tokens", "obaachan", "log.json"), "utf8")));
+    expect(log.tokenId).to.equal("obaachan");
+    expect(log.encounters.length).to.be.greaterThan(0);
+
+    const st = await run(["status", "--offline"], env);
+    expect(st.code).to.equal(0);
+    expect(st.out).to.match(/Battery: \d+%/);
+    expect(st.out).to.match(/Storage: \d+% used/);
+    expect(st.out).to.match(/In use since \d{4}-\d\d-\d\d \(1 days\)/);
+
+    const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
+    expect(ja.out).to.match(/電池: \d+%/);
+    expect(ja.out).to.match(/使用開始日/);
+
+    const live = await run(["status", "--transport", "sim", "--sim-hours", "1"], env);
+    expect(live.code).to.equal(0);
+    expect(live.out).to.match(/Clock: correct/);
+    expect(live.out).not.to.match(/Last known state/);
+  });
+
+  it("bad input: one plain line and exit code 2", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
+    const none = await run(["status", "--offline"], env);
+    expect(none.code).to.equal(2);
+    expect(none.err).to.match(/^omamori: no paired token yet; pair one with `omamori token pair --token NAME`\n$/);
+    const name = await run(["sync", "--token", "Bad Name!"], env);
+    expect(name.code).to.equal(2);
+    expect(name.err).to.match(/token id must be/);
+    const chunk = await run(["sync", "--transport", "sim", "--chunk", "ten"], env);
+    expect(chunk.code).to.equal(2);
+    expect(chunk.err).to.match(/--chunk must be/);
+    const hours = await run(["sync", "--transport", "sim", "--sim-hours", "-3"], env);
+    expect(hours.code).to.equal(2);
+    const noYes = await run(["token", "erase"], env);
+    expect(noYes.code).to.equal(2);
+    const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
+    expect(ja.err).to.match(/登録済みのお守りがありません/);
+  });
+});
