@@ -9,6 +9,8 @@
  *     "schedule": [ { "device", "from": "HH:MM[:SS]", "to": "HH:MM[:SS]", "room",
  *                     "at": [x, y] | "path": [[x, y], ...] (walked at constant speed, 1 s steps),
  *                     "carry"?, "days"?: "all"|"weekdays"|"weekends"|[0, 3, ...]|["mon", ...] } ] }
+ *   A schedule entry with "room": "away" (no position) takes the device out of range for its
+ *   time, overriding the other entries (a day out, a hospital stay).
  *
  * Positions are metres in the room's frame; the room's origin places it in one world frame, so
  * distances across a wall are real distances. Two rooms have a radio path only when a "walls"
@@ -33,6 +35,7 @@ export interface ScheduleEntry {
   device: string;
   from: string;
   to: string;
+  /** A room, or "away": the device is out of everyone's range then, overriding other entries. */
   room: string;
   at?: [number, number];
   path?: [number, number][];
@@ -82,6 +85,19 @@ function parseClock(where: string, s: unknown): number {
 
 function isPoint(p: unknown): p is [number, number] {
   return Array.isArray(p) && p.length === 2 && typeof p[0] === "number" && typeof p[1] === "number" && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+}
+
+/** Spans with the time [s, t) cut out (an "away" entry overriding a daily routine). */
+function subtract(list: Span[], s: number, t: number): Span[] {
+  const out: Span[] = [];
+  for (const sp of list) {
+    if (sp.endMs <= s || sp.startMs >= t) out.push(sp);
+    else {
+      if (sp.startMs < s) out.push({ ...sp, endMs: s });
+      if (sp.endMs > t) out.push({ ...sp, startMs: t });
+    }
+  }
+  return out;
 }
 
 function emptyMinutes(): ContactMinutes { return { within1m: 0, from1to2m: 0, beyond2m: 0 }; }
@@ -160,14 +176,18 @@ export class Scenario {
     this.devices = spec.devices;
 
     if (!Array.isArray(spec.schedule)) fail(name + ".schedule", "must be a list");
+    if (this.envs.away) fail(name + ".rooms.away", "\"away\" is reserved for being out of range; choose another room name");
+    const aways: Record<string, [number, number][]> = {};
     spec.schedule.forEach((e, i) => {
       const at = name + ".schedule[" + i + "]";
       if (!this.spans[e.device]) fail(at + ".device", "unknown device " + JSON.stringify(e.device));
-      if (!this.envs[e.room]) fail(at + ".room", "unknown room " + JSON.stringify(e.room) + "; rooms: " + roomNames);
+      const away = e.room === "away";
+      if (!away && !this.envs[e.room]) fail(at + ".room", "unknown room " + JSON.stringify(e.room) + "; rooms: " + roomNames + ", or \"away\"");
       const from = parseClock(at + ".from", e.from);
       let to = parseClock(at + ".to", e.to);
       if (to <= from) to += DAY_MS;
-      if ((e.at === undefined) === (e.path === undefined)) fail(at, "needs exactly one of \"at\": [x, y] or \"path\": [[x, y], ...]");
+      if (away && (e.at !== undefined || e.path !== undefined)) fail(at, "an \"away\" entry has no position");
+      if (!away && (e.at === undefined) === (e.path === undefined)) fail(at, "needs exactly one of \"at\": [x, y] or \"path\": [[x, y], ...]");
       if (e.at !== undefined && !isPoint(e.at)) fail(at + ".at", "must be [x, y] in metres");
       if (e.path !== undefined && (!Array.isArray(e.path) || e.path.length < 2 || !e.path.every(isPoint))) fail(at + ".path", "must be a list of at least two [x, y] points");
       const carry = e.carry ?? carries[e.device];
@@ -181,7 +201,9 @@ export class Scenario {
         const s = localMidnight + from;
         const t = localMidnight + to;
         if (t <= this.startMs || s >= this.endMs) continue;
-        if (e.at) {
+        if (away) {
+          (aways[e.device] ??= []).push([s, t]);
+        } else if (e.at) {
           this.spans[e.device].push({ startMs: s, endMs: t, room: e.room, x: o[0] + e.at[0], y: o[1] + e.at[1], carry });
         } else {
           this.pushPath(e.device, e.room, e.path!, s, t, carry);
@@ -189,7 +211,9 @@ export class Scenario {
       }
     });
     for (const id of Object.keys(this.spans)) {
-      const list = this.spans[id]
+      let list = this.spans[id];
+      for (const [s, t] of aways[id] ?? []) list = subtract(list, s, t);
+      list = list
         .map((sp) => ({ ...sp, startMs: Math.max(sp.startMs, this.startMs), endMs: Math.min(sp.endMs, this.endMs) }))
         .filter((sp) => sp.endMs > sp.startMs)
         .sort((p, q) => p.startMs - q.startMs);

@@ -73,6 +73,23 @@ describe("sim world: scenarios and ground truth", () => {
     expect(g.byDay["2026-11-03"].sameRoom.within1m).to.equal(120);
   });
 
+  it("an \"away\" entry overrides the daily routine for its time", () => {
+    const s = new Scenario(minimal({
+      days: 3,
+      schedule: [
+        { device: "x", from: "09:00", to: "17:00", room: "a", at: [0, 0] },
+        { device: "y", from: "09:00", to: "17:00", room: "a", at: [0.5, 0] },
+        { device: "x", from: "12:00", to: "14:00", room: "away", days: [1] },
+      ],
+    }));
+    const g = s.groundTruth()[0];
+    expect(g.byDay["2026-11-02"].sameRoom.within1m).to.equal(480);
+    expect(g.byDay["2026-11-03"].sameRoom.within1m).to.equal(360);
+    expect(s.spansOf("x")).to.have.length(4);
+    expect(() => new Scenario(minimal({ schedule: [{ device: "x", from: "12:00", to: "14:00", room: "away", at: [0, 0] }] })))
+      .to.throw(/an "away" entry has no position/);
+  });
+
   it("devices in rooms without a wall entry have no radio path and no ground-truth contact", () => {
     const s = new Scenario(minimal({
       walls: [],
@@ -93,7 +110,7 @@ describe("sim world: scenarios and ground truth", () => {
     expect(bad({ start: "tomorrow" })).to.throw(/t\.start/);
     expect(bad({ rooms: { a: { environment: "moon" } } })).to.throw(/rooms\.a\.environment: unknown environment "moon"/);
     expect(bad({ schedule: [{ device: "x", from: "10:00", to: "11:00", room: "kitchen", at: [0, 0] }] }))
-      .to.throw(/schedule\[0\]\.room: unknown room "kitchen"; rooms: a, b/);
+      .to.throw(/schedule\[0\]\.room: unknown room "kitchen"; rooms: a, b, or "away"/);
     expect(bad({ schedule: [{ device: "x", from: "25:00", to: "11:00", room: "a", at: [0, 0] }] })).to.throw(/schedule\[0\]\.from/);
     expect(bad({ schedule: [{ device: "zz", from: "10:00", to: "11:00", room: "a", at: [0, 0] }] })).to.throw(/unknown device "zz"/);
     expect(bad({ schedule: [{ device: "x", from: "10:00", to: "11:00", room: "a" }] })).to.throw(/exactly one of "at"/);
