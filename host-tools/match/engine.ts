@@ -15,7 +15,6 @@ import { createCipheriv } from "node:crypto";
 import { eninFromUnixSeconds } from "../../common/gaen/interval";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
 import { rpikInto } from "./fastRpik";
-import type { KeySet } from "./keySet";
 import { prefix48, type SightingIndex } from "./sightingIndex";
 
 export interface RawMatch {
@@ -27,6 +26,15 @@ export interface RawMatch {
   encounter: number;
   /** The full derived identifier (16 bytes), needed to decrypt the AEM of a prefix-only entry. */
   rpi: Uint8Array;
+}
+
+/** The key columns the matcher reads (a KeySet, or its shared arrays inside a matcher thread). */
+export interface MatchableKeys {
+  count: number;
+  keyData: Uint8Array;
+  rollingStart: Uint32Array;
+  /** 0 = revoked (skipped). */
+  rollingPeriod: Uint8Array;
 }
 
 export interface MatchRun {
@@ -50,7 +58,7 @@ function anyScanNear(index: SightingIndex, encounter: number, enin: number): boo
 }
 
 /** Match keys [from, to) of `keys` against the log. */
-export function findMatches(index: SightingIndex, keys: KeySet, from = 0, to = keys.count): MatchRun {
+export function findMatches(index: SightingIndex, keys: MatchableKeys, from = 0, to = keys.count): MatchRun {
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > keys.count || from > to) {
     throw new RangeError(`key range must satisfy 0 <= from <= to <= ${keys.count}, got ${from}..${to}`);
   }

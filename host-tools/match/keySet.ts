@@ -3,6 +3,8 @@
  * per key, so a national peak (6 million keys, GAEN.md section 4 / issue 6) fits in ~150 MB.
  * Each key is identified by (key data, rolling start interval); adding the same key twice keeps
  * the first (an open-addressing hash over the key bytes finds it without one string per key).
+ * The columns the matcher reads (key data, rolling start, period) live in SharedArrayBuffers so
+ * matcher threads (parallelMatch.ts) read them without a copy.
  */
 
 /** Marks an absent optional field in the Int8Array columns. */
@@ -31,9 +33,9 @@ export class KeySet {
 
   constructor(capacity = 1024) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer, got " + capacity);
-    this.keyData = new Uint8Array(16 * capacity);
-    this.rollingStart = new Uint32Array(capacity);
-    this.rollingPeriod = new Uint8Array(capacity);
+    this.keyData = new Uint8Array(new SharedArrayBuffer(16 * capacity));
+    this.rollingStart = new Uint32Array(new SharedArrayBuffer(4 * capacity));
+    this.rollingPeriod = new Uint8Array(new SharedArrayBuffer(capacity));
     this.reportType = new Int8Array(capacity);
     this.daysSinceOnset = new Int8Array(capacity);
     this.transmissionRiskLevel = new Int8Array(capacity);
@@ -120,9 +122,9 @@ export class KeySet {
 
   private grow(): void {
     const cap = this.capacity * 2;
-    const kd = new Uint8Array(16 * cap); kd.set(this.keyData); this.keyData = kd;
-    const rs = new Uint32Array(cap); rs.set(this.rollingStart); this.rollingStart = rs;
-    const rp = new Uint8Array(cap); rp.set(this.rollingPeriod); this.rollingPeriod = rp;
+    const kd = new Uint8Array(new SharedArrayBuffer(16 * cap)); kd.set(this.keyData); this.keyData = kd;
+    const rs = new Uint32Array(new SharedArrayBuffer(4 * cap)); rs.set(this.rollingStart); this.rollingStart = rs;
+    const rp = new Uint8Array(new SharedArrayBuffer(cap)); rp.set(this.rollingPeriod); this.rollingPeriod = rp;
     const rt = new Int8Array(cap); rt.set(this.reportType); this.reportType = rt;
     const ds = new Int8Array(cap); ds.set(this.daysSinceOnset); this.daysSinceOnset = ds;
     const tr = new Int8Array(cap); tr.set(this.transmissionRiskLevel); this.transmissionRiskLevel = tr;

@@ -6,7 +6,7 @@
  * (radio.rssiOffsetDb); the log's own rssiOffsetDb only when its board is not in the catalogue.
  */
 import { loadBoard } from "../../boards/index";
-import { findMatches } from "./engine";
+import { findMatchesParallel } from "./parallelMatch";
 import { buildExposureWindows, type ExposureWindow, type WindowDrops } from "./exposureWindows";
 import { summarizeDays, type ExposureSummary } from "./dailySummary";
 import type { KeySet } from "./keySet";
@@ -39,9 +39,10 @@ export function receiverRssiOffset(log: ContactLog): number {
   }
 }
 
-export function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number): MatchReport {
+/** Match on every core (parallelMatch.ts); `threads` 1 keeps it on this thread. */
+export async function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number): Promise<MatchReport> {
   const index = new SightingIndex(log);
-  const run = findMatches(index, keys);
+  const run = await findMatchesParallel(log, index, keys, threads);
   const rssiOffsetDb = receiverRssiOffset(log);
   const { windows, dropped } = buildExposureWindows(index, keys, run.matches, config, rssiOffsetDb);
   const report: MatchReport = {

@@ -123,7 +123,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     } else {
       try {
         const log = parseContactLog(new TextDecoder().decode(logBytes));
-        summary = matchLog(log, keys, config, nowSeconds).summary;
+        summary = (await matchLog(log, keys, config, nowSeconds)).summary;
       } catch (e) {
         problem = (e as Error).message;
         summary = { days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) };

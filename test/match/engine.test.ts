@@ -133,3 +133,24 @@ describe("match/keySet", () => {
     expect(toHex(ks.keyData.subarray(16 * 42, 16 * 43))).to.equal(toHex(teks[42]));
   });
 });
+
+describe("match/parallelMatch", () => {
+  it("findMatchesParallel_threeThreads_sameMatchesAsOneThread", async () => {
+    const { findMatchesParallel } = await import("../../host-tools/match/parallelMatch");
+    const teks = Array.from({ length: 300 }, randomTek);
+    const starts = teks.map((_, i) => DAY0_ENIN + 144 * (i % 2));
+    const encounters = [];
+    for (let i = 0; i < 300; i += 37) encounters.push(encounterFor({ tek: teks[i], enin: starts[i] + 20, prefixBytes: 6 }));
+    for (let j = 0; j < 50; j++) encounters.push(noiseEncounter(DAY0 + j * 1200));
+    const log = makeLog(encounters);
+    const index = new SightingIndex(log);
+    const keys = keySetOf(teks, starts);
+    const one = findMatches(index, keys);
+    const many = await findMatchesParallel(log, index, keys, 3, 0);
+    const key = (m: { keyIndex: number; enin: number; encounter: number; rpi: Uint8Array }) => `${m.keyIndex}/${m.enin}/${m.encounter}/${toHex(m.rpi)}`;
+    expect(many.matches.map(key).sort()).to.deep.equal(one.matches.map(key).sort());
+    expect(many.matches).to.have.length(9);
+    expect(many.keysChecked).to.equal(300);
+    expect(many.identifiersDerived).to.equal(one.identifiersDerived);
+  });
+});

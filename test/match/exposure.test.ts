@@ -92,19 +92,19 @@ describe("match/riskConfig mapping (COCOA's failure: risk level 0, no report typ
     expect(infectiousnessFor(undefined, config)).to.equal("HIGH");
   });
 
-  it("matchLog_keyWithRiskLevel0AndNoReportTypeNoOnset_closeFor20Min_isARiskyDay", () => {
+  it("matchLog_keyWithRiskLevel0AndNoReportTypeNoOnset_closeFor20Min_isARiskyDay", async () => {
     const tek = randomTek();
     const keys = keysOf(tek, { transmissionRiskLevel: 0 });
     const log = makeLog(contactEncounters(tek, DAY0 + 36000, 20, -60)); // tx -4 -> attenuation 56: near (x2.5)
-    const r = matchLog(log, keys, config, NOW);
+    const r = await matchLog(log, keys, config, NOW);
     expect(r.summary.riskyDays).to.equal(1);
     expect(r.summary.days[0].risky).to.equal(true);
     expect(r.summary.days[0].entries).to.equal(1);
   });
 
-  it("matchLog_keyWithOnsetDay11_infectiousnessNone_noWindow", () => {
+  it("matchLog_keyWithOnsetDay11_infectiousnessNone_noWindow", async () => {
     const tek = randomTek();
-    const r = matchLog(makeLog(contactEncounters(tek, DAY0 + 36000, 20, -60)), keysOf(tek, { daysSinceOnset: 11 }), config, NOW);
+    const r = await matchLog(makeLog(contactEncounters(tek, DAY0 + 36000, 20, -60)), keysOf(tek, { daysSinceOnset: 11 }), config, NOW);
     expect(r.windows).to.have.length(0);
     expect(r.dropped.infectiousnessNone).to.be.greaterThan(0);
   });

@@ -26,7 +26,7 @@ export function registerMatch(program: Command): void {
     .option("--allow-unsigned", "accept export files whose signature does not verify (testing only)")
     .option("--now <time>", "match as of this time (ISO 8601; default now)")
     .option("--json", "print JSON: per-day results and totals")
-    .action((opts: { log: string; keys: string[]; config?: string; publicKey?: string; allowUnsigned?: boolean; now?: string; json?: boolean }) => {
+    .action(async (opts: { log: string; keys: string[]; config?: string; publicKey?: string; allowUnsigned?: boolean; now?: string; json?: boolean }) => {
       const now = opts.now ? new Date(opts.now) : new Date();
       if (Number.isNaN(now.getTime())) throw new UsageError(say(`--now must be a date and time, got "${opts.now}"`, `--now は日時で指定してください ("${opts.now}")`));
       const nowSeconds = now.getTime() / 1000;
@@ -44,7 +44,7 @@ export function registerMatch(program: Command): void {
         throw new UsageError(say("no public key to verify the export files: give --public-key (or --allow-unsigned for testing)", "鍵ファイルの署名を確かめる公開鍵がありません: --public-key を指定してください (テスト用には --allow-unsigned)"));
       }
       const loaded = asUsage("keys", () => keysFromPaths(opts.keys, trust, nowSeconds));
-      const r = matchLog(log, loaded.validation.keys, config, nowSeconds);
+      const r = await matchLog(log, loaded.validation.keys, config, nowSeconds);
       if (opts.json) {
         const out = {
           tokenId: r.tokenId, board: r.board, rssiOffsetDb: r.rssiOffsetDb,
