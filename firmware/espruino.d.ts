@@ -25,10 +25,8 @@ declare const OMAMORI_BOARD: {
 };
 /** Firmware version string (package.json version). */
 declare const OMAMORI_VERSION: string;
-/** true when the board firmware has require("crypto").SHA256 (boards/<id>.json crypto.sha256). */
-declare const HAS_BUILTIN_SHA256: boolean;
-/** true when the board firmware has require("crypto").AES with ECB (boards/<id>.json crypto.aesEcb). */
-declare const HAS_BUILTIN_AES: boolean;
+// HAS_BUILTIN_SHA256 / HAS_BUILTIN_AES are declared in firmware/crypto/primitives.ts, their only reader,
+// so host code (tests) can import the firmware crypto without these Espruino declarations.
 
 /** The global the firmware defines (docs/ARCHITECTURE.md "Runtime contract"). */
 declare var Omamori: any;

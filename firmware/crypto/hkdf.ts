@@ -15,7 +15,7 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | null, info: Uint8
   }
   const prk = hmacSha256(salt === null ? new Uint8Array(32) : salt, ikm);
   const out = new Uint8Array(length);
-  let t = new Uint8Array(0);
+  let t: Uint8Array = new Uint8Array(0);
   for (let counter = 1, off = 0; off < length; counter++, off += 32) {
     const m = new Uint8Array(t.length + info.length + 1);
     m.set(t, 0);

@@ -1,12 +1,18 @@
 /**
  * SHA-256 and single-block AES-128 for this board: the built-in where the board firmware has it
  * (HAS_BUILTIN_SHA256 / HAS_BUILTIN_AES from boards/<id>.json crypto facts), the pure ES5 code otherwise.
- * The constants are fixed at build time, so esbuild drops the branch (and module) this board does not use.
+ * The constants are fixed at build time (esbuild `define`), so esbuild drops the branch (and module) this
+ * board does not use. Host code importing this module must define them as globals first.
  */
 import { checkBytes } from "./check";
 import { aes128EncryptBlockBuiltin, sha256Builtin } from "./builtin";
 import { sha256Pure } from "./sha256";
 import { aes128EncryptBlockPure } from "./aes128";
+
+/** true when the board firmware has require("crypto").SHA256 (boards/<id>.json crypto.sha256); set by the build. */
+declare const HAS_BUILTIN_SHA256: boolean;
+/** true when the board firmware has require("crypto").AES with ECB (boards/<id>.json crypto.aesEcb); set by the build. */
+declare const HAS_BUILTIN_AES: boolean;
 
 /** SHA-256 digest (32 bytes) of a message of any length. */
 export function sha256(message: Uint8Array): Uint8Array {
