@@ -252,6 +252,7 @@ export function tokenReadLog(cursor: number, maxBytes: number): { data: Uint8Arr
 }
 
 export function tokenAskConsent(timeoutMs: number, done: (ok: boolean) => void): void {
+  lightsOff();
   flash(BLUE, Math.floor(timeoutMs / 1000), 500, 500);
   buzz(300);
   buttonAskConsent(timeoutMs, done);

@@ -75,8 +75,10 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     expect(st.dropped).to.be.above(0);
     expect(status.recordsDropped).to.equal(st.dropped);
     expect(st.records + st.dropped).to.equal(total);
+    expect(state(rt).needsSync, "records the host has not read are about to be dropped").to.equal(true);
     const log = readWholeLog(rt);
     expect(log.length).to.equal(st.records);
+    expect(state(rt).needsSync, "the host has read everything").to.equal(false);
     // what is kept is the newest, in order; what was dropped is the oldest
     const kept = log.map((e) => e.rpi);
     expect(kept).to.deep.equal(all.slice(total - kept.length).map(prefix));

@@ -169,4 +169,55 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(state(rt).keys.length).to.equal(1);
     expect(state(rt).keys[0].tekHex).to.not.equal(tek);
   });
+
+  it("counts an error in a callback, keeps it in the error log across a reboot, and keeps running", () => {
+    const rt = bootToken({ seed: 36 });
+    let t = T0_MS + 2 * MIN;
+    rt.advanceTo(t);
+    const setScan = rt.global.NRF.setScan;
+    rt.global.NRF.setScan = () => { throw new Error("radio busy"); };
+    rt.advanceTo((t += 6 * MIN));
+    rt.global.NRF.setScan = setScan;
+    expect(rt.uncaughtErrors, "nothing escapes to Espruino").to.deep.equal([]);
+    const s = state(rt);
+    expect(s.errors).to.be.at.least(1);
+    expect(s.errorLog.join(" ")).to.contain("radio busy");
+    expect(rt.radioState().advertising, "still advertising").to.not.equal(null);
+    rt.advanceTo((t += 5 * MIN));
+    expect(state(rt).scan.scans, "scanning again").to.be.above(s.scan.scans);
+    rt.reboot("reset");
+    expect(state(rt).errors).to.equal(s.errors);
+    expect(state(rt).errorLog).to.deep.equal(s.errorLog);
+  });
+
+  it("asks for consent on the token: a press within the time says yes, no press says no", () => {
+    const rt = bootToken({ seed: 37 });
+    let t = T0_MS + MIN + 5000;
+    rt.advanceTo(t);
+    const answers: boolean[] = [];
+    rt.runCallback(rt.global.Omamori.host.askConsent, null, [20000, (ok: boolean) => answers.push(ok)]);
+    rt.advanceTo((t += 3000));
+    expect(flashesSeen(rt, t - 3000, t).every((f) => f.color === "blue")).to.equal(true);
+    rt.pressButton(200);
+    rt.advanceTo((t += 2000));
+    rt.runCallback(rt.global.Omamori.host.askConsent, null, [20000, (ok: boolean) => answers.push(ok)]);
+    rt.advanceTo((t += 25000));
+    expect(answers).to.deep.equal([true, false]);
+    expect(state(rt).paused, "the consent press is not a status press or a pause").to.equal(false);
+  });
+
+  it("after a function stop (decommission) it stays silent, also after a reboot", () => {
+    const rt = bootToken({ seed: 38 });
+    rt.advanceTo(T0_MS + MIN);
+    rt.runCallback(rt.global.Omamori.host.decommission, null, []);
+    rt.advanceTo(T0_MS + 3 * MIN);
+    expect(rt.radioState().advertising).to.equal(null);
+    rt.reboot("power");
+    setClock(rt);
+    rt.advanceTo(T0_MS + 10 * MIN);
+    expect(rt.radioState().advertising).to.equal(null);
+    expect(rt.radioState().scanning).to.equal(null);
+    expect(readWholeLog(rt)).to.deep.equal([]);
+    expect(rt.global.Omamori.host.dailyKeys()).to.deep.equal([]);
+  });
 });
