@@ -45,6 +45,33 @@ const TRIM_SCRIPT = `(function (g, used) {
   return typed.length;
 })`;
 
+/**
+ * Unhandled promise rejections inside a token must not take the host process down (Node's
+ * default) but be reported by that token, as Espruino reports them (src/jswrap_promise.c:
+ * "Unhandled promise rejection: %v"). One process listener routes them by the promise's realm;
+ * rejections from host code keep Node's default (crash) when nobody else listens.
+ */
+const unhandledByRealm = new WeakMap<object, (reason: unknown) => void>();
+const unhandledSeen = new WeakSet<object>(); // mocha re-emits the event: report each promise once
+let unhandledHooked = false;
+function hookUnhandledRejections(): void {
+  if (unhandledHooked) return;
+  unhandledHooked = true;
+  process.on("unhandledRejection", (reason, promise) => {
+    const report = promise ? unhandledByRealm.get(Object.getPrototypeOf(promise)) : undefined;
+    if (report) {
+      if (unhandledSeen.has(promise)) return;
+      unhandledSeen.add(promise);
+      return report(reason);
+    }
+    if (process.listenerCount("unhandledRejection") === 1) {
+      process.nextTick(() => {
+        throw reason;
+      });
+    }
+  });
+}
+
 /** Constructors and helpers of one context, for building values the firmware can use. */
 export class Realm {
   readonly context: vm.Context;
@@ -58,6 +85,9 @@ export class Realm {
   readonly JSON: JSON;
   private readonly drainScript = new vm.Script("undefined");
   private readonly promiseUse = { promises: false };
+
+  /** Called (asynchronously, when Node notices) with the reason of an unhandled rejection. */
+  onUnhandledRejection: (reason: unknown) => void = () => {};
 
   constructor() {
     // afterEvaluate: promise jobs run when a script evaluation ends, so drain() after each
@@ -76,6 +106,8 @@ export class Realm {
     this.JSON = g.JSON;
     // Espruino calls the global object `global` as well.
     g.global = g;
+    hookUnhandledRejections();
+    unhandledByRealm.set(g.Promise.prototype, (reason) => this.onUnhandledRejection(reason));
   }
 
   /** Run pending promise jobs of this context. */

@@ -206,6 +206,13 @@ export class EspruinoRuntime {
     this.timeZone = { tzMinutes: 0 };
     this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
     this.realm = new Realm();
+    const realm = this.realm;
+    realm.onUnhandledRejection = (reason) => {
+      if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
+      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(reason);
+      this.uncaughtErrors.push(line);
+      this.consoleOutput.push(line);
+    };
     this.io = new IoPins(this);
     this.radio = new Radio(this);
     const g = this.realm.global;

@@ -227,3 +227,11 @@ describe("sim/espruino runtime: power cuts outside callbacks", () => {
     expect(evalIn(rt, "require('Storage').read('x')")).to.equal(undefined);
   });
 });
+
+describe("sim/espruino runtime: unhandled promise rejections", () => {
+  it("are reported by the token (Espruino's wording) instead of crashing the host", async () => {
+    const rt = token("Promise.reject(new Error('nope')); var p = new Promise(function(res, rej){ rej('x'); }); p.catch(function(){});");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rt.uncaughtErrors).to.deep.equal(["Uncaught Error: Unhandled promise rejection: Error: nope"]);
+  });
+});
