@@ -5,7 +5,8 @@
  *     "utcOffsetHours": 9,                       schedule times are local times at this offset
  *     "rooms": { "<room>": { "environment": "home"|"hall"|"train"|"street", "origin": [x, y] } },
  *     "walls": [ { "rooms": ["a", "b"], "material": "drywall"|"wood"|"brick"|"concrete", "count": 1 } ],
- *     "devices": [ { "id", "kind": "token"|"phone", "board"|"model", "carry": "lanyard"|... } ],
+ *     "devices": [ { "id", "kind": "token"|"phone", "board"|"model", "carry": "lanyard"|...,
+ *                    "clockDriftPpm"?: tokens only } ],
  *     "schedule": [ { "device", "from": "HH:MM[:SS]", "to": "HH:MM[:SS]", "room",
  *                     "at": [x, y] | "path": [[x, y], ...] (walked at constant speed, 1 s steps),
  *                     "carry"?, "days"?: "all"|"weekdays"|"weekends"|[0, 3, ...]|["mon", ...] } ] }
@@ -30,7 +31,15 @@ import { phoneModel } from "./devices/phoneModels";
 
 export interface RoomSpec { environment: string; origin?: [number, number] }
 export interface WallSpec { rooms: [string, string]; material?: string; count?: number }
-export interface DeviceSpec { id: string; kind: "token" | "phone"; board?: string; model?: string; carry?: string }
+export interface DeviceSpec {
+  id: string;
+  kind: "token" | "phone";
+  board?: string;
+  model?: string;
+  carry?: string;
+  /** Token oscillator error in ppm (+ = fast); the RC oscillator of nRF52832 boards is calibrated to ~250 ppm. */
+  clockDriftPpm?: number;
+}
 export interface ScheduleEntry {
   device: string;
   from: string;
@@ -168,6 +177,9 @@ export class Scenario {
         if (d.kind === "token") loadBoard(d.board!);
         else phoneModel(d.model!);
       } catch (e) { fail(at + (d.kind === "token" ? ".board" : ".model"), (e as Error).message); }
+      if (d.clockDriftPpm !== undefined && (d.kind !== "token" || typeof d.clockDriftPpm !== "number" || !(Math.abs(d.clockDriftPpm) <= 1000))) {
+        fail(at + ".clockDriftPpm", "only tokens have one, a number of ppm within +-1000, got " + JSON.stringify(d.clockDriftPpm));
+      }
       const carry = d.carry ?? (d.kind === "token" ? "lanyard" : "pocket");
       try { carryLossDb(carry); } catch (e) { fail(at + ".carry", (e as Error).message); }
       carries[d.id] = carry;

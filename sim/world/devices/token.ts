@@ -75,7 +75,8 @@ export class TokenDevice implements SimDevice {
 
   /**
    * A world factory: tokens running the built firmware of their scenario board. Firmware files
-   * are read once per board.
+   * are read once per board. Clock drift: `clockDriftPpm(ctx)` if given, else the scenario's
+   * device `clockDriftPpm`, else 0.
    */
   static factory(o: {
     firmware?: Record<string, string>;
@@ -89,7 +90,7 @@ export class TokenDevice implements SimDevice {
       if (!cache[board]) cache[board] = loadBuiltFirmware(board);
       return new TokenDevice({
         id: ctx.spec.id, board, rng: ctx.rng, startMs: ctx.startMs, firmware: cache[board],
-        clockDriftPpm: o.clockDriftPpm ? o.clockDriftPpm(ctx) : 0, setClock: o.setClock, bootFrom: o.bootFrom,
+        clockDriftPpm: o.clockDriftPpm ? o.clockDriftPpm(ctx) : ctx.spec.clockDriftPpm ?? 0, setClock: o.setClock, bootFrom: o.bootFrom,
       });
     };
   }

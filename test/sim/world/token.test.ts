@@ -124,6 +124,20 @@ describe("sim world: tokens running the built firmware", function () {
   });
 });
 
+describe("sim world: token clocks", () => {
+  it("a scenario token's clockDriftPpm makes its clock run ahead of the world's after the host set it", () => {
+    const spec = scenario().spec;
+    const drifting = new Scenario({ ...spec, devices: spec.devices.map((d) => (d.id === "puck" ? { ...d, clockDriftPpm: 250 } : d)) });
+    const w = new World({ scenario: drifting, seed: "drift", makeToken: TokenDevice.factory({ firmware: { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") } }) });
+    const set = w.now;
+    w.runFor(10 * H);
+    const ahead = (t: TokenDevice) => t.rt.tokenTimeMs() - w.now;
+    expect(ahead(w.device<TokenDevice>("puck"))).to.be.closeTo(250e-6 * (w.now - set), 1000);
+    expect(Math.abs(ahead(w.device<TokenDevice>("bangle")))).to.be.below(1000);
+    expect(() => new Scenario({ ...spec, devices: spec.devices.map((d) => ({ ...d, clockDriftPpm: 5 })) })).to.throw(/devices\[2\]\.clockDriftPpm: only tokens/);
+  });
+});
+
 describe("sim world: the GATT central against the built firmware's sync window", () => {
   it("a button press opens the sync window; the central finds the connectable sync advert, connects and discovers the sync service", async () => {
     const w = makeWorld("sync-window");
