@@ -104,6 +104,8 @@ function showStatus(long: boolean): void {
 
 function heartbeat(): void {
   healthKick();
+  // a clock set from the Web IDE (setTime) rather than through the sync service counts too
+  refresh();
   const now = getTime();
   if (clockValid()) {
     keysExpire(eninFromUnixSeconds(now));

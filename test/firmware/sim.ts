@@ -38,6 +38,8 @@ export function simFirmware(boardId: string): string {
 
 export interface TokenOpts {
   board?: string;
+  /** Hold the button down while the token powers on (the maintenance gesture). */
+  buttonHeldAtBoot?: boolean;
   seed?: number;
   worldTimeMs?: number;
   flash?: NorFlash;
@@ -52,7 +54,9 @@ export interface TokenOpts {
 export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   const board = o.board ?? "puckjs";
   const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash });
-  if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(simFirmware(board), "latin1")), 0, 0, 0);
+  // (a button pin written high reads back high: the sim's way to have it held at power-on)
+  const code = (o.buttonHeldAtBoot ? "digitalWrite(" + rt.board.io.button + ",1);\n" : "") + simFirmware(board);
+  if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(code, "latin1")), 0, 0, 0);
   rt.bootFromStorage();
   if (o.setClock ?? true) setClock(rt);
   return rt;

@@ -220,4 +220,28 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(readWholeLog(rt)).to.deep.equal([]);
     expect(rt.global.Omamori.host.dailyKeys()).to.deep.equal([]);
   });
+
+  it("closes the console to Bluetooth in normal use; the button held at power-on opens maintenance instead", () => {
+    const normal = bootToken({ seed: 39 });
+    expect((normal as unknown as { consoleLock: { console: string | null } }).consoleLock.console).to.equal(null);
+    expect(normal.global.Omamori.maintenance).to.equal(false);
+    const rt = bootToken({ seed: 40, buttonHeldAtBoot: true, setClock: false });
+    rt.runCallback(rt.global.setTime, null, [Math.floor(rt.worldTimeMs() / 1000)]);
+    rt.advanceTo(T0_MS + 3 * MIN);
+    expect(rt.global.Omamori.maintenance).to.equal(true);
+    expect((rt as unknown as { consoleLock: { console: string | null } }).consoleLock.console).to.equal("Bluetooth");
+    const adv = rt.radioState().advertising!;
+    expect(adv.connectable, "Espruino's own connectable advert, for the Web IDE").to.equal(true);
+    expect(toHex(adv.data)).to.not.contain("6ffd");
+    expect(flashesSeen(rt, T0_MS, T0_MS + 2000).map((f) => f.color)).to.deep.equal(["blue", "blue", "blue", "blue", "blue"]);
+  });
+
+  it("starts recording within a minute of a clock set with setTime from the Web IDE", () => {
+    const rt = bootToken({ seed: 41, setClock: false });
+    rt.advanceTo(T0_MS + 30_000);
+    rt.runCallback(rt.global.setTime, null, [Math.floor(rt.worldTimeMs() / 1000)]);
+    rt.advanceTo(T0_MS + 95_000);
+    expect(state(rt).running).to.equal(true);
+    expect(toHex(rt.radioState().advertising!.data)).to.contain("03036ffd");
+  });
 });
