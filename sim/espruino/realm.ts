@@ -115,9 +115,12 @@ export class Realm {
     if (this.promiseUse.promises) this.drainScript.runInContext(this.context);
   }
 
-  /** Evaluate source text in the context (as Espruino evaluates .bootcde). */
-  run(code: string, filename: string): unknown {
-    return new vm.Script(code, { filename }).runInContext(this.context);
+  /**
+   * Evaluate source text in the context (as Espruino evaluates .bootcde). `timeoutMs` (wall
+   * time) stops runaway code; it costs a watchdog thread per call, so callbacks do not use it.
+   */
+  run(code: string, filename: string, timeoutMs?: number): unknown {
+    return new vm.Script(code, { filename }).runInContext(this.context, timeoutMs ? { timeout: timeoutMs } : undefined);
   }
 
   /** A context-realm Error (what jsExceptionHere(JSET_ERROR, ...) throws). */

@@ -44,12 +44,20 @@ export interface RuntimeOptions {
   flash?: NorFlash;
   /** Oscillator error in ppm (+ = token clock runs fast). RC oscillator ~250 ppm on 832 boards. */
   clockDriftPpm?: number;
+  /** Wall-clock limit for boot code, ms (default 30000): a runaway top level is reported, not hung on. */
+  bootTimeoutMs?: number;
 }
 
 export type RebootReason = "watchdog" | "power" | "reset";
 
 /** Thrown inside firmware code to unwind it when the token reboots or loses power mid-callback. */
 class RuntimeStop extends Error {}
+
+/**
+ * Wall-clock limit for boot code: a runaway top level is reported ("Script execution timed out")
+ * instead of hanging the simulator. Callbacks have no such guard (it would cost ~160 µs each).
+ */
+const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -110,6 +118,7 @@ export class EspruinoRuntime {
   private nowTicksMs = 0;
   private bootWorld: number;
   private readonly rate: number;
+  private readonly bootTimeoutMs: number;
   private clockOffsetMs = 0;
   private booted = false;
   private halted = false;
@@ -129,6 +138,8 @@ export class EspruinoRuntime {
     const drift = opts.clockDriftPpm ?? 0;
     if (!Number.isFinite(drift) || Math.abs(drift) > 100_000) throw new RangeError("clockDriftPpm must be a number within ±100000, got " + drift);
     this.rate = 1 + drift / 1e6;
+    this.bootTimeoutMs = opts.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+    if (!(this.bootTimeoutMs > 0)) throw new RangeError("bootTimeoutMs must be > 0, got " + opts.bootTimeoutMs);
     const f = this.board.flash;
     if (opts.flash) {
       if (opts.flash.storageAddress !== f.storageAddress || opts.flash.storageBytes !== f.storageBytes || opts.flash.pageSize !== f.pageSize) {
@@ -265,7 +276,7 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      this.realm.run(code, filename);
+      this.realm.run(code, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {

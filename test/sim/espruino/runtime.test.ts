@@ -235,3 +235,12 @@ describe("sim/espruino runtime: unhandled promise rejections", () => {
     expect(rt.uncaughtErrors).to.deep.equal(["Uncaught Error: Unhandled promise rejection: Error: nope"]);
   });
 });
+
+describe("sim/espruino runtime: runaway boot code", () => {
+  it("an endless loop at the top level is stopped and reported, the runtime stays usable", () => {
+    const rt = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0, bootTimeoutMs: 200 });
+    rt.boot("var i = 0; while (true) { i++; }");
+    expect(rt.uncaughtErrors[0]).to.match(/timed out/);
+    expect(evalIn(rt, "1 + 1")).to.equal(2);
+  });
+});
