@@ -1,12 +1,6 @@
 /**
- * Running the BUILT firmware (dist/firmware/<board>.js) in the sim runtime for the firmware tests.
- *
- * One gap of the runtime is filled here, in the token's own context and only for tests:
- * E.getAddressOf(string, true). On a device it returns the flash address of a memory-mapped
- * Storage string (what Storage.read returns), which the log needs to find its pages
- * (firmware/app/logArea.ts); sim/espruino/espruinoE.ts returns 0. The shim walks the Storage
- * headers with require("Flash") as jsflash.c lays them out and returns the data address of the
- * live file whose contents equal the string.
+ * Running the BUILT firmware (dist/firmware/<board>.js) in the sim runtime for the firmware tests:
+ * booted from Storage's ".bootcde" as on a device, so the firmware takes its real share of Storage.
  */
 import { loadBoard } from "../../boards/index";
 import { EspruinoRuntime, loadBuiltFirmware, NorFlash } from "../../sim/espruino/runtime";
@@ -17,23 +11,10 @@ import { decodeLogStream, type LogEncounter } from "../../common/formats/logReco
 /** 2026-03-02 00:00 UTC plus a little: a day boundary the tests can reason about. */
 export const T0_MS = Date.UTC(2026, 2, 2, 0, 0, 0) + 10_000;
 
-export function addressOfShim(boardId: string): string {
-  const b = loadBoard(boardId);
-  const start = b.flash.storageAddress;
-  const end = start + b.flash.storageBytes;
-  return `(function(){var F=require("Flash");E.getAddressOf=function(s,flash){
-if(!flash||typeof s!=="string")return 0;var a=${start},ps=${b.flash.pageSize},end=${end};
-while(a&&a+32<=end){var h=F.read(32,a);var w=h[0]+h[1]*256+h[2]*65536+h[3]*16777216;var size=w%16777216;
-if(w===4294967295||w===0||a+32+size>end){var np=a-((a-${start})%ps)+ps;a=np>=end?0:np;if(a){var h2=F.read(4,a);if(h2[0]===255&&h2[1]===255&&h2[2]===255&&h2[3]===255)break;}continue;}
-var del=h[4]===0&&h[5]===0&&h[6]===0&&h[7]===0;
-if(!del&&size===s.length){var d=F.read(size,a+32),ok=true;for(var i=0;i<size;i++)if(d[i]!==s.charCodeAt(i)){ok=false;break;}if(ok)return a+32;}
-a=(a+32+size+3)&~3;}
-return 0;};})();\n`;
-}
-
-/** The built firmware of a board, with the E.getAddressOf shim in front. */
+/** The built firmware of a board (dist/firmware/<board>.js). */
 export function simFirmware(boardId: string): string {
-  return addressOfShim(boardId) + loadBuiltFirmware(boardId);
+  loadBoard(boardId);
+  return loadBuiltFirmware(boardId);
 }
 
 export interface TokenOpts {
