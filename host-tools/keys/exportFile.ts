@@ -87,7 +87,7 @@ const root = protobuf.parse(readFileSync(PROTO_PATH, "utf8"), { keepCase: false 
 const ExportMsg = root.lookupType("omamori.export.TemporaryExposureKeyExport");
 const SignatureListMsg = root.lookupType("omamori.export.TEKSignatureList");
 
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: Array, defaults: false, arrays: true };
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: false, arrays: true };
 
 function checkBytes(name: string, b: unknown): asserts b is Uint8Array {
   if (!(b instanceof Uint8Array)) throw new TypeError(name + " must be a Uint8Array, got " + typeof b);
@@ -99,8 +99,9 @@ function checkSize(name: string, n: number): void {
   }
 }
 
-function u8(a: ArrayLike<number> | undefined): Uint8Array {
-  return a ? Uint8Array.from(a) : new Uint8Array(0);
+/** A copy of decoded bytes as a plain Uint8Array (protobufjs may hand out Buffers over its input). */
+function u8(a: Uint8Array | undefined): Uint8Array {
+  return a ? new Uint8Array(a) : new Uint8Array(0);
 }
 
 function keyFromObject(o: Record<string, any>): ExportKey {

@@ -146,16 +146,23 @@ export class KeyCache {
     return old.length;
   }
 
-  /** Decoded content of every cached file, oldest first (by created, then addedAt). Hash-checked. */
+  /** Cached files, oldest first (by list.json created, then when added). */
+  orderedFiles(): CachedFile[] {
+    return this.index.files.slice().sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || a.addedAt.localeCompare(b.addedAt));
+  }
+
+  /** Decoded content of one cached file, after re-checking its SHA-256. */
+  content(file: CachedFile): ExportContent {
+    const zip = new Uint8Array(readFileSync(this.filePath(file.sha256)));
+    if (sha256Hex(zip) !== file.sha256) {
+      throw new ExportFormatError(`the cached file ${this.filePath(file.sha256)} was changed on disk; delete it and check again`);
+    }
+    return decodeExportBin(readExportZip(zip).bin);
+  }
+
+  /** Decoded content of every cached file, oldest first. */
   contents(): { file: CachedFile; content: ExportContent }[] {
-    const files = this.index.files.slice().sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || a.addedAt.localeCompare(b.addedAt));
-    return files.map((file) => {
-      const zip = new Uint8Array(readFileSync(this.filePath(file.sha256)));
-      if (sha256Hex(zip) !== file.sha256) {
-        throw new ExportFormatError(`the cached file ${this.filePath(file.sha256)} was changed on disk; delete it and check again`);
-      }
-      return { file, content: decodeExportBin(readExportZip(zip).bin) };
-    });
+    return this.orderedFiles().map((file) => ({ file, content: this.content(file) }));
   }
 
   /** Digest over the cached files (changes whenever a file is added or pruned). */

@@ -3,10 +3,10 @@
  * (`omamori check`): every file checked (readExport.ts), every key validated (validateKeys.ts).
  */
 import { readFileSync } from "node:fs";
-import { ExportFormatError, type ExportContent } from "./exportFile";
+import { ExportFormatError } from "./exportFile";
 import type { KeyCache } from "./keyCache";
 import { checkExportZip, exportPaths, type Trust } from "./readExport";
-import { validateKeys, type KeyValidation } from "./validateKeys";
+import { KeyCollector, type KeyValidation } from "./validateKeys";
 
 export interface LoadedFile {
   path: string;
@@ -21,7 +21,7 @@ export interface LoadedKeys {
 
 /** Keys from zip files and directories of zips. A bad file throws ExportFormatError naming it. */
 export function keysFromPaths(paths: string[], trust: Trust, nowSeconds: number): LoadedKeys {
-  const contents: ExportContent[] = [];
+  const collector = new KeyCollector(nowSeconds);
   const files: LoadedFile[] = [];
   for (const p of paths) {
     for (const file of exportPaths(p)) {
@@ -33,21 +33,20 @@ export function keysFromPaths(paths: string[], trust: Trust, nowSeconds: number)
       }
       try {
         const c = checkExportZip(zip, trust);
-        contents.push(c.content);
+        collector.add(c.content);
         files.push({ path: file, keys: c.content.keys.length + c.content.revisedKeys.length, signatureValid: c.verify.valid });
       } catch (e) {
         throw new ExportFormatError(`${file}: ${(e as Error).message}`);
       }
     }
   }
-  return { validation: validateKeys(contents, nowSeconds), files };
+  return { validation: collector.result(), files };
 }
 
 /** Keys from every cached file (already verified when they entered the cache). */
 export function keysFromCache(cache: KeyCache, nowSeconds: number): LoadedKeys {
-  const all = cache.contents();
-  return {
-    validation: validateKeys(all.map((x) => x.content), nowSeconds),
-    files: all.map((x) => ({ path: x.file.source, keys: x.file.keys, signatureValid: x.file.signatureValid })),
-  };
+  const files = cache.orderedFiles();
+  const collector = new KeyCollector(nowSeconds, files.reduce((n, f) => n + f.keys, 0));
+  for (const f of files) collector.add(cache.content(f));
+  return { validation: collector.result(), files: files.map((f) => ({ path: f.source, keys: f.keys, signatureValid: f.signatureValid })) };
 }

@@ -72,31 +72,42 @@ function fieldsOf(k: ExportKey): KeyFields {
   };
 }
 
-/** Validate and collect keys from exports (oldest first) as of `nowSeconds` (Unix seconds). */
-export function validateKeys(exports: ExportContent[], nowSeconds: number, into?: KeySet): KeyValidation {
-  if (!Array.isArray(exports)) throw new TypeError("exports must be an array of decoded export files");
-  if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds)");
-  const nowEnin = eninFromUnixSeconds(nowSeconds);
-  const total = exports.reduce((n, e) => n + e.keys.length + e.revisedKeys.length, 0);
-  const keys = into ?? new KeySet(Math.max(16, total));
-  const dropped = emptyDropCounts();
-  let revisedApplied = 0;
-  for (const e of exports) {
+/**
+ * Collects keys export by export (oldest first), so a national set never has to be decoded into
+ * objects all at once: decode a file, add it, let it go.
+ */
+export class KeyCollector {
+  readonly keys: KeySet;
+  readonly dropped = emptyDropCounts();
+  read = 0;
+  revisedApplied = 0;
+  private readonly nowEnin: number;
+
+  constructor(nowSeconds: number, capacity = 1024) {
+    if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds)");
+    this.nowEnin = eninFromUnixSeconds(nowSeconds);
+    this.keys = new KeySet(Math.max(16, capacity));
+  }
+
+  add(e: ExportContent): void {
+    const keys = this.keys;
+    const dropped = this.dropped;
+    this.read += e.keys.length + e.revisedKeys.length;
     for (const k of e.keys) {
-      const problem = keyProblem(k, nowEnin);
+      const problem = keyProblem(k, this.nowEnin);
       if (problem) dropped[problem]++;
       else if (k.reportType === ReportType.REVOKED) dropped.revoked++;
       else if (keys.add(k.keyData, 0, fieldsOf(k)) < 0) dropped.duplicate++;
     }
     for (const k of e.revisedKeys) {
-      const problem = keyProblem(k, nowEnin);
+      const problem = keyProblem(k, this.nowEnin);
       if (problem) {
         dropped[problem]++;
         continue;
       }
       const i = keys.find(k.keyData, 0, k.rollingStartIntervalNumber as number);
       if (i >= 0) {
-        revisedApplied++;
+        this.revisedApplied++;
         if (k.reportType === ReportType.REVOKED) {
           if (!keys.isRevoked(i)) dropped.revoked++;
           keys.revoke(i);
@@ -105,5 +116,16 @@ export function validateKeys(exports: ExportContent[], nowSeconds: number, into?
       else keys.add(k.keyData, 0, fieldsOf(k));
     }
   }
-  return { keys, read: total, revisedApplied, dropped };
+
+  result(): KeyValidation {
+    return { keys: this.keys, read: this.read, revisedApplied: this.revisedApplied, dropped: this.dropped };
+  }
+}
+
+/** Validate and collect keys from exports (oldest first) as of `nowSeconds` (Unix seconds). */
+export function validateKeys(exports: ExportContent[], nowSeconds: number): KeyValidation {
+  if (!Array.isArray(exports)) throw new TypeError("exports must be an array of decoded export files");
+  const c = new KeyCollector(nowSeconds, exports.reduce((n, e) => n + e.keys.length + e.revisedKeys.length, 0));
+  for (const e of exports) c.add(e);
+  return c.result();
 }

@@ -110,3 +110,15 @@ describe("keys/fetchKeys and cache", () => {
     expect(new KeyCache(home).index.files).to.have.length(0);
   });
 });
+
+describe("keys/readExport trust", () => {
+  it("checkExportZip_noTrustedKey_refused; allowUnsigned_accepted_markedInvalid", async () => {
+    const { checkExportZip } = await import("../../host-tools/keys/readExport");
+    const zip = zipWith(2);
+    expect(() => checkExportZip(zip, { keys: [], allowUnsigned: false })).to.throw(ExportFormatError, /no trusted public key/);
+    const c = checkExportZip(zip, { keys: [], allowUnsigned: true });
+    expect(c.verify.valid).to.equal(false);
+    expect(c.content.keys).to.have.length(2);
+    expect(checkExportZip(zip, trust).verify.valid).to.equal(true);
+  });
+});
