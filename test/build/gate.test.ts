@@ -120,11 +120,13 @@ describe("Espruino gate", () => {
     });
   }
 
-  it("warns (without failing) about RangeError, which Espruino lacks", () => {
-    const problems = checkEspruinoSource("var ok = 1;\nthrow new RangeError(\"x\");\n", { board: "puckjs" });
-    expect(problems).to.have.length(1);
-    expect(problems[0]).to.include({ line: 2, level: "warning" });
-    expect(problems[0].message).to.match(/Espruino has no RangeError/);
+  it("flags RangeError, URIError and EvalError, which Espruino lacks", () => {
+    for (const name of ["RangeError", "URIError", "EvalError"]) {
+      const problems = checkEspruinoSource("var ok = 1;\nthrow new " + name + "(\"x\");\n", { board: "puckjs" });
+      expect(problems, name).to.have.length(1);
+      expect(problems[0], name).to.include({ line: 2, level: "error" });
+      expect(problems[0].message).to.match(new RegExp("Espruino has no " + name));
+    }
   });
 
   it("passes a clean snippet full of look-alikes that Espruino does run", () => {
