@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fetchKeys } from "../../host-tools/keys/fetchKeys";
 import { KeyCache } from "../../host-tools/keys/keyCache";
 import { parseListJson } from "../../host-tools/keys/listJson";
+import { checkExportZip } from "../../host-tools/keys/readExport";
 import { ExportFormatError } from "../../host-tools/keys/exportFile";
 import { randomTek, DAY0_ENIN } from "../match/logBuilder";
 import { SIGNER, signedZip } from "./fixtures";
@@ -112,8 +113,7 @@ describe("keys/fetchKeys and cache", () => {
 });
 
 describe("keys/readExport trust", () => {
-  it("checkExportZip_noTrustedKey_refused; allowUnsigned_accepted_markedInvalid", async () => {
-    const { checkExportZip } = await import("../../host-tools/keys/readExport");
+  it("checkExportZip_noTrustedKey_refused; allowUnsigned_accepted_markedInvalid", () => {
     const zip = zipWith(2);
     expect(() => checkExportZip(zip, { keys: [], allowUnsigned: false })).to.throw(ExportFormatError, /no trusted public key/);
     const c = checkExportZip(zip, { keys: [], allowUnsigned: true });
