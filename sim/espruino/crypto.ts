@@ -30,13 +30,18 @@ function blocks(n: number, size: number): number {
   return Math.max(1, Math.ceil(n / size));
 }
 
-export function makeCryptoModule(rt: EspruinoRuntime): Record<string, unknown> {
-  const realm = rt.realm;
-  const c = rt.board.crypto;
-  const jsError = (text: string) => {
+/** jsError(): Espruino prints "ERROR: <text>" and the built-in returns undefined (no exception). */
+function jsErrorOf(rt: EspruinoRuntime): (text: string) => undefined {
+  return (text) => {
     rt.print("ERROR: " + text);
     return undefined;
   };
+}
+
+export function makeCryptoModule(rt: EspruinoRuntime): Record<string, unknown> {
+  const realm = rt.realm;
+  const c = rt.board.crypto;
+  const jsError = jsErrorOf(rt);
   const bytesOf = (v: unknown, what: string): Uint8Array => {
     const b = toBytes(v);
     if (!b) throw rt.error("Expecting " + what + " to be a String, Array or ArrayBuffer");
@@ -122,10 +127,7 @@ function run(encrypt: boolean, alg: string, key: Uint8Array, iv: Uint8Array | nu
 export function installGlobalAes(rt: EspruinoRuntime): void {
   if (!rt.board.crypto.aesCcm) return;
   const realm = rt.realm;
-  const jsError = (text: string) => {
-    rt.print("ERROR: " + text);
-    return undefined;
-  };
+  const jsError = jsErrorOf(rt);
   const nonceOf = (iv: unknown): Uint8Array | null => {
     if (!Array.isArray(iv) && !ArrayBuffer.isView(iv) && Object.prototype.toString.call(iv) !== "[object ArrayBuffer]") return null;
     const b = toBytes(iv);

@@ -110,7 +110,8 @@ export function installE(rt: EspruinoRuntime): void {
   }
 }
 
-function crc32(b: Uint8Array): number {
+/** E.CRC32: the usual CRC-32 (polynomial 0xEDB88320), unsigned. */
+export function crc32(b: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < b.length; i++) {
     c ^= b[i];

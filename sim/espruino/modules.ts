@@ -7,7 +7,8 @@
  *   write(name, data, offset, size) (objects -> JSON; offset/size as jsfWriteFile), read
  *   (binary-safe 8-bit string, undefined if missing), readArrayBuffer, readJSON(name,
  *   noExceptions), writeJSON (compact: unquoted keys, typed arrays as arrays), erase, eraseAll,
- *   list(regex, {sf}), getFree, getStats, compact, hash, open(name, "r"|"w"|"a").
+ *   list(regex, {sf}), getFree, getStats, compact, hash (jsfHashFiles: names and addresses, so a
+ *   moved file changes it), open(name, "r"|"w"|"a").
  * StorageFile (jswrap_storagefile_*): chunk files name+"\1".."\xFF" pre-allocated at
  *   STORAGEFILE_CHUNKSIZE (min(pageSize,4096)-32 = 4064 B; pageSize*10-32 where Storage >= 1 MB,
  *   i.e. Bangle.js 2), appended through Flash writes, end of data = first 0xFF byte, so 0xFF
@@ -20,6 +21,7 @@ import { FLAG_NONE, FLAG_STORAGEFILE, HEADER_BYTES, JsfStorage, NAME_BYTES, Stor
 import { bytesToString, toBytes } from "./realm";
 import { makeCryptoModule, installGlobalAes } from "./crypto";
 import { PowerCutError } from "./flash";
+import { crc32 } from "./espruinoE";
 
 export function installRequire(rt: EspruinoRuntime): void {
   const realm = rt.realm;
@@ -165,11 +167,13 @@ function makeStorageModule(rt: EspruinoRuntime): Record<string, unknown> {
       if (regex !== undefined && regex !== null) names = names.filter((n) => n.match(regex as RegExp) !== null);
       return realm.array(names);
     },
+    // jsfHashFiles: roll, then XOR the header address and CRC32 of the name, per matching file
     hash: (regex: unknown) => {
       let h = 0xabcddcba;
-      for (const n of st.list({ sf: false })) {
-        if (regex !== undefined && regex !== null && n.match(regex as RegExp) === null) continue;
-        for (let i = 0; i < n.length; i++) h = (Math.imul(h, 31) + n.charCodeAt(i)) >>> 0;
+      for (const f of st.listWithAddresses({ sf: false })) {
+        if (regex !== undefined && regex !== null && f.name.match(regex as RegExp) === null) continue;
+        h = ((h << 1) | (h >>> 31)) >>> 0;
+        h = (h ^ f.addr ^ crc32(toBytes(f.name)!)) >>> 0;
       }
       return h | 0;
     },

@@ -98,6 +98,11 @@ const DEVICE_NAMES: Record<string, string> = {
   puckjs: "Puck.js", banglejs2: "Bangle.js", pixljs: "Pixl.js", mdbt42q: "MDBT42Q", joltjs: "Jolt.js", nrf52840dk: "NRF52840DK",
 };
 
+/** A UUID written as an object key: numeric keys ({0xFE00: ...} becomes "65024") are numbers. */
+export function uuidOfKey(key: string): string {
+  return normalizeUuid(/^\d+$/.test(key) ? Number(key) : key);
+}
+
 /** "ABCD", 0xABCD, "0xabcd" -> "abcd"; 128-bit strings -> lowercase dashed. */
 export function normalizeUuid(u: unknown): string {
   if (typeof u === "number") return (u & 0xffff).toString(16).padStart(4, "0");
@@ -287,7 +292,7 @@ export class Radio {
         const v = (data as Record<string, unknown>)[key];
         let uuid: string;
         try {
-          uuid = normalizeUuid(/^\d+$/.test(key) ? Number(key) : key);
+          uuid = uuidOfKey(key);
         } catch {
           throw this.rt.error("Invalid Service UUID: " + key);
         }
@@ -625,12 +630,12 @@ export class Radio {
       if (typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof data);
       for (const skey of Object.keys(data as object)) {
         let suuid: string;
-        try { suuid = normalizeUuid(/^\d+$/.test(skey) ? Number(skey) : skey); } catch { throw this.rt.error("Invalid Service UUID: " + skey); }
+        try { suuid = uuidOfKey(skey); } catch { throw this.rt.error("Invalid Service UUID: " + skey); }
         const chars = new Map<string, CharState>();
         const sdef = (data as Record<string, Record<string, Record<string, unknown>>>)[skey];
         for (const ckey of Object.keys(sdef ?? {})) {
           let cuuid: string;
-          try { cuuid = normalizeUuid(/^\d+$/.test(ckey) ? Number(ckey) : ckey); } catch { throw this.rt.error("Invalid Characteristic UUID: " + ckey); }
+          try { cuuid = uuidOfKey(ckey); } catch { throw this.rt.error("Invalid Characteristic UUID: " + ckey); }
           const c = sdef[ckey] ?? {};
           const value = c.value === undefined ? new Uint8Array(0) : toBytes(c.value) ?? new Uint8Array(0);
           chars.set(cuuid, {
@@ -662,12 +667,12 @@ export class Radio {
   private updateServices(data: unknown): void {
     if (!data || typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof data);
     for (const skey of Object.keys(data as object)) {
-      const suuid = normalizeUuid(/^\d+$/.test(skey) ? Number(skey) : skey);
+      const suuid = uuidOfKey(skey);
       const svc = this.services.get(suuid);
       if (!svc) throw this.rt.error("Unable to find service with UUID " + skey);
       const sdef = (data as Record<string, Record<string, Record<string, unknown>>>)[skey];
       for (const ckey of Object.keys(sdef ?? {})) {
-        const cuuid = normalizeUuid(/^\d+$/.test(ckey) ? Number(ckey) : ckey);
+        const cuuid = uuidOfKey(ckey);
         const c = svc.get(cuuid);
         if (!c) throw this.rt.error("Unable to find characteristic with UUID " + ckey);
         const u = sdef[ckey];

@@ -216,9 +216,9 @@ export class JsfStorage {
     return s;
   }
 
-  /** jsfListFiles(regex-less): names of live files; StorageFiles only by their "\1" chunk. */
-  list(filter?: { sf?: boolean }): string[] {
-    const out: string[] = [];
+  /** Live, listable files with their header address (jsfBankListFiles order). */
+  listWithAddresses(filter?: { sf?: boolean }): { name: string; addr: number }[] {
+    const out: { name: string; addr: number }[] = [];
     for (const h of this.headers()) {
       if (!JsfStorage.isRealFile(h)) continue;
       if (filter && filter.sf === false && h.flags & FLAG_STORAGEFILE) continue;
@@ -228,9 +228,14 @@ export class JsfStorage {
         if (name.charCodeAt(name.length - 1) !== 1) continue;
         if (filter && filter.sf === true) name = name.slice(0, -1);
       }
-      out.push(name);
+      out.push({ name, addr: h.addr });
     }
     return out;
+  }
+
+  /** jsfListFiles(regex-less): names of live files; StorageFiles only by their "\1" chunk. */
+  list(filter?: { sf?: boolean }): string[] {
+    return this.listWithAddresses(filter).map((f) => f.name);
   }
 
   // ---- create / write ----

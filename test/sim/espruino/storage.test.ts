@@ -79,6 +79,16 @@ describe("sim/espruino Storage (port of jsflash.c)", () => {
     expect(evalIn(rt, `S.read("${"n".repeat(28)}")`)).to.equal("v");
   });
 
+  it("hash() changes when a file is rewritten (it hashes names and addresses) and ignores StorageFiles", () => {
+    const rt = token(S + "S.write('a.js', '1'); S.write('b', '2'); var h1 = S.hash(/\\.js$/);");
+    expect(evalIn(rt, "S.hash(/\\.js$/)")).to.equal(rt.global.h1);
+    evalIn(rt, "S.write('b', '3'); S.open('c.js', 'w').write('x')");
+    expect(evalIn(rt, "S.hash(/\\.js$/)")).to.equal(rt.global.h1);
+    evalIn(rt, "S.write('a.js', '4')");
+    expect(evalIn(rt, "S.hash(/\\.js$/)")).to.not.equal(rt.global.h1);
+    expect(Number.isInteger(rt.global.h1)).to.equal(true);
+  });
+
   it("erase, eraseAll and compact", () => {
     const rt = token(S + "S.write('a', 'x'); S.write('a', 'y'); S.write('b', 'z'); S.erase('b');");
     expect(evalIn(rt, "S.getStats().trashCount")).to.equal(2);
