@@ -69,7 +69,7 @@ export interface LogDocument {
 /** Record length in bytes for a number of scans. */
 export function recordLength(scans: number): number {
   if (scans < 1 || scans > MAX_SCANS || Math.floor(scans) !== scans) {
-    throw new TypeError("scans must be an integer 1.." + MAX_SCANS + ", got " + scans);
+    throw new TypeError("scans must be 1.." + MAX_SCANS + ", got " + scans);
   }
   return RECORD_BASE_BYTES + SCAN_BYTES * (scans - 1);
 }
@@ -95,16 +95,16 @@ function clampRssi(v: number): number {
  * scan's t is the first-seen time. Times are floored to TIME_UNIT_SECONDS relative to `base`.
  */
 export function encodeRecord(rpi: Uint8Array, aem: Uint8Array, scans: number[], base: number): Uint8Array {
-  if (rpi.length < RPI_PREFIX_BYTES) throw new TypeError("rpi must have at least " + RPI_PREFIX_BYTES + " bytes, got " + rpi.length);
+  if (rpi.length < RPI_PREFIX_BYTES) throw new TypeError("rpi too short: " + rpi.length);
   if (aem.length !== AEM_BYTES) throw new TypeError("aem must be 4 bytes, got " + aem.length);
-  if (scans.length % 4 !== 0 || scans.length === 0) throw new TypeError("scans must be groups of 4 numbers (t, count, rssiMax, rssiMean)");
+  if (scans.length % 4 !== 0 || scans.length === 0) throw new TypeError("scans: 4 numbers per scan");
   const n = scans.length / 4;
   const out = new Uint8Array(recordLength(n));
   out[0] = out.length;
   out.set(rpi.subarray(0, RPI_PREFIX_BYTES), 1);
   out.set(aem, 7);
   const first = Math.floor((scans[0] - base) / TIME_UNIT_SECONDS);
-  if (!(first >= 0 && first <= MAX_FIRST_UNITS)) throw new TypeError("first-seen time is outside the page's time span");
+  if (!(first >= 0 && first <= MAX_FIRST_UNITS)) throw new TypeError("first seen outside the page");
   out[11] = first & 0xff;
   out[12] = first >> 8;
   const firstT = base + first * TIME_UNIT_SECONDS;
@@ -112,7 +112,7 @@ export function encodeRecord(rpi: Uint8Array, aem: Uint8Array, scans: number[], 
   for (let i = 0; i < n; i++) {
     if (i > 0) {
       const dt = Math.floor((scans[4 * i] - firstT) / TIME_UNIT_SECONDS);
-      if (!(dt >= 0 && dt <= MAX_DT_UNITS)) throw new TypeError("scan " + i + " is outside 0.." + MAX_DT_UNITS * TIME_UNIT_SECONDS + " s after first seen");
+      if (!(dt >= 0 && dt <= MAX_DT_UNITS)) throw new TypeError("scan " + i + " too long after first seen");
       out[o++] = dt;
     }
     const c = scans[4 * i + 1];

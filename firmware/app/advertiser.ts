@@ -24,8 +24,7 @@ let held = false;
 let timer: any = 0;
 let payload: number[] = [];
 let address = "";
-let current = { rpi: "", aem: "", enin: 0, since: 0 };
-let rotations = 0;
+let current = { rpi: "", aem: "" };
 
 /** A fresh address: top bits 00 (non-resolvable private) or 11 (random static). */
 function newAddress(): string {
@@ -59,8 +58,7 @@ function rotate(): void {
   payload = [];
   for (let i = 0; i < p.length; i++) payload.push(p[i]);
   address = newAddress();
-  current = { rpi: toHex(id), aem: toHex(meta), enin: enin, since: now };
-  rotations++;
+  current = { rpi: toHex(id), aem: toHex(meta) };
   send();
   const toNextDay = ((k.rs + TEK_ROLLING_PERIOD) * INTERVAL_SECONDS - now) * 1000;
   timer = setTimeout(guard(rotate), Math.min(ROTATE_MIN_MS + 1 + randomBelow(ROTATE_SPAN_MS - 1), toNextDay + 5));
@@ -78,7 +76,7 @@ export function advertiseStop(): void {
   timer = 0;
   if (!held) NRF.sleep();
   on = false;
-  current = { rpi: "", aem: "", enin: 0, since: 0 };
+  current = { rpi: "", aem: "" };
 }
 
 /** The sync service takes (true) or gives back (false) the radio's advertising. */
@@ -90,6 +88,7 @@ export function advertiseHold(h: boolean): void {
   else NRF.sleep();
 }
 
-export function advertiseState(): { on: boolean; held: boolean; rpi: string; aem: string; enin: number; since: number; address: string; rotations: number } {
-  return { on: on, held: held, rpi: current.rpi, aem: current.aem, enin: current.enin, since: current.since, address: on ? address : "", rotations: rotations };
+/** What is on the air now (maintenance/tests). */
+export function advertiseState(): { rpi: string; aem: string; address: string } {
+  return { rpi: current.rpi, aem: current.aem, address: on ? address : "" };
 }

@@ -49,10 +49,11 @@ function byteAt(a: number): number {
 }
 
 /**
- * Walk the records of page p from offset `from`; `each(offset, len)` for committed records
+ * Walk the records of page p from offset `from`; `each(p, offset, len)` for committed records
  * (return true to stop). Returns where the next record would go (pageSize when closed).
+ * (Callbacks are module-level functions: closures inside loops cost a helper per loop in ES5.)
  */
-function walk(p: number, from: number, each: ((o: number, len: number) => boolean) | null): number {
+function walk(p: number, from: number, each: (p: number, o: number, len: number) => boolean): number {
   const ps = area!.pageSize;
   let o = from;
   while (o + 16 <= ps) {
@@ -60,7 +61,7 @@ function walk(p: number, from: number, each: ((o: number, len: number) => boolea
     if (b === 0xff) return o;
     const len = b & 0xfc;
     if (!isRecordLength(len) || o + len > ps) return ps;
-    if ((b & 3) === 0 && each && each(o, len)) return o;
+    if ((b & 3) === 0 && each(p, o, len)) return o;
     o += len;
   }
   return ps;
@@ -113,15 +114,22 @@ export function logOpen(a: LogArea, atRestKey: Uint8Array): void {
   const order = bySeq();
   for (let i = 0; i < order.length; i++) {
     const p = order[i];
-    let last = -1;
-    const end = walk(p, HEADER, function (o) { counts[p]++; last = o; return false; });
+    lastOff = -1;
+    const end = walk(p, HEADER, countRecord);
     if (p === cur) {
       off = end;
-      newest[p] = last < 0 ? 0 : lastScanTime(p, last, byteAt(addr(p) + last));
+      newest[p] = lastOff < 0 ? 0 : lastScanTime(p, lastOff, byteAt(addr(p) + lastOff));
     } else {
       newest[p] = bases[order[i + 1]] + BASE_LEAD_SECONDS;
     }
   }
+}
+
+let lastOff = -1;
+function countRecord(p: number, o: number): boolean {
+  counts[p]++;
+  lastOff = o;
+  return false;
 }
 
 /** Erase page p if it holds anything; its records are gone. */
@@ -196,38 +204,48 @@ export function logExpire(now: number): void {
  * offset; 0 = oldest), whole records only, at most maxBytes.
  */
 export function logRead(cursor: number, maxBytes: number): { data: Uint8Array; next: number } {
-  const out = new Uint8Array(maxBytes > 0 ? maxBytes : 0);
-  let used = 0;
-  let next = cursor;
-  if (!area) return { data: out.subarray(0, 0), next: next };
-  const cs = Math.floor(cursor / 65536);
-  const co = cursor % 65536;
-  const order = bySeq();
-  for (let i = 0; i < order.length; i++) {
-    const p = order[i];
-    if (seqs[p] < cs) continue;
-    let marked = false;
-    let full = false;
-    const end = walk(p, seqs[p] === cs && co > HEADER ? co : HEADER, function (o, len) {
-      if (used + len + (marked ? 0 : 5) > out.length) {
-        next = seqs[p] * 65536 + o;
-        full = true;
-        return true;
-      }
-      if (!marked) {
-        out.set(streamBase(bases[p]), used);
-        used += 5;
-        marked = true;
-      }
-      out[used] = len;
-      out.set(body(p, o, len), used + 1);
-      used += len;
-      return false;
-    });
-    if (full) break;
-    next = seqs[p] * 65536 + end;
+  out = new Uint8Array(maxBytes > 0 ? maxBytes : 0);
+  used = 0;
+  next = cursor;
+  full = false;
+  if (area) {
+    const cs = Math.floor(cursor / 65536);
+    const co = cursor % 65536;
+    const order = bySeq();
+    for (let i = 0; i < order.length && !full; i++) {
+      const p = order[i];
+      if (seqs[p] < cs) continue;
+      marked = false;
+      const end = walk(p, seqs[p] === cs && co > HEADER ? co : HEADER, copyRecord);
+      if (!full) next = seqs[p] * 65536 + end;
+    }
   }
-  return { data: out.subarray(0, used), next: next };
+  const data = out.subarray(0, used);
+  out = new Uint8Array(0);
+  return { data: data, next: next };
+}
+
+let out = new Uint8Array(0);
+let used = 0;
+let next = 0;
+let marked = false;
+let full = false;
+/** One record into the read buffer (a base-time marker first on each page); true when full. */
+function copyRecord(p: number, o: number, len: number): boolean {
+  if (used + len + (marked ? 0 : 5) > out.length) {
+    next = seqs[p] * 65536 + o;
+    full = true;
+    return true;
+  }
+  if (!marked) {
+    out.set(streamBase(bases[p]), used);
+    used += 5;
+    marked = true;
+  }
+  out[used] = len;
+  out.set(body(p, o, len), used + 1);
+  used += len;
+  return false;
 }
 
 /** Erase every log page (erase-all: the pages are really erased, not just forgotten). */

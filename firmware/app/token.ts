@@ -179,7 +179,7 @@ export function tokenSetAlert(on: boolean): void {
 
 /** Set the clock (unix seconds); returns the correction (new - old) in seconds. */
 export function tokenSetClock(seconds: number): number {
-  if (!(seconds >= MIN_VALID_TIME && seconds < 4294967296)) throw new TypeError("clock must be unix seconds after 2024-01-01, got " + seconds);
+  if (!(seconds >= MIN_VALID_TIME && seconds < 4294967296)) throw new TypeError("bad clock " + seconds);
   const old = getTime();
   if (running) {
     running = false;
@@ -264,17 +264,13 @@ export function tokenAskConsent(timeoutMs: number, done: (ok: boolean) => void):
 export function tokenState(): any {
   const log = logStats();
   const h = healthErrors();
-  const now = getTime();
   const keys = keysList();
   return {
-    clock: now,
     clockValid: clockValid(),
     running: running,
     paused: st.p,
     alert: st.a,
     needsSync: needsSync(),
-    battery: battery(),
-    firstDay: st.f,
     keys: keys.map(function (k) { return { rollingStart: k.rollingStart, tek: k.tek }; }),
     advert: advertiseState(),
     scan: scanStats(),

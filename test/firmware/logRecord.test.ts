@@ -38,7 +38,7 @@ describe("log record format (common/formats/logRecord.ts)", () => {
   });
 
   it("refuses times outside the page span and scans beyond the replay window", () => {
-    expect(() => encodeRecord(rpi, aem, [base - 10, 1, -50, -50], base)).to.throw(TypeError, /page/);
+    expect(() => encodeRecord(rpi, aem, [base - 10, 1, -50, -50], base)).to.throw(TypeError, /outside the page/);
     expect(() => encodeRecord(rpi, aem, [base, 1, -50, -50, base + 1300, 1, -50, -50], base)).to.throw(TypeError, /after first seen/);
     expect(() => encodeRecord(rpi, aem.subarray(0, 3), [base, 1, -50, -50], base)).to.throw(TypeError, /aem/);
   });
