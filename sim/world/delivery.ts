@@ -7,7 +7,8 @@
  * window / (interval + mean advDelay)), each next one interval + advDelay later, advDelay uniform
  * 0-10 ms (Bluetooth Core spec Vol 6 Part B 4.4.2.2). Each event is received at most once (the
  * scanner listens on one of the three advertising channels at a time), with a fading sample on the
- * mean link power and probability 1 - loss(power). An advertiser rotating several packets sends
+ * mean link power and probability (1 - loss(power)) x (1 - collision), collision from the other
+ * advertisers the scanner hears in the segment (channel.ts). An advertiser rotating several packets sends
  * them in turn from a random one.
  */
 import { fadingDb, lossProbability, reportedRssi, type Environment } from "./channel";
@@ -27,6 +28,8 @@ export interface LinkInWindow {
   env: Environment;
   sensitivityDbm: number;
   rssiOffsetDb: number;
+  /** Probability a packet is lost to a collision with another advertiser (0 when alone). */
+  collision?: number;
 }
 
 /** Appends the packets the scanner receives from one advertiser during [t0, t1) to `out`, in time order. */
@@ -36,10 +39,11 @@ export function deliverWindow(link: LinkInWindow, t0: number, t1: number, rng: R
   const rot = link.advertising.rotation;
   const n = rot && rot.length > 1 ? rot.length : 0;
   let k = n ? Math.floor(rng.next() * n) : 0;
+  const keep = 1 - (link.collision ?? 0);
   let t = t0 + rng.next() * (interval + ADV_DELAY_MAX_MS / 2);
   while (t < t1) {
     const power = link.meanDbm + fadingDb(link.env.ricianK, rng);
-    if (rng.next() >= lossProbability(power, link.sensitivityDbm, link.env)) {
+    if (rng.next() < keep * (1 - lossProbability(power, link.sensitivityDbm, link.env))) {
       out.push({
         timeMs: Math.floor(t),
         from: link.from,
@@ -70,7 +74,7 @@ export function deliverPerAdvert(link: LinkInWindow, windows: [number, number][]
     if (w >= windows.length) continue;
     if (t < windows[w][0]) continue;
     const power = link.meanDbm + fadingDb(link.env.ricianK, rng);
-    if (rng.next() < lossProbability(power, link.sensitivityDbm, link.env)) continue;
+    if (rng.next() >= (1 - (link.collision ?? 0)) * (1 - lossProbability(power, link.sensitivityDbm, link.env))) continue;
     out.push({
       timeMs: Math.floor(t), from: link.from, address: link.address, addressType: link.addressType,
       rssi: reportedRssi(power, link.rssiOffsetDb), data: link.advertising.data, connectable: link.advertising.connectable,

@@ -6,13 +6,14 @@
  * next scenario movement and the end of the run. Between now and then no device changes its
  * radio state, so adverts are delivered analytically for that segment (delivery.ts): for every
  * scanning device and every advertising device with a radio path, the packets received in the
- * segment are drawn at once. Packets for tokens (and any device whose reaction may change the
+ * segment are drawn at once (with the collisions among the advertisers each scanner hears).
+ * Packets for tokens (and any device whose reaction may change the
  * world) are delivered one by one in time order; if a delivery makes any device change its radio
  * state or schedule an earlier event, the segment is cut at that packet and the rest redrawn.
  * Phones record their packets directly. Then every device is advanced to the segment end.
  */
-import { carryLossDb, meanReceivedDbm, SKIP_MARGIN_DB, type Environment } from "./channel";
-import { deliverWindow } from "./delivery";
+import { ADVERT_AIRTIME_MS, carryLossDb, meanReceivedDbm, SKIP_MARGIN_DB, type Environment } from "./channel";
+import { deliverWindow, type LinkInWindow } from "./delivery";
 import { Random } from "./random";
 import { Scenario, type DeviceSpec, type Placement, type Span } from "./scenario";
 import { PhoneDevice } from "./devices/phone";
@@ -211,6 +212,8 @@ export class World {
       const rs = rx.device.radioState();
       if (!rs.scanning || rs.sleeping || !rx.here) continue;
       const out: ReceivedPacket[] = [];
+      const links: LinkInWindow[] = [];
+      let rate = 0;
       for (const tx of this.entries) {
         if (tx === rx || !tx.here) continue;
         const ts = tx.device.radioState();
@@ -228,10 +231,17 @@ export class World {
           rxCarryDb: carryLossDb(rx.here.carry),
         });
         if (meanDbm < rx.device.sensitivityDbm - SKIP_MARGIN_DB) continue;
-        deliverWindow({
+        links.push({
           from: tx.device.id, address: ts.address, addressType: ts.addressType, advertising: ts.advertising,
           meanDbm, env, sensitivityDbm: rx.device.sensitivityDbm, rssiOffsetDb: rx.device.rssiOffsetDb,
-        }, t0, t1, rng, out);
+        });
+        // advertisers the scanner can hear (mean power above its sensitivity) collide with each other
+        if (meanDbm >= rx.device.sensitivityDbm) rate += (2 * ADVERT_AIRTIME_MS) / ts.advertising.intervalMs;
+      }
+      for (const l of links) {
+        const own = l.meanDbm >= rx.device.sensitivityDbm ? (2 * ADVERT_AIRTIME_MS) / l.advertising.intervalMs : 0;
+        l.collision = 1 - Math.exp(-(rate - own));
+        deliverWindow(l, t0, t1, rng, out);
       }
       if (out.length === 0) continue;
       if (rx.device.kind === "phone") {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import {
-  carryLossDb, environment, fadingDb, lossProbability, meanReceivedDbm, pathLossDb, reportedRssi, wallLossDb, FREE_SPACE_LOSS_1M_DB,
+  carryLossDb, collisionProbability, environment, fadingDb, lossProbability, meanReceivedDbm, pathLossDb, reportedRssi, wallLossDb, FREE_SPACE_LOSS_1M_DB,
 } from "../../../sim/world/channel";
 import { Random } from "../../../sim/world/random";
 
@@ -52,6 +52,14 @@ describe("sim world: radio channel model", () => {
     expect(lossProbability(-80, -96, home)).to.be.closeTo(home.lossFloor, 1e-4);
     expect(lossProbability(-105, -96, home)).to.be.above(0.999);
     expect(lossProbability(-93, -96, home)).to.be.below(lossProbability(-95, -96, home));
+  });
+
+  it("collisions: none alone, about 8.6 % among 30 advertisers at 250 ms", () => {
+    expect(collisionProbability([])).to.equal(0);
+    expect(collisionProbability(new Array(30).fill(250))).to.be.closeTo(1 - Math.exp((-30 * 2 * 0.376) / 250), 1e-12);
+    expect(collisionProbability(new Array(30).fill(250))).to.be.closeTo(0.086, 0.001);
+    expect(collisionProbability([100])).to.be.above(collisionProbability([250]));
+    expect(() => collisionProbability([0])).to.throw(RangeError, /interval/);
   });
 
   it("reported RSSI applies the receiver offset, rounds and clamps", () => {

@@ -59,6 +59,20 @@ describe("sim world: analytic advert delivery", () => {
     expect(rssis.reduce((s, x) => s + x, 0) / rssis.length).to.be.closeTo(-61, 2);
   });
 
+  it("a collision probability removes that share of the packets", () => {
+    let free = 0, hit = 0;
+    const rng = new Random("collide");
+    for (let w = 0; w < 500; w++) {
+      const a: ReceivedPacket[] = [];
+      const b: ReceivedPacket[] = [];
+      deliverWindow(link(-60), 0, 4000, rng, a);
+      deliverWindow({ ...link(-60), collision: 0.3 }, 0, 4000, rng, b);
+      free += a.length;
+      hit += b.length;
+    }
+    expect(hit / free).to.be.closeTo(0.7, 0.03);
+  });
+
   it("rejects a non-positive advertising interval", () => {
     expect(() => deliverWindow(link(-50, 0), 0, 1000, new Random(1), [])).to.throw(RangeError, /interval/);
   });

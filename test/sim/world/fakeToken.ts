@@ -1,7 +1,7 @@
 /**
  * A stand-in for a token in world tests that must not depend on the built firmware: advertises a
  * fixed GAEN payload every 250 ms (non-connectable), scans 4 s every 5 min (or continuously with
- * `continuous`), and records every packet.
+ * `continuous`, or never with `neverScan`), and records every packet.
  * Optionally stops scanning after `stopScanAfter` packets (to exercise segment cutting).
  */
 import { buildAdvert } from "../../../common/gaen/advert";
@@ -22,13 +22,13 @@ export class FakeToken implements SimDevice {
   private nextToggle: number;
   private radiated: number;
 
-  constructor(readonly id: string, ctx: { rng: DeviceContext["rng"]; startMs: number }, o: { stopScanAfter?: number; radiatedDbm?: number; continuous?: boolean } = {}) {
+  constructor(readonly id: string, ctx: { rng: DeviceContext["rng"]; startMs: number }, o: { stopScanAfter?: number; radiatedDbm?: number; continuous?: boolean; neverScan?: boolean } = {}) {
     this.now = ctx.startMs;
     this.rpi = ctx.rng.bytes(16);
     this.stopScanAfter = o.stopScanAfter ?? Infinity;
     this.radiated = o.radiatedDbm ?? -4;
     this.continuous = o.continuous ?? false;
-    this.nextToggle = this.continuous ? Infinity : ctx.startMs + Math.floor(ctx.rng.uniform(0, 300000));
+    this.nextToggle = this.continuous || o.neverScan ? Infinity : ctx.startMs + Math.floor(ctx.rng.uniform(0, 300000));
     this.state = {
       advertising: { data: buildAdvert(this.rpi, new Uint8Array([0x40, 0xfc, 0, 0])), intervalMs: 250, connectable: false, scannable: false },
       address: "c0:00:00:00:00:01", addressType: "random", txPowerDbm: 0,

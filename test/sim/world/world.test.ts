@@ -60,6 +60,30 @@ describe("sim world: world, event loop and delivery", () => {
     expect(w.device<PhoneDevice>("away").sightings).to.have.length(0);
   });
 
+  it("a crowd of advertisers costs packets through collisions", () => {
+    const packetsPerScan = (crowd: number) => {
+      // the crowd: advertisers at 250 ms that never scan (fake tokens), so only the two phones receive
+      const ring = Array.from({ length: crowd }, (_, i) => ({ id: "c" + i, kind: "token" as const, board: "puckjs", carry: "hand" }));
+      const spec: ScenarioSpec = {
+        name: "crowd", start: "2026-11-02", days: 1, rooms: { room: { environment: "home" } },
+        devices: [{ id: "p1", kind: "phone", model: "android", carry: "hand" }, { id: "near", kind: "phone", model: "android", carry: "hand" }, ...ring],
+        schedule: [
+          { device: "p1", from: "00:00", to: "06:00", room: "room", at: [10, 10] },
+          { device: "near", from: "00:00", to: "06:00", room: "room", at: [10, 11] },
+          ...ring.map((d, i) => ({ device: d.id, from: "00:00", to: "06:00", room: "room", at: [10 + 3 * Math.cos(i), 10 + 3 * Math.sin(i)] as [number, number] })),
+        ],
+      };
+      const w = new World({ scenario: new Scenario(spec), seed: "crowd", makeToken: (c) => new FakeToken(c.spec.id, c, { neverScan: true }) });
+      w.runFor(6 * H);
+      const s = w.device<PhoneDevice>("p1").sightings.filter((x) => x.from === "near");
+      return s.reduce((n, x) => n + x.packets, 0) / s.length;
+    };
+    const alone = packetsPerScan(0);
+    const crowded = packetsPerScan(30);
+    // 30 more advertisers at 250 ms: 1 - exp(-30 * 0.752 / 250) = 8.6 % fewer
+    expect(1 - crowded / alone).to.be.within(0.05, 0.13);
+  });
+
   it("a phone logs a (fake) token's adverts only while both are present; the token hears the phone", () => {
     const sc = Scenario.load("conversation-2m");
     const w = new World({ scenario: sc, seed: 7, makeToken: (c) => new FakeToken(c.spec.id, c, { continuous: true }) });
