@@ -37,6 +37,8 @@ export interface Board {
     sleepUa: number; buttonWatchUa: number; advertChargeUc: number; scanMa: number; connectedMa: number;
     cpuMa: number; ledMa: number; vibrationMa?: number; displayMa?: number; txScalePerDb: number; note: string;
   };
+  /** Which Espruino firmware build the figures are for (standard, or minimal with more Storage). */
+  firmware: { build: "standard" | "minimal"; note: string };
   sources: string;
 }
 
