@@ -244,4 +244,21 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(state(rt).running).to.equal(true);
     expect(toHex(rt.radioState().advertising!.data)).to.contain("03036ffd");
   });
+
+  it("shows 'battery low' when the coin cell runs down, and a contact alert survives a reboot", () => {
+    const rt = bootToken({ seed: 42 });
+    let t = T0_MS + 30_000;
+    rt.advanceTo(t);
+    // spend 90 % of the CR2032 at once (the energy meter is what E.getBattery reads in the sim)
+    rt.energy.chargeUc.sleep += 0.9 * rt.board.battery.capacityMah * 3.6e6;
+    rt.advanceTo((t += 3 * MIN));
+    const low = flashesSeen(rt, t - 3 * MIN, t);
+    expect(low.map((f) => f.color)).to.deep.equal(new Array(9).fill("red"));
+    expect(rt.global.Omamori.host.status().batteryPercent).to.be.below(15);
+    rt.runCallback(rt.global.Omamori.host.setAlert, null, [true]);
+    rt.reboot("reset");
+    rt.advanceTo((t += MIN));
+    expect(state(rt).alert).to.equal(true);
+    expect(flashesSeen(rt, t - MIN, t).filter((f) => f.color === "red").length).to.be.within(28, 31);
+  });
 });
