@@ -50,7 +50,7 @@ export class IoPins {
     this.buttonPins = ["BTN", "BTN1"];
     for (const p of this.ledPins) this.outputs.set(p, false);
     if (io.vibration) this.outputs.set("VIBRATE", false);
-    this.inputs.set("BTN", false);
+    this.inputs.set("BTN", rt.buttonDown);
     this.install();
   }
 
@@ -163,7 +163,8 @@ export class IoPins {
     }
     if (typeof fn !== "function" && typeof fn !== "string") throw this.rt.error("Function or String not supplied!");
     const id = this.nextWatchId++;
-    this.watches.push({ id, pin: pin === "BTN1" ? "BTN" : pin, fn, edge, debounceMs: debounce, repeat, state: false, lastTime: undefined, timeout: null });
+    // the watch starts from the pin's current level (jswrap_io.c: "state" = jshPinInput(pin))
+    this.watches.push({ id, pin: pin === "BTN1" ? "BTN" : pin, fn, edge, debounceMs: debounce, repeat, state: this.read(pin), lastTime: undefined, timeout: null });
     this.updateWatchPower();
     return id;
   }
@@ -195,6 +196,7 @@ export class IoPins {
   /** The input level of a pin changes now (button press/release, bounce). */
   setInput(pinName: string, level: boolean): void {
     const pin = pinName === "BTN1" ? "BTN" : pinName;
+    if (pin === "BTN") this.rt.buttonDown = level;
     if (this.inputs.get(pin) === level) return;
     this.inputs.set(pin, level);
     const nowS = this.rt.tokenTimeMs() / 1000;

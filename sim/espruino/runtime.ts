@@ -498,6 +498,19 @@ export class EspruinoRuntime {
     this.io.pressButton(durationMs, opts);
   }
 
+  /**
+   * Hold the button down (true) or let it go (false) from now on — also before boot() and across
+   * reboots, like a finger on the real button (e.g. the maintenance gesture at power-on).
+   */
+  setButton(down: boolean): void {
+    if (typeof down !== "boolean") throw new TypeError("setButton needs true (held down) or false (released)");
+    if (this.io && this.booted && !this.halted) this.io.setInput("BTN", down);
+    else this.buttonDown = down;
+  }
+
+  /** @internal the physical button level (kept across reboots) */
+  buttonDown = false;
+
   /** Every LED change so far: world time, pin name, on/off. */
   ledLog(): { timeMs: number; pin: string; on: boolean }[] {
     return this.ledEvents.slice();

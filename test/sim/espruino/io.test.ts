@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { EspruinoRuntime } from "../../../sim/espruino/runtime";
 import { T0, evalIn, token } from "./helpers";
 
 describe("sim/espruino pins, setWatch and LEDs", () => {
@@ -81,5 +82,22 @@ describe("sim/espruino pins, setWatch and LEDs", () => {
     expect(rt.global.done).to.equal(1);
     expect(rt.energy.chargeUc.vibration).to.be.closeTo(60 * 1000 * 0.3, 1e-6);
     expect(evalIn(token("", { board: "mdbt42q" }), "typeof LED2 + typeof LED1")).to.equal("undefinedobject");
+  });
+});
+
+describe("sim/espruino button held across power-on", () => {
+  it("setButton(true) before boot reads as pressed at boot; release fires the watch", () => {
+    const rt = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0 });
+    rt.setButton(true);
+    rt.boot("var heldAtBoot = digitalRead(BTN); var ev = []; setWatch(function(e){ ev.push(e.state); }, BTN, {repeat: true, edge: 'both'});");
+    expect(rt.global.heldAtBoot).to.equal(1);
+    rt.advanceTo(T0 + 100);
+    rt.setButton(false);
+    rt.advanceTo(T0 + 200);
+    expect(rt.global.ev).to.deep.equal([false]);
+    rt.setButton(true);
+    rt.reboot("reset");
+    expect(evalIn(rt, "digitalRead(BTN)")).to.equal(1);
+    expect(() => rt.setButton(1 as never)).to.throw(TypeError);
   });
 });

@@ -217,7 +217,8 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
       const rt = token(services + `NRF.setAdvertising(${gaenJs}, {connectable:false});`);
       expect(rt.gattConnect(central([]))).to.equal(null);
       const rt2 = token(services);
-      expect(rt2.gattConnect(central([], 247))!.mtu).to.equal(131);
+      expect(rt2.gattConnect(central([], 247))!.mtu).to.equal(Math.min(247, rt2.board.radio.maxMtu));
+      expect(token(services).gattConnect(central([], 23))!.mtu).to.equal(23);
     });
 
     it("the default UART service is listed unless uart:false", () => {
