@@ -110,7 +110,7 @@ export async function fetchKeys(sources: string[], cache: KeyCache, opts: FetchO
       if (cache.has(sha256Hex(zip))) result.alreadyCached++;
       else {
         const checked = checkExportZip(zip, opts.trust);
-        cache.add(zip, checked, { source: item.src, created: item.created });
+        await cache.add(zip, checked, { source: item.src, created: item.created });
         result.added++;
         result.keysAdded += checked.content.keys.length + checked.content.revisedKeys.length;
       }
@@ -121,6 +121,6 @@ export async function fetchKeys(sources: string[], cache: KeyCache, opts: FetchO
     }
     opts.onProgress?.(++done, items.length);
   }
-  cache.save();
+  await cache.save();
   return result;
 }

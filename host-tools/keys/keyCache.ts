@@ -7,12 +7,13 @@
  *                            lastCheckedAt }
  *
  * A file enters the cache only after it unzipped, decoded and verified; the zip is written first,
- * the index last (both atomically), so a crash or a bad file never leaves a half entry. Reading
+ * the index last (both atomically, host-tools/sync/atomicFile.ts), so a crash or a bad file never leaves a half entry. Reading
  * back re-checks each file's SHA-256. Files whose keys are older than 15 days are pruned.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../sync/atomicFile";
 import { decodeExportBin, ExportFormatError, readExportZip, type ExportContent } from "./exportFile";
 import { sha256Hex, type CheckedExport } from "./readExport";
 
@@ -43,20 +44,6 @@ export interface CacheIndex {
 
 /** Keys older than this many days are no use to a 14-day log. */
 export const CACHE_DAYS = 15;
-
-/** Write a file so readers see the old or the new copy, never half (temp file + fsync + rename). */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.tmp`);
-  writeFileSync(tmp, data, { mode: 0o600 });
-  const fd = openSync(tmp, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 export class KeyCache {
   readonly dir: string;
@@ -98,9 +85,9 @@ export class KeyCache {
   }
 
   /** Adds a checked export (zip written first, then the index). Returns false if it was already cached. */
-  add(zip: Uint8Array, checked: CheckedExport, meta: { source: string; created?: number }): boolean {
+  async add(zip: Uint8Array, checked: CheckedExport, meta: { source: string; created?: number }): Promise<boolean> {
     if (this.has(checked.sha256)) return false;
-    writeFileAtomicSync(this.filePath(checked.sha256), zip);
+    await writeFileAtomic(this.filePath(checked.sha256), zip);
     const c = checked.content;
     const entry: CachedFile = {
       sha256: checked.sha256,
@@ -114,7 +101,7 @@ export class KeyCache {
     };
     if (meta.created !== undefined) entry.created = meta.created;
     this.index.files.push(entry);
-    this.save();
+    await this.save();
     return true;
   }
 
@@ -126,23 +113,23 @@ export class KeyCache {
     return this.index.sources[listUrl]?.lastCreated ?? -1;
   }
 
-  markChecked(when: Date): void {
+  async markChecked(when: Date): Promise<void> {
     this.index.lastCheckedAt = when.toISOString();
-    this.save();
+    await this.save();
   }
 
-  save(): void {
-    writeFileAtomicSync(this.indexPath, JSON.stringify(this.index, null, 1) + "\n");
+  async save(): Promise<void> {
+    await writeFileAtomic(this.indexPath, JSON.stringify(this.index, null, 1) + "\n");
   }
 
   /** Remove files whose keys ended more than CACHE_DAYS days before now. */
-  prune(nowSeconds: number): number {
+  async prune(nowSeconds: number): Promise<number> {
     const limit = nowSeconds - CACHE_DAYS * 86400;
     const old = this.index.files.filter((f) => f.endTimestamp > 0 && f.endTimestamp < limit);
     if (old.length === 0) return 0;
     this.index.files = this.index.files.filter((f) => !old.includes(f));
-    this.save();
-    for (const f of old) rmSync(this.filePath(f.sha256), { force: true });
+    await this.save();
+    for (const f of old) await rm(this.filePath(f.sha256), { force: true });
     return old.length;
   }
 

@@ -7,40 +7,26 @@
  *     "encounters": [ { "rpi": hex (16 bytes, or a prefix of at least 6 bytes), "aem": hex 4 bytes,
  *                       "scans": [ { "t": unix seconds, "count": n, "rssiMax": dBm, "rssiMean": dBm } ] } ] }
  *
- * Defined here until host-tools/sync/logStore.ts exports the same type; then this module should
- * re-export theirs. parseContactLog checks everything and names the first problem plainly.
+ * The per-identifier shape is the one definition in common/formats/logRecord.ts; the document is
+ * host-tools/sync/logStore.ts's OmamoriLog. The matcher reads it with its own checks because it
+ * needs less (tokenId, syncedAt, clockCorrectionSeconds may be absent, e.g. in a hand-made file)
+ * and more (an identifier of at least 6 bytes, the prefix the index is built on).
+ * parseContactLog names the first problem plainly.
  */
+import type { LogEncounter, ScanSummary } from "../../common/formats/logRecord";
+import type { OmamoriLog } from "../sync/logStore";
 
 export const LOG_FORMAT = "omamori-log";
 export const LOG_VERSION = 1;
 /** Shortest stored RPI prefix the matcher accepts (48 bits: chance collisions stay negligible). */
 export const MIN_RPI_PREFIX_BYTES = 6;
 
-export interface LogScan {
-  /** Unix seconds of the scan. */
-  t: number;
-  /** Adverts received in that scan. */
-  count: number;
-  rssiMax: number;
-  rssiMean: number;
-}
+export type LogScan = ScanSummary;
+export type { LogEncounter };
 
-export interface LogEncounter {
-  /** Hex, 16 bytes or a prefix of at least 6 bytes. */
-  rpi: string;
-  /** Hex, 4 bytes. */
-  aem: string;
-  scans: LogScan[];
-}
-
-export interface ContactLog {
-  format: typeof LOG_FORMAT;
-  version: typeof LOG_VERSION;
-  tokenId?: string;
-  board: string;
-  rssiOffsetDb: number;
-  encounters: LogEncounter[];
-}
+/** What the matcher needs of an OmamoriLog. */
+export type ContactLog = Pick<OmamoriLog, "format" | "version" | "board" | "rssiOffsetDb" | "encounters"> &
+  Partial<Pick<OmamoriLog, "tokenId" | "clockCorrectionSeconds" | "syncedAt">>;
 
 /** A log file that is not in the interchange format. */
 export class LogFormatError extends Error {

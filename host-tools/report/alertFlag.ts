@@ -10,7 +10,8 @@
  * then deletes the file. Nothing in it identifies anyone.
  */
 import { join } from "node:path";
-import { writeFileAtomicSync } from "../keys/keyCache";
+import { checkTokenId } from "../sync/dataDir";
+import { writeFileAtomic } from "../sync/atomicFile";
 import type { ExposureSummary } from "../match/dailySummary";
 
 export const ALERT_FILE = "alert-pending.json";
@@ -25,8 +26,7 @@ export interface AlertRequest {
 }
 
 export function alertPath(home: string, tokenId: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(tokenId)) throw new TypeError("token id must be 1-32 lowercase letters, digits or '-', got " + JSON.stringify(tokenId));
-  return join(home, "tokens", tokenId, ALERT_FILE);
+  return join(home, "tokens", checkTokenId(tokenId), ALERT_FILE);
 }
 
 /** The newest risky day of a summary, or null. */
@@ -36,10 +36,10 @@ export function latestRiskyDate(s: ExposureSummary): string | null {
 }
 
 /** Write the alert request for a token (atomically). */
-export function writeAlertRequest(home: string, tokenId: string, s: ExposureSummary, now: Date): AlertRequest {
+export async function writeAlertRequest(home: string, tokenId: string, s: ExposureSummary, now: Date): Promise<AlertRequest> {
   const latest = latestRiskyDate(s);
   if (!latest) throw new RangeError("no risky day: nothing to alert");
   const req: AlertRequest = { format: "omamori-alert", version: 1, createdAt: now.toISOString(), riskyDays: s.riskyDays, riskyMinutes: s.riskyMinutes, latestRiskyDate: latest };
-  writeFileAtomicSync(alertPath(home, tokenId), JSON.stringify(req, null, 1) + "\n");
+  await writeFileAtomic(alertPath(home, tokenId), JSON.stringify(req, null, 1) + "\n");
   return req;
 }

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomicSync } from "../keys/keyCache";
+import { writeFileAtomic } from "../sync/atomicFile";
 import type { ExposureSummary } from "../match/dailySummary";
 
 export const HISTORY_FILE = "check-history.json";
@@ -54,7 +54,7 @@ export function loadHistory(home: string): CheckHistory {
   return { version: 1, checks: [], tokens: {} };
 }
 
-export function saveHistory(home: string, h: CheckHistory): void {
+export async function saveHistory(home: string, h: CheckHistory): Promise<void> {
   if (h.checks.length > MAX_CHECKS) h.checks = h.checks.slice(h.checks.length - MAX_CHECKS);
-  writeFileAtomicSync(historyPath(home), JSON.stringify(h, null, 1) + "\n");
+  await writeFileAtomic(historyPath(home), JSON.stringify(h, null, 1) + "\n");
 }

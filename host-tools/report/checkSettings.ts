@@ -11,7 +11,6 @@
  * `contacts` are the local consultation centres shown under "what to do next".
  */
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { parsePublicKey, type VerificationKey } from "../keys/exportFile";
 
@@ -31,11 +30,6 @@ export interface CheckSettings {
 }
 
 export const CHECK_SETTINGS_FILE = "check.json";
-
-/** $OMAMORI_HOME, or ~/.omamori (the same rule as host-tools/sync/dataDir.ts). */
-export function omamoriHomeDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.OMAMORI_HOME && env.OMAMORI_HOME.length ? env.OMAMORI_HOME : join(homedir(), ".omamori");
-}
 
 function fail(msg: string): never {
   throw new TypeError(`${CHECK_SETTINGS_FILE}: ${msg}`);

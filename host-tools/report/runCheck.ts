@@ -12,7 +12,7 @@
  *   check-history.json             history (checkHistory.ts)                read/written
  *   check.json                     settings (checkSettings.ts)              read
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex, type Trust } from "../keys/readExport";
 import { fetchKeys, type FetchOptions, type FetchResult } from "../keys/fetchKeys";
@@ -26,7 +26,8 @@ import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
 import { loadHistory, saveHistory } from "./checkHistory";
 import { loadCheckSettings } from "./checkSettings";
 import { htmlReport } from "./htmlReport";
-import { writeFileAtomicSync } from "../keys/keyCache";
+import { writeFileAtomic } from "../sync/atomicFile";
+import { DataDir } from "../sync/dataDir";
 import type { Lang, OwnerResult, TokenHealth } from "./resultText";
 
 export interface CheckOptions {
@@ -65,21 +66,20 @@ export interface CheckRun {
   tokens: TokenCheck[];
 }
 
-/** Token folders that hold a synced log. */
-export function syncedTokenIds(home: string): string[] {
-  const dir = join(home, "tokens");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((id) => /^[a-z0-9][a-z0-9-]{0,31}$/.test(id) && existsSync(join(dir, id, "log.json"))).sort();
+/** Paired tokens (host-tools/sync/dataDir.ts) that hold a synced log. */
+export async function syncedTokenIds(home: string): Promise<string[]> {
+  const data = new DataDir(home);
+  return (await data.tokenIds()).filter((id) => existsSync(data.logPath(id)));
 }
 
-function tokenHealth(home: string, id: string): TokenHealth | undefined {
+async function tokenHealth(home: string, id: string): Promise<TokenHealth | undefined> {
   try {
-    const st = JSON.parse(readFileSync(join(home, "tokens", id, "sync-state.json"), "utf8"));
+    const st = await new DataDir(home).loadState(id);
     const h: TokenHealth = { lastSyncAt: st.lastSyncAt ?? null };
     const s = st.status;
     if (s && typeof s === "object") {
-      if (typeof s.batteryPercent === "number") h.batteryPercent = s.batteryPercent;
-      if (typeof s.firstDay === "number") h.firstDay = s.firstDay;
+      if (typeof s.batteryPercent === "number" && s.batteryPercent >= 0) h.batteryPercent = s.batteryPercent;
+      if (typeof s.firstDay === "number" && s.firstDay >= 0) h.firstDay = s.firstDay;
       if (typeof s.storageUsedBytes === "number") h.storageUsedBytes = s.storageUsedBytes;
       if (typeof s.storageFreeBytes === "number") h.storageFreeBytes = s.storageFreeBytes;
       if (typeof s.paused === "boolean") h.paused = s.paused;
@@ -100,9 +100,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   let fetched: FetchResult | null = null;
   if (!o.offline && sources.length) {
     fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl });
-    if (fetched.problems.length === 0) cache.markChecked(o.now);
+    if (fetched.problems.length === 0) await cache.markChecked(o.now);
   }
-  cache.prune(nowSeconds);
+  await cache.prune(nowSeconds);
   const loaded = keysFromCache(cache, nowSeconds);
   const keys = loaded.validation.keys;
   const keysUsable = keys.count - countRevoked(keys);
@@ -110,8 +110,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const configDigest = sha256Hex(new TextEncoder().encode(JSON.stringify(config)));
   const history = loadHistory(o.home);
   const run: CheckRun = { fetch: fetched, keyFiles: loaded.files.length, keysUsable, keysCheckedAt: cache.index.lastCheckedAt, tokens: [] };
-  for (const id of syncedTokenIds(o.home)) {
-    const logBytes = new Uint8Array(readFileSync(join(o.home, "tokens", id, "log.json")));
+  const data = new DataDir(o.home);
+  for (const id of await syncedTokenIds(o.home)) {
+    const logBytes = new Uint8Array(readFileSync(data.logPath(id)));
     const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
     const memo = history.tokens[id];
     let summary: ExposureSummary;
@@ -130,15 +131,15 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
       }
     }
     const result: OwnerResult = { tokenId: id, summary, keysCheckedAt: cache.index.lastCheckedAt, checkedAt: o.now.toISOString(), contacts: settings.contacts };
-    const health = tokenHealth(o.home, id);
+    const health = await tokenHealth(o.home, id);
     if (health) result.health = health;
     const reportPath = join(o.home, "reports", `check-${id}-${isoDate(nowSeconds)}.html`);
-    writeFileAtomicSync(reportPath, htmlReport(result, o.lang));
+    await writeFileAtomic(reportPath, htmlReport(result, o.lang));
     const latest = latestRiskyDate(summary);
     const alertedThrough = memo?.alertedThrough ?? null;
     let alertRequested = false;
     if (!problem && latest && (alertedThrough === null || latest > alertedThrough)) {
-      writeAlertRequest(o.home, id, summary, o.now);
+      await writeAlertRequest(o.home, id, summary, o.now);
       alertRequested = true;
     }
     if (!problem) history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
@@ -158,7 +159,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
       latestRiskyDate: latestRiskyDate(t.result.summary),
     })),
   });
-  saveHistory(o.home, history);
+  await saveHistory(o.home, history);
   return run;
 }
 

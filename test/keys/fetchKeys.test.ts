@@ -106,8 +106,8 @@ describe("keys/fetchKeys and cache", () => {
     const cache = new KeyCache(home);
     await fetchKeys([dir], cache, { trust });
     const end = cache.index.files[0].endTimestamp;
-    expect(cache.prune(end + 14 * 86400)).to.equal(0);
-    expect(cache.prune(end + 16 * 86400)).to.equal(1);
+    expect(await cache.prune(end + 14 * 86400)).to.equal(0);
+    expect(await cache.prune(end + 16 * 86400)).to.equal(1);
     expect(new KeyCache(home).index.files).to.have.length(0);
   });
 });

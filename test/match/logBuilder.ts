@@ -45,7 +45,7 @@ export function noiseEncounter(t: number): LogEncounter {
 }
 
 export function makeLog(encounters: LogEncounter[], board = "puckjs"): ContactLog {
-  return { format: "omamori-log", version: 1, tokenId: "test-token", board, rssiOffsetDb: 0, encounters };
+  return { format: "omamori-log", version: 1, tokenId: "test-token", board, rssiOffsetDb: 0, clockCorrectionSeconds: 0, syncedAt: "2026-11-13T00:00:00.000Z", encounters };
 }
 
 /**

@@ -117,6 +117,6 @@ describe("omamori keys / match / export-log", () => {
   it("exportLog_unknownToken_exit2", async () => {
     const r = await runCli(["export-log", "--token", "nobody"], { OMAMORI_HOME: h.home });
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.include("grandma");
+    expect(r.stderr).to.include("no paired token named \"nobody\"");
   });
 });

@@ -35,6 +35,7 @@ export function makeHome(contact: "risky" | "none"): Home {
   const tokenDir = join(home, "tokens", "grandma");
   mkdirSync(tokenDir, { recursive: true });
   writeFileSync(join(tokenDir, "log.json"), JSON.stringify(log));
+  writeFileSync(join(tokenDir, "token.json"), JSON.stringify({ tokenId: "grandma", secret: "11".repeat(32), pairedAt: "2026-10-01T00:00:00Z", board: "puckjs" }));
   writeFileSync(join(tokenDir, "sync-state.json"), JSON.stringify({ cursor: 1, lastSyncAt: "2026-11-13T00:00:00Z", status: { batteryPercent: 80, firstDay: DAY0 / 86400 - 9, storageUsedBytes: 100, storageFreeBytes: 300, paused: false } }));
   writeFileSync(join(home, "check.json"), JSON.stringify({
     keySources: [keysDir],

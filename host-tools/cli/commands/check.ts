@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { japanese, say } from "../../sync/language";
-import { omamoriHomeDir } from "../../report/checkSettings";
+import { omamoriHome } from "../../sync/dataDir";
 import { resultText } from "../../report/resultText";
 import { runCheck } from "../../report/runCheck";
 import { UsageError } from "../errors";
@@ -31,7 +31,7 @@ export function registerCheck(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { source?: string[]; publicKey?: string; allowUnsigned?: boolean; offline?: boolean; now?: string; json?: boolean }) => {
       const lang = japanese() ? "ja" : "en";
-      const home = omamoriHomeDir();
+      const home = omamoriHome();
       const extraTrust = opts.publicKey ? [publicKeyArg(opts.publicKey)] : [];
       const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ format: say("keys {bar} {value}/{total} files", "鍵 {bar} {value}/{total} ファイル"), hideCursor: true, stream: process.stderr }) : null;
       let started = false;

@@ -17,7 +17,8 @@ import { fetchKeys } from "../../keys/fetchKeys";
 import { KeyCache } from "../../keys/keyCache";
 import { sha256Hex } from "../../keys/readExport";
 import { validateKeys } from "../../keys/validateKeys";
-import { loadCheckSettings, omamoriHomeDir } from "../../report/checkSettings";
+import { loadCheckSettings } from "../../report/checkSettings";
+import { omamoriHome } from "../../sync/dataDir";
 import { UsageError } from "../errors";
 
 function readZipArg(file: string): Uint8Array {
@@ -148,7 +149,7 @@ export function registerKeys(program: Command): void {
     .option("--public-key <key>", "trust this public key (in addition to check.json publicKeys)")
     .option("--allow-unsigned", "accept files whose signature does not verify (testing only)")
     .action(async (opts: { source?: string[]; publicKey?: string; allowUnsigned?: boolean }) => {
-      const home = omamoriHomeDir();
+      const home = omamoriHome();
       const settings = asUsage("check.json", () => loadCheckSettings(home));
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned || settings.allowUnsigned };
       const sources = opts.source ?? settings.keySources;

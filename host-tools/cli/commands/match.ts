@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { japanese, say } from "../../sync/language";
 import { keysFromPaths } from "../../keys/loadKeys";
-import { loadCheckSettings, omamoriHomeDir } from "../../report/checkSettings";
+import { loadCheckSettings } from "../../report/checkSettings";
+import { omamoriHome } from "../../sync/dataDir";
 import { resultText } from "../../report/resultText";
 import { parseContactLog } from "../../match/logFormat";
 import { matchLog } from "../../match/matchLog";
@@ -38,7 +39,7 @@ export function registerMatch(program: Command): void {
       }
       const log = asUsage(opts.log, () => parseContactLog(logText));
       const config = asUsage(opts.config ?? "risk configuration", () => loadRiskConfig(opts.config));
-      const settings = asUsage("check.json", () => loadCheckSettings(omamoriHomeDir()));
+      const settings = asUsage("check.json", () => loadCheckSettings(omamoriHome()));
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned };
       if (trust.keys.length === 0 && !trust.allowUnsigned) {
         throw new UsageError(say("no public key to verify the export files: give --public-key (or --allow-unsigned for testing)", "鍵ファイルの署名を確かめる公開鍵がありません: --public-key を指定してください (テスト用には --allow-unsigned)"));
