@@ -261,4 +261,32 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(state(rt).alert).to.equal(true);
     expect(flashesSeen(rt, t - MIN, t).filter((f) => f.color === "red").length).to.be.within(28, 31);
   });
+
+  it("a power cut at any flash write of the midnight key save keeps the earlier daily keys", function () {
+    this.timeout(20000);
+    const midnight = Math.floor(T0_MS / DAY) * DAY + DAY;
+    const prepare = () => {
+      const rt = bootToken({ seed: 43, worldTimeMs: midnight - 5 * MIN });
+      rt.advanceTo(midnight - 1000);
+      return rt;
+    };
+    const dry = prepare();
+    const before = state(dry).keys.map((k: { tekHex: string }) => k.tekHex);
+    expect(before.length).to.equal(1);
+    const ops = dry.countFlashOps(() => dry.advanceTo(midnight + 2000));
+    expect(state(dry).keys.length, "the new day's key was made and saved").to.equal(2);
+    expect(ops.writes).to.be.above(2);
+    for (let k = 1; k <= ops.writes; k++) {
+      const rt = prepare();
+      rt.cutPower({ flashWrite: k });
+      rt.advanceTo(midnight + 2000);
+      expect(rt.isHalted(), "cut " + k).to.equal(true);
+      rt.reboot("power");
+      setClock(rt);
+      const after = state(rt).keys.map((x: { tekHex: string }) => x.tekHex);
+      expect(after, "cut at write " + k).to.include(before[0]);
+      expect(after.length, "cut at write " + k).to.equal(2);
+      expectHealthy(rt);
+    }
+  });
 });
