@@ -2,7 +2,14 @@ import { expect } from "chai";
 import { Scenario, type ScenarioSpec } from "../../../sim/world/scenario";
 import { World } from "../../../sim/world/world";
 import { TokenDevice } from "../../../sim/world/devices/token";
-import { CentralDisconnected, SimCentral, L2CAP_HEADER_BYTES } from "../../../sim/world/central";
+import { CentralDisconnected, SimCentral, L2CAP_HEADER_BYTES, DEFAULT_LL_PAYLOAD } from "../../../sim/world/central";
+import { loadBoard } from "../../../boards/index";
+
+/** The token's ATT MTU limit (boards/puckjs.json) and the largest write it takes. */
+const BOARD_MTU = loadBoard("puckjs").radio.maxMtu;
+const MAX_WRITE = Math.min(247, BOARD_MTU) - 3;
+/** Connection events for one ATT PDU of `att` bytes at `perEvent` LL packets per event. */
+const eventsFor = (att: number, perEvent: number) => Math.ceil(Math.ceil((att + L2CAP_HEADER_BYTES) / DEFAULT_LL_PAYLOAD) / perEvent);
 
 const SVC = "a3c81000-5e2b-4d0a-9f1c-6f6d616d6f72";
 const RX = "a3c81001-5e2b-4d0a-9f1c-6f6d616d6f72";
@@ -49,7 +56,7 @@ describe("sim world: GATT central", () => {
     const c = new SimCentral(w, { mtu: 247, connectionIntervalMs: 30, packetsPerEvent: 4 });
     const [adv] = await c.scan(5000, () => true);
     const link = await c.connect(adv);
-    expect(link.mtu).to.equal(131); // puckjs radio.maxMtu
+    expect(link.mtu).to.equal(Math.min(247, BOARD_MTU));
     const tok = w.device<TokenDevice>("tok");
     expect(tok.radioState().connected).to.equal(true);
     const svcs = await link.services();
@@ -57,17 +64,17 @@ describe("sim world: GATT central", () => {
     expect(Array.from((await link.read(SVC, TX)).value)).to.deep.equal([1, 2, 3]);
     const got: Uint8Array[] = [];
     await link.subscribe(SVC, TX, (d) => got.push(d));
-    const data = new Uint8Array(128).map((_, i) => i);
+    const data = new Uint8Array(MAX_WRITE).map((_, i) => i);
     const res = await link.write(SVC, RX, data);
-    // 131-byte ATT PDU + 4 L2CAP = 135 bytes = 5 LL packets of 27 = 2 events at 4 per event, + 1 event for the response
-    expect(Math.ceil((131 + L2CAP_HEADER_BYTES) / 27)).to.equal(5);
-    expect(res.transferMs).to.equal(3 * 30);
+    // an MTU-sized ATT PDU + 4 bytes L2CAP in 27-byte LL packets, 4 per event, + 1 event for the response
+    // (MTU 131: 5 packets = 2 events + 1; MTU 53: 3 packets = 1 event + 1)
+    expect(res.transferMs).to.equal((eventsFor(MAX_WRITE + 3, 4) + 1) * 30);
     const before = w.now;
     expect(await link.pumpUntil(() => got.length > 0, 1000)).to.equal(true);
     expect(Array.from(got[0])).to.deep.equal(Array.from(data));
-    expect(w.now - before).to.be.within(1, 3 * 30); // the echo comes back within a few events
-    expect(link.stats.bytesSent).to.be.at.least(128);
-    expect(link.stats.bytesReceived).to.be.at.least(128 + 3);
+    expect(w.now - before).to.be.within(0, 3 * 30); // the echo comes back within a few events (or already did)
+    expect(link.stats.bytesSent).to.be.at.least(MAX_WRITE);
+    expect(link.stats.bytesReceived).to.be.at.least(MAX_WRITE + 3);
     await link.disconnect();
     expect(tok.radioState().connected).to.equal(false);
     expect(link.connected()).to.equal(false);
@@ -79,12 +86,12 @@ describe("sim world: GATT central", () => {
       const c = new SimCentral(w, { connectionIntervalMs: intervalMs });
       const link = await c.connect((await c.scan(5000, () => true))[0]);
       const t0 = w.now;
-      for (let i = 0; i < 40; i++) await link.write(SVC, RX, new Uint8Array(128), { withResponse: false });
+      for (let i = 0; i < 40; i++) await link.write(SVC, RX, new Uint8Array(MAX_WRITE), { withResponse: false });
       return w.now - t0;
     };
     const slow = await timeFor(30);
     const fast = await timeFor(7.5);
-    expect(slow).to.equal(40 * 2 * 30);
+    expect(slow).to.equal(40 * eventsFor(MAX_WRITE + 3, 4) * 30);
     expect(slow / fast).to.be.within(3.5, 4.5);
   });
 
@@ -95,26 +102,26 @@ describe("sim world: GATT central", () => {
     const reasons: string[] = [];
     link.onDisconnect((r) => reasons.push(r));
     await link.subscribe(SVC, TX);
-    link.injectDisconnect({ afterBytes: 300 });
+    link.injectDisconnect({ afterBytes: 280 });
     const start = link.stats.bytesSent + link.stats.bytesReceived;
     let writes = 0;
     let err: unknown = null;
     try {
       for (let i = 0; i < 10; i++) {
-        await link.write(SVC, RX, new Uint8Array(100)); // each is echoed back: 200 bytes a round
+        await link.write(SVC, RX, new Uint8Array(40)); // each is echoed back: 80 bytes a round
         writes++;
       }
     } catch (e) {
       err = e;
     }
     expect(err).to.be.instanceOf(CentralDisconnected);
-    // 100 + echo 100 + 100 = 300: the second write reaches the token, its echo crosses the limit and
-    // the link drops before the write response comes back
-    expect(writes).to.equal(1);
+    // 3 rounds = 240, then 40 more = 280: the fourth write reaches the token, its echo crosses the
+    // limit and the link drops before the write response comes back
+    expect(writes).to.equal(3);
     expect(reasons).to.have.length(1);
     expect(reasons[0]).to.match(/injected disconnect/);
     expect(w.device<TokenDevice>("tok").radioState().connected).to.equal(false);
-    expect(link.stats.bytesSent + link.stats.bytesReceived - start).to.be.within(299, 301);
+    expect(link.stats.bytesSent + link.stats.bytesReceived - start).to.be.within(279, 281);
 
     const link2 = await c.connect((await c.scan(5000, () => true))[0]);
     const at = w.now + 2000;
@@ -132,8 +139,8 @@ describe("sim world: GATT central", () => {
     const c = new SimCentral(w, { id: "h4" });
     const link = await c.connect((await c.scan(5000, () => true))[0]);
     let err: unknown = null;
-    try { await link.write(SVC, RX, new Uint8Array(200)); } catch (e) { err = e; }
-    expect(String(err)).to.match(/exceeds MTU - 3 = 128/);
+    try { await link.write(SVC, RX, new Uint8Array(MAX_WRITE + 1)); } catch (e) { err = e; }
+    expect(String(err)).to.include("exceeds MTU - 3 = " + MAX_WRITE);
     let err2: unknown = null;
     try { await c.connect("00:00:00:00:00:00"); } catch (e) { err2 = e; }
     expect(err2).to.be.instanceOf(CentralDisconnected);
