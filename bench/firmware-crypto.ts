@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allBoards, type Board } from "../boards/index";
-import { DIST, SIZE_BUDGET_BYTES } from "../scripts/build-firmware";
+import { DIST, sizeBudget } from "../scripts/build-firmware";
 import { bootToken } from "../test/firmware-crypto/builtFile";
 import { officialVectors } from "../test/helpers/vectors";
 
@@ -56,7 +56,7 @@ function main(): void {
 
   console.log("Built file sizes (dist/firmware/):");
   table(["board", "bytes", "budget", "crypto"], boards.map((b) => [
-    b.id, String(code[b.id].length), SIZE_BUDGET_BYTES[b.id] ? String(SIZE_BUDGET_BYTES[b.id]) : "-", crypto(b),
+    b.id, String(code[b.id].length), sizeBudget(b) !== null ? String(sizeBudget(b)) : "-", crypto(b),
   ]));
 
   console.log("\nms per operation, simulator runtime on V8 (relative cost only):");

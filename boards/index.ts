@@ -12,7 +12,11 @@ export interface Board {
   name: string;
   espruinoBoard: string;
   mcu: "nRF52832" | "nRF52840";
-  flash: { pageSize: number; storageBytes: number; storagePages: number; storageAddress: number; rawFreePages: number; note: string };
+  flash: {
+    pageSize: number; storageBytes: number; storagePages: number; storageAddress: number; rawFreePages: number; note: string;
+    /** When set, the built firmware file must leave this much Storage for the contact log (enforced by the build). */
+    logReserveBytes?: number;
+  };
   ram: { jsVariables: number; bytesPerVariable: number };
   crypto: { module: boolean; sha1: boolean; sha256: boolean; aesEcb: boolean; aesCcm: boolean };
   io: {

@@ -3,7 +3,7 @@
  *   1. tsc -p firmware/tsconfig.json          firmware + common -> ES5 modules in build/firmware-tsc/
  *   2. esbuild, once per board                one minified ES5 IIFE; board facts via `define`
  *   3. the Espruino gate                      scripts/espruino-gate.ts on every built file
- *   4. dist/firmware/<board>.js + size table  Puck.js must stay under its budget
+ *   4. dist/firmware/<board>.js + size table  each file must leave its board's log reserve free
  * Exit code 1 when any step fails. TypeScript or gate errors: nothing is written. Over the size budget
  * only: the files are written (they run; the simulator keeps up with the code) and the exit code is 1.
  * Options: --board <id> (build only that board; an unknown id exits 2), --quiet (no table),
@@ -25,10 +25,27 @@ export const DIST = join(REPO, "dist", "firmware");
 const ESPRUINO_MODULES = ["crypto", "Storage", "Flash"];
 
 /**
- * Size budget of the built file per board, in bytes. Puck.js: 40 KB of Storage, of which at least
- * 24 KB must stay free for the contact log, so `.bootcde` gets under 16 KB.
+ * Room the contact log needs in Storage: 14 days at 100 encounters a day with 16-byte records, the
+ * ring's spare page and Storage headers (docs/LOG-FORMAT.md) fit in 24 KB.
  */
-export const SIZE_BUDGET_BYTES: Record<string, number> = { puckjs: 16 * 1024 };
+export const LOG_RESERVE_BYTES = 24 * 1024;
+
+/**
+ * Size budget of the built file for a board, in bytes, or null when the board has no enforced budget.
+ * A board whose JSON sets flash.logReserveBytes must leave that much of its Storage for the log; the
+ * build fails otherwise. Puck.js on Espruino's minimal firmware (puckjsmin, 96 KB Storage) is the
+ * Puck.js target with an enforced budget; on the standard firmware (puckjs, 40 KB) the build only
+ * warns when the log gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
+ */
+export function sizeBudget(b: Board): number | null {
+  const reserve = b.flash.logReserveBytes;
+  return typeof reserve === "number" ? b.flash.storageBytes - reserve : null;
+}
+
+/** Storage left for the log once the firmware file is in Storage (its 32-byte header included). */
+export function logRoomBytes(b: Board, fileBytes: number): number {
+  return b.flash.storageBytes - 32 - Math.ceil(fileBytes / 4) * 4;
+}
 
 /**
  * What the firmware may know about its board: the OMAMORI_BOARD constant. Its type is declared again
@@ -125,7 +142,7 @@ export async function bundleBoard(b: Board, version: string, entry: string = ENT
       message: "firmware/main.ts must not export anything; put what the console needs on the Omamori global",
     });
   }
-  const budget = SIZE_BUDGET_BYTES[b.id] ?? null;
+  const budget = sizeBudget(b);
   return { board: b, code, bytes: Buffer.byteLength(code), budget, problems, modules };
 }
 
@@ -146,6 +163,19 @@ export function buildFailures(builds: BoardBuild[]): string[] {
     if (r.budget !== null && r.bytes >= r.budget) {
       out.push("dist/firmware/" + r.board.id + ".js is " + r.bytes + " bytes, over its budget of " + r.budget +
         " bytes (Storage must keep room for the contact log; docs/FIRMWARE-BUILD.md)");
+    }
+  }
+  return out;
+}
+
+/** Boards without an enforced budget whose log gets less than LOG_RESERVE_BYTES: one advisory line each. */
+export function logRoomWarnings(builds: BoardBuild[]): string[] {
+  const out: string[] = [];
+  for (const r of builds) {
+    const room = logRoomBytes(r.board, r.bytes);
+    if (r.budget === null && room < LOG_RESERVE_BYTES) {
+      out.push("note: on " + r.board.name + " the log gets " + kb(room) + " of Storage (goal " + kb(LOG_RESERVE_BYTES) +
+        ")" + (r.board.id === "puckjs" ? "; for the full 14 days use Espruino's minimal Puck.js firmware (board puckjsmin)" : ""));
     }
   }
   return out;
@@ -214,13 +244,14 @@ async function main(argv: string[]): Promise<number> {
   for (const r of builds) writeFileSync(join(DIST, r.board.id + ".js"), r.code);
   if (!quiet) {
     const rows = builds.map((r) => [
-      r.board.id, r.board.name, kb(r.bytes), kb(r.board.flash.storageBytes),
+      r.board.id, r.board.name, kb(r.bytes), kb(r.board.flash.storageBytes), kb(logRoomBytes(r.board, r.bytes)),
       r.budget === null ? "-" : kb(r.budget) + " (" + Math.round((100 * r.bytes) / r.budget) + "%)",
       (r.board.crypto.module && r.board.crypto.sha256 ? "built-in" : "pure") + "/" + (r.board.crypto.module && r.board.crypto.aesEcb ? "built-in" : "pure"),
     ]);
-    const head = ["board", "name", "size", "storage", "budget", "sha256/aes"];
+    const head = ["board", "name", "size", "storage", "log room", "budget", "sha256/aes"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     for (const row of [head].concat(rows)) console.log(row.map((c, i) => c.padEnd(widths[i])).join("  "));
+    for (const n of logRoomWarnings(builds)) console.log(n);
     console.log("dist/firmware/: " + builds.length + " file(s) in " + ((Date.now() - started) / 1000).toFixed(1) + " s");
   }
   if (failures.length) {

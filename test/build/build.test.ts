@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allBoards, boardIds, loadBoard } from "../../boards/index";
 import {
-  boardDefines, boardFacts, buildFailures, buildFirmware, bundleBoard, groupedWarnings, REPO, SIZE_BUDGET_BYTES, type BoardBuild,
+  boardDefines, boardFacts, buildFailures, buildFirmware, bundleBoard, groupedWarnings, REPO, LOG_RESERVE_BYTES, logRoomBytes, logRoomWarnings, sizeBudget, type BoardBuild,
 } from "../../scripts/build-firmware";
 
 describe("firmware build", () => {
@@ -29,12 +29,25 @@ describe("firmware build", () => {
     expect(buildFailures(errors)).to.deep.equal([]);
   });
 
-  it("keeps the Puck.js file under its 16 KB budget (24 KB of the 40 KB Storage stay for the log)", () => {
-    expect(SIZE_BUDGET_BYTES.puckjs).to.equal(16 * 1024);
+  it("leaves 24 KB of Storage for the log on every board with an enforced budget (Puck.js minimal firmware among them)", () => {
+    const enforced = builds.filter((b) => b.budget !== null).map((b) => b.board.id);
+    expect(enforced).to.include("puckjsmin");
+    for (const b of builds.filter((x) => x.budget !== null)) {
+      expect(b.budget).to.equal(b.board.flash.storageBytes - LOG_RESERVE_BYTES);
+      const biggest = b.modules.slice(0, 5).map((m) => m.path + " " + m.bytes).join(", ");
+      expect(b.bytes, b.board.id + ".js bytes; biggest modules: " + biggest).to.be.lessThan(b.budget!);
+      expect(logRoomBytes(b.board, b.bytes)).to.be.at.least(LOG_RESERVE_BYTES);
+    }
+  });
+
+  it("says plainly how much log room a board without an enforced budget keeps", () => {
     const puck = builds.find((b) => b.board.id === "puckjs")!;
-    expect(puck.budget).to.equal(16 * 1024);
-    const biggest = puck.modules.slice(0, 5).map((m) => m.path + " " + m.bytes).join(", ");
-    expect(puck.bytes, "puckjs.js bytes; biggest modules: " + biggest).to.be.lessThan(16 * 1024);
+    expect(sizeBudget(puck.board)).to.equal(null);
+    const tight: BoardBuild = { ...puck, bytes: 30000 };
+    const lines = logRoomWarnings([tight]);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/log gets 10\.7 KB of Storage \(goal 24\.0 KB\).*puckjsmin/);
+    expect(logRoomWarnings([{ ...puck, bytes: 1000 }])).to.deep.equal([]);
   });
 
   it("reports each distinct gate warning once, with its first place and a count", () => {
@@ -100,12 +113,12 @@ describe("firmware build", () => {
   });
 
   it("fails a build that is over budget or has gate errors, naming the file and the line", () => {
-    const puck: BoardBuild = { ...builds.find((b) => b.board.id === "puckjs")!, bytes: 1000, problems: [] };
+    const puck: BoardBuild = { ...builds.find((b) => b.board.id === "puckjsmin")!, bytes: 1000, problems: [] };
     expect(buildFailures([puck])).to.deep.equal([]);
-    const big: BoardBuild = { ...puck, bytes: 20000 };
-    expect(buildFailures([big]).join("\n")).to.match(/dist\/firmware\/puckjs\.js is 20000 bytes, over its budget of 16384 bytes/);
+    const big: BoardBuild = { ...puck, bytes: 80000 };
+    expect(buildFailures([big]).join("\n")).to.match(/dist\/firmware\/puckjsmin\.js is 80000 bytes, over its budget of 73728 bytes/);
     const bad: BoardBuild = { ...puck, problems: [{ line: 3, column: 7, message: "Map: Espruino has no Map", level: "error" }] };
-    expect(buildFailures([bad])).to.deep.equal(["dist/firmware/puckjs.js:3:7: error: Map: Espruino has no Map"]);
+    expect(buildFailures([bad])).to.deep.equal(["dist/firmware/puckjsmin.js:3:7: error: Map: Espruino has no Map"]);
     const warned: BoardBuild = { ...puck, problems: [{ line: 1, column: 1, message: "RangeError", level: "warning" }] };
     expect(buildFailures([warned])).to.deep.equal([]);
   });
