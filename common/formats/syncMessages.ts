@@ -10,8 +10,10 @@
  *  3. Messages: first byte = kind. Before authentication: HELLO, CHALLENGE, AUTH, AUTH_OK, PAIR,
  *     PAIRED, ERROR in clear. After: SEALED = [0x40][seq u32 LE][AES-128-CTR ciphertext][tag 16],
  *     tag = HMAC-SHA256(macKey, dir | seq | ciphertext)[0..16] (encrypt-then-MAC). CTR counter
- *     blocks are explicit: [dir][seq u32 LE][0 x 7][block index u32 BE], encrypted one by one with
- *     aesEncryptBlock (never Espruino's built-in CTR, which ignores the IV: ESPRUINO.md section 3).
+ *     blocks are explicit: [0x01][dir][seq u32 LE][0 x 8][block number u16 BE, from 1], encrypted one
+ *     by one with aesEncryptBlock (never Espruino's built-in CTR, which ignores the IV: ESPRUINO.md
+ *     section 3). That is AES-CCM's counter block for the 13-byte nonce dir|seq|0x8, so a board with
+ *     AES.ccmEncrypt (Bangle.js 2) could produce the same keystream natively.
  *  4. Requests/responses inside SEALED: [op][body]; a response op is the request op | 0x80.
  * All integers little-endian unless noted.
  */
@@ -211,13 +213,12 @@ export function sessionKeys(p: SyncPrimitives, secret: Uint8Array, hostNonce: Ui
 function ctrXor(p: SyncPrimitives, key: Uint8Array, dir: number, seq: number, data: Uint8Array): Uint8Array {
   var out = new Uint8Array(data.length);
   var block = new Uint8Array(16);
-  block[0] = dir;
-  writeU32LE(block, 1, seq);
+  block[0] = 1; // CCM flags for a 13-byte nonce (NIST SP 800-38C A.3): the same keystream as AES-CCM
+  block[1] = dir;
+  writeU32LE(block, 2, seq);
   for (var i = 0; i * 16 < data.length; i++) {
-    block[12] = (i >>> 24) & 255;
-    block[13] = (i >>> 16) & 255;
-    block[14] = (i >>> 8) & 255;
-    block[15] = i & 255;
+    block[14] = ((i + 1) >>> 8) & 255;
+    block[15] = (i + 1) & 255;
     var ks = p.aesEncryptBlock(key, block);
     for (var j = 0; j < 16 && i * 16 + j < data.length; j++) out[i * 16 + j] = data[i * 16 + j] ^ ks[j];
   }

@@ -22,7 +22,6 @@ import { SyncError } from "../../host-tools/sync/errors";
 import { decodeLogStream } from "../../common/formats/logRecord";
 import { buildFirmware } from "../../scripts/build-firmware";
 import { loadBoard } from "../../boards/index";
-import { addressOfShim } from "../firmware/sim";
 
 const HOUR = 3600_000;
 
@@ -71,8 +70,7 @@ interface Rig {
 async function rig(board: string, central: CentralOptions = {}): Promise<Rig> {
   const world = new World({
     scenario: new Scenario(scenario(board)), seed: "sync-" + board,
-    // the built file, behind the firmware tests' E.getAddressOf shim (a gap of the sim runtime, test/firmware/sim.ts)
-    makeToken: TokenDevice.factory({ firmware: { [board]: addressOfShim(board) + (await firmwareFile(board)) } }),
+    makeToken: TokenDevice.factory({ firmware: { [board]: await firmwareFile(board) } }),
   });
   const token = world.device<TokenDevice>("tok");
   const c = new SimCentral(world, { mtu: 247, connectionIntervalMs: 15, ...central });
