@@ -13,7 +13,6 @@
  */
 import { createCipheriv } from "node:crypto";
 import { eninFromUnixSeconds } from "../../common/gaen/interval";
-import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
 import { rpikInto } from "./fastRpik";
 import { prefix48, type SightingIndex } from "./sightingIndex";
 
@@ -49,10 +48,11 @@ export interface MatchRun {
 
 function anyScanNear(index: SightingIndex, encounter: number, enin: number): boolean {
   const e = index.encounters[encounter];
-  if (e.lastEnin < enin - TOLERANCE_INTERVALS || e.firstEnin > enin + TOLERANCE_INTERVALS) return false;
+  const tol = index.tolerance;
+  if (e.lastEnin < enin - tol || e.firstEnin > enin + tol) return false;
   for (const s of e.scans) {
     const k = eninFromUnixSeconds(s.t);
-    if (k >= enin - TOLERANCE_INTERVALS && k <= enin + TOLERANCE_INTERVALS) return true;
+    if (k >= enin - tol && k <= enin + tol) return true;
   }
   return false;
 }

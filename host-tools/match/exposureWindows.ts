@@ -3,7 +3,7 @@
  *
  *   TX power   decrypt the AEM with the derived RPI and the key's AEMK; drop the encounter when
  *              the TX power is outside config.txPowerRangeDbm (Google: -50..+20 dBm)
- *   tolerance  keep only scans within +-12 intervals of the identifier's interval
+ *   tolerance  keep only scans within +-12 intervals of the identifier's interval (SightingIndex.tolerance)
  *   replay     drop scans more than config.replayAfterSeconds (20 min) after the identifier's first
  *   attenuation  max(TX power - (RSSI + receiver rssiOffsetDb), 0): typical from rssiMean, min from rssiMax
  *   scan instance  scans of one key within 1.5 x (4 + 13) s are one instance (strongest kept);
@@ -15,7 +15,6 @@
 import { decodeMetadata } from "../../common/gaen/metadata";
 import { eninFromUnixSeconds } from "../../common/gaen/interval";
 import { fastCrypto } from "../gaen/crypto";
-import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
 import type { RawMatch } from "./engine";
 import { ABSENT, type KeySet } from "./keySet";
 import { effectiveReportType, infectiousnessFor, type InfectiousnessName, type RiskConfig, type WeightedReportType } from "./riskConfig";
@@ -91,7 +90,7 @@ export function buildExposureWindows(
       dropped.txPower++;
       continue;
     }
-    const near = e.scans.filter((s) => Math.abs(eninFromUnixSeconds(s.t) - m.enin) <= TOLERANCE_INTERVALS);
+    const near = e.scans.filter((s) => Math.abs(eninFromUnixSeconds(s.t) - m.enin) <= index.tolerance);
     dropped.outsideTolerance += e.scans.length - near.length;
     if (near.length === 0) continue;
     const first = near[0].t;

@@ -3,7 +3,8 @@
  *   - a 2^24-bit filter over the first 3 bytes of every logged identifier (2 MB) that rejects
  *     almost every derived RPI with one memory read,
  *   - a map from the first 6 bytes (48 bits, the shortest stored prefix) to the encounters,
- *   - the intervals that have a sighting within +-12 intervals (+-2 h, GAEN.md section 7), so
+ *   - the intervals that have a sighting within +-12 intervals (+-2 h, GAEN.md section 7; wider
+ *     when the sync had to correct the token's clock), so
  *     identifiers are derived only where a match is possible,
  *   - the 16-byte PaddedData blocks of every interval in that span, built once, so a key's
  *     identifiers come from one AES call over a slice of them.
@@ -44,8 +45,14 @@ export class SightingIndex {
   readonly paddedBlocks: Uint8Array;
   readonly filter: Uint8Array;
   readonly byPrefix: Map<number, number[]>;
+  /**
+   * Intervals of clock tolerance: 12 (+-2 h), widened by the log's clockCorrectionSeconds (the
+   * token's clock was that far off before the sync corrected it; docs/FORMATS.md).
+   */
+  readonly tolerance: number;
 
   constructor(log: ContactLog) {
+    this.tolerance = TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600);
     this.encounters = log.encounters.map((e) => {
       const scans = e.scans.slice().sort((a, b) => a.t - b.t);
       return {
@@ -65,16 +72,16 @@ export class SightingIndex {
       this.base = 0;
       this.span = 0;
     } else {
-      this.base = Math.max(0, lo - TOLERANCE_INTERVALS);
-      this.span = hi + TOLERANCE_INTERVALS - this.base + 1;
+      this.base = Math.max(0, lo - this.tolerance);
+      this.span = hi + this.tolerance - this.base + 1;
     }
     this.near = new Uint8Array(this.span);
     const diff = new Int32Array(this.span + 1);
     for (const e of this.encounters) {
       for (const s of e.scans) {
         const k = eninFromUnixSeconds(s.t);
-        diff[Math.max(0, k - TOLERANCE_INTERVALS - this.base)]++;
-        diff[k + TOLERANCE_INTERVALS - this.base + 1]--;
+        diff[Math.max(0, k - this.tolerance - this.base)]++;
+        diff[k + this.tolerance - this.base + 1]--;
       }
     }
     let run = 0;

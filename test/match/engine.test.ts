@@ -154,3 +154,15 @@ describe("match/parallelMatch", () => {
     expect(many.identifiersDerived).to.equal(one.identifiersDerived);
   });
 });
+
+describe("match/sightingIndex clock correction", () => {
+  it("findMatches_logWithClockCorrection30Min_toleranceWidenedBy3Intervals", () => {
+    const tek = randomTek();
+    const k = DAY0_ENIN + 70;
+    const enc = encounterFor({ tek, enin: k, times: [(k + 15) * 600] });
+    expect(findMatches(new SightingIndex(makeLog([enc])), keySetOf([tek], [DAY0_ENIN])).matches).to.have.length(0);
+    const corrected = { ...makeLog([enc]), clockCorrectionSeconds: -1800 };
+    expect(new SightingIndex(corrected).tolerance).to.equal(15);
+    expect(findMatches(new SightingIndex(corrected), keySetOf([tek], [DAY0_ENIN])).matches).to.have.length(1);
+  });
+});
