@@ -91,7 +91,7 @@ export function installE(rt: EspruinoRuntime): void {
     if (typeof g.onInit === "function") rt.runCallback(g.onInit, undefined, []);
   };
 
-  if (board.id === "puckjs") {
+  if (board.espruinoBoard === "PUCKJS") {
     g.Puck = realm.object({
       getBatteryPercentage: () => Math.round(rt.energy.remainingFraction() * 100),
     });

@@ -56,6 +56,7 @@ export class NorFlash {
   private cutAtWrite = 0;
   private cutAtErase = 0;
   private dead = false;
+  private frozen = false;
 
   constructor(opts: NorFlashOptions) {
     for (const k of ["pageSize", "storageAddress", "storageBytes", "rawFreePages"] as const) {
@@ -90,9 +91,18 @@ export class NorFlash {
     return this.dead;
   }
 
+  /**
+   * No more changes until revive(): the token is rebooting (E.reboot(), watchdog) inside a callback
+   * whose code may still run a catch block; on the device nothing after the reset point runs.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
   /** Power is back: operations work again, pending cut arming is dropped. */
   revive(): void {
     this.dead = false;
+    this.frozen = false;
     this.cutAtWrite = 0;
     this.cutAtErase = 0;
   }
@@ -129,7 +139,7 @@ export class NorFlash {
   }
 
   private alive(what: string): void {
-    if (this.dead) throw new PowerCutError(what);
+    if (this.dead || this.frozen) throw new PowerCutError(what);
   }
 
   private page(pageAddr: number, create: boolean): Uint8Array | undefined {

@@ -94,8 +94,9 @@ const NUS_RX = "6e400002-b5a3-f393-e0a9-e50e24dcca9e";
 const HCI_REMOTE_USER_TERMINATED = 19;
 const HCI_LOCAL_HOST_TERMINATED = 22;
 
+/** Default device-name prefix per Espruino board build (BLUETOOTH_NAME_PREFIX in boards/*.py). */
 const DEVICE_NAMES: Record<string, string> = {
-  puckjs: "Puck.js", banglejs2: "Bangle.js", pixljs: "Pixl.js", mdbt42q: "MDBT42Q", joltjs: "Jolt.js", nrf52840dk: "NRF52840DK",
+  PUCKJS: "Puck.js", BANGLEJS2: "Bangle.js", PIXLJS: "Pixl.js", MDBT42Q: "MDBT42Q", JOLTJS: "Jolt.js", NRF52840DK: "NRF52840DK",
 };
 
 /** A UUID written as an object key: numeric keys ({0xFE00: ...} becomes "65024") are numbers. */

@@ -128,7 +128,6 @@ export class EspruinoRuntime {
   private watchdog: { timeoutMs: number; auto: boolean; event: QueuedEvent | null } | null = null;
   private readonly radioListeners: (() => void)[] = [];
   private ledEvents: { timeMs: number; pin: string; on: boolean }[] = [];
-  private powerState: Partial<PowerState> = {};
 
   constructor(opts: RuntimeOptions) {
     if (!opts || typeof opts !== "object") throw new TypeError("EspruinoRuntime needs options {board, seed, worldTimeMs}");
@@ -196,6 +195,7 @@ export class EspruinoRuntime {
     }
     if (this.inCallback) {
       this.pendingStop = { kind: "reboot", reason };
+      this.flash.freeze(); // a firmware catch block must not leave traces the device never writes
       throw new RuntimeStop("reboot");
     }
     this.reboots.push({ reason, worldTimeMs: this.nowWorld });
@@ -437,7 +437,6 @@ export class EspruinoRuntime {
 
   /** @internal */
   setPower(change: Partial<PowerState>): void {
-    this.powerState = { ...this.powerState, ...change };
     this.energy.setState(this.nowWorld, change);
   }
 

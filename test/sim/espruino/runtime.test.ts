@@ -158,6 +158,14 @@ describe("sim/espruino runtime: context, timers, clock, console", () => {
     expect(evalIn(rt, "require('Storage').read('x')")).to.equal("kept");
   });
 
+  it("code after E.reboot() (a catch block) cannot write flash: nothing runs after a reset on the device", () => {
+    const rt = token("var S = require('Storage'); setTimeout(function(){ try { E.reboot(); } catch (e) { S.write('trace', 'caught'); } }, 10);");
+    rt.advanceTo(T0 + 15);
+    expect(rt.reboots).to.have.length(1);
+    expect(evalIn(rt, "S.read('trace')")).to.equal(undefined);
+    expect(rt.uncaughtErrors).to.deep.equal([]);
+  });
+
   it("a new runtime on the same flash sees the files; bootFromStorage runs .bootcde", () => {
     const a = token("require('Storage').write('.bootcde', 'var fromStorage = 1;');");
     const b = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0, flash: a.flash });
