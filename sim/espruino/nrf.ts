@@ -257,7 +257,7 @@ export class Radio {
   // ------------------------------------------------------------------ advert building
 
   private deviceName(): string {
-    const base = DEVICE_NAMES[this.rt.board.id] ?? this.rt.board.name;
+    const base = DEVICE_NAMES[this.rt.board.espruinoBoard] ?? this.rt.board.name;
     return base + " " + this.address.slice(12, 14) + this.address.slice(15, 17);
   }
 
