@@ -38,9 +38,13 @@ function makeWorld() {
   const firstDay = Math.floor(Date.now() / 1000 / 86400) - DAYS;
   const firstEnin = firstDay * TEK_ROLLING_PERIOD;
   const keys = new KeySet(KEYS);
-  const data = randomBytes(16 * KEYS);
-  for (let i = 0; i < KEYS; i++) {
-    keys.add(data, 16 * i, { rollingStart: firstEnin + TEK_ROLLING_PERIOD * (i % DAYS), rollingPeriod: TEK_ROLLING_PERIOD, reportType: 1, daysSinceOnset: ABSENT, transmissionRiskLevel: 0 });
+  const CHUNK = 100_000;
+  for (let from = 0; from < KEYS; from += CHUNK) {
+    const data = randomBytes(16 * CHUNK);
+    for (let j = 0; j < CHUNK && from + j < KEYS; j++) {
+      const i = from + j;
+      keys.add(data, 16 * j, { rollingStart: firstEnin + TEK_ROLLING_PERIOD * (i % DAYS), rollingPeriod: TEK_ROLLING_PERIOD, reportType: 1, daysSinceOnset: ABSENT, transmissionRiskLevel: 0 });
+    }
   }
   const encounters: LogEncounter[] = [];
   const t0 = firstEnin * 600;
