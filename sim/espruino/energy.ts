@@ -134,6 +134,13 @@ export class EnergyMeter {
     return this.totalMah() / days;
   }
 
+  /** Average current over the time simulated so far, µA. */
+  averageUa(): number {
+    const s = this.elapsedMs() / 1000;
+    if (s <= 0) throw new RangeError("no simulated time has passed yet; advance the runtime before asking for the average current");
+    return this.totalUc() / s;
+  }
+
   /** battery.capacityMah / mAhPerDay. */
   batteryLifeDays(): number {
     return this.board.battery.capacityMah / this.mAhPerDay();
