@@ -4,13 +4,12 @@
  * to be set at its next sync when a new risky day appears. See docs/MATCHING.md.
  */
 import { Command } from "commander";
-import { SingleBar } from "cli-progress";
 import { japanese, say } from "../../sync/language";
 import { omamoriHome } from "../../sync/dataDir";
 import { resultText } from "../../report/resultText";
 import { runCheck } from "../../report/runCheck";
 import { UsageError } from "../errors";
-import { asUsageAsync, publicKeyArg } from "./keys";
+import { asUsageAsync, keyFileProgress, publicKeyArg } from "./keys";
 
 function parseNow(v: string | undefined): Date {
   if (v === undefined) return new Date();
@@ -33,17 +32,10 @@ export function registerCheck(program: Command): void {
       const lang = japanese() ? "ja" : "en";
       const home = omamoriHome();
       const extraTrust = opts.publicKey ? [publicKeyArg(opts.publicKey)] : [];
-      const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ format: say("keys {bar} {value}/{total} files", "鍵 {bar} {value}/{total} ファイル"), hideCursor: true, stream: process.stderr }) : null;
-      let started = false;
+      const progress = keyFileProgress(!opts.json);
       const run = await asUsageAsync("check", () =>
-        runCheck({
-          home, now: parseNow(opts.now), lang, sources: opts.source, extraTrust, allowUnsigned: opts.allowUnsigned, offline: opts.offline,
-          onProgress: (done, total) => {
-            if (!bar || total === 0) return;
-            if (!started) { bar.start(total, done); started = true; } else bar.update(done);
-          },
-        }),
-      ).finally(() => { if (started) bar!.stop(); });
+        runCheck({ home, now: parseNow(opts.now), lang, sources: opts.source, extraTrust, allowUnsigned: opts.allowUnsigned, offline: opts.offline, onProgress: progress.onProgress }),
+      ).finally(progress.stop);
       if (opts.json) {
         process.stdout.write(JSON.stringify({
           keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt,

@@ -162,22 +162,30 @@ export function registerKeys(program: Command): void {
     });
 }
 
+/** A progress bar for key files on stderr (only on a terminal): onProgress for fetchKeys, and stop. */
+export function keyFileProgress(enabled = true): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  const bar = enabled && process.stderr.isTTY ? new SingleBar({ format: say("keys {bar} {value}/{total} files", "鍵 {bar} {value}/{total} ファイル"), hideCursor: true, stream: process.stderr }) : null;
+  let started = false;
+  return {
+    onProgress: (done, total) => {
+      if (!bar || total === 0) return;
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop: () => {
+      if (started) bar!.stop();
+    },
+  };
+}
+
 /** fetchKeys with a progress bar on a terminal. */
 export async function fetchWithBar(sources: string[], cache: KeyCache, trust: { keys: VerificationKey[]; allowUnsigned: boolean }) {
-  const bar = process.stderr.isTTY ? new SingleBar({ format: say("keys {bar} {value}/{total} files", "鍵 {bar} {value}/{total} ファイル"), hideCursor: true, stream: process.stderr }) : null;
-  let started = false;
+  const progress = keyFileProgress();
   try {
-    return await fetchKeys(sources, cache, {
-      trust,
-      onProgress: (done, total) => {
-        if (!bar || total === 0) return;
-        if (!started) {
-          bar.start(total, done);
-          started = true;
-        } else bar.update(done);
-      },
-    });
+    return await fetchKeys(sources, cache, { trust, onProgress: progress.onProgress });
   } finally {
-    if (started) bar!.stop();
+    progress.stop();
   }
 }
