@@ -131,5 +131,3 @@ for (const b of allBoards()) {
     (keep(1) + " / " + keep(3)).padEnd(34) + days.join("  |  "));
 }
 console.log("\n   (14+ = the whole 14 days the token keeps; older records are erased anyway)");
-console.log("   Puck.js minimal firmware (96 KB Storage, no crypto module; docs/LOG-FORMAT.md): about " +
-  Math.floor((96 * 1024 - 26 * 1024 - 4096 - 4096) / 4096) + " log pages with the same firmware.");

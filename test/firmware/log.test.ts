@@ -55,8 +55,9 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     expect(ey.scans.map((s) => s.count)).to.deep.equal([1]);
   });
 
-  it("wraps around when full, dropping the oldest page and counting what it dropped", () => {
-    const rt = bootToken({ seed: 12 });
+  for (const board of ["puckjs", "puckjsmin"]) it("wraps around when full on " + board + ", dropping the oldest page, counting what it dropped, wearing pages evenly", function () {
+    this.timeout(30000);
+    const rt = bootToken({ seed: 12, board });
     const s0 = state(rt).log;
     expect(s0.pages).to.be.at.least(2);
     const perPage = Math.floor((s0.pageSize - 20) / 16);
@@ -64,7 +65,7 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     const all = ids(total, "w");
     let sent = 0;
     runWithAdverts(rt, T0_MS + 60 * MIN, () => {
-      const batch = all.slice(sent, sent + 200);
+      const batch = all.slice(sent, sent + 500);
       sent += batch.length;
       return batch;
     });
