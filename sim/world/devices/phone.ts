@@ -85,6 +85,10 @@ export class PhoneDevice implements SimDevice {
   private scanEndMs = Infinity;
   private scanSeen: Record<string, Sighting> = {};
   private state: RadioState;
+  private derivedFor: DailyKey | null = null;
+  private rpik: Uint8Array = new Uint8Array(16);
+  private aemk: Uint8Array = new Uint8Array(16);
+  private readonly metadata: Uint8Array;
 
   constructor(o: PhoneOptions) {
     if (!o || typeof o.id !== "string") throw new TypeError("PhoneDevice needs an id");
@@ -97,6 +101,7 @@ export class PhoneDevice implements SimDevice {
     this.crypto = o.crypto ?? fastCrypto;
     this.recordEveryPacket = o.recordEveryPacket ?? false;
     this.now = o.startMs;
+    this.metadata = encodeMetadata(o.model.metadataTxPowerDbm, o.model.metadataConfidence);
     this.state = {
       advertising: null, address: "", addressType: "private-nonresolvable", txPowerDbm: -15,
       scanning: null, sleeping: false, connected: false,
@@ -204,8 +209,14 @@ export class PhoneDevice implements SimDevice {
   private rotate(): void {
     const enin = eninFromUnixSeconds(this.now / 1000);
     const k = this.tekFor(enin);
-    const rpi = this.crypto.rpi(this.crypto.rpik(k.tek), enin);
-    const aem = this.crypto.aem(this.crypto.aemk(k.tek), rpi, encodeMetadata(this.model.metadataTxPowerDbm, this.model.metadataConfidence));
+    if (this.derivedFor !== k) {
+      // RPIK and AEMK once per daily key, not per rotation
+      this.derivedFor = k;
+      this.rpik = this.crypto.rpik(k.tek);
+      this.aemk = this.crypto.aemk(k.tek);
+    }
+    const rpi = this.crypto.rpi(this.rpik, enin);
+    const aem = this.crypto.aem(this.aemk, rpi, this.metadata);
     const addr = this.rng.bytes(6);
     addr[0] &= 0x3f; // non-resolvable private address: two most significant bits 00
     if (addr.every((b) => b === 0)) addr[5] = 1; // never all zero (all ones cannot happen with 00 on top)
