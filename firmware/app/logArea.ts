@@ -42,9 +42,15 @@ function reserve(): void {
   }
 }
 
-/** The log area, reserving it when `create` and there is none; null when there is no room. */
+/**
+ * The log area, reserving it when `create` and there is none; null when there is no room. A log
+ * file that no longer ends on a page boundary was moved by a compaction (a firmware update
+ * replaced .bootcde before it): its pages are unreadable, so it is dropped and made anew.
+ */
 export function logArea(create: boolean): LogArea | null {
   const ps = BOARD.storage.pageSize;
+  const old = storage().read(LOG_FILE);
+  if (old && (dataAddress() + old.length) % ps) storage().erase(LOG_FILE);
   if (!storage().read(LOG_FILE, 0, 1) && create) reserve();
   const t = storage().read(LOG_FILE);
   if (!t) return null;

@@ -3,7 +3,9 @@
  * common/formats/logRecord.ts).
  *
  *   page   = header (20 bytes) | records ...
- *   header = seq u32 | nonce u32 | base time u32 | dropped u32 | FF FF FF | commit A5
+ *   header = seq u32 | nonce u32 | base time u32 | dropped u32 | page number u24 | commit A5
+ * (the page number = flash address / page size, so a page seen at another address — the log file
+ * moved by a Storage compaction after a firmware update — never counts as written)
  *   record = len | 3 (reserved) .. body (encrypted, atRest.ts) .. then len (committed)
  *
  * Power cuts: a header counts only once its commit byte (written last) is there; a record is
@@ -42,6 +44,10 @@ let dropped = 0;
 
 function addr(p: number): number {
   return area!.address + p * area!.pageSize;
+}
+
+function pageNo(p: number): number {
+  return (addr(p) / area!.pageSize) & 0xffffff;
 }
 
 function byteAt(a: number): number {
@@ -98,7 +104,7 @@ export function logOpen(a: LogArea, atRestKey: Uint8Array): void {
     const h = flashModule().read(HEADER, addr(p));
     let blank = true;
     for (let i = 0; i < HEADER; i++) if (h[i] !== 0xff) blank = false;
-    const ok = h[19] === COMMIT;
+    const ok = h[19] === COMMIT && readU32LE(h, 16) === pageNo(p) + COMMIT * 0x1000000;
     seqs.push(ok ? readU32LE(h, 0) : 0);
     nonces.push(readU32LE(h, 4));
     bases.push(readU32LE(h, 8));
@@ -154,6 +160,7 @@ function openPage(now: number): void {
   writeU32LE(h, 4, nonce);
   writeU32LE(h, 8, base);
   writeU32LE(h, 12, dropped);
+  writeU32LE(h, 16, pageNo(p) | 0xff000000);
   flashModule().write(h, addr(p));
   flashModule().write(new Uint8Array([COMMIT]), addr(p) + 19);
   maxSeq = seq;

@@ -121,6 +121,27 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     expect(flashText.includes(state(rt).keys[0].tekHex), "a kept TEK is in flash").to.equal(true);
   });
 
+  it("after a firmware update moved the log file, starts a fresh log instead of reading garbage", () => {
+    const rt = bootToken({ seed: 14 });
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(20, "u") : []));
+    expect(readWholeLog(rt).length).to.equal(20);
+    const logName = new Uint8Array([...Buffer.from("om.log")].concat(new Array(22).fill(0)));
+    const before = rt.storage.find(logName)!.addr;
+    // the Web IDE uploads a new .bootcde: the old one becomes trash before the log, Storage compacts
+    const boot = new Uint8Array([...Buffer.from(".bootcde")].concat(new Array(20).fill(0)));
+    const code = Buffer.concat([Buffer.from(rt.storage.read(boot)!), Buffer.from("\n// v2\n")]);
+    rt.storage.write(boot, new Uint8Array(code), 0, 0, 0);
+    expect(rt.storage.find(logName)!.addr, "the log file moved").to.not.equal(before);
+    rt.reboot("reset");
+    expect(readWholeLog(rt)).to.deep.equal([]);
+    const again = ids(3, "v");
+    runWithAdverts(rt, rt.worldTimeMs() + 30 * MIN, (t) => (t < rt.worldTimeMs() + MIN ? again : []));
+    expect(readWholeLog(rt).map((e) => e.rpi).sort()).to.deep.equal(again.map(prefix).sort());
+    const lg = rt.storage.find(logName)!;
+    expect((lg.addr + 32 + lg.size) % rt.flash.pageSize, "the log ends on a page boundary again").to.equal(0);
+    expectHealthy(rt);
+  });
+
   for (const kind of ["mid-page", "page switch with wrap"] as const) {
     it("a power cut at every flash write and erase of an append (" + kind + ") loses at most that record", function () {
       this.timeout(30000);
