@@ -5,7 +5,8 @@
  *   (a) the engine (host-tools/match/parallelMatch.ts: engine.ts on every core)
  *   (b) a straightforward baseline: every key's 144 identifiers with node:crypto
  *       (fastCrypto.rpik = hkdfSync, fastCrypto.rpiRange = one AES call), hex-string Map lookup
- * Both must find exactly the planted matches. Prints keys/s, the ratio, and peak memory.
+ * Both must find exactly the planted matches. Prints keys/s, the ratio, and peak memory, and
+ * (c) the two halves of a daily incremental check.
  * Goal: (a) < 60 s, >= 3x (b), peak RSS < 1 GB.
  *
  *   npx tsx bench/match.ts            BENCH_KEYS=1000000 npx tsx bench/match.ts (smaller run)
@@ -106,6 +107,20 @@ async function main(): Promise<void> {
   const engineFound = new Set(run.matches.map((m) => `${m.keyIndex}/${m.enin}`));
   const engineRss = peakRss();
   console.log(`  (a) engine:   ${engineSec.toFixed(1)} s, ${Math.round(KEYS / engineSec).toLocaleString("en")} keys/s, ${run.identifiersDerived.toLocaleString("en")} identifiers derived, found ${engineFound.size}, peak RSS so far ${mb(engineRss)}`);
+
+  // A daily incremental check: (c) one day of new keys against the whole log, (d) every key
+  // against one day of new sightings (keys without sightings near their validity cost no crypto).
+  const dayKeys = new KeySet(Math.ceil(KEYS / DAYS));
+  for (let i = DAYS - 1; i < keys.count; i += DAYS) dayKeys.add(keys.keyData, 16 * i, keys.fields(i));
+  t = performance.now();
+  await findMatchesParallel(log, index, dayKeys);
+  const newKeysSec = (performance.now() - t) / 1000;
+  const lastDayStart = (keys.rollingStart[DAYS - 1]) * 600;
+  const dayLog: ContactLog = { ...log, encounters: log.encounters.filter((e) => e.scans[0].t >= lastDayStart) };
+  t = performance.now();
+  const dayRun = await findMatchesParallel(dayLog, new SightingIndex(dayLog), keys);
+  const newLogSec = (performance.now() - t) / 1000;
+  console.log(`  (c) daily incremental: ${dayKeys.count.toLocaleString("en")} new keys x whole log ${newKeysSec.toFixed(1)} s; all keys x last day's ${dayLog.encounters.length.toLocaleString("en")} sightings ${newLogSec.toFixed(1)} s (${dayRun.keysDerived.toLocaleString("en")} keys needed crypto)`);
 
   t = performance.now();
   const baseFound = baseline(index, keys);
