@@ -22,6 +22,10 @@
  *                       3-20 dB body-shadowing range reported for 2.4 GHz on-body links; Leith &
  *                       Farrell measured ~5-10 dB between hand and pocket).
  *
+ * Per pair of placements (both devices where they are, until one moves): log-normal shadowing
+ * with sigma 3 dB (home, street) or 4 dB (hall, train), symmetric, seeded; an assumption in the
+ * usual 3-6 dB range of indoor shadowing measurements (e.g. ITU-R P.1238 gives 3-6 dB at 2.4 GHz
+ * for residential/office), standing for orientation and who stands in between.
  * Per packet: Rician fast fading with factor K (linear) of the environment, unit mean power;
  * K = 4 indoors (a line-of-sight share typical at 1-5 m), 1.5 in a train (rich multipath),
  * K = 0 would be Rayleigh. Reported RSSI = received power - receiver rssiOffsetDb, rounded to an
@@ -51,6 +55,12 @@ export interface Environment {
   pathLossAt1mDb: number;
   /** Rician K factor (linear); 0 = Rayleigh. */
   ricianK: number;
+  /**
+   * Standard deviation (dB) of log-normal shadowing, drawn once per pair of placements: how
+   * bodies, furniture and orientation shift the mean at one spot (the same distance gives
+   * different levels in different spots).
+   */
+  shadowSigmaDb: number;
   /** Packet-loss floor independent of signal strength (0..1). */
   lossFloor: number;
 }
@@ -60,13 +70,13 @@ export const FREE_SPACE_LOSS_1M_DB = 40.2;
 
 export const ENVIRONMENTS: Record<string, Environment> = {
   /** A small room in a home, little furniture. */
-  home: { pathLossExponent: 2.0, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 4, lossFloor: 0.01 },
+  home: { pathLossExponent: 2.0, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 4, shadowSigmaDb: 3, lossFloor: 0.01 },
   /** A larger furnished room (care-home day room, office). */
-  hall: { pathLossExponent: 2.5, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 3, lossFloor: 0.01 },
+  hall: { pathLossExponent: 2.5, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 3, shadowSigmaDb: 4, lossFloor: 0.01 },
   /** A metal train carriage: reflections keep the signal up with distance. */
-  train: { pathLossExponent: 1.6, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 1.5, lossFloor: 0.02 },
+  train: { pathLossExponent: 1.6, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 1.5, shadowSigmaDb: 4, lossFloor: 0.02 },
   /** Outdoors, street. */
-  street: { pathLossExponent: 2.2, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 6, lossFloor: 0.01 },
+  street: { pathLossExponent: 2.2, pathLossAt1mDb: FREE_SPACE_LOSS_1M_DB, ricianK: 6, shadowSigmaDb: 3, lossFloor: 0.01 },
 };
 
 export const CARRY_LOSS_DB: Record<string, number> = {

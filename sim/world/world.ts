@@ -58,6 +58,8 @@ interface Entry {
   cursor: number;
   attachment: Attachment | null;
   here: Placement | null;
+  /** Start of the current placement (span start, or attach time), keys the shadowing draw. */
+  hereSince: number;
 }
 
 const MAX_STEPS_AT_ONE_TIME = 10000;
@@ -75,6 +77,7 @@ export class World {
   private readonly logPackets: boolean;
   private nowMs: number;
   private radioChanged = false;
+  private readonly shadowCache = new Map<string, number>();
 
   constructor(o: WorldOptions) {
     if (!o || !(o.scenario instanceof Scenario)) throw new TypeError("World needs { scenario: Scenario, seed }");
@@ -95,7 +98,7 @@ export class World {
         dev = makeToken(ctx);
       }
       if (dev.id !== spec.id) throw new RangeError("device factory returned id " + dev.id + " for " + spec.id);
-      this.add({ device: dev, spans: o.scenario.spansOf(spec.id), cursor: 0, attachment: null, here: null });
+      this.add({ device: dev, spans: o.scenario.spansOf(spec.id), cursor: 0, attachment: null, here: null, hereSince: 0 });
     }
     this.place(this.nowMs);
   }
@@ -126,7 +129,7 @@ export class World {
     if (this.byId[device.id]) throw new RangeError("a device with id " + device.id + " is already in the world");
     if ("near" in where) this.device(where.near);
     else carryLossDb(where.carry);
-    this.add({ device, spans: null, cursor: 0, attachment: where, here: null });
+    this.add({ device, spans: null, cursor: 0, attachment: where, here: null, hereSince: this.nowMs });
     this.place(this.nowMs);
   }
 
@@ -136,6 +139,31 @@ export class World {
     if (!e || !e.attachment) throw new RangeError("no attached device " + JSON.stringify(id));
     this.entries.splice(this.entries.indexOf(e), 1);
     delete this.byId[id];
+  }
+
+  /**
+   * The shadowing (dB, subtracted from the mean power) between two devices where they are now:
+   * drawn once per pair of placements from the seed, the same both ways. 0 when either is away.
+   */
+  shadowDb(a: string, b: string): number {
+    const ea = this.byId[a];
+    const eb = this.byId[b];
+    if (!ea || !eb) throw new RangeError("no device " + JSON.stringify(ea ? b : a) + " in the world");
+    if (!ea.here || !eb.here) return 0;
+    return this.shadow(ea, eb);
+  }
+
+  private shadow(ea: Entry, eb: Entry): number {
+    const [x, y] = ea.device.id < eb.device.id ? [ea, eb] : [eb, ea];
+    const key = x.device.id + "|" + y.device.id + "|" + x.hereSince + "|" + y.hereSince;
+    let v = this.shadowCache.get(key);
+    if (v === undefined) {
+      const sigma = this.scenario.linkEnvironment(x.here!.room, y.here!.room).shadowSigmaDb;
+      v = sigma * this.rng.fork("shadow/" + key).normal();
+      if (this.shadowCache.size > 100000) this.shadowCache.clear();
+      this.shadowCache.set(key, v);
+    }
+    return v;
   }
 
   runFor(ms: number): void {
@@ -189,13 +217,16 @@ export class World {
       while (e.cursor < e.spans.length && e.spans[e.cursor].endMs <= t) e.cursor++;
       const s = e.spans[e.cursor];
       e.here = s && s.startMs <= t ? s : null;
+      if (e.here) e.hereSince = s.startMs;
     }
     for (const e of this.entries) {
       const a = e.attachment;
       if (!a) continue;
       if ("near" in a) {
-        const h = this.byId[a.near]?.here;
+        const anchor = this.byId[a.near];
+        const h = anchor?.here;
         e.here = h ? { room: h.room, x: h.x + (a.offsetM ?? 0.5), y: h.y, carry: a.carry ?? "table" } : null;
+        if (h) e.hereSince = Math.max(anchor.hereSince, e.hereSince);
       } else {
         e.here = a;
       }
@@ -229,7 +260,7 @@ export class World {
           wallsDb: path.wallsDb,
           txCarryDb: carryLossDb(tx.here.carry),
           rxCarryDb: carryLossDb(rx.here.carry),
-        });
+        }) - this.shadow(tx, rx);
         if (meanDbm < rx.device.sensitivityDbm - SKIP_MARGIN_DB) continue;
         links.push({
           from: tx.device.id, address: ts.address, addressType: ts.addressType, advertising: ts.advertising,
