@@ -48,8 +48,10 @@ const TRIM_SCRIPT = `(function (g, used) {
 /**
  * Unhandled promise rejections inside a token must not take the host process down (Node's
  * default) but be reported by that token, as Espruino reports them (src/jswrap_promise.c:
- * "Unhandled promise rejection: %v"). One process listener routes them by the promise's realm;
- * rejections from host code keep Node's default (crash) when nobody else listens.
+ * "Unhandled promise rejection: %v"). One process listener routes them by the promise's realm.
+ * Rejections from host code keep what they had without this listener: Node's default (crash)
+ * when nobody else listens, and mocha's (it re-emits them to other listeners and else ignores
+ * them) under mocha.
  */
 const unhandledByRealm = new WeakMap<object, (reason: unknown) => void>();
 const unhandledSeen = new WeakSet<object>(); // mocha re-emits the event: report each promise once
@@ -64,7 +66,8 @@ function hookUnhandledRejections(): void {
       unhandledSeen.add(promise);
       return report(reason);
     }
-    if (process.listenerCount("unhandledRejection") === 1) {
+    const underMocha = typeof (globalThis as { it?: unknown }).it === "function";
+    if (!underMocha && process.listenerCount("unhandledRejection") === 1) {
       process.nextTick(() => {
         throw reason;
       });
