@@ -134,7 +134,7 @@ async function press(h: Host): Promise<void> {
  * The owner watches the token and, a second and a half after it starts blinking blue (the token
  * asking to release its keys), presses the button. Nothing is pressed if it never blinks.
  */
-function pressWhenBlue(t: TokenDevice): void {
+export function pressWhenBlue(t: TokenDevice): void {
   const since = t.rt.worldTimeMs();
   const blue = pinsOf(t, "blue");
   const look = (): void => {

@@ -116,7 +116,9 @@ export async function registerPositive(o: RegisterOptions): Promise<RegisterOutc
   const now = o.now ?? Date.now;
   const say = (id: WordId, vars?: Record<string, string | number>) => words(o.lang, id, vars);
   const answers = o.answers ?? {};
-  const fail = (failure: Failure, message: string, retryable: boolean, keysKept: boolean, tokenId?: string): never => {
+  /** Ends with a failure; the message is shown unless it already was. */
+  const fail = (failure: Failure, message: string, retryable: boolean, keysKept: boolean, tokenId?: string, shown = false): never => {
+    if (!shown) o.io.print(message);
     throw new Stop({ ok: false, tokenId, failure, message, retryable, keysKept });
   };
 
@@ -215,7 +217,7 @@ export async function registerPositive(o: RegisterOptions): Promise<RegisterOutc
           }
         }
         o.io.print(say("keysKept"));
-        fail(e.kind, message, numberProblem || e.retryable, true, id);
+        fail(e.kind, message, numberProblem || e.retryable, true, id, true);
       }
     }
   } catch (e) {
