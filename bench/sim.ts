@@ -38,6 +38,7 @@ if (!firmwareBuilt) {
   process.exit(1);
 }
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const boards = Array.from(new Set(scenario.devices.filter((d) => d.kind === "token").map((d) => d.board!)));
 const firmware: Record<string, string> = {};
 for (const b of boards) firmware[b] = simFirmware(b);
@@ -45,8 +46,11 @@ const world = new World({ scenario, seed: "bench", makeToken: TokenDevice.factor
 const tBuilt = performance.now();
 world.runUntil(scenario.startMs + days * 86400000);
 const wall = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 console.log(`scenario ${name}: ${scenario.devices.length} devices (${tokens} tokens running the built firmware), ${days} simulated days`);
 console.log(`  wall time ${fmt(wall, 2)} s (boot ${fmt((tBuilt - t0) / 1000, 2)} s); ${fmt((tokens * days) / wall, 1)} token-days per wall-clock second; ${fmt((days * 86400) / wall, 0)} simulated seconds per wall second`);
+console.log(`  CPU time ${fmt(cpuSeconds, 2)} s (${fmt((tokens * days) / cpuSeconds, 1)} token-days per CPU second; wall time is longer on a busy machine)`);
 console.log(`  segments ${world.stats.segments}, links considered ${world.stats.linksConsidered}, packets delivered ${world.stats.packetsDelivered}, segments cut ${world.stats.segmentsCut}`);
 console.log(`  memory: heap used ${fmt(process.memoryUsage().heapUsed / 1048576, 0)} MB`);
 let logged = 0, errors = 0;
