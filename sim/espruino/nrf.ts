@@ -52,7 +52,8 @@ import { formatValue } from "./globals";
 export interface AdvertIn { address: string; addressType: string; rssi: number; data: Uint8Array }
 
 export interface RadioStateView {
-  advertising: null | { data: Uint8Array; intervalMs: number; connectable: boolean; scannable: boolean; rotation: Uint8Array[] };
+  /** scanResponse: what NRF.setScanResponse set (sent to active scanners when scannable), or null. */
+  advertising: null | { data: Uint8Array; intervalMs: number; connectable: boolean; scannable: boolean; rotation: Uint8Array[]; scanResponse: Uint8Array | null };
   address: string;
   addressType: string;
   txPowerDbm: number;
@@ -172,6 +173,7 @@ export class Radio {
   private findTimer: { cancelled: boolean } | null = null;
   security: unknown = undefined;
   private lastView: string | null = null;
+  private scanResponse: Uint8Array | null = null;
 
   constructor(rt: EspruinoRuntime) {
     this.rt = rt;
@@ -200,6 +202,7 @@ export class Radio {
         connectable,
         scannable: this.adv.scannable,
         rotation: this.adv.packets.map((p) => p.slice()),
+        scanResponse: this.scanResponse ? this.scanResponse.slice() : null,
       };
     }
     return {
@@ -226,7 +229,8 @@ export class Radio {
   notifyChange(): void {
     this.powerUpdate();
     const v = this.view();
-    const key = JSON.stringify({ ...v, advertising: v.advertising && { ...v.advertising, data: Array.from(v.advertising.data), rotation: v.advertising.rotation.map((r) => Array.from(r)) } });
+    const a = v.advertising;
+    const key = JSON.stringify({ ...v, advertising: a && { ...a, data: Array.from(a.data), rotation: a.rotation.map((r) => Array.from(r)), scanResponse: a.scanResponse && Array.from(a.scanResponse) } });
     if (key === this.lastView) return;
     this.lastView = key;
     this.rt.radioChanged();
@@ -337,7 +341,10 @@ export class Radio {
       setAdvertising: (data: unknown, options: unknown) => this.setAdvertising(data, options),
       getAdvertisingData: (data: unknown, options: unknown) => realm.arrayBuffer(NRF_isRaw(data) ? this.rawAdvert(data) : this.buildObjectAdvert(data, options)),
       getAdvertisingName: () => this.deviceName(),
-      setScanResponse: () => {},
+      setScanResponse: (data: unknown) => {
+        this.scanResponse = data === undefined ? null : this.rawAdvert(data);
+        this.notifyChange();
+      },
       setAddress: (addr: unknown) => this.setAddress(addr),
       getAddress: () => {
         const a = this.address;

@@ -61,6 +61,13 @@ describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
       expect(() => evalIn(rt, "NRF.setAdvertising({0x1809: new Uint8Array(30)})")).to.throw("Advertising data too long when adding Service");
     });
 
+    it("keeps the scan response for active scanners (raw, at most 31 bytes)", () => {
+      const rt = token("NRF.setScanResponse([3, 9, 0x41, 0x42]);");
+      expect(toHex(rt.radioState().advertising!.scanResponse!)).to.equal("03094142");
+      expect(() => evalIn(rt, "NRF.setScanResponse(new Uint8Array(32))")).to.throw("ERR 0x9 (INVALID_LENGTH)");
+      expect(token("").radioState().advertising!.scanResponse).to.equal(null);
+    });
+
     it("rotates an array of packets and tells the world about changes", () => {
       const rt = token("");
       let changes = 0;
