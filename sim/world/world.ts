@@ -6,10 +6,11 @@
  * next scenario movement and the end of the run. Between now and then no device changes its
  * radio state, so adverts are delivered analytically for that segment (delivery.ts): for every
  * scanning device and every advertising device with a radio path, the packets received in the
- * segment are drawn at once (with the collisions among the advertisers each scanner hears).
- * Packets for tokens (and any device whose reaction may change the
- * world) are delivered one by one in time order; if a delivery makes any device change its radio
- * state or schedule an earlier event, the segment is cut at that packet and the rest redrawn.
+ * segment are drawn at once (with the collisions among the advertisers each scanner hears and
+ * the seeded shadowing of each pair of placements). Packets for tokens (and any device whose
+ * reaction may change the world) are delivered one by one in time order; if a delivery makes any
+ * device change its radio state or schedule an earlier event, the segment is cut at that packet
+ * and the rest redrawn.
  * Phones record their packets directly. Then every device is advanced to the segment end.
  */
 import { ADVERT_AIRTIME_MS, carryLossDb, meanReceivedDbm, SKIP_MARGIN_DB, type Environment } from "./channel";
