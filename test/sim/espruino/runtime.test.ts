@@ -252,3 +252,19 @@ describe("sim/espruino runtime: runaway boot code", () => {
     expect(evalIn(rt, "1 + 1")).to.equal(2);
   });
 });
+
+describe("sim/espruino E helpers", () => {
+  it("toUint8Array, toString, CRC32 and getTemperature behave as Espruino's", () => {
+    const rt = token("");
+    expect(evalIn(rt, "E.toUint8Array('EN-RPI') instanceof Uint8Array")).to.equal(true);
+    expect(evalIn(rt, "Array.prototype.join.call(E.toUint8Array('AB', [1, 2], 3), ',')")).to.equal("65,66,1,2,3");
+    expect(evalIn(rt, "E.toString(new Uint8Array([72, 105]))")).to.equal("Hi");
+    expect(evalIn(rt, "E.toString(72, 105)")).to.equal("Hi");
+    expect(evalIn(rt, "E.CRC32('123456789')")).to.equal(0xcbf43926);
+    expect(evalIn(rt, "E.getTemperature()")).to.be.within(21, 23);
+    const before = evalIn(rt, "E.hwRand()");
+    const again = token("");
+    evalIn(again, "E.getTemperature()");
+    expect(evalIn(again, "E.hwRand()")).to.equal(before);
+  });
+});
