@@ -38,6 +38,8 @@ import type { LegacyAnswer } from "../server/legacyV1";
 import { registerPositive, type Prompter, type RegisterOutcome } from "../positive/registerPositive";
 import { runCheck, type TokenCheck } from "../report/runCheck";
 import type { Lang } from "../report/resultText";
+import { fastCrypto } from "../gaen/crypto";
+import { toHex } from "../../common/bytes";
 
 export const STORY_SCENARIO = "e2e-story";
 export const TOKENS = ["A", "B", "C", "D", "E"] as const;
@@ -49,10 +51,10 @@ const DAY = 24 * HOUR;
 
 /** Who everyone is, for the narration. */
 export const CAST: Record<string, { en: string; ja: string }> = {
-  A: { en: "A (Puck.js token) lives in flat A; on Tuesday at 10:00 she has coffee with B for 20 minutes, 0.6 m apart", ja: "A（Puck.js のお守り）: A号室に住む。火曜10時に喫茶店でBと20分、0.6 m の距離でお茶" },
+  A: { en: "A (Puck.js token) lives in flat A; on Tuesday at 10:00 she has coffee with B for 20 minutes, 0.8 m apart across a small table", ja: "A（Puck.js のお守り）: A号室に住む。火曜10時に喫茶店で小さなテーブルをはさみ、Bと0.8 mの距離で20分お茶" },
   B: { en: "B (Puck.js token): the coffee with A; on Wednesday at 15:00 he waits at a bus stop", ja: "B（Puck.js のお守り）: Aとお茶。水曜15時にバス停で待つ" },
   C: { en: "C (Bangle.js 2 watch): walks past B at the bus stop, 2 minutes in range, 1 m at the closest", ja: "C（Bangle.js 2 の腕時計）: バス停でBのそばを通り過ぎる（電波の届く範囲に2分、最も近くて1 m）" },
-  D: { en: "D (Puck.js token): A's neighbour; every night sleeps 1.2 m from A, behind a concrete wall", ja: "D（Puck.js のお守り）: Aの隣人。毎晩、コンクリートの壁をはさんでAから1.2 m のところで寝る" },
+  D: { en: "D (Puck.js token): A's neighbour; every evening 18:00-23:00 in the living room, 3.7-6.5 m from A behind a concrete wall", ja: "D（Puck.js のお守り）: Aの隣人。毎晩18〜23時、コンクリートの壁をはさんでAから3.7〜6.5 mの居間にいる" },
   E: { en: "E (Puck.js token): on Tuesday at 14:00 waits 45 minutes at a clinic, 0.8 m from a stranger's Android phone P", ja: "E（Puck.js のお守り）: 火曜14時に診療所で45分、知らない人のAndroidスマホPから0.8 mのところで待つ" },
   P: { en: "P (Android phone, GAEN): the stranger at the clinic; later registers positive the 2020 COCOA way (risk level 0, no report type)", ja: "P（Androidスマホ、GAEN）: 診療所の知らない人。後で2020年のCOCOAの方式で陽性登録（リスクレベル0、報告種別なし）" },
   Q: { en: "Q (iPhone, GAEN): sits at the next table in the cafe, 3.4 m away; never registers", ja: "Q（iPhone、GAEN）: 喫茶店の隣のテーブル（3.4 m）。登録はしない" },
@@ -72,6 +74,11 @@ export interface Host {
 export interface LogFacts {
   identifiers: number;
   scans: number;
+  /**
+   * Logged identifiers by the device that sent them. Only the simulator can know this (it holds
+   * every device's daily keys); the token and the laptop never do.
+   */
+  from: Record<string, number>;
 }
 
 export interface StoryResult {
@@ -185,8 +192,26 @@ export function alertFlashes(events: { timeMs: number; pin: string; on: boolean 
   return n;
 }
 
-function logFacts(log: OmamoriLog | null): LogFacts {
-  return log ? { identifiers: log.encounters.length, scans: scanCount(log) } : { identifiers: 0, scans: 0 };
+/** Every 6-byte identifier prefix (hex) each device's daily keys give, for the narrator. */
+function senders(world: World): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of world.devices()) {
+    const keys = d.kind === "token" ? (d as TokenDevice).dailyKeys() : d.kind === "phone" ? (d as PhoneDevice).dailyKeys() : [];
+    for (const k of keys) {
+      const rpik = fastCrypto.rpik(k.tek);
+      for (let i = 0; i < 144; i++) out.set(toHex(fastCrypto.rpi(rpik, k.rollingStart + i)).slice(0, 12), d.id);
+    }
+  }
+  return out;
+}
+
+function logFacts(log: OmamoriLog | null, who: Map<string, string>): LogFacts {
+  const from: Record<string, number> = {};
+  for (const e of log?.encounters ?? []) {
+    const id = who.get(e.rpi.slice(0, 12)) ?? "?";
+    from[id] = (from[id] ?? 0) + 1;
+  }
+  return log ? { identifiers: log.encounters.length, scans: scanCount(log), from } : { identifiers: 0, scans: 0, from };
 }
 
 /** Runs the world to `endMs` in hour steps, reporting progress. */
@@ -239,15 +264,20 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   say(t("Thursday 19 November, 09:30: everyone presses the button and syncs the token with the laptop.", "11月19日（木）9時30分: 全員がボタンを押して、お守りをパソコンと同期します。"));
   const firstSync = {} as Record<TokenName, SyncReport>;
   const logs = {} as Record<TokenName, LogFacts>;
+  const who = senders(world);
   for (const name of TOKENS) {
     const h = hosts[name];
     await press(h);
     firstSync[name] = await syncToken({ transport: h.transport, data: h.data, tokenId: h.tokenId, now });
-    logs[name] = logFacts(await readLog(h.data.logPath(h.tokenId)));
+    logs[name] = logFacts(await readLog(h.data.logPath(h.tokenId)), who);
+    const ids = Object.keys(logs[name].from).sort();
+    const fromEn = ids.map((d) => `${logs[name].from[d]} from ${d}`).join(", ");
+    const fromJa = ids.map((d) => `${d}から${logs[name].from[d]}個`).join("、");
     say(t(
-      `  ${name}: ${firstSync[name].bytesRead} bytes read; the token had logged ${logs[name].identifiers} contact codes from other devices (${logs[name].scans} scan sightings).`,
-      `  ${name}: ${firstSync[name].bytesRead} バイト読み取り。お守りは他の機器の接触符号を ${logs[name].identifiers} 個（スキャンでの検出 ${logs[name].scans} 回）記録していました。`,
+      `  ${name}: ${firstSync[name].bytesRead} bytes read; the token had logged ${logs[name].identifiers} contact codes (${logs[name].scans} scan sightings)${ids.length ? ": " + fromEn : ""}.`,
+      `  ${name}: ${firstSync[name].bytesRead} バイト読み取り。お守りは接触符号を ${logs[name].identifiers} 個（スキャンでの検出 ${logs[name].scans} 回）記録していました${ids.length ? "（" + fromJa + "）" : ""}。`,
     ));
+    if (name === "A") say(t("     (Whose codes they were is known only to the simulator, which holds every device's keys; the token and the laptop cannot tell.)", "     （誰の符号かは、全機器の鍵を知るシミュレーターだけが分かります。お守りとパソコンには分かりません。）"));
   }
 
   // 4. A tests positive; the health centre's server issues a processing number

@@ -5,11 +5,12 @@
  * registration, the server, signed publishing, download over HTTP, matching and the alert light
  * are the real code. Only the radio is simulated.
  *
- * Two expectations of the issue do not hold for the system as it is today (docs/E2E.md "Known
- * gaps", with the measured numbers): B, 20 minutes at 0.8 m from A, is notified only for some
- * radio seeds, and D, an evening behind a concrete wall from A, is sometimes notified. Both are
- * written out below and run with OMAMORI_E2E_KNOWN_GAPS=1; by default they show as pending, so
- * `npm test` stays usable while they are open.
+ * Two expectations of the issue do not hold reliably for the system as it is today (docs/E2E.md
+ * "Known gaps"): over 12 radio seeds, B (20 minutes at 0.8 m from A) was notified in 4 and D
+ * (evenings 3.7-6.5 m from A behind a concrete wall) in 6. The fixed seed used here happens to
+ * satisfy both, so asserting them by default would claim more than the system does. They are
+ * written out below and run with OMAMORI_E2E_KNOWN_GAPS=1 (and pending otherwise) until the scan
+ * cadence / risk settings are decided; everything else is asserted on every run.
  */
 import { expect } from "chai";
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
