@@ -62,6 +62,8 @@ export function windowScore(w: ExposureWindow, config: RiskConfig): { score: num
 
 /** Daily summaries of the last config.reportDays days up to nowSeconds. */
 export function summarizeDays(windows: ExposureWindow[], config: RiskConfig, nowSeconds: number): ExposureSummary {
+  if (!Array.isArray(windows)) throw new TypeError("windows must be an array of exposure windows");
+  if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds), got " + nowSeconds);
   const today = Math.floor(nowSeconds / SECONDS_PER_DAY) * SECONDS_PER_DAY;
   const first = today - (config.reportDays - 1) * SECONDS_PER_DAY;
   const byDay = new Map<number, DaySummary & { keys: Set<number> }>();

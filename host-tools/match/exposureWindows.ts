@@ -74,6 +74,7 @@ export function attenuationDb(txPowerDbm: number, rssiDbm: number, rssiOffsetDb:
 export function buildExposureWindows(
   index: SightingIndex, keys: KeySet, matches: RawMatch[], config: RiskConfig, rssiOffsetDb: number,
 ): { windows: ExposureWindow[]; dropped: WindowDrops } {
+  if (!Number.isFinite(rssiOffsetDb)) throw new TypeError("rssiOffsetDb must be a number of dB, got " + rssiOffsetDb);
   const dropped: WindowDrops = { txPower: 0, outsideTolerance: 0, replay: 0, infectiousnessNone: 0 };
   const byKey = new Map<number, { sightings: Sighting[]; confidence: number }>();
   const aemks = new Map<number, Uint8Array>();

@@ -41,6 +41,7 @@ export function receiverRssiOffset(log: ContactLog): number {
 
 /** Match on every core (parallelMatch.ts); `threads` 1 keeps it on this thread. */
 export async function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number): Promise<MatchReport> {
+  if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds), got " + nowSeconds);
   const index = new SightingIndex(log);
   const run = await findMatchesParallel(log, index, keys, threads);
   const rssiOffsetDb = receiverRssiOffset(log);
