@@ -131,3 +131,66 @@ for (const b of allBoards()) {
     (keep(1) + " / " + keep(3)).padEnd(34) + days.join("  |  "));
 }
 console.log("\n   (14+ = the whole 14 days the token keeps; older records are erased anyway)");
+
+// ---- 4. detection in the shared scenarios (sim/scenarios), against their ground truth
+console.log("\n4. Shared scenarios: pair-days with at least 15 min within 1 m in the same room, and how many the token logged\n");
+console.log("   scenario          token boards            pair-days >= 15 min at <= 1 m   logged by the token   wall s");
+for (const name of ["conversation-2m", "household", "neighbour-wall", "e2e-story", "commuter-train", "care-home"]) {
+  const started = Date.now();
+  const sc = Scenario.load(name);
+  const w = new World({ scenario: sc, seed: "bench-" + name });
+  const tokens = sc.devices.filter((d) => d.kind === "token").map((d) => d.id);
+  // who advertised which identifier: every device's daily keys, after the run
+  const heardBy: Record<string, Record<string, Set<string>>> = {};
+  for (const t of tokens) heardBy[t] = {};
+  const collect = () => {
+    for (const t of tokens) {
+      for (const e of readWholeLog(w.device<TokenDevice>(t).rt)) {
+        for (const s of e.scans) (heardBy[t][e.rpi] ??= new Set()).add(new Date(s.t * 1000).toISOString().slice(0, 10));
+      }
+    }
+  };
+  for (let d = sc.startMs + DAY; d <= sc.endMs; d += DAY) {
+    w.runUntil(d);
+    collect(); // a daily sync: the log keeps 14 days, read it before it expires
+  }
+  const owner: Record<string, string> = {};
+  for (const dev of sc.devices) {
+    const keys = dev.kind === "token" ? w.device<TokenDevice>(dev.id).dailyKeys() : w.device<PhoneDevice>(dev.id).dailyKeys();
+    for (const k of keys) {
+      const rpik = fastCrypto.rpik(k.tek);
+      for (let i = 0; i < 144; i++) owner[toHex(fastCrypto.rpi(rpik, k.rollingStart + i)).slice(0, 12)] = dev.id;
+    }
+  }
+  let due = 0, got = 0, skipped = 0;
+  const quiet = (id: string) => tokens.includes(id) && state(w.device<TokenDevice>(id).rt).log.pages === 0;
+  const byBoard: Record<string, [number, number]> = {};
+  const boardOf: Record<string, string> = {};
+  for (const d of sc.devices) if (d.board) boardOf[d.id] = d.board;
+  for (const p of sc.groundTruth()) {
+    for (const [me, other] of [[p.a, p.b], [p.b, p.a]]) {
+      if (!tokens.includes(me)) continue;
+      for (const [day, m] of Object.entries(p.byDay)) {
+        if (m.sameRoom.within1m < 15) continue;
+        // a token without room for a log (Pixl.js) never advertises: nobody can log it, it logs nobody
+        if (quiet(other) || quiet(me)) {
+          skipped++;
+          continue;
+        }
+        due++;
+        const heard = Object.entries(heardBy[me]).some(([rpi, days]) => owner[rpi] === other && days.has(day));
+        if (heard) got++;
+        const b = (byBoard[boardOf[me]] ??= [0, 0]);
+        b[0]++;
+        if (heard) b[1]++;
+      }
+    }
+  }
+  const boards = [...new Set(sc.devices.filter((d) => d.kind === "token").map((d) => d.board))].join(", ");
+  console.log("   " + name.padEnd(18) + boards.padEnd(24) + " " + String(due).padEnd(32) + (due ? got + " (" + pct(got / due) + ")" : "-").padEnd(22) +
+    ((Date.now() - started) / 1000).toFixed(1));
+  if (Object.keys(byBoard).length > 1) {
+    console.log("      by the logging token's board: " + Object.entries(byBoard).map(([b, [n, g]]) => b + " " + g + "/" + n).join(", "));
+  }
+  if (skipped) console.log("      (" + skipped + " pair-days left out: one side is a token with no room for a log, which stays quiet)");
+}
