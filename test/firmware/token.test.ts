@@ -289,4 +289,17 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
       expectHealthy(rt);
     }
   });
+
+  it("on a board with no room left for a log (Pixl.js) it stays quiet and asks for help instead of failing", () => {
+    const rt = bootToken({ seed: 44, board: "pixljs" });
+    rt.advanceTo(T0_MS + 3 * MIN + 1000);
+    expect(state(rt).log.pages).to.equal(0);
+    expect(state(rt).running).to.equal(false);
+    expect(rt.radioState().advertising).to.equal(null);
+    expect(rt.global.Omamori.host.status().storageFreeBytes).to.equal(0);
+    // Pixl.js has one white LED (the backlight): the needs-sync pattern is two flashes a minute
+    const f = flashesSeen(rt, T0_MS, T0_MS + 3 * MIN + 1000);
+    expect(f.length).to.equal(6);
+    expect(rt.uncaughtErrors).to.deep.equal([]);
+  });
 });
