@@ -11,6 +11,9 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { Scenario } from "../../sim/world/scenario";
 import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
@@ -256,5 +259,27 @@ describe("register-positive input checks", () => {
     expect(none.stderr).to.match(/--server/);
     const both = await runCli(["register-positive", "--server", "http://x", "--symptoms", "no", "--onset-date", "2026-11-17"]);
     expect(both.code).to.equal(2);
+  });
+
+  it("the real command reads piped answers: the explanation, then 'no' ends it with nothing read or sent (exit 1)", async () => {
+    const home = await mkdtemp(join(tmpdir(), "omamori-register-cli-"));
+    try {
+      await new DataDir(home).saveToken({ tokenId: "grandma", secret: new Uint8Array(randomBytes(32)), pairedAt: new Date().toISOString(), board: "puckjs" });
+      const bin = fileURLToPath(new URL("../../bin/omamori.js", import.meta.url));
+      const child = spawn(process.execPath, [bin, "register-positive", "--server", "http://127.0.0.1:9"], {
+        env: { ...process.env, OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: "" }, stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stdin.end("no\n");
+      const code = await new Promise<number | null>((done) => child.on("close", done));
+      expect(code).to.equal(1);
+      expect(stdout).to.match(/Nothing else: no name/);
+      expect(stdout).to.match(/Do you agree to send these\? \(yes\/no\): no/);
+      expect(stdout).to.match(/You did not agree\. Nothing was read from the token and nothing was sent\./);
+      expect(await exists(join(home, "positive"))).to.equal(false);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
