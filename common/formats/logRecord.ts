@@ -37,6 +37,9 @@ export const SCAN_BYTES = 4;
 export const MAX_SCANS = 59;
 /** Stream byte that introduces a base time. */
 export const STREAM_BASE_MARK = 0;
+/** The longest record (MAX_SCANS scans), and the least a log read must accept (a base mark + it). */
+export const MAX_RECORD_BYTES = RECORD_BASE_BYTES + SCAN_BYTES * (MAX_SCANS - 1);
+export const MIN_READ_BYTES = 5 + MAX_RECORD_BYTES;
 
 /** One scan's summary of one identifier. */
 export interface ScanSummary {

@@ -28,18 +28,27 @@ interface Encounter {
 let active: { [k: string]: Encounter } = {};
 let activeCount = 0;
 let closed: { [k: string]: number } = {};
+let closedCount = 0;
 let maxActive = 20;
 let written = 0;
 
+/** `limit` identifiers open at once (RAM: ~2,600 variables on Puck.js); 4 x that remembered as written. */
 export function encountersInit(limit: number): void {
   maxActive = limit;
+}
+
+/** Identifiers a scan may aggregate (beyond that, new ones in that scan are not kept). */
+export function encountersScanLimit(): number {
+  return 2 * maxActive;
 }
 
 function write(k: string, now: number): void {
   const e = active[k];
   delete active[k];
   activeCount--;
+  if (closedCount >= 4 * maxActive) forgetOldestClosed();
   closed[k] = e.s[0];
+  closedCount++;
   if (logAppend(e.id, e.s, now)) written++;
 }
 
@@ -70,6 +79,14 @@ export function encountersAddScan(t: number, hits: { [k: string]: ScanHit }, nex
   const old: string[] = [];
   for (const k in closed) if (t - closed[k] > CLOSED_KEEP_SECONDS) old.push(k);
   for (let i = 0; i < old.length; i++) delete closed[old[i]];
+  closedCount -= old.length;
+}
+
+function forgetOldestClosed(): void {
+  let oldest = "";
+  for (const k in closed) if (!oldest || closed[k] < closed[oldest]) oldest = k;
+  delete closed[oldest];
+  closedCount--;
 }
 
 function writeOldest(now: number): void {
@@ -90,6 +107,7 @@ export function encountersReset(): void {
   active = {};
   closed = {};
   activeCount = 0;
+  closedCount = 0;
 }
 
 export function encountersStats(): { active: number; written: number } {

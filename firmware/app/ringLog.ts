@@ -17,7 +17,7 @@
  * pages whose records are all older than 14 days are erased.
  */
 import { readU32LE, writeU32LE } from "../../common/bytes";
-import { encodeRecord, isRecordLength, streamBase, TIME_UNIT_SECONDS, MAX_FIRST_UNITS } from "../../common/formats/logRecord";
+import { encodeRecord, isRecordLength, streamBase, TIME_UNIT_SECONDS, MAX_FIRST_UNITS, MIN_READ_BYTES } from "../../common/formats/logRecord";
 import { cryptRecord } from "./atRest";
 import { KEEP_DAYS } from "./config";
 import { LogArea } from "./logArea";
@@ -208,10 +208,12 @@ export function logExpire(now: number): void {
 
 /**
  * Plaintext log stream (common/formats/logRecord.ts) from an opaque cursor (page seq * 65536 +
- * offset; 0 = oldest), whole records only, at most maxBytes.
+ * offset; 0 = oldest), whole records only, at most maxBytes (>= MIN_READ_BYTES = 253).
  */
 export function logRead(cursor: number, maxBytes: number): { data: Uint8Array; next: number } {
-  out = new Uint8Array(maxBytes > 0 ? maxBytes : 0);
+  // smaller reads could stall on a long record and look like the end of the log
+  if (!(maxBytes >= MIN_READ_BYTES)) throw new TypeError("maxBytes must be >= " + MIN_READ_BYTES);
+  out = new Uint8Array(maxBytes);
   used = 0;
   next = cursor;
   full = false;

@@ -5,7 +5,7 @@
  * encounter tracker when the window closes. The receiver draws ~12 mA, so the window is short.
  */
 import { parseAdvert } from "../../common/gaen/advert";
-import { encountersAddScan, ScanHit } from "./encounters";
+import { encountersAddScan, encountersScanLimit, ScanHit } from "./encounters";
 import { SCAN_PERIOD_MS, SCAN_WINDOW_MS } from "./config";
 import { guard } from "./health";
 
@@ -14,6 +14,7 @@ let periodMs = SCAN_PERIOD_MS;
 let timer: any = 0;
 let stopTimer: any = 0;
 let hits: { [k: string]: ScanHit } = {};
+let hitCount = 0;
 let started = 0;
 let scans = 0;
 
@@ -29,6 +30,8 @@ function onAdvert(dev: any): void {
   const k = key(p.rpi);
   let h = hits[k];
   if (!h) {
+    if (hitCount >= encountersScanLimit()) return;
+    hitCount++;
     const id = new Uint8Array(10);
     id.set(p.rpi.subarray(0, 6), 0);
     id.set(p.aem, 6);
@@ -41,6 +44,7 @@ function onAdvert(dev: any): void {
 
 function begin(): void {
   hits = {};
+  hitCount = 0;
   started = getTime();
   NRF.setScan(onAdvert, { filters: [{ serviceData: { fd6f: {} } }] });
   stopTimer = setTimeout(guard(end), windowMs);

@@ -63,12 +63,18 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     const perPage = Math.floor((s0.pageSize - 20) / 16);
     const total = perPage * s0.pages + 100;
     const all = ids(total, "w");
+    // a scan keeps at most 2 x (6 per 1,000 JS variables) new identifiers (RAM), so scan often
+    const perScan = 2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000);
+    let ok = false;
+    rt.runCallback(() => { ok = rt.global.Omamori.host.setScanSettings(250, 10000); }, null, []);
+    expect(ok).to.equal(true);
     let sent = 0;
-    runWithAdverts(rt, T0_MS + 60 * MIN, () => {
-      const batch = all.slice(sent, sent + 500);
+    runWithAdverts(rt, T0_MS + Math.ceil(total / perScan + 3) * 10000, () => {
+      const batch = all.slice(sent, sent + perScan);
       sent += batch.length;
       return batch;
     });
+    expect(sent).to.equal(total);
     rt.runCallback(rt.global.Omamori.flush, null, []);
     expectHealthy(rt);
     const st = state(rt).log;
@@ -89,6 +95,26 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     const erases = rt.flash.pageEraseCounts().filter((p) => p.address >= first && p.address < first + s0.pages * s0.pageSize).map((p) => p.erases);
     expect(erases.length).to.equal(s0.pages);
     expect(Math.max(...erases) - Math.min(...erases)).to.be.at.most(1);
+  });
+
+  it("hands the host whole records of any length, and refuses reads too small for the longest", () => {
+    const rt = bootToken({ seed: 16 });
+    rt.runCallback(() => rt.global.Omamori.host.setScanSettings(250, 10000), null, []);
+    const x = ids(1, "L");
+    runWithAdverts(rt, T0_MS + 30 * MIN, () => x);
+    const log = readWholeLog(rt);
+    expect(log.length).to.equal(1);
+    expect(log[0].scans.length).to.equal(59);
+    rt.runCallback(() => rt.global.Omamori.host.readLog(0, 252), null, []);
+    expect(rt.uncaughtErrors.pop()).to.match(/maxBytes must be >= 253/);
+  });
+
+  it("keeps at most a RAM-sized number of new identifiers per scan (Puck.js: 30)", () => {
+    const rt = bootToken({ seed: 15 });
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(100, "c") : []));
+    const log = readWholeLog(rt);
+    expect(log.length).to.equal(2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000));
+    expectHealthy(rt);
   });
 
   it("erases log pages and daily keys once they are older than 14 days", function () {
@@ -153,9 +179,17 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
         const s = state(rt).log;
         const n = kind === "mid-page" ? 30 : Math.floor((s.pageSize - 20) / 16) * s.pages;
         const before = fill.slice(0, n);
-        runWithAdverts(rt, T0_MS + MIN, () => before);
+        const perScan = 2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000);
+        rt.runCallback(() => rt.global.Omamori.host.setScanSettings(250, 10000), null, []);
+        let sent = 0;
+        const fillEnd = T0_MS + Math.ceil(n / perScan + 1) * 10000;
+        runWithAdverts(rt, fillEnd, () => {
+          const batch = before.slice(sent, sent + perScan);
+          sent += batch.length;
+          return batch;
+        });
         rt.runCallback(rt.global.Omamori.flush, null, []);
-        runWithAdverts(rt, T0_MS + 6 * MIN, (t) => (t > T0_MS + MIN ? [z] : []));
+        runWithAdverts(rt, fillEnd + 15000, (t) => (t > fillEnd ? [z] : []));
         return { rt, before };
       };
       const { rt: dry } = prepare();

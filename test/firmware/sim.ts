@@ -6,7 +6,7 @@ import { loadBoard } from "../../boards/index";
 import { EspruinoRuntime, loadBuiltFirmware, NorFlash } from "../../sim/espruino/runtime";
 import { nameBytes } from "../../sim/espruino/storage";
 import { buildAdvert } from "../../common/gaen/advert";
-import { decodeLogStream, type LogEncounter } from "../../common/formats/logRecord";
+import { decodeLogStream, MIN_READ_BYTES, type LogEncounter } from "../../common/formats/logRecord";
 
 /** 2026-03-02 00:00 UTC plus a little: a day boundary the tests can reason about. */
 export const T0_MS = Date.UTC(2026, 2, 2, 0, 0, 0) + 10_000;
@@ -96,7 +96,7 @@ export function runWithAdverts(rt: EspruinoRuntime, untilMs: number, advertsFor:
 }
 
 /** The whole log as the host decodes it (SyncHost.readLog in chunks, then decodeLogStream). */
-export function readWholeLog(rt: EspruinoRuntime, chunk = 180): LogEncounter[] {
+export function readWholeLog(rt: EspruinoRuntime, chunk = MIN_READ_BYTES): LogEncounter[] {
   const parts: Uint8Array[] = [];
   let cursor = 0;
   for (let i = 0; i < 100000; i++) {
