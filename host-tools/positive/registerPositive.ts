@@ -75,6 +75,8 @@ export type RegisterOutcome =
   | { ok: false; tokenId?: string; failure: Failure; message: string; retryable: boolean; keysKept: boolean };
 
 const DAY_MS = 86_400_000;
+/** Keys kept from an earlier try are sent again only within this time; older ones are read anew. */
+export const KEPT_KEYS_MAX_AGE_MS = 3 * DAY_MS;
 
 /** The 8 digits of a typed number (full-width digits, spaces and hyphens allowed), or null. */
 export function processingNumberOf(typed: string): string | null {
@@ -160,6 +162,11 @@ export async function registerPositive(o: RegisterOptions): Promise<RegisterOutc
 
     // 4. the keys: kept from an earlier attempt, or read from the token with the owner's press
     let pending: PendingKeys | null = await loadPending(o.home, id);
+    if (pending && !(now() - Date.parse(pending.readAt) < KEPT_KEYS_MAX_AGE_MS)) {
+      // kept from a try long ago (a processing number lasts 72 h): read today's keys instead
+      await deletePending(o.home, id);
+      pending = null;
+    }
     if (pending) {
       o.io.print(say("keptFromBefore"));
     } else {

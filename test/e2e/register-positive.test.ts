@@ -45,7 +45,7 @@ interface Rig {
 async function rig(): Promise<Rig> {
   firmware ??= loadBuiltFirmware("puckjs");
   const scenario = new Scenario({
-    name: "register-desk", start: "2026-11-16", days: 3, rooms: { home: { environment: "home" } },
+    name: "register-desk", start: "2026-11-16", days: 7, rooms: { home: { environment: "home" } },
     devices: [{ id: "tok", kind: "token", board: "puckjs", carry: "table" }],
     schedule: [{ device: "tok", from: "00:00", to: "24:00", room: "home", at: [0, 0] }],
   });
@@ -168,6 +168,19 @@ describe("omamori register-positive (host-tools/positive/) with a simulated toke
     expect(transcript.join("\n")).to.match(/kept on this computer; they will be sent now/);
     expect(await exists(path)).to.equal(false);
     expect(r.asked()).to.equal(1);
+  });
+
+  it("keys kept from a try more than 3 days ago are not sent; today's are read from the token", async () => {
+    const server = await serve();
+    const answers = { consent: true, symptoms: false, date: "2026-11-18", number: "00000000" };
+    const first = await registerPositive(options(r, { answers }));
+    expect(first.ok === false && first.keysKept).to.equal(true);
+    r.world.runUntil(r.world.now + 3 * 24 * HOUR + HOUR);
+    const n = server.issueNumber();
+    const later = await registerPositive(options(r, { answers: { ...answers, date: "2026-11-20", number: n.number } }));
+    expect(later.ok, JSON.stringify(later)).to.equal(true);
+    expect(r.asked()).to.equal(2);
+    if (later.ok) expect(later.keysSent).to.equal(r.token.dailyKeys().length);
   });
 
   it("an unreachable server: a clear, retryable message and the keys kept; it works once the server is up", async () => {
