@@ -208,12 +208,12 @@ export function logExpire(now: number): void {
 
 /**
  * Plaintext log stream (common/formats/logRecord.ts) from an opaque cursor (page seq * 65536 +
- * offset; 0 = oldest), whole records only, at most maxBytes (>= MIN_READ_BYTES = 253).
+ * offset; 0 = oldest), whole records only, at most max(maxBytes, MIN_READ_BYTES = 253) bytes.
  */
 export function logRead(cursor: number, maxBytes: number): { data: Uint8Array; next: number } {
-  // smaller reads could stall on a long record and look like the end of the log
-  if (!(maxBytes >= MIN_READ_BYTES)) throw new TypeError("maxBytes must be >= " + MIN_READ_BYTES);
-  out = new Uint8Array(maxBytes);
+  // a smaller buffer could stall on a long record and look like the end of the log: a read always
+  // has room for one whole record, so it may return up to MIN_READ_BYTES even when asked for less
+  out = new Uint8Array(maxBytes > MIN_READ_BYTES ? maxBytes : MIN_READ_BYTES);
   used = 0;
   next = cursor;
   full = false;
