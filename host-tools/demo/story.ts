@@ -30,7 +30,7 @@ import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
 import { DataDir } from "../sync/dataDir";
 import { SimTransport } from "../sync/transports/sim";
-import { pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
+import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
 import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";
 import { startServer, type RunningServer } from "../server/httpServer";
 import type { PublishResult } from "../server/publish";
@@ -118,6 +118,11 @@ export interface StoryOptions {
   say?: (text: string) => void;
   /** Progress of long steps: label, done, total. */
   progress?: (label: string, done: number, total: number) => void;
+  /**
+   * Scan settings every host gives its token right after pairing (the sync protocol's SET_SCAN);
+   * default: none, the firmware's own. For measuring the known gaps (test/e2e/sweep.ts).
+   */
+  scan?: { windowMs: number; periodMs: number };
 }
 
 /** The firmware files exactly as `npm run build` wrote them (dist/firmware/<board>.js). */
@@ -252,6 +257,11 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     await press(h);
     const rec = await pairNewToken({ transport: h.transport, data: h.data, tokenId: h.tokenId, now });
     say(t(`  ${name}: button pressed, paired as "${rec.tokenId}" (board ${rec.board}).`, `  ${name}: ボタンを押して「${rec.tokenId}」として登録（${rec.board}）。`));
+    if (o.scan) {
+      const session = await connectToken(h.transport, rec.secret, 20_000, 10_000);
+      await session.setScan(o.scan.windowMs, o.scan.periodMs);
+      await session.close();
+    }
   }
   const pairedAtMs = world.now;
 

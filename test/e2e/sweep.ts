@@ -4,7 +4,10 @@
  * sighting) and how often each expectation of issue 7 held. Not part of `npm test` (about 5 s a
  * seed); docs/E2E.md quotes its figures.
  *
- *   npx tsx test/e2e/sweep.ts [seeds, default 12]
+ *   npx tsx test/e2e/sweep.ts [seeds, default 12] [scan window ms/period ms, e.g. 1000/60000]
+ *
+ * With a scan setting, every host sets it on its token right after pairing (SET_SCAN), and the
+ * tokens' average current (the simulator's energy model) is printed beside the outcomes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,11 +16,16 @@ import { runStory } from "../../host-tools/demo/story";
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 12);
+  const m = /^(\d+)\/(\d+)$/.exec(process.argv[3] ?? "");
+  const scan = m ? { windowMs: Number(m[1]), periodMs: Number(m[2]) } : undefined;
+  if (process.argv[3] && !scan) throw new Error("scan setting must look like 1000/60000 (window ms / period ms)");
+  let microamps = 0;
   const held = { B: 0, C: 0, D: 0, E: 0, all: 0 };
   for (let i = 1; i <= n; i++) {
     const dir = mkdtempSync(join(tmpdir(), "omamori-sweep-"));
     try {
-      const r = await runStory({ workDir: dir, seed: "sweep-" + i });
+      const r = await runStory({ workDir: dir, seed: "sweep-" + i, scan });
+      microamps += (["A", "B", "D", "E"] as const).reduce((a, t) => a + r.hosts[t].token.rt.energy.averageUa(), 0) / 4;
       const risky = (t: "B" | "C" | "D" | "E") => r.checks[t].result.summary.riskyDays > 0;
       const days = (t: "B" | "C" | "D" | "E") => r.checks[t].result.summary.days.map((d) => `${Math.round(d.scoreSum)}/${d.scanSeconds}s`).join(",") || "-";
       const ok = { B: risky("B"), C: !risky("C"), D: !risky("D"), E: risky("E") };
@@ -28,7 +36,8 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  console.log(`\nexpectation held in: B notified ${held.B}/${n}, C not ${held.C}/${n}, D not ${held.D}/${n}, E notified ${held.E}/${n}; all four ${held.all}/${n}`);
+  console.log(`\nscan: ${scan ? scan.windowMs + " ms every " + scan.periodMs + " ms" : "firmware default"}; Puck.js tokens' average current ${(microamps / n).toFixed(1)} uA`);
+  console.log(`expectation held in: B notified ${held.B}/${n}, C not ${held.C}/${n}, D not ${held.D}/${n}, E notified ${held.E}/${n}; all four ${held.all}/${n}`);
 }
 
 main().catch((e) => {
