@@ -53,6 +53,12 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     });
     const ey = log.find((e) => e.rpi === prefix(y))!;
     expect(ey.scans.map((s) => s.count)).to.deep.equal([1]);
+    // at rest the records are encrypted: neither identifier nor AEM appears anywhere in flash
+    const flash = Buffer.from(rt.flash.read(rt.flash.startAddress, rt.flash.endAddress - rt.flash.startAddress));
+    for (const a of [x, y]) {
+      expect(flash.indexOf(Buffer.from(a.rpi.subarray(0, 6))), "RPI prefix in clear").to.equal(-1);
+      expect(flash.indexOf(Buffer.from(a.aem)), "AEM in clear").to.equal(-1);
+    }
   });
 
   for (const board of ["puckjs", "puckjsmin"]) it("wraps around when full on " + board + ", dropping the oldest page, counting what it dropped, wearing pages evenly", function () {
