@@ -7,6 +7,20 @@
  *   2. decommissioned token (function stop): silent
  *   3. normal: console closed to Bluetooth, app (keys, log, watchdog, heartbeat, radio), sync
  *      service, button
+ *
+ * `Omamori` (console only — the console is closed to Bluetooth in normal use; used by tests and
+ * maintenance, nothing of it is sent over the air):
+ *   version, board, crypto          firmware version, board id, GAEN/SHA/HMAC/HKDF/AES on Uint8Arrays
+ *   maintenance                     true when booted with the button held
+ *   state()                         clockValid, running, paused, alert, needsSync, keys [{rollingStart,
+ *                                   tek}], advert {rpi, aem, address}, scan {windowMs, periodMs, scans},
+ *                                   encounters {active, written}, log {pages, pageSize, pagesUsed,
+ *                                   records, dropped, nextDropSeq, currentSeq}, readUpTo, errors, errorLog
+ *   setClock(unixSeconds)           as the sync service / Web IDE sets it; returns the correction (s)
+ *   flush()                         write every open encounter now
+ *   host                            the SyncHost (firmware/sync/host.ts) the sync service uses
+ *   eraseAll()                      consent withdrawn: keys, log, at-rest key, settings erased
+ *   sync.open()                     open the sync window (what a short press does)
  */
 import { BOARD } from "./board";
 import { firmwareCrypto } from "./crypto/index";
