@@ -91,6 +91,10 @@ export interface StoryResult {
   logs: Record<TokenName, LogFacts>;
   server: { url: string; publicKeyPem: string };
   registration: RegisterOutcome;
+  /** When A's token started asking (blue light) and when A pressed, world ms; null if it never asked. */
+  consentA: { blueAtMs: number; pressAtMs: number } | null;
+  /** World time the registration started and ended. */
+  registrationSpanMs: [number, number];
   /** What A's host printed and what was typed, in order ("> " marks typed answers). */
   registrationTranscript: string[];
   /** Key id 16-byte hex of the keys A's token released, and what the phone P uploaded. */
@@ -146,15 +150,19 @@ async function press(h: Host): Promise<void> {
  * The owner watches the token and, a second and a half after it starts blinking blue (the token
  * asking to release its keys), presses the button. Nothing is pressed if it never blinks.
  */
-export function pressWhenBlue(t: TokenDevice): void {
+export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, pressAtMs: number) => void): void {
   const since = t.rt.worldTimeMs();
   const blue = pinsOf(t, "blue");
   const look = (): void => {
     const log = t.rt.ledLog();
-    let seen = false;
-    for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) seen = true;
-    if (seen) t.rt.schedule(1500, () => t.rt.pressButton(200));
-    else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
+    let blueAt = -1;
+    for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
+    if (blueAt >= 0) {
+      t.rt.schedule(1500, () => {
+        pressed?.(blueAt, t.rt.worldTimeMs());
+        t.rt.pressButton(200);
+      });
+    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
   };
   t.rt.schedule(250, look);
 }
@@ -310,14 +318,25 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     const transcript: string[] = [];
     const io = scriptedPrompter(["yes", "no", "2026-11-18", typo, issued.number], transcript, (line) => say("  | " + line.split("\n").join("\n  | ")));
     const a = hosts.A;
+    const asked: { consent: { blueAtMs: number; pressAtMs: number } | null } = { consent: null };
+    const clock = (ms: number) => new Date(ms + 9 * HOUR).toISOString().slice(11, 19) + (lang === "ja" ? "" : " JST");
     const tokenKeysA = a.token.dailyKeys().map((k) => ({ hex: Buffer.from(k.tek).toString("hex"), rollingStart: k.rollingStart }));
+    const regStart = world.now;
     const registration = await registerPositive({
       home: a.home, transport: a.transport, server: server.url, lang, io, now,
       owner: {
         pressToConnect: () => press(a),
-        pressToConsent: () => pressWhenBlue(a.token),
+        pressToConsent: () => pressWhenBlue(a.token, (blueAtMs, pressAtMs) => { asked.consent = { blueAtMs, pressAtMs }; }),
       },
     });
+    const regEnd = world.now;
+    const consent = asked.consent;
+    if (consent) {
+      say(t(
+        `  (A's token started blinking blue at ${clock(consent.blueAtMs)}; A pressed its button at ${clock(consent.pressAtMs)}; only then did it release its keys.)`,
+        `  （Aのお守りが ${clock(consent.blueAtMs)} に青く点滅し始め、Aが ${clock(consent.pressAtMs)} にボタンを押しました。お守りはそのあとで初めて鍵を渡しました。）`,
+      ));
+    }
     say(registration.ok
       ? t(`  -> registered: ${registration.keysAccepted} daily keys accepted.`, `  → 登録完了: 日次鍵 ${registration.keysAccepted} 個を受け付け。`)
       : t(`  -> NOT registered: ${registration.message}`, `  → 登録できませんでした: ${registration.message}`));
@@ -405,7 +424,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
 
     return {
       scenario, world, hosts, groundTruth: scenario.groundTruth(), pairedAtMs, firstSync, logs, server: serverInfo,
-      registration, registrationTranscript: transcript, tokenKeysA, phoneUpload: { answer: phoneAnswer, keys: phoneKeys.length },
+      registration, registrationTranscript: transcript, consentA: consent, registrationSpanMs: [regStart, regEnd], tokenKeysA, phoneUpload: { answer: phoneAnswer, keys: phoneKeys.length },
       published, checks, reports, secondSync, lights, checkedAtMs, wallMs: Date.now() - wall0,
     };
   } finally {
