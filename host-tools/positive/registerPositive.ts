@@ -133,7 +133,7 @@ export async function registerPositive(o: RegisterOptions): Promise<RegisterOutc
     }
     for (;;) {
       const typed = await o.io.ask(say(question));
-      if (typed === null) fail("bad-input", say(bad), false, false);
+      if (typed === null) fail("bad-input", say("noAnswer", { q: say(question).replace(/[:：]\s*$/, "") }), false, false);
       const v = parse(typed as string);
       if (v !== null) return v;
       o.io.print(say(bad));

@@ -40,6 +40,7 @@ export const WORDS = {
   badDate: { en: "Please type the date as year-month-day, for example 2026-11-20, not in the future and within the last 14 days.", ja: "日付は 2026-11-20 のように「年-月-日」で入力してください（未来の日や15日以上前の日は入力できません）。" },
   numberQuestion: { en: "Please type the 8-digit processing number from the health centre: ", ja: "保健所から届いた8桁の処理番号を入力してください: " },
   badNumber: { en: "The processing number has exactly 8 digits (0-9). Please check the message from the health centre and type it again.", ja: "処理番号は8桁の数字です。保健所からのお知らせを確かめて、もう一度入力してください。" },
+  noAnswer: { en: "No answer was given to: {q} Nothing was read from the token and nothing was sent.", ja: "次の質問への回答がありませんでした: {q} お守りからは何も読み取らず、何も送信していません。" },
   yesNo: { en: "Please answer yes or no.", ja: "「はい」か「いいえ」でお答えください。" },
   keptFromBefore: { en: "Daily keys read from your token earlier are kept on this computer; they will be sent now (no need to press the token again).", ja: "前回お守りから読み取った日次鍵がこのパソコンに保管されています。それを送ります（お守りのボタンを押し直す必要はありません）。" },
   pressToConnect: { en: "Press the button on your token once, and keep it near this computer.", ja: "お守りのボタンを1回押して、このパソコンの近くに置いてください。" },

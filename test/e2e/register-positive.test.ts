@@ -226,6 +226,14 @@ describe("omamori register-positive (host-tools/positive/) with a simulated toke
     expect(r.asked()).to.equal(0);
   });
 
+  it("input that ends before every question is answered: nothing is read or sent, and the missing answer is named", async () => {
+    const transcript: string[] = [];
+    const out = await registerPositive(options(r, { owner: absentOwner, typed: ["yes"], transcript }));
+    expect(out.ok === false && out.failure).to.equal("bad-input");
+    expect(transcript.join("\n")).to.match(/No answer was given to: Did you have symptoms/);
+    expect(r.asked()).to.equal(0);
+  });
+
   it("Japanese words when the language is Japanese", async () => {
     const transcript: string[] = [];
     const out = await registerPositive(options(r, { lang: "ja", owner: absentOwner, typed: ["いいえ"], transcript }));

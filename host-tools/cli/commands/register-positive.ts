@@ -36,8 +36,14 @@ function terminal(): Prompter & { close(): void } {
   return {
     print: (t) => process.stdout.write(t + "\n"),
     async ask(q) {
-      process.stdout.write(rl ? "" : q);
-      if (rl) return rl.question(q);
+      if (rl) {
+        try {
+          return await rl.question(q);
+        } catch {
+          return null; // Ctrl+C / Ctrl+D: treated as no answer
+        }
+      }
+      process.stdout.write(q);
       // piped answers: one per line
       if (lines === null) {
         const chunks: Buffer[] = [];
