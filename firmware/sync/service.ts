@@ -23,6 +23,8 @@ export var WINDOW_MS = 60000;
 export var HUB_WINDOW_MS = 4000;
 export var IDLE_MS = CONSENT_MS + 15000;
 export var MAX_AUTH_FAILURES = 3;
+/** After a link is lost mid-session, the window stays open (or reopens) for this long, so the host can resume. */
+export var RESUME_MS = 30000;
 /** Delay between a session's last notification and the token hanging up. */
 export var CLOSE_DELAY_MS = 500;
 /** Advertising interval inside a window (connectable). */
@@ -230,8 +232,15 @@ export function syncStart(host: SyncHost): void {
     touch();
   });
   NRF.on("disconnect", function () {
+    // a link lost mid-session (not closed with BYE): stay reachable a little so the host can resume
+    var lost = session && session.isOpen();
     connected = false;
     resetLink();
+    if (lost) {
+      windowOpen = true;
+      if (windowTimer) clearTimeout(windowTimer);
+      windowTimer = setTimeout(closeWindow, RESUME_MS);
+    }
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = null;
     if (windowOpen) advertise();

@@ -35,7 +35,7 @@ export interface SyncOptions {
   transport: SyncTransport;
   data: DataDir;
   tokenId: string;
-  /** Log bytes asked per request (the token caps it); default 512. */
+  /** Log bytes asked per request (the token caps it); default by board RAM (defaultChunkBytes). */
   chunkBytes?: number;
   scanTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -106,6 +106,15 @@ export async function pairNewToken(opts: { transport: SyncTransport; data: DataD
   return rec;
 }
 
+/** Log bytes per request: 512 on small-RAM boards (Puck.js: ~2,600 variables), 3 KB on the big ones. */
+export function defaultChunkBytes(board: string): number {
+  try {
+    return loadBoard(board).ram.jsVariables >= 8000 ? 3072 : 512;
+  } catch {
+    return 512;
+  }
+}
+
 function rssiOffset(board: string): number {
   try {
     return loadBoard(board).radio.rssiOffsetDb;
@@ -133,7 +142,7 @@ function retriable(e: unknown): boolean {
 export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   const now = opts.now ?? Date.now;
   const warn = opts.onWarning ?? (() => undefined);
-  const chunk = opts.chunkBytes ?? 512;
+  let chunk = opts.chunkBytes ?? 512;
   const token = await opts.data.loadToken(opts.tokenId);
   const state = await opts.data.loadState(opts.tokenId);
   const logPath = opts.data.logPath(opts.tokenId);
@@ -176,6 +185,7 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
       }
       if (Math.abs(driftSeconds) >= CLOCK_SHIFT_THRESHOLD_S) report.clockCorrectionSeconds = -Math.round(driftSeconds);
       if (!log) log = emptyLog(opts.tokenId, status.board, rssiOffset(status.board));
+      if (opts.chunkBytes === undefined) chunk = defaultChunkBytes(status.board);
       state.status = status;
       state.driftSeconds = driftSeconds;
       if (status.storageFreeBytes === 0 || status.recordsDropped > 0) {

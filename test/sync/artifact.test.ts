@@ -147,6 +147,22 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(uncaught(r)).to.deep.equal([]);
   });
 
+  it("a link lost after the button window ended can still be resumed for a while, without a press", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await r.central.runFor(2 * HOUR);
+    await press(r);
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    await s.status(r.now);
+    await r.central.runFor(70_000); // the 60 s window ends while connected; the token drops the idle link
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    expect(report.cursor).to.be.greaterThan(0);
+    expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
+    await r.central.runFor(60_000);
+    expect((await r.central.scan(5000, () => true)).length, "the grace window closes again").to.equal(0);
+  });
+
   it("operations: clock hours off is corrected, alert, scan settings, keys only with the button, erase", async () => {
     r = await rig("puckjs");
     await press(r);
@@ -210,6 +226,28 @@ describe("sync end to end on the built firmware in the simulator", function () {
       expect((e as SyncError).code).to.equal("auth");
     }
     expect(r.token.omamori.host.secret()).to.not.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("home hub: once set, the token offers a private beacon every few minutes and syncs without a button", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await r.central.runFor(70_000); // the pairing window closes
+    expect((await r.central.scan(5000, () => true)).length, "not connectable outside windows").to.equal(0);
+    const s = await connectToken(r.transport, rec.secret, 600_000, 10000).catch((e) => e);
+    expect((s as SyncError).code, "no button, no hub: nothing to find").to.equal("not-found");
+    await press(r);
+    const s2 = await connectToken(r.transport, rec.secret, 20000, 10000);
+    await s2.setHub(300);
+    await s2.close();
+    await r.central.runFor(HOUR);
+    const flags: number[] = [];
+    await r.transport.scan((a) => (flags.push(a.flags), true), 400_000);
+    expect(flags).to.deep.equal([2]); // HUB, not FRESH
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, scanTimeoutMs: 400_000 });
+    expect(report.status.hubSeconds).to.equal(300);
+    expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
     expect(uncaught(r)).to.deep.equal([]);
   });
 

@@ -14,7 +14,7 @@ import { UsageError } from "../errors";
 interface SyncOpts extends TransportOptions {
   token?: string;
   json?: boolean;
-  chunk: string;
+  chunk?: string;
 }
 
 export function registerSync(program: Command): void {
@@ -23,13 +23,13 @@ export function registerSync(program: Command): void {
       .command("sync")
       .description("copy the token's contact log to this computer, set its clock and health (press the token's button first)")
       .option("--token <id>", "which paired token (default: the only one)")
-      .option("--chunk <bytes>", "log bytes per request", "512")
+      .option("--chunk <bytes>", "log bytes per request (default: 512, or 3072 on boards with much RAM)")
       .option("--json", "print the result as JSON"),
   ).action((opts: SyncOpts) =>
     plainFailures(async () => {
       const data = new DataDir();
-      const chunk = Number(opts.chunk);
-      if (!/^\d+$/.test(opts.chunk) || chunk < 64 || chunk > 4000) throw new UsageError("--chunk must be 64..4000 bytes, got " + JSON.stringify(opts.chunk));
+      const chunk = opts.chunk === undefined ? undefined : Number(opts.chunk);
+      if (opts.chunk !== undefined && (!/^\d+$/.test(opts.chunk) || chunk! < 64 || chunk! > 4000)) throw new UsageError("--chunk must be 64..4000 bytes, got " + JSON.stringify(opts.chunk));
       let tokenId: string;
       let secret: Uint8Array | null = null;
       if (opts.transport === "sim" && (await data.tokenIds()).length === 0) {
