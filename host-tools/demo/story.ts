@@ -102,6 +102,8 @@ export interface StoryResult {
   phoneUpload: { answer: LegacyAnswer; keys: number };
   published: PublishResult;
   checks: Record<TokenName, TokenCheck>;
+  /** What each host's check downloaded: files and keys added to its cache, and problems. */
+  fetched: Record<TokenName, { added: number; keysAdded: number; problems: number; keysUsable: number }>;
   /** Where the HTML reports were copied (reportDir), by token. */
   reports: Record<TokenName, string>;
   secondSync: Record<TokenName, SyncReport>;
@@ -370,6 +372,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     say(t("Every laptop runs `omamori check`: downloads list.json and the files from the server, checks the signatures with the server's public key, and matches its own token's log.", "全員のパソコンが `omamori check` を実行: サーバーから list.json とファイルを取得し、公開鍵で署名を確かめ、自分のお守りの記録と照合します。"));
     const checkedAtMs = world.now;
     const checks = {} as Record<TokenName, TokenCheck>;
+    const fetched = {} as StoryResult["fetched"];
     const reports = {} as Record<TokenName, string>;
     for (const name of TOKENS) {
       const h = hosts[name];
@@ -383,6 +386,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       if (!c) throw new Error(name + "'s check found no synced token");
       if (run.fetch && run.fetch.problems.length) throw new Error(name + "'s check could not use the keys: " + JSON.stringify(run.fetch.problems));
       checks[name] = c;
+      fetched[name] = { added: run.fetch?.added ?? 0, keysAdded: run.fetch?.keysAdded ?? 0, problems: run.fetch?.problems.length ?? 0, keysUsable: run.keysUsable };
       const dest = join(reportDir, `report-${name}-${lang}.html`);
       await copyFile(c.reportPath, dest);
       reports[name] = dest;
@@ -425,7 +429,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     return {
       scenario, world, hosts, groundTruth: scenario.groundTruth(), pairedAtMs, firstSync, logs, server: serverInfo,
       registration, registrationTranscript: transcript, consentA: consent, registrationSpanMs: [regStart, regEnd], tokenKeysA, phoneUpload: { answer: phoneAnswer, keys: phoneKeys.length },
-      published, checks, reports, secondSync, lights, checkedAtMs, wallMs: Date.now() - wall0,
+      published, checks, fetched, reports, secondSync, lights, checkedAtMs, wallMs: Date.now() - wall0,
     };
   } finally {
     if (server) await server.close();

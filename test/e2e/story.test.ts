@@ -13,7 +13,8 @@
  * cadence / risk settings are decided; everything else is asserted on every run.
  */
 import { expect } from "chai";
-import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toHex } from "../../common/bytes";
@@ -23,6 +24,8 @@ import { readLog } from "../../host-tools/sync/logStore";
 import { pendingPath } from "../../host-tools/positive/pendingKeys";
 import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { runStory, TOKENS, type StoryResult } from "../../host-tools/demo/story";
+import { startServer } from "../../host-tools/server/httpServer";
+import { runCheck } from "../../host-tools/report/runCheck";
 
 const KNOWN_GAPS = process.env.OMAMORI_E2E_KNOWN_GAPS === "1";
 const gap = KNOWN_GAPS ? it : it.skip;
@@ -130,11 +133,34 @@ describe("end to end: from a positive test to a lit alert (host-tools/demo/story
     expect(r.phoneUpload.answer.keysAccepted).to.equal(r.phoneUpload.keys);
   });
 
-  it("every host downloaded the keys over HTTP, verified them and matched its token's log", () => {
+  it("every host downloaded every published file over HTTP, verified it and matched its token's log", () => {
     for (const n of TOKENS) {
       const c = r.checks[n];
       expect(c.problem, n).to.equal(undefined);
       expect(c.result.keysCheckedAt, n).to.be.a("string");
+      expect(r.fetched[n], n).to.deep.equal({ added: r.published.files.length, keysAdded: r.published.keysPublished, problems: 0, keysUsable: r.published.keysPublished });
+    }
+  });
+
+  it("a host that trusts another key refuses the same files (the signatures are really checked)", async () => {
+    // the same server again (its list.json names its own address, so on the same port)
+    const server = await startServer({ dataDir: join(dir, "server"), clock: () => r.checkedAtMs, publishEveryMinutes: 0, port: Number(new URL(r.server.url).port) });
+    try {
+      const home = join(dir, "host-stranger");
+      const other = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
+      await mkdir(home, { recursive: true });
+      const source = server.url + "/c19r/440/list.json";
+      await writeFile(join(home, "check.json"), JSON.stringify({ keySources: [source], publicKeys: [{ keyId: "440", keyVersion: "v1", publicKey: other }] }));
+      const wrong = await runCheck({ home, now: new Date(r.checkedAtMs), lang: "en" });
+      expect(wrong.fetch!.problems.length).to.equal(r.published.files.length);
+      for (const p of wrong.fetch!.problems) expect(p.message).to.match(/signature/i);
+      expect(wrong.keysUsable).to.equal(0);
+      await writeFile(join(home, "check.json"), JSON.stringify({ keySources: [source], publicKeys: [{ keyId: "440", keyVersion: "v1", publicKey: r.server.publicKeyPem }] }));
+      const right = await runCheck({ home, now: new Date(r.checkedAtMs), lang: "en" });
+      expect(right.fetch!.problems, JSON.stringify(right.fetch!.problems)).to.deep.equal([]);
+      expect(right.keysUsable).to.equal(r.published.keysPublished);
+    } finally {
+      await server.close();
     }
   });
 
