@@ -9,6 +9,7 @@ import { buildAdvert } from "../../common/gaen/advert";
 import { eninFromUnixSeconds, rollingStartFor } from "../../common/gaen/interval";
 import { encodeMetadata } from "../../common/gaen/metadata";
 import { fastCrypto } from "../../host-tools/gaen/crypto";
+import { allBoards } from "../../boards/index";
 import { bootToken, expectHealthy, flashesSeen, readWholeLog, runWithAdverts, setClock, state, T0_MS, type Advert } from "./sim";
 
 const MIN = 60_000;
@@ -302,4 +303,22 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(f.length).to.equal(6);
     expect(rt.uncaughtErrors).to.deep.equal([]);
   });
+
+  for (const board of allBoards().map((b) => b.id).filter((id) => id !== "pixljs")) {
+    it("runs on " + board + ": today's identifier on the air, a heard identifier logged, no errors", () => {
+      const rt = bootToken({ seed: 45, board });
+      const heard: Advert = { rpi: Uint8Array.from({ length: 16 }, (_, i) => 7 * i + 3), aem: Uint8Array.from([5, 6, 7, 8]), rssi: -55 };
+      runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? [heard] : []));
+      const s = state(rt);
+      expect(s.running).to.equal(true);
+      // the identifier on the air is today's key's for the interval of the last rotation (<= 20 min ago)
+      const now = Math.floor(rt.worldTimeMs() / 1000);
+      const onAir = toHex(rt.radioState().advertising!.data);
+      const candidates = [0, 600, 1200].map((back) => expectedAdvert(Uint8Array.from(s.keys[0].tek), now - back, rt.board.radio.advertisedTxPowerDbm));
+      expect(candidates).to.include(onAir);
+      expect(onAir).to.contain(s.advert.rpi);
+      expect(readWholeLog(rt).map((e) => e.rpi)).to.deep.equal([toHex(heard.rpi.subarray(0, 6))]);
+      expectHealthy(rt);
+    });
+  }
 });
