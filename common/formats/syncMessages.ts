@@ -116,6 +116,12 @@ export interface SyncPrimitives {
   hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   aesEncryptBlock(key16: Uint8Array, block16: Uint8Array): Uint8Array;
+  /**
+   * Optional: data XOR the AES-CCM keystream for a 13-byte nonce (counter blocks A_1, A_2, ...),
+   * e.g. Espruino's native AES.ccmEncrypt(data, key, nonce, 4).data on Bangle.js 2. When present
+   * it replaces the block-by-block keystream (same bytes, much faster where AES is pure JS).
+   */
+  ccmXor?(key16: Uint8Array, nonce13: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 /** Keys of one authenticated session (derived by sessionKeys). */
@@ -216,6 +222,7 @@ function ctrXor(p: SyncPrimitives, key: Uint8Array, dir: number, seq: number, da
   block[0] = 1; // CCM flags for a 13-byte nonce (NIST SP 800-38C A.3): the same keystream as AES-CCM
   block[1] = dir;
   writeU32LE(block, 2, seq);
+  if (p.ccmXor) return p.ccmXor(key, block.subarray(1, 14), data);
   for (var i = 0; i * 16 < data.length; i++) {
     block[14] = ((i + 1) >>> 8) & 255;
     block[15] = (i + 1) & 255;

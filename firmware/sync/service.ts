@@ -31,6 +31,19 @@ export var CLOSE_DELAY_MS = 500;
 export var WINDOW_ADV_MS = 100;
 
 var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, aesEncryptBlock: aesEncryptBlock };
+
+/** Bangle.js 2's firmware has AES-CCM (global AES) but no AES block function (ESPRUINO.md section 3). */
+declare var AES: any;
+/** Build-time constant (scripts/build-firmware.ts boardDefines), as in firmware/crypto/primitives.ts. */
+declare const HAS_BUILTIN_AES: boolean;
+
+/** Native CCM keystream where the firmware has it and no built-in AES block (far faster than pure-JS AES). */
+function nativeCcm(): void {
+  if (HAS_BUILTIN_AES || typeof AES === "undefined" || !AES.ccmEncrypt) return;
+  prims.ccmXor = function (key: Uint8Array, nonce: Uint8Array, data: Uint8Array) {
+    return new Uint8Array(AES.ccmEncrypt(data, key, nonce, 4).data);
+  };
+}
 var H: SyncHost | null = null;
 var session: TokenSession | null = null;
 var connected = false;
@@ -210,6 +223,7 @@ export function syncConnected(): boolean {
 export function syncStart(host: SyncHost): void {
   H = host;
   env.host = host;
+  nativeCcm();
   hub = host.hubSeconds ? host.hubSeconds() : 0;
   var rx: any = {};
   rx[Uuid.RX] = {

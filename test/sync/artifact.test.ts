@@ -130,6 +130,20 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(uncaught(r)).to.deep.equal([]);
   });
 
+  it("Bangle.js 2 (no AES block function: keystream from its native AES-CCM): sync equals the token's log", async () => {
+    r = await rig("banglejs2");
+    await press(r);
+    await pairNewToken({ transport: r.transport, data: r.data, tokenId: "grandpa", now: r.now });
+    await r.central.runFor(3 * HOUR);
+    await press(r);
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "grandpa", now: r.now });
+    expect(report.status.board).to.equal("banglejs2");
+    const expected = tokenLog(r);
+    expect(expected.length).to.be.greaterThan(5);
+    expect((await readLog(r.data.logPath("grandpa")))!.encounters).to.deep.equal(expected);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
   it("resumes after the radio link drops mid-transfer, no duplicates, no gaps (MTU 23)", async () => {
     r = await rig("puckjs", { mtu: 23, connectionIntervalMs: 7.5 });
     await press(r);
