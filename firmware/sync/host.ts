@@ -36,6 +36,8 @@ export interface SyncHost {
   /**
    * Log bytes (whole records in the flash log record format) from an opaque cursor, at most maxBytes.
    * Cursor 0 = oldest record kept. Returns next cursor; data.length 0 when nothing newer.
+   * (Sync note: every non-empty chunk must start with a base-time marker, so each chunk decodes on
+   * its own after a resume; a cursor older than the oldest record kept means "from the oldest".)
    */
   readLog(cursor: number, maxBytes: number): { data: Uint8Array; next: number };
   /** Daily keys kept (the last 14 days and today). Only called after consent was granted. */
