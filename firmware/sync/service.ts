@@ -58,6 +58,7 @@ var closeTimer: any = null;
 var queue: Uint8Array[] = [];
 var sending = false;
 var closeAfterQueue = false;
+var decommissioned = false;
 
 function random(n: number): Uint8Array {
   var b = new Uint8Array(n);
@@ -123,6 +124,11 @@ var env: TokenEnv = {
   hubSeconds: function () {
     return hub;
   },
+  stopped: function () {
+    decommissioned = true;
+    hub = 0;
+    scheduleHub();
+  },
   setHubSeconds: function (s: number) {
     hub = s;
     if (env.host.setHubSeconds) env.host.setHubSeconds(s);
@@ -156,13 +162,13 @@ function advertise() {
 function closeWindow() {
   windowTimer = null;
   windowOpen = false;
-  if (connected || !H) return;
+  if (connected || !H || decommissioned) return;
   byButton = false;
   H.holdAdvertising(false);
 }
 
 function openWindow(ms: number, button: boolean) {
-  if (!H) return;
+  if (!H || decommissioned) return;
   if (button) {
     byButton = true;
     failures = 0;
@@ -257,7 +263,7 @@ export function syncStart(host: SyncHost): void {
     }
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = null;
-    if (windowOpen) advertise();
+    if (windowOpen && !decommissioned) advertise();
     else closeWindow();
   });
   scheduleHub();

@@ -18,6 +18,9 @@ import {
 /** How long the owner has to press the button after a daily-key request. */
 export var CONSENT_MS = 30000;
 
+/** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
+export var ACTION_DELAY_MS = 1000;
+
 /** What a session needs besides the SyncHost; the sync service (service.ts) provides it. */
 export interface TokenEnv {
   host: SyncHost;
@@ -30,6 +33,8 @@ export interface TokenEnv {
   authFailed(): void;
   hubSeconds(): number;
   setHubSeconds(s: number): void;
+  /** The token was decommissioned: never offer a sync window again. */
+  stopped(): void;
 }
 
 /** Where the session's GATT values go (service.ts: notifications; tests: a fake link). */
@@ -107,8 +112,12 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
     if ((op === Op.ERASE_ALL || op === Op.DECOMMISSION) && b.length === 0) {
       reply(op | Op.RESPONSE, null);
       close();
-      if (op === Op.ERASE_ALL) h.eraseAll();
-      else h.decommission();
+      if (op === Op.DECOMMISSION) env.stopped();
+      // after the answer has left and the link is down (decommission puts the radio to sleep)
+      setTimeout(function () {
+        if (op === Op.ERASE_ALL) h.eraseAll();
+        else h.decommission();
+      }, ACTION_DELAY_MS);
       return;
     }
     if (op === Op.SET_SCAN && b.length === 8) {

@@ -217,6 +217,25 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(uncaught(r)).to.deep.equal([]);
   });
 
+  it("decommission: the token erases everything and stays silent, even after a button press", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await r.central.runFor(HOUR);
+    await press(r);
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    await s.decommission();
+    await r.central.runFor(5000);
+    expect(r.token.radioState().advertising, "no advertising").to.equal(null);
+    expect(r.token.radioState().scanning, "no scanning").to.equal(null);
+    await press(r);
+    await r.central.runFor(5000);
+    expect(r.token.radioState().advertising, "a press opens no window").to.equal(null);
+    expect((await r.central.scan(10000, () => false, { all: true })).filter((a) => a.deviceId === "tok").length, "nothing heard from the token").to.equal(0);
+    expect(r.token.omamori.host.secret()).to.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
   it("a stranger's host: not recognised, and refused when it tries anyway", async () => {
     r = await rig("puckjs");
     await press(r);

@@ -191,6 +191,7 @@ export class FakeToken {
   air: AirValue[] = [];
   private active: { session: TokenSession; drop: (reason: string) => void } | null = null;
   connections = 0;
+  stoppedForGood = false;
 
   constructor(readonly host: FakeSyncHost, crypto: SyncPrimitives, random: (n: number) => Uint8Array) {
     this.env = {
@@ -204,6 +205,10 @@ export class FakeToken {
       },
       hubSeconds: () => host.hub,
       setHubSeconds: (s) => host.setHubSeconds(s),
+      stopped: () => {
+        this.windowOpen = false;
+        this.stoppedForGood = true;
+      },
     };
   }
 
@@ -213,6 +218,7 @@ export class FakeToken {
 
   /** The owner presses the button: window open, lockout cleared. */
   pressButton(): void {
+    if (this.stoppedForGood) return;
     this.windowOpen = true;
     this.byButton = true;
     this.failures = 0;

@@ -285,6 +285,7 @@ describe("sync session: host against the firmware session", () => {
   it("erase all forgets the secret and the log; decommission stops the token", async () => {
     const s = await HostSession.open(token.connect(247), secret);
     await s.eraseAll();
+    await new Promise((r) => setTimeout(r, 1100)); // the token erases after its answer has left
     expect(host.erased).to.equal(true);
     expect(host.entries.length).to.equal(0);
     expect(host.secret()).to.equal(null);
@@ -294,7 +295,10 @@ describe("sync session: host against the firmware session", () => {
     const t2 = new FakeToken(h2, fw, rnd);
     const s2 = await HostSession.open(t2.connect(247), secret);
     await s2.decommission();
+    await new Promise((r) => setTimeout(r, 1100));
     expect(h2.decommissioned).to.equal(true);
+    t2.pressButton();
+    expect(t2.windowOpen, "a decommissioned token opens no window").to.equal(false);
   });
 
   it("pairs a fresh token in a button window, then authenticates with the new secret", async () => {
