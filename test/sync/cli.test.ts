@@ -75,6 +75,34 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(live.out).not.to.match(/Last known state/);
   });
 
+  it("token pair / hub / alert / scan / erase on a simulated token", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
+    const pair = await run(["token", "pair", "--token", "ojiichan", "--transport", "sim", "--sim-device", "ojiichan"], env);
+    expect(pair.err).to.equal("");
+    expect(pair.out).to.match(/Paired token "ojiichan" \(banglejs2\)/);
+    const token = JSON.parse(await readFile(join(home, "tokens", "ojiichan", "token.json"), "utf8"));
+    expect(token.secret).to.match(/^[0-9a-f]{64}$/);
+    const again = await run(["token", "pair", "--token", "ojiichan", "--transport", "sim"], env);
+    expect(again.code).to.equal(2);
+    expect(again.err).to.match(/already paired/);
+    const sim = ["--transport", "sim", "--sim-device", "ojiichan", "--sim-hours", "0"];
+    const hub = await run(["token", "hub", "--every", "10", ...sim], env);
+    expect([hub.code, hub.out]).to.deep.equal([0, "Home hub beacon: every 10 min.\n"]);
+    const alert = await run(["token", "alert", "on", ...sim], env);
+    expect([alert.code, alert.out]).to.deep.equal([0, "The token shows the contact alert.\n"]);
+    const scan = await run(["token", "scan", "--window", "3000", "--period", "240000", ...sim], env);
+    expect(scan.code).to.equal(0);
+    const badScan = await run(["token", "scan", "--window", "9000", "--period", "100", ...sim], env);
+    expect(badScan.code).to.equal(1);
+    expect(badScan.err).to.match(/rejected the value/);
+    const list = await run(["token", "list"], env);
+    expect(list.out).to.match(/^ojiichan {2}last sync: never\n$/);
+    const erase = await run(["token", "erase", "--yes", ...sim], env);
+    expect(erase.code).to.equal(0);
+    expect(erase.out).to.match(/erased; this computer's copies were deleted too/);
+    expect((await run(["token", "list"], env)).out).to.equal("No paired token.\n");
+  });
+
   it("bad input: one plain line and exit code 2", async () => {
     const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
     const none = await run(["status", "--offline"], env);

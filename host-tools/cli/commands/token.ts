@@ -4,6 +4,7 @@
  *   pair --token NAME          trust on first use: a fresh token whose button was just pressed
  *   list                       paired tokens in the data directory
  *   hub --every MIN|off        home-hub beacon cadence (off by default)
+ *   alert on|off               the token's contact alert light
  *   scan --window MS --period MS
  *   erase --yes                consent withdrawn: erase everything on the token and this computer's copies
  *   decommission --yes         function stop: the token stops for good and erases everything
@@ -95,6 +96,20 @@ export function registerToken(program: Command): void {
       const seconds = opts.every === "off" ? 0 : wholeNumber("every", opts.every, 1, 1000) * 60;
       await withToken(opts, async (s) => s.setHub(seconds));
       process.stdout.write(seconds ? say(`Home hub beacon: every ${seconds / 60} min.\n`, `ホームハブ: ${seconds / 60}分ごとに有効にしました。\n`) : say("Home hub beacon: off.\n", "ホームハブ: 無効にしました。\n"));
+    }),
+  );
+
+  addTransportOptions(
+    token
+      .command("alert")
+      .description("turn the token's contact alert light on or off")
+      .argument("<on|off>", "on or off")
+      .option("--token <id>", "which paired token"),
+  ).action((state: string, opts: TokenOpts) =>
+    plainFailures(async () => {
+      if (state !== "on" && state !== "off") throw new UsageError("alert must be on or off, got " + JSON.stringify(state));
+      await withToken(opts, async (s) => s.setAlert(state === "on"));
+      process.stdout.write(state === "on" ? say("The token shows the contact alert.\n", "お守りに接触のお知らせを表示しました。\n") : say("The token's alert is off.\n", "お守りのお知らせを消しました。\n"));
     }),
   );
 
