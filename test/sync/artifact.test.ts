@@ -1,5 +1,5 @@
 /**
- * End to end on the BUILT firmware (dist/firmware/<board>.js) in the simulator: a token in a
+  * End to end on the BUILT firmware (dist/firmware/<board>.js, or the same build in memory when dist is older than the sources) in the simulator: a token in a
  * simulated room next to a phone, the owner's button, the host's adapter (sim/world/central.ts)
  * through the `sim` transport. Pairing, sync into the data directory (the host log equals what
  * the token recorded), every operation, and the bad conditions the radio can produce.
@@ -20,24 +20,45 @@ import { HostSession } from "../../host-tools/sync/session";
 import { emptyLog, mergeLog, readLog } from "../../host-tools/sync/logStore";
 import { SyncError } from "../../host-tools/sync/errors";
 import { decodeLogStream } from "../../common/formats/logRecord";
-import { buildFirmware } from "../../scripts/build-firmware";
+import { buildFirmware, DIST, REPO } from "../../scripts/build-firmware";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { loadBoard } from "../../boards/index";
 
 const HOUR = 3600_000;
 
 const built: Record<string, string> = {};
 
+/** Newest modification time of the firmware sources (firmware/, common/). */
+function newestSource(): number {
+  let t = 0;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith(".ts")) t = Math.max(t, statSync(p).mtimeMs);
+    }
+  };
+  walk(join(REPO, "firmware"));
+  walk(join(REPO, "common"));
+  return t;
+}
+
 /**
- * The firmware file exactly as `npm run build` makes it (tsc -> esbuild -> gate) from the current
- * sources, built in memory once per run: dist/ may be stale while the Puck.js budget check refuses
- * to write it.
+ * The built firmware file: dist/firmware/<board>.js as `npm run build` wrote it when it is newer than
+ * every source; otherwise the same pipeline (tsc -> esbuild -> gate, scripts/build-firmware.ts) run
+ * in memory once, so a lone `mocha test/sync` never tests stale code.
  */
 async function firmwareFile(board: string): Promise<string> {
   if (!built[board]) {
-    const [b] = await buildFirmware([loadBoard(board)]);
-    const errors = b.problems.filter((p) => p.level === "error");
-    if (errors.length) throw new Error("firmware for " + board + " fails the Espruino gate: " + JSON.stringify(errors[0]));
-    built[board] = b.code;
+    const file = join(DIST, board + ".js");
+    if (existsSync(file) && statSync(file).mtimeMs > newestSource()) {
+      built[board] = readFileSync(file, "utf8");
+    } else {
+      const [b] = await buildFirmware([loadBoard(board)]);
+      const errors = b.problems.filter((p) => p.level === "error");
+      if (errors.length) throw new Error("firmware for " + board + " fails the Espruino gate: " + JSON.stringify(errors[0]));
+      built[board] = b.code;
+    }
   }
   return built[board];
 }
