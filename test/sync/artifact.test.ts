@@ -1,8 +1,9 @@
 /**
  * End to end on the BUILT firmware (dist/firmware/<board>.js, or the same build made in memory when
  * dist is older than the sources) in the simulator: a token in a simulated room next to a phone,
- * the owner's button, the host's adapter (sim/world/central.ts) through the `sim` transport. Pairing, sync into the data directory (the host log equals what
- * the token recorded), every operation, and the bad conditions the radio can produce.
+ * the owner's button, the host's adapter (sim/world/central.ts) through the `sim` transport.
+ * Pairing, sync into the data directory (the host log equals what the token recorded), every
+ * operation, and the bad conditions the radio can produce.
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
