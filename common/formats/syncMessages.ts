@@ -153,8 +153,7 @@ export function getU16(b: Uint8Array, off: number): number {
 
 /** Cuts a message into GATT values of at most fragSize bytes (header included). */
 export function fragment(message: Uint8Array, fragSize: number): Uint8Array[] {
-  if (!(fragSize >= 2)) throw new TypeError("fragSize must be at least 2, got " + fragSize);
-  var per = fragSize - 1;
+  var per = fragSize - 1; // callers keep fragSize in MIN_FRAG..MAX_FRAG (the token checks HELLO)
   var out: Uint8Array[] = [];
   for (var off = 0; off < message.length || off === 0; off += per) {
     var end = Math.min(message.length, off + per);
@@ -169,7 +168,7 @@ export function fragment(message: Uint8Array, fragSize: number): Uint8Array[] {
 
 /**
  * Reassembles fragments. push() returns the whole message when a last fragment arrives,
- * null while more are expected; throws RangeError on an oversized or malformed stream.
+ * null while more are expected; throws a TypeError on an oversized or malformed stream.
  */
 export function createReassembler(maxMessage: number) {
   var parts: Uint8Array[] = [];
@@ -179,13 +178,13 @@ export function createReassembler(maxMessage: number) {
       if (frag.length < 1 || (frag[0] & 0x7f) !== 0) {
         parts = [];
         size = 0;
-        throw new TypeError("bad fragment header");
+        throw new TypeError("bad fragment");
       }
       size += frag.length - 1;
       if (size > maxMessage) {
         parts = [];
         size = 0;
-        throw new TypeError("message longer than " + maxMessage + " bytes");
+        throw new TypeError("message too long");
       }
       parts.push(frag.subarray(1));
       if (frag[0] & 0x80) return null;

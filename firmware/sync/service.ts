@@ -30,6 +30,11 @@ export var CLOSE_DELAY_MS = 500;
 /** Advertising interval inside a window (connectable). */
 export var WINDOW_ADV_MS = 100;
 
+/** The UUIDs once each in the built file (a const enum member is written out at every use). */
+var SVC: string = Uuid.SERVICE;
+var RX: string = Uuid.RX;
+var TX: string = Uuid.TX;
+
 var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, aesEncryptBlock: aesEncryptBlock };
 
 /** Bangle.js 2's firmware has AES-CCM (global AES) but no AES block function (ESPRUINO.md section 3). */
@@ -75,9 +80,9 @@ function pump() {
   sending = false;
   while (queue.length) {
     var tx: any = {};
-    tx[Uuid.TX] = { value: queue[0], notify: true };
+    tx[TX] = { value: queue[0], notify: true };
     var svc: any = {};
-    svc[Uuid.SERVICE] = tx;
+    svc[SVC] = tx;
     try {
       NRF.updateServices(svc);
     } catch (e) {
@@ -232,7 +237,7 @@ export function syncStart(host: SyncHost): void {
   nativeCcm();
   hub = host.hubSeconds ? host.hubSeconds() : 0;
   var rx: any = {};
-  rx[Uuid.RX] = {
+  rx[RX] = {
     writable: true,
     maxLen: Size.MAX_FRAG,
     value: [0],
@@ -241,9 +246,9 @@ export function syncStart(host: SyncHost): void {
       if (session) session.data(new Uint8Array(evt.data));
     },
   };
-  rx[Uuid.TX] = { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] };
+  rx[TX] = { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] };
   var svc: any = {};
-  svc[Uuid.SERVICE] = rx;
+  svc[SVC] = rx;
   NRF.setServices(svc, { uart: false });
   NRF.on("connect", function () {
     connected = true;
