@@ -21,6 +21,7 @@ import { HostSession } from "../../host-tools/sync/session";
 import { emptyLog, mergeLog, readLog } from "../../host-tools/sync/logStore";
 import { SyncError } from "../../host-tools/sync/errors";
 import { decodeLogStream } from "../../common/formats/logRecord";
+import { buildAdvert } from "../../common/gaen/advert";
 import { buildFirmware, DIST, REPO } from "../../scripts/build-firmware";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { loadBoard } from "../../boards/index";
@@ -66,7 +67,7 @@ async function firmwareFile(board: string): Promise<string> {
 
 function scenario(board: string): ScenarioSpec {
   return {
-    name: "sync-desk", start: "2026-11-02", days: 2,
+    name: "sync-desk", start: "2026-11-02", days: 4,
     rooms: { living: { environment: "home" } },
     devices: [
       { id: "tok", kind: "token", board, carry: "table" },
@@ -148,7 +149,7 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(log.encounters).to.deep.equal(expected);
     expect(report.status.board).to.equal("puckjs");
     expect(report.status.recordsKept).to.be.greaterThan(0);
-    expect(log.rssiOffsetDb).to.equal(0);
+    expect(log.rssiOffsetDb).to.equal(loadBoard("puckjs").radio.rssiOffsetDb);
     expect(uncaught(r)).to.deep.equal([]);
   });
 
@@ -255,6 +256,82 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(r.token.radioState().advertising, "a press opens no window").to.equal(null);
     expect((await r.central.scan(10000, () => false, { all: true })).filter((a) => a.deviceId === "tok").length, "nothing heard from the token").to.equal(0);
     expect(r.token.omamori.host.secret()).to.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("a corrupted request and a replayed recording are rejected by the built firmware", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await press(r);
+    // a session whose second sealed write gets one bit flipped on the air
+    const recorded: Uint8Array[] = [];
+    let sealed = 0;
+    const open = async (tamper: boolean) => {
+      let advert = null as null | Parameters<SimTransport["connect"]>[0];
+      await r.transport.scan((a) => ((advert = a), true), 10000);
+      const link = await r.transport.connect(advert!);
+      const write = link.write.bind(link);
+      return Object.assign(link, {
+        write: async (v: Uint8Array) => {
+          recorded.push(v.slice());
+          if (tamper && v[1] === 0x40 && ++sealed === 2) {
+            const t = v.slice();
+            t[7] ^= 0x04;
+            return write(t);
+          }
+          return write(v);
+        },
+      });
+    };
+    const s = await HostSession.open(await open(true), rec.secret);
+    await s.setAlert(false);
+    const err = await s.setAlert(true).catch((e) => e);
+    expect((err as SyncError).code).to.equal("integrity");
+    expect(r.token.omamori.host.status().alert).to.equal(false);
+    // the whole recording written again on a new connection
+    await r.central.runFor(2000);
+    await press(r);
+    const replay = recorded.slice();
+    const link = await open(false);
+    const answers: number[] = [];
+    link.onNotify((v) => answers.push(v[1]));
+    for (const v of replay) {
+      try {
+        await link.write(v);
+        await r.central.runFor(100);
+      } catch {
+        break; // the token hung up
+      }
+    }
+    expect(answers.slice(0, 2)).to.deep.equal([0x02, 0x7f]); // CHALLENGE (new nonce), then ERROR
+    expect(r.token.omamori.host.status().alert).to.equal(false);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("a full token (oldest records overwritten): the host warns and still gets everything kept", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    // 2,000 distinct identifiers over two days: more than a Puck.js log holds
+    const until = r.world.now + 2 * 86400_000;
+    let was = false;
+    while (r.world.now < until) {
+      r.world.runUntil(Math.min(until, Math.max(r.token.nextEventTimeMs(), r.world.now + 1)));
+      const scanning = !!r.token.radioState().scanning;
+      if (scanning && !was) {
+        for (let i = 0; i < 4; i++) {
+          r.token.rt.deliverAdvert({ address: "c0:00:00:00:00:02", addressType: "random", rssi: -60, data: buildAdvert(new Uint8Array(randomBytes(16)), new Uint8Array(randomBytes(4))) });
+        }
+      }
+      was = scanning;
+    }
+    await press(r);
+    const warnings: string[] = [];
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, onWarning: (w) => warnings.push(w) });
+    expect(report.status.recordsDropped).to.be.greaterThan(0);
+    expect(warnings.join(" ")).to.match(/full/);
+    expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
     expect(uncaught(r)).to.deep.equal([]);
   });
 
