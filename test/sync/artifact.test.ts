@@ -18,6 +18,7 @@ import { SimTransport } from "../../host-tools/sync/transports/sim";
 import { DataDir } from "../../host-tools/sync/dataDir";
 import { pairNewToken, syncToken, connectToken } from "../../host-tools/sync/syncToken";
 import { HostSession } from "../../host-tools/sync/session";
+import { runHub } from "../../host-tools/sync/hub";
 import { emptyLog, mergeLog, readLog } from "../../host-tools/sync/logStore";
 import { SyncError } from "../../host-tools/sync/errors";
 import { decodeLogStream } from "../../common/formats/logRecord";
@@ -380,6 +381,27 @@ describe("sync end to end on the built firmware in the simulator", function () {
     const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, scanTimeoutMs: 400_000 });
     expect(report.status.hubSeconds).to.equal(300);
     expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("home hub computer: recognises its token's beacons among its paired tokens and syncs it, nobody pressing anything", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    // a second paired token that is not in this world: its beacon never shows up, the hub is not confused
+    await r.data.saveToken({ tokenId: "elsewhere", secret: new Uint8Array(randomBytes(32)), pairedAt: "", board: "banglejs2" });
+    await press(r);
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    await s.setHub(600);
+    await s.close();
+    await r.central.runFor(2 * HOUR);
+    const synced: string[] = [];
+    const reports = await runHub({ transport: r.transport, data: r.data, rounds: 3, listenMs: 700_000, now: r.now, onSync: (rep) => synced.push(rep.tokenId) });
+    expect(synced.length).to.be.at.least(2); // one beacon every 10 min, three 11.7-min rounds
+    expect(synced.every((id) => id === "t")).to.equal(true);
+    expect(reports[0].bytesRead).to.be.greaterThan(0);
+    expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
+    expect(await readLog(r.data.logPath("elsewhere"))).to.equal(null);
     expect(uncaught(r)).to.deep.equal([]);
   });
 

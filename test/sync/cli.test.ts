@@ -103,6 +103,16 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect((await run(["token", "list"], env)).out).to.equal("No paired token.\n");
   });
 
+  it("sync --hub listens for the paired tokens' beacons and syncs the one it hears", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
+    expect((await run(["token", "pair", "--token", "obaachan", "--transport", "sim"], env)).code).to.equal(0);
+    const hub = await run(["sync", "--hub", "--rounds", "2", "--transport", "sim", "--sim-hours", "2"], env);
+    expect(hub.code).to.equal(0);
+    expect(hub.err).to.match(/^Listening for hub beacons of: obaachan\n$/);
+    expect(hub.out).to.match(/^Synced "obaachan": \d+ new sightings\n/);
+    expect((await run(["sync", "--hub", "--rounds", "0", "--transport", "sim"], env)).code).to.equal(2);
+  });
+
   it("bad input: one plain line and exit code 2", async () => {
     const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
     const none = await run(["status", "--offline"], env);

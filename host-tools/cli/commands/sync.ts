@@ -6,13 +6,16 @@
 import { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { DataDir } from "../../sync/dataDir";
-import { syncToken, pairNewToken } from "../../sync/syncToken";
+import { syncToken, pairNewToken, connectToken } from "../../sync/syncToken";
+import { runHub } from "../../sync/hub";
 import { addTransportOptions, chooseToken, openTransport, plainFailures, type TransportOptions } from "../../sync/cliSupport";
 import { say } from "../../sync/language";
 import { UsageError } from "../errors";
 
 interface SyncOpts extends TransportOptions {
   token?: string;
+  hub?: boolean;
+  rounds?: string;
   json?: boolean;
   chunk?: string;
 }
@@ -24,12 +27,15 @@ export function registerSync(program: Command): void {
       .description("copy the token's contact log to this computer, set its clock and health (press the token's button first)")
       .option("--token <id>", "which paired token (default: the only one)")
       .option("--chunk <bytes>", "log bytes per request (default: 512, or 3072 on boards with much RAM)")
-      .option("--json", "print the result as JSON"),
+      .option("--json", "print the result as JSON")
+      .option("--hub", "home hub: keep listening for the paired tokens' hub beacons and sync each when it appears")
+      .option("--rounds <n>", "with --hub: stop after this many 10-minute listening rounds (default: run until stopped)"),
   ).action((opts: SyncOpts) =>
     plainFailures(async () => {
       const data = new DataDir();
       const chunk = opts.chunk === undefined ? undefined : Number(opts.chunk);
       if (opts.chunk !== undefined && (!/^\d+$/.test(opts.chunk) || chunk! < 64 || chunk! > 4000)) throw new UsageError("--chunk must be 64..4000 bytes, got " + JSON.stringify(opts.chunk));
+      if (opts.hub) return hubMode(data, opts);
       let tokenId: string;
       let secret: Uint8Array | null = null;
       if (opts.transport === "sim" && (await data.tokenIds()).length === 0) {
@@ -79,4 +85,29 @@ export function registerSync(program: Command): void {
       }
     }),
   );
+}
+
+/** `--hub`: serve hub beacons (a simulated token gets its hub switched on first, every 10 minutes). */
+async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
+  const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
+  if (opts.rounds !== undefined && (!/^\d+$/.test(opts.rounds) || rounds! < 1)) throw new UsageError("--rounds must be a whole number of at least 1, got " + JSON.stringify(opts.rounds));
+  const ids = opts.token !== undefined ? [await chooseToken(data, opts.token)] : await data.tokenIds();
+  if (!ids.length) await chooseToken(data, undefined); // says how to pair one
+  const secret = opts.transport === "sim" ? (await data.loadToken(ids[0])).secret : null;
+  const t = await openTransport(opts, secret);
+  try {
+    if (t.sim) {
+      const s = await connectToken(t.transport, secret!, 20000, 10000);
+      await s.setHub(600);
+      await s.close();
+    }
+    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています: ") + ids.join(", ") + "\n");
+    await runHub({
+      transport: t.transport, data, tokenIds: ids, rounds, now: t.now,
+      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました: 新しい記録 ${r.scansAdded} 件\n`)),
+      onWarning: (w) => process.stderr.write("omamori: " + w + "\n"),
+    });
+  } finally {
+    await t.close();
+  }
 }
