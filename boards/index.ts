@@ -30,8 +30,14 @@ export interface Board {
   radio: {
     defaultTxPowerDbm: number;
     txPowerLevels: number[];
+    /** What the antenna really radiates at defaultTxPowerDbm (physics; used by the simulator). */
+    radiatedTxPowerDbm: number;
+    /** TX power written in the AEM metadata (calibrated; see `calibration`). */
     advertisedTxPowerDbm: number;
+    /** Receiver calibration: calibrated RSSI = reported RSSI + rssiOffsetDb (the host applies it). */
     rssiOffsetDb: number;
+    /** Why the two calibration figures are what they are. */
+    calibration: string;
     addressTypes: string[];
     privateNonResolvable: boolean;
     maxMtu: number;

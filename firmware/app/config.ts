@@ -9,7 +9,7 @@ export const ADVERT_INTERVAL_MS = 270;
 export const ROTATE_MIN_MS = 600000;
 export const ROTATE_SPAN_MS = 600000;
 /** Default scan window and period (docs/SCAN-DEFAULTS.md); the host may change them at sync. */
-export const SCAN_WINDOW_MS = 250;
+export const SCAN_WINDOW_MS = 290;
 export const SCAN_PERIOD_MS = 300000;
 /** Limits the host's scan settings must respect. */
 export const SCAN_WINDOW_MIN_MS = 100;

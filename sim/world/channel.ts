@@ -7,7 +7,7 @@
  *
  *   PL(1 m) = 40.2 dB   Friis free-space loss 20 log10(4 pi d / lambda) at 2.44 GHz, d = 1 m
  *                       (lambda = 0.1229 m). Antenna efficiency is inside each device's
- *                       radiated power (boards/*.json radio.advertisedTxPowerDbm, phone models).
+ *                       radiated power (boards/*.json radio.radiatedTxPowerDbm, phone models).
  *   n                   path-loss exponent of the environment: 2.0 free space / open rooms
  *                       (ITU-R P.1238 gives N/10 = 2.0-3.0 for residential/office at 2.4 GHz; we use
  *                       2.0 in small rooms, 2.5 in furnished rooms), 1.6 inside a metal train

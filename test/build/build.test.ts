@@ -107,7 +107,7 @@ describe("firmware build", () => {
     expect(declared).to.deep.equal(Object.keys(f).sort());
     expect(Object.keys(f).sort()).to.deep.equal(["battery", "button", "display", "id", "leds", "name", "radio", "ram", "storage", "vibration"]);
     expect(f.storage).to.deep.equal({ bytes: 40960, pages: 10, pageSize: 4096 });
-    expect(f.radio).to.deep.equal({ defaultTxPowerDbm: 0, advertisedTxPowerDbm: -4, addressTypes: ["public", "random"], privateNonResolvable: false });
+    expect(f.radio).to.deep.equal({ defaultTxPowerDbm: 0, advertisedTxPowerDbm: 0, addressTypes: ["public", "random"], privateNonResolvable: false });
     expect(f.battery).to.deep.equal({ getBattery: true });
     expect(f.ram).to.deep.equal({ vars: 2630 });
   });

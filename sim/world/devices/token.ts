@@ -3,9 +3,12 @@
  * dist/firmware/<board>.js, as the device runs .bootcde at power-on. The world reads its radio
  * state, delivers packets into NRF.setScan callbacks (rt.deliverAdvert) and advances its clock.
  *
- * Radio figures come from boards/<board>.json: radiated power = radio.advertisedTxPowerDbm at the
- * board's default TX power, shifted by what NRF.setTxPower set; receiver calibration
- * radio.rssiOffsetDb; sensitivity -96 dBm (nRF52 1 Mbps BLE, Nordic product specifications).
+ * Radio figures come from boards/<board>.json: radiated power = radio.radiatedTxPowerDbm at the
+ * board's default TX power, shifted by what NRF.setTxPower set; sensitivity -96 dBm (nRF52 1 Mbps
+ * BLE, Nordic product specifications). The nRF52 receiver is taken to report RSSI without bias
+ * (Nordic: +-2 dB accuracy), so `rssiOffsetDb` here, the receiver's reporting error, is 0; the
+ * board file's radio.rssiOffsetDb is the host-side GAEN calibration (boards/*.json `calibration`),
+ * which the matcher applies, not a fault of the radio.
  *
  * A fresh token has no valid clock and stays quiet until a host sets it (token.ts "advertises
  * only while its clock is valid"); `setClockLikeHost()` does what a first sync does, through
@@ -47,14 +50,14 @@ export class TokenDevice implements SimDevice {
   readonly kind = "token" as const;
   readonly board: Board;
   readonly rt: EspruinoRuntime;
-  readonly rssiOffsetDb: number;
+  /** Receiver reporting error (reported = received - rssiOffsetDb): none for the nRF52. */
+  readonly rssiOffsetDb = 0;
   readonly sensitivityDbm = NRF52_SENSITIVITY_DBM;
 
   constructor(o: TokenOptions) {
     if (!o || typeof o.id !== "string") throw new TypeError("TokenDevice needs { id, board, rng, startMs }");
     this.id = o.id;
     this.board = loadBoard(o.board);
-    this.rssiOffsetDb = this.board.radio.rssiOffsetDb;
     this.rt = new EspruinoRuntime({
       board: o.board,
       seed: o.rng.nextU32() | 0,
@@ -147,6 +150,6 @@ export class TokenDevice implements SimDevice {
 
   radiatedPowerDbm(txPowerSettingDbm: number): number {
     const r = this.board.radio;
-    return r.advertisedTxPowerDbm + (txPowerSettingDbm - r.defaultTxPowerDbm);
+    return r.radiatedTxPowerDbm + (txPowerSettingDbm - r.defaultTxPowerDbm);
   }
 }
