@@ -7,8 +7,11 @@
  *   replay     drop scans more than config.replayAfterSeconds (20 min) after the identifier's first
  *   attenuation  max(TX power - (RSSI + receiver rssiOffsetDb), 0): typical from rssiMean, min from rssiMax
  *   scan instance  scans of one key within 1.5 x (4 + 13) s are one instance (strongest kept);
- *              secondsSinceLastScan = minutes since the previous instance of that key, rounded,
- *              when at most 5 min ago; otherwise unknown = 2 min (Google's default)
+ *              secondsSinceLastScan = minutes since the token's previous scan, rounded, capped at
+ *              5 min, as a phone counts it from its own scan schedule (Google's ExposureWindowUtils).
+ *              The token scans on a fixed cadence but logs only scans that heard something, so its
+ *              previous scan is known up to that: the latest earlier scan of ANY identifier in the
+ *              log (a quiet stretch only reaches the 5 min cap sooner); no earlier scan = 2 min.
  *   window     per key, a new window after config.maxWindowMinutes or at UTC midnight; report type
  *              and infectiousness from the key (riskConfig.ts mapping); NONE infectiousness dropped
  */
@@ -113,13 +116,14 @@ export function buildExposureWindows(
       });
     }
   }
+  const scanTimes = tokenScanTimes(index);
   const windows: ExposureWindow[] = [];
   for (const [k, { sightings, confidence }] of byKey) {
     if (sightings.length === 0) continue;
     const reportType = effectiveReportType(keys.reportType[k] === ABSENT ? undefined : keys.reportType[k], config);
     const dso = keys.daysSinceOnset[k] === ABSENT ? undefined : keys.daysSinceOnset[k];
     const infectiousness = infectiousnessFor(dso, config);
-    const instances = scanInstances(sightings);
+    const instances = scanInstances(sightings, scanTimes);
     const split = splitWindows(instances, config.maxWindowMinutes * 60);
     if (reportType === null) continue;
     if (infectiousness === "NONE") {
@@ -141,8 +145,30 @@ export function buildExposureWindows(
   return { windows, dropped };
 }
 
+/** Every scan time in the log (any identifier), sorted and without repeats: the token's scans that heard something. */
+export function tokenScanTimes(index: SightingIndex): Float64Array {
+  const all: number[] = [];
+  for (const e of index.encounters) for (const s of e.scans) all.push(s.t);
+  all.sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const t of all) if (out.length === 0 || t - out[out.length - 1] > SCAN_MERGE_SECONDS) out.push(t);
+  return Float64Array.from(out);
+}
+
+/** The latest scan time in `times` (sorted) more than SCAN_MERGE_SECONDS before t, or -Infinity. */
+function previousScan(times: Float64Array, t: number): number {
+  let lo = 0, hi = times.length; // first index with times[i] >= t - SCAN_MERGE_SECONDS
+  const limit = t - SCAN_MERGE_SECONDS;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] < limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? -Infinity : times[lo - 1];
+}
+
 /** Merge one key's sightings into scan instances with secondsSinceLastScan. */
-function scanInstances(sightings: Sighting[]): ScanInstance[] {
+function scanInstances(sightings: Sighting[], scanTimes: Float64Array): ScanInstance[] {
   sightings.sort((a, b) => a.t - b.t);
   const groups: Sighting[][] = [];
   for (const s of sightings) {
@@ -160,8 +186,9 @@ function scanInstances(sightings: Sighting[]): ScanInstance[] {
       min = Math.min(min, s.min);
     }
     const t = g[0].t;
-    const gap = i === 0 ? Infinity : t - groups[i - 1][0].t;
-    const seconds = gap <= MAX_SECONDS_SINCE_LAST_SCAN ? Math.max(1, Math.round(gap / 60)) * 60 : UNKNOWN_SECONDS_SINCE_LAST_SCAN;
+    const gap = t - previousScan(scanTimes, t);
+    const seconds = gap === Infinity ? UNKNOWN_SECONDS_SINCE_LAST_SCAN
+      : Math.min(MAX_SECONDS_SINCE_LAST_SCAN, Math.max(1, Math.round(gap / 60)) * 60);
     out.push({ t, typicalAttenuationDb: Math.round(tsum / wsum), minAttenuationDb: Math.round(min), secondsSinceLastScan: seconds });
   }
   return out;

@@ -7,6 +7,7 @@ import { matchLog, receiverRssiOffset } from "../../host-tools/match/matchLog";
 import { attenuationBucket, defaultRiskConfig, effectiveReportType, infectiousnessFor } from "../../host-tools/match/riskConfig";
 import { SightingIndex } from "../../host-tools/match/sightingIndex";
 import { contactEncounters, DAY0, DAY0_ENIN, encounterFor, makeLog, randomTek } from "./logBuilder";
+import { loadBoard } from "../../boards/index";
 
 const config = defaultRiskConfig();
 const NOW = DAY0 + 3 * 86400;
@@ -64,6 +65,30 @@ describe("match/exposureWindows", () => {
     expect(r.windows[0].scanInstances[0].secondsSinceLastScan).to.equal(120); // first scan: previous unknown
   });
 
+  it("secondsSinceLastScan_countedFromTheTokensPreviousScan_ofAnyIdentifier", () => {
+    // The token scans every 5 min; the contact's first scan follows a scan that heard only someone
+    // else 3 min earlier, and the contact's own scans are 301 s apart (clock rounding): a phone would
+    // count 3 min, then 5 min each, not "unknown".
+    const tek = randomTek(), other = randomTek();
+    const k = DAY0_ENIN + 60;
+    const t0 = k * 600 + 30;
+    const contact = encounterFor({ tek, enin: k, times: [t0, t0 + 301] });
+    const noise = encounterFor({ tek: other, enin: k, times: [t0 - 180] });
+    const r = windowsFor(makeLog([noise, contact]), keysOf(tek));
+    expect(r.windows.flatMap((w) => w.scanInstances).map((s) => s.secondsSinceLastScan)).to.deep.equal([180, 300]);
+  });
+
+  it("secondsSinceLastScan_afterALongQuietStretch_cappedAtFiveMinutes; firstScanOfTheLog_unknownTwoMinutes", () => {
+    const tek = randomTek(), other = randomTek();
+    const k = DAY0_ENIN + 70;
+    const t0 = k * 600;
+    const early = encounterFor({ tek: other, enin: k - 30, times: [(k - 30) * 600] });
+    const alone = windowsFor(makeLog([encounterFor({ tek, enin: k, times: [t0] })]), keysOf(tek));
+    expect(alone.windows[0].scanInstances[0].secondsSinceLastScan).to.equal(120);
+    const afterQuiet = windowsFor(makeLog([early, encounterFor({ tek, enin: k, times: [t0] })]), keysOf(tek));
+    expect(afterQuiet.windows[0].scanInstances[0].secondsSinceLastScan).to.equal(300);
+  });
+
   it("buildExposureWindows_contactAcrossUtcMidnight_windowsOnBothDays", () => {
     const tek = randomTek();
     const ks = new KeySet(2);
@@ -110,7 +135,7 @@ describe("match/riskConfig mapping (COCOA's failure: risk level 0, no report typ
   });
 
   it("receiverRssiOffset_knownBoard_fromBoardsFile; unknownBoard_fromLog", () => {
-    expect(receiverRssiOffset({ ...makeLog([]), board: "puckjs", rssiOffsetDb: 99 })).to.equal(0);
+    expect(receiverRssiOffset({ ...makeLog([]), board: "puckjs", rssiOffsetDb: 99 })).to.equal(loadBoard("puckjs").radio.rssiOffsetDb);
     expect(receiverRssiOffset({ ...makeLog([]), board: "someboard", rssiOffsetDb: 7 })).to.equal(7);
   });
 });
