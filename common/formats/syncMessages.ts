@@ -342,6 +342,8 @@ export interface StatusBody {
   errorCount: number;
   /** Home-hub beacon cadence in seconds, 0 = off. */
   hubSeconds: number;
+  /** How often the token scans, seconds (absent from tokens before this field). */
+  scanPeriodSeconds?: number;
 }
 
 /**

@@ -299,5 +299,6 @@ export function tokenStatus(): TokenStatus {
     paused: st.p,
     alert: st.a,
     errorCount: healthErrors().count,
+    scanPeriodSeconds: scanStats().periodMs / 1000,
   };
 }

@@ -21,6 +21,8 @@ export interface TokenStatus {
   paused: boolean;
   alert: boolean;
   errorCount: number;
+  /** How often the token scans (seconds); the host writes it into the log for the matcher. Added after v0.1. */
+  scanPeriodSeconds?: number;
 }
 
 export interface DailyKey {

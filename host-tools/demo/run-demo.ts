@@ -102,14 +102,10 @@ async function main(): Promise<void> {
     ));
   }
   process.stdout.write("\n" + t(
-    "Known gaps (docs/E2E.md): the story expects B (20 minutes at 0.8 m from A) to be notified and D (evenings\n" +
-    "behind a concrete wall) not to be. This run shows one roll of the radio's dice. Over 12 different radio\n" +
-    "seeds, B was notified in only 4 and D in 6: the token scans for 1/4 s every 5 minutes, so a 20-minute\n" +
-    "contact is credited 4-17 minutes, and hours behind a wall add up. `npx tsx test/e2e/sweep.ts` measures it.\n",
-    "既知の課題（docs/E2E.md）: この話では、B（Aから0.8 mで20分）には通知が届き、D（夕方に壁ごし）には届かない\n" +
-    "はずです。今回の結果は電波の偶然の1回分です。12通りの電波の乱数で試すと、Bに届いたのは4回、Dに届いたのは6回でした。\n" +
-    "お守りは5分ごとに0.25秒だけスキャンするため、20分の接触が4〜17分としか数えられず、壁ごしの長時間は積み重なります。\n" +
-    "`npx tsx test/e2e/sweep.ts` で測れます。\n",
+    "How sure is this? One run is one roll of the radio's dice. Over 12 different radio seeds\n" +
+    "(`npx tsx test/e2e/sweep.ts`), B was notified in 12, C and D in none, E in 12 (docs/E2E.md).\n",
+    "どのくらい確かか：1回の実行は電波の偶然の1回分です。12通りの電波の乱数で試すと（`npx tsx test/e2e/sweep.ts`）、\n" +
+    "Bには12回とも通知が届き、CとDには一度も届かず、Eには12回とも届きました（docs/E2E.md）。\n",
   ));
 
   rule(t("Large-print reports (open in a browser, print for the owner)", "大きな文字の報告書（ブラウザーで開いて印刷できます）"));

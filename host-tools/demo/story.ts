@@ -126,7 +126,7 @@ export interface StoryOptions {
   progress?: (label: string, done: number, total: number) => void;
   /**
    * Scan settings every host gives its token right after pairing (the sync protocol's SET_SCAN);
-   * default: none, the firmware's own. For measuring the known gaps (test/e2e/sweep.ts).
+   * default: none, the firmware's own. For measuring robustness (test/e2e/sweep.ts).
    */
   scan?: { windowMs: number; periodMs: number };
 }

@@ -11,7 +11,8 @@
  *              5 min, as a phone counts it from its own scan schedule (Google's ExposureWindowUtils).
  *              The token scans on a fixed cadence but logs only scans that heard something, so its
  *              previous scan is known up to that: the latest earlier scan of ANY identifier in the
- *              log (a quiet stretch only reaches the 5 min cap sooner); no earlier scan = 2 min.
+ *              log (a quiet stretch only reaches the 5 min cap sooner); no earlier scan: the token's
+ *              scan period when the log states it (scanPeriodSeconds), else unknown = 2 min.
  *   window     per key, a new window after config.maxWindowMinutes or at UTC midnight; report type
  *              and infectiousness from the key (riskConfig.ts mapping); NONE infectiousness dropped
  */
@@ -123,7 +124,7 @@ export function buildExposureWindows(
     const reportType = effectiveReportType(keys.reportType[k] === ABSENT ? undefined : keys.reportType[k], config);
     const dso = keys.daysSinceOnset[k] === ABSENT ? undefined : keys.daysSinceOnset[k];
     const infectiousness = infectiousnessFor(dso, config);
-    const instances = scanInstances(sightings, scanTimes);
+    const instances = scanInstances(sightings, scanTimes, index.scanPeriodSeconds);
     const split = splitWindows(instances, config.maxWindowMinutes * 60);
     if (reportType === null) continue;
     if (infectiousness === "NONE") {
@@ -168,7 +169,7 @@ function previousScan(times: Float64Array, t: number): number {
 }
 
 /** Merge one key's sightings into scan instances with secondsSinceLastScan. */
-function scanInstances(sightings: Sighting[], scanTimes: Float64Array): ScanInstance[] {
+function scanInstances(sightings: Sighting[], scanTimes: Float64Array, scanPeriodSeconds: number | null): ScanInstance[] {
   sightings.sort((a, b) => a.t - b.t);
   const groups: Sighting[][] = [];
   for (const s of sightings) {
@@ -187,8 +188,9 @@ function scanInstances(sightings: Sighting[], scanTimes: Float64Array): ScanInst
     }
     const t = g[0].t;
     const gap = t - previousScan(scanTimes, t);
-    const seconds = gap === Infinity ? UNKNOWN_SECONDS_SINCE_LAST_SCAN
-      : Math.min(MAX_SECONDS_SINCE_LAST_SCAN, Math.max(1, Math.round(gap / 60)) * 60);
+    const sinceLast = gap === Infinity ? scanPeriodSeconds : gap;
+    const seconds = sinceLast === null ? UNKNOWN_SECONDS_SINCE_LAST_SCAN
+      : Math.min(MAX_SECONDS_SINCE_LAST_SCAN, Math.max(1, Math.round(sinceLast / 60)) * 60);
     out.push({ t, typicalAttenuationDb: Math.round(tsum / wsum), minAttenuationDb: Math.round(min), secondsSinceLastScan: seconds });
   }
   return out;

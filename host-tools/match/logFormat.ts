@@ -26,7 +26,7 @@ export type { LogEncounter };
 
 /** What the matcher needs of an OmamoriLog. */
 export type ContactLog = Pick<OmamoriLog, "format" | "version" | "board" | "rssiOffsetDb" | "encounters"> &
-  Partial<Pick<OmamoriLog, "tokenId" | "clockCorrectionSeconds" | "syncedAt">>;
+  Partial<Pick<OmamoriLog, "tokenId" | "clockCorrectionSeconds" | "scanPeriodSeconds" | "syncedAt">>;
 
 /** A log file that is not in the interchange format. */
 export class LogFormatError extends Error {
@@ -51,6 +51,7 @@ export function checkContactLog(o: unknown): ContactLog {
   if (typeof log.board !== "string") throw new LogFormatError("the log needs a board id (string)");
   if (!isNum(log.rssiOffsetDb)) throw new LogFormatError("the log needs rssiOffsetDb (a number)");
   if (log.tokenId !== undefined && typeof log.tokenId !== "string") throw new LogFormatError("tokenId must be a string");
+  if (log.scanPeriodSeconds !== undefined && !(isNum(log.scanPeriodSeconds) && log.scanPeriodSeconds > 0)) throw new LogFormatError("scanPeriodSeconds must be a number of seconds above 0");
   if (!Array.isArray(log.encounters)) throw new LogFormatError("the log needs an encounters array");
   log.encounters.forEach((e: any, i: number) => {
     const where = `encounter ${i}`;

@@ -50,8 +50,11 @@ export class SightingIndex {
    * token's clock was that far off before the sync corrected it; docs/FORMATS.md).
    */
   readonly tolerance: number;
+  /** The token's scan period from the log (seconds), or null when the log does not say. */
+  readonly scanPeriodSeconds: number | null;
 
   constructor(log: ContactLog) {
+    this.scanPeriodSeconds = typeof log.scanPeriodSeconds === "number" ? log.scanPeriodSeconds : null;
     this.tolerance = TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600);
     this.encounters = log.encounters.map((e) => {
       const scans = e.scans.slice().sort((a, b) => a.t - b.t);

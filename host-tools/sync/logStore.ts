@@ -26,6 +26,12 @@ export interface OmamoriLog {
    * are already corrected; matching may widen its time tolerance by this much.
    */
   clockCorrectionSeconds: number;
+  /**
+   * How often the token scanned, seconds (from its status at the latest sync). The matcher credits
+   * a scan whose previous scan is not in the log with this (capped at 5 min), as a phone knows its
+   * own scan schedule. Optional: absent in logs from tokens that do not report it.
+   */
+  scanPeriodSeconds?: number;
   /** ISO 8601 time of the latest sync that added to this log. */
   syncedAt: string;
   /** Sorted by rpi then aem; each encounter's scans sorted by t, unique t. */
@@ -52,6 +58,7 @@ export function checkLog(doc: unknown): OmamoriLog {
   for (const k of ["tokenId", "board", "syncedAt"]) if (typeof d[k] !== "string") fail(k, "must be a string");
   checkNumber("rssiOffsetDb", d.rssiOffsetDb, false);
   checkNumber("clockCorrectionSeconds", d.clockCorrectionSeconds, true);
+  if (d.scanPeriodSeconds !== undefined && checkNumber("scanPeriodSeconds", d.scanPeriodSeconds, false) <= 0) fail("scanPeriodSeconds", "must be above 0");
   if (!Array.isArray(d.encounters)) fail("encounters", "must be an array");
   (d.encounters as unknown[]).forEach((e0, i) => {
     const e = e0 as Record<string, unknown>;

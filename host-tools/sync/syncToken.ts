@@ -160,6 +160,9 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
     report.scansAdded += mergeLog(log, shiftTimes(pending, report.clockCorrectionSeconds));
     pending = [];
     log.clockCorrectionSeconds = report.clockCorrectionSeconds;
+    if (report.status && typeof report.status.scanPeriodSeconds === "number" && report.status.scanPeriodSeconds > 0) {
+      log.scanPeriodSeconds = report.status.scanPeriodSeconds;
+    }
     log.syncedAt = new Date(now()).toISOString();
     await writeLog(logPath, log); // log first: if we crash before the cursor, the re-read merges to nothing
     state.cursor = report.cursor;

@@ -89,6 +89,16 @@ describe("match/exposureWindows", () => {
     expect(afterQuiet.windows[0].scanInstances[0].secondsSinceLastScan).to.equal(300);
   });
 
+  it("secondsSinceLastScan_firstScanOfTheLog_theTokensScanPeriodWhenTheLogStatesIt", () => {
+    const tek = randomTek();
+    const k = DAY0_ENIN + 80;
+    const log = { ...makeLog([encounterFor({ tek, enin: k, times: [k * 600, k * 600 + 240] })]), scanPeriodSeconds: 240 };
+    const r = windowsFor(log, keysOf(tek));
+    expect(r.windows[0].scanInstances.map((s) => s.secondsSinceLastScan)).to.deep.equal([240, 240]);
+    const long = windowsFor({ ...log, scanPeriodSeconds: 900 }, keysOf(tek));
+    expect(long.windows[0].scanInstances[0].secondsSinceLastScan).to.equal(300);
+  });
+
   it("buildExposureWindows_contactAcrossUtcMidnight_windowsOnBothDays", () => {
     const tek = randomTek();
     const ks = new KeySet(2);
