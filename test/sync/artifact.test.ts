@@ -151,6 +151,10 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(report.status.board).to.equal("puckjs");
     expect(report.status.recordsKept).to.be.greaterThan(0);
     expect(log.rssiOffsetDb).to.equal(loadBoard("puckjs").radio.rssiOffsetDb);
+    // the token's scan period travels in its status into the log, for the matcher's scan seconds
+    const period = r.token.rt.global.Omamori.state().scan.periodMs / 1000;
+    expect(report.status.scanPeriodSeconds).to.equal(period);
+    expect(log.scanPeriodSeconds).to.equal(period);
     expect(uncaught(r)).to.deep.equal([]);
   });
 
