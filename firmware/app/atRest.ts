@@ -1,13 +1,14 @@
 /**
  * Encryption at rest of log records (issue 4; docs/LOG-FORMAT.md "At rest"): AES-128 in counter
- * mode built from single-block AES (Espruino's own CTR ignores the IV, ESPRUINO.md section 3), with
- * our counter blocks
- *   page seq u32 LE | page nonce u32 LE | record offset u16 LE | block index u8 | 0 x 5
- * Every (page seq, nonce, offset) is used once per key, so no keystream is ever reused; erasing
- * the per-token key file makes every page unreadable at once.
+ * mode with CCM-format counter blocks (firmware/crypto/ctr.ts: native AES-CCM on Bangle.js 2,
+ * aesEncryptBlock elsewhere; never Espruino's own CTR, which ignores the IV), for the 13-byte nonce
+ *   page seq u32 LE | page nonce u32 LE | record offset u16 LE | 0 x 3
+ * (counter block i = 01 | nonce | i u16 BE, i = 1, 2, ...). Every (page seq, nonce, offset) is
+ * used once per key, so no keystream is ever reused; erasing the per-token key file makes every
+ * page unreadable at once.
  */
 import { fromHex, toHex, writeU32LE } from "../../common/bytes";
-import { aesEncryptBlock } from "../crypto/primitives";
+import { ctrXor } from "../crypto/ctr";
 import { randomBytes } from "./random";
 
 import { storage } from "./builtins";
@@ -24,16 +25,14 @@ export function atRestKey(create: boolean): Uint8Array | null {
   return k;
 }
 
-/** XOR `data` in place with the keystream of one record. */
+/** The 13-byte nonce, reused (ctrXor copies it before returning). */
+const n = new Uint8Array(13);
+
+/** XOR `data` (a record body) in place with the keystream of one record. */
 export function cryptRecord(key: Uint8Array, data: Uint8Array, seq: number, nonce: number, offset: number): void {
-  const block = new Uint8Array(16);
-  for (let i = 0; i < data.length; i += 16) {
-    writeU32LE(block, 0, seq);
-    writeU32LE(block, 4, nonce);
-    block[8] = offset & 255;
-    block[9] = offset >> 8;
-    block[10] = i >> 4;
-    const ks = aesEncryptBlock(key, block);
-    for (let j = 0; j < 16 && i + j < data.length; j++) data[i + j] ^= ks[j];
-  }
+  writeU32LE(n, 0, seq);
+  writeU32LE(n, 4, nonce);
+  n[8] = offset & 255;
+  n[9] = offset >> 8;
+  data.set(ctrXor(key, n, data));
 }

@@ -17,6 +17,7 @@ import { SyncPrimitives, syncAdvert, beaconTag, Adv, Size, Uuid } from "../../co
 import { hmacSha256 } from "../crypto/hmac";
 import { hkdfSha256 } from "../crypto/hkdf";
 import { aesEncryptBlock } from "../crypto/primitives";
+import { ctrXor } from "../crypto/ctr";
 
 /** Button window length, home-hub window length, idle link timeout, failed-auth limit. */
 export var WINDOW_MS = 60000;
@@ -35,20 +36,12 @@ var SVC: string = Uuid.SERVICE;
 var RX: string = Uuid.RX;
 var TX: string = Uuid.TX;
 
-var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, aesEncryptBlock: aesEncryptBlock };
+/**
+ * ccmXor: the sync keystream (CCM-format counter blocks) from the shared firmware/crypto/ctr.ts,
+ * native AES-CCM where the board has it and no AES block function (Bangle.js 2).
+ */
+var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, aesEncryptBlock: aesEncryptBlock, ccmXor: ctrXor };
 
-/** Bangle.js 2's firmware has AES-CCM (global AES) but no AES block function (ESPRUINO.md section 3). */
-declare var AES: any;
-/** Build-time constant (scripts/build-firmware.ts boardDefines), as in firmware/crypto/primitives.ts. */
-declare const HAS_BUILTIN_AES: boolean;
-
-/** Native CCM keystream where the firmware has it and no built-in AES block (far faster than pure-JS AES). */
-function nativeCcm(): void {
-  if (HAS_BUILTIN_AES || typeof AES === "undefined" || !AES.ccmEncrypt) return;
-  prims.ccmXor = function (key: Uint8Array, nonce: Uint8Array, data: Uint8Array) {
-    return new Uint8Array(AES.ccmEncrypt(data, key, nonce, 4).data);
-  };
-}
 var H: SyncHost | null = null;
 var session: TokenSession | null = null;
 var connected = false;
@@ -234,7 +227,6 @@ export function syncConnected(): boolean {
 export function syncStart(host: SyncHost): void {
   H = host;
   env.host = host;
-  nativeCcm();
   hub = host.hubSeconds ? host.hubSeconds() : 0;
   var rx: any = {};
   rx[RX] = {

@@ -28,6 +28,11 @@ describe("firmware crypto tree-shaking", () => {
     expect(code).not.to.contain('require("crypto")');
   });
 
+  it("the native AES-CCM keystream call (firmware/crypto/ctr.ts) is dropped where the board has an AES block function", () => {
+    expect(builtFirmware("banglejs2")).to.contain("AES.ccmEncrypt(");
+    expect(builtFirmware("puckjs")).not.to.contain("ccmEncrypt");
+  });
+
   for (const board of allBoards()) {
     it(board.name + ": pure code present exactly where the board lacks the built-in", () => {
       const b = loadBoard(board.id);
