@@ -122,3 +122,22 @@ describe("keys/readExport trust", () => {
     expect(checkExportZip(zip, trust).verify.valid).to.equal(true);
   });
 });
+
+describe("keys/fetchKeys local published directory", () => {
+  it("fetchKeys_directoryWithListJson_followsTheListWithRelativeUrls_incremental", async () => {
+    const { mkdirSync } = await import("node:fs");
+    const home = mkdtempSync(join(tmpdir(), "omamori-keys-"));
+    const dir = join(home, "public", "c19r", "440");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "1.zip"), zipWith(2));
+    writeFileSync(join(dir, "list.json"), JSON.stringify([{ region: "440", url: "1.zip", created: 100 }]));
+    const cache = new KeyCache(home);
+    expect(await fetchKeys([dir], cache, { trust })).to.deep.include({ added: 1, keysAdded: 2 });
+    writeFileSync(join(dir, "2.zip"), zipWith(1));
+    writeFileSync(join(dir, "list.json"), JSON.stringify([{ region: "440", url: "1.zip", created: 100 }, { region: "440", url: "2.zip", created: 200 }]));
+    const again = await fetchKeys([dir], cache, { trust });
+    expect(again).to.deep.include({ added: 1, alreadyCached: 0, keysAdded: 1 });
+    expect(cache.index.files.map((f) => f.created)).to.deep.equal([100, 200]);
+    rmSync(home, { recursive: true });
+  });
+});
