@@ -20,9 +20,9 @@
  *   Performance page's loop examples run about 10-25 thousand simple operations per second on
  *   64-72 MHz Cortex-M parts. This is an estimate, not a measurement on hardware; the table also
  *   shows the total at half and double that speed.
- * Goals: full sync < 30 s on Puck.js; daily sync < 5 s. On Bangle.js 2 (no AES block function) the
- * sync keystream comes from its native AES-CCM; the app's at-rest log decryption is still pure-JS
- * AES, and the "native at-rest" column shows the total if it used the same trick.
+ * Goals: full sync < 30 s on Puck.js; daily sync < 5 s. On Bangle.js 2 (no AES block function) both
+ * the sync keystream and the app's at-rest log decryption come from its native AES-CCM
+ * (firmware/crypto/ctr.ts).
  *
  * Run: tsx bench/sync.ts [--quick]   (--quick: 3 days instead of 14, one interval)
  */
@@ -61,17 +61,16 @@ function shaBlocks(bytes: number): number {
 /**
  * Modelled token JS time for one request carrying `reqBytes` and answered with `respBytes` of
  * plaintext, `logBytes` of which the app decrypted from flash (at-rest AES-CTR, one block per 16
- * bytes). `nativeAtRest`: if the app's at-rest decryption also used a native AES (on Bangle.js 2 it
- * could use AES.ccmEncrypt like the sync does; it does not yet).
+ * bytes).
  */
-function tokenMessageMs(board: string, reqBytes: number, respBytes: number, logBytes: number, fragSize: number, nativeAtRest = false): number {
+function tokenMessageMs(board: string, reqBytes: number, respBytes: number, logBytes: number, fragSize: number): number {
   const b = loadBoard(board);
   const builtinAes = b.crypto.module && b.crypto.aesEcb;
   const pureAesMs = AES_PURE_OPS * JS_OP_MS;
-  // the sync keystream: built-in AES (Puck.js), native AES-CCM (Bangle.js 2, firmware/sync/service.ts), else pure JS
+  // both keystreams (firmware/crypto/ctr.ts): built-in AES (Puck.js), native AES-CCM (Bangle.js 2), else pure JS
   const syncAesMs = builtinAes || b.crypto.aesCcm ? BUILTIN_BLOCK_MS : pureAesMs;
   // the app's at-rest decryption of the log (firmware/app/atRest.ts): one AES block per 16 bytes
-  const restAesMs = builtinAes || nativeAtRest ? BUILTIN_BLOCK_MS : pureAesMs;
+  const restAesMs = syncAesMs;
   const shaMs = b.crypto.module && b.crypto.sha256 ? BUILTIN_BLOCK_MS : SHA_PURE_OPS * JS_OP_MS;
   const aesMsTotal = (Math.ceil(reqBytes / 16) + Math.ceil(respBytes / 16)) * syncAesMs + Math.ceil(logBytes / 16) * restAesMs;
   // HMAC = inner hash over 64 + message, outer over 64 + 32; once for the request tag, once for the response tag
@@ -82,11 +81,10 @@ function tokenMessageMs(board: string, reqBytes: number, respBytes: number, logB
 }
 
 /** Modelled token JS time of a whole sync: handshake and small requests, then the log reads. */
-function tokenSyncMs(board: string, reads: number, logBytes: number, fragSize: number, nativeKeystream: boolean): number {
-  // nativeKeystream here: the app's at-rest decryption would also use a native AES (not done yet)
-  const small = 5 * tokenMessageMs(board, 8, 250, 0, fragSize, nativeKeystream); // HELLO/AUTH proofs, STATUS, SET_CLOCK, BYE
+function tokenSyncMs(board: string, reads: number, logBytes: number, fragSize: number): number {
+  const small = 5 * tokenMessageMs(board, 8, 250, 0, fragSize); // HELLO/AUTH proofs, STATUS, SET_CLOCK, BYE
   const avg = reads > 1 ? logBytes / (reads - 1) : 0;
-  return small + (reads - 1) * tokenMessageMs(board, 9, avg + 4, avg, fragSize, nativeKeystream) + tokenMessageMs(board, 9, 4, 0, fragSize, nativeKeystream);
+  return small + (reads - 1) * tokenMessageMs(board, 9, avg + 4, avg, fragSize) + tokenMessageMs(board, 9, 4, 0, fragSize);
 }
 
 function scenario(board: string): ScenarioSpec {
@@ -151,7 +149,6 @@ interface Row {
   slowS: number;
   fastS: number;
   /** total if the app's at-rest decryption also used native AES (CCM on Bangle.js 2) */
-  ccmS: number;
 }
 
 async function measure(world: World, token: TokenDevice, board: string, kind: string, mtu: number, intervalMs: number, data: DataDir, tokenId: string, secret: Uint8Array): Promise<Row> {
@@ -166,11 +163,10 @@ async function measure(world: World, token: TokenDevice, board: string, kind: st
   const linkMtu = transport.links[0]?.mtu ?? mtu;
   const frag = Math.min(244, linkMtu - 3);
   const reads = requests + 1; // the last read returns nothing
-  const jsS = tokenSyncMs(board, reads, report.bytesRead, frag, false) / 1000;
-  const ccmS = tokenSyncMs(board, reads, report.bytesRead, frag, true) / 1000;
+  const jsS = tokenSyncMs(board, reads, report.bytesRead, frag) / 1000;
   return {
     board, kind, mtu: linkMtu, intervalMs, records: report.status.recordsKept, bytes: report.bytesRead, requests: reads,
-    radioS, jsS, totalS: radioS + jsS, slowS: radioS + 2 * jsS, fastS: radioS + jsS / 2, ccmS: radioS + ccmS,
+    radioS, jsS, totalS: radioS + jsS, slowS: radioS + 2 * jsS, fastS: radioS + jsS / 2,
   };
 }
 
@@ -209,12 +205,12 @@ async function benchBoard(board: string, perDay: number): Promise<Row[]> {
 }
 
 function print(rows: Row[]): void {
-  const head = ["board", "sync", "MTU", "interval ms", "records", "bytes", "requests", "radio s", "token JS s", "total s", "JS x2 s", "JS /2 s", "native at-rest s", "goal"];
+  const head = ["board", "sync", "MTU", "interval ms", "records", "bytes", "requests", "radio s", "token JS s", "total s", "JS x2 s", "JS /2 s", "goal"];
   const cells = rows.map((r) => {
     const goal = r.kind === "daily" ? 5 : r.board === "puckjs" ? 30 : NaN;
     return [
       r.board, r.kind, String(r.mtu), String(r.intervalMs), String(r.records), String(r.bytes), String(r.requests),
-      r.radioS.toFixed(1), r.jsS.toFixed(1), r.totalS.toFixed(1), r.slowS.toFixed(1), r.fastS.toFixed(1), r.ccmS.toFixed(1),
+      r.radioS.toFixed(1), r.jsS.toFixed(1), r.totalS.toFixed(1), r.slowS.toFixed(1), r.fastS.toFixed(1),
       Number.isNaN(goal) ? "-" : (r.totalS < goal ? "ok (<" : "OVER (>") + goal + " s)",
     ];
   });
@@ -274,4 +270,3 @@ for (const b of ["puckjs", "banglejs2"]) {
   if (f.length === 2) process.stdout.write(`${b}: full sync at MTU ${f[1].mtu} is ${(f[0].totalS / f[1].totalS).toFixed(1)}x faster than at MTU 23 (${Math.min(...INTERVALS)} ms interval)\n`);
 }
 process.stdout.write("token JS time is modelled (0.04 ms per JavaScript operation, built-in crypto 0.05 ms per block); radio time is simulated.\n");
-process.stdout.write("'native at-rest s': the total if the app's at-rest log decryption also used native AES (Bangle.js 2: AES.ccmEncrypt, as the sync keystream already does) - not done yet.\n");
