@@ -325,24 +325,27 @@ export function uuidBytesLE(uuid: string): Uint8Array {
 
 /* ---- Operation bodies (inside SEALED, after the op byte) ---- */
 
-/** Token health as carried by the STATUS response (same fields as firmware/sync/host.ts TokenStatus). */
+/** Token health as carried by the STATUS response (the app fills all but hubSeconds: firmware/sync/host.ts TokenStatus). */
 export interface StatusBody {
   firmwareVersion: string;
   board: string;
+  /** Battery percent 0..100, or -1 when the board cannot measure it. */
   batteryPercent: number;
+  /** Token clock, unix seconds (0 when never set since power-on). */
   clockSeconds: number;
   clockValid: boolean;
   storageUsedBytes: number;
   storageFreeBytes: number;
   recordsKept: number;
   recordsDropped: number;
+  /** UTC day number (days since 1970-01-01) of first use, -1 if unknown. */
   firstDay: number;
   paused: boolean;
   alert: boolean;
   errorCount: number;
   /** Home-hub beacon cadence in seconds, 0 = off. */
   hubSeconds: number;
-  /** How often the token scans, seconds (absent from tokens before this field). */
+  /** How often the token scans, seconds (absent from tokens before this field); the host writes it into the log. */
   scanPeriodSeconds?: number;
 }
 

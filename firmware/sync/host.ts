@@ -4,26 +4,10 @@
  * from firmware/main.ts. Owned by the sync module; the app implements it.
  */
 
-export interface TokenStatus {
-  firmwareVersion: string;
-  board: string;
-  /** Battery percent 0..100, or -1 when the board cannot measure it. */
-  batteryPercent: number;
-  /** Token clock, unix seconds (0 when never set since power-on). */
-  clockSeconds: number;
-  clockValid: boolean;
-  storageUsedBytes: number;
-  storageFreeBytes: number;
-  recordsKept: number;
-  recordsDropped: number;
-  /** UTC day number (days since 1970-01-01) of first use, -1 if unknown. */
-  firstDay: number;
-  paused: boolean;
-  alert: boolean;
-  errorCount: number;
-  /** How often the token scans (seconds); the host writes it into the log for the matcher. Added after v0.1. */
-  scanPeriodSeconds?: number;
-}
+import type { StatusBody } from "../../common/formats/syncMessages";
+
+/** The token's health as the app reports it: the STATUS body (defined once, in common/formats) less the hub cadence the service adds. */
+export type TokenStatus = Omit<StatusBody, "hubSeconds">;
 
 export interface DailyKey {
   tek: Uint8Array;
