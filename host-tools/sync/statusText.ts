@@ -34,6 +34,17 @@ function dayString(day: number): string {
   return new Date(day * 86400000).toISOString().slice(0, 10);
 }
 
+/** An ISO time as a person reads it, in this computer's time zone: "3 November 2026, 09:00" / "2026年11月3日 9:00". */
+export function plainTime(iso: string | null, ja: boolean): string | null {
+  if (iso === null) return null;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const hh = String(d.getHours()).padStart(2, "0"), mm = String(d.getMinutes()).padStart(2, "0");
+  if (ja) return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${d.getHours()}:${mm}`;
+  const month = d.toLocaleString("en-GB", { month: "long" });
+  return `${d.getDate()} ${month} ${d.getFullYear()}, ${hh}:${mm}`;
+}
+
 function kb(n: number): string {
   return (n / 1024).toFixed(1) + " KB";
 }
@@ -44,7 +55,7 @@ export function statusLines(f: StatusFacts, ja = japanese()): string[] {
   const out: string[] = [];
   const t = (en: string, jp: string) => out.push(ja ? jp : en);
   t(`Token "${f.tokenId}" (${boardName(s.board)}, firmware ${s.firmwareVersion})`, `お守り「${f.tokenId}」（${boardName(s.board)}、ファームウェア ${s.firmwareVersion}）`);
-  if (!f.live) t(`Last known state, from the sync at ${f.readAt ?? "?"}`, `${f.readAt ?? "?"} の同期時点の状態です`);
+  if (!f.live) t(`Last known state, from the sync at ${plainTime(f.readAt, false) ?? "?"}`, `${plainTime(f.readAt, true) ?? "?"} の同期時点の状態です`);
   if (s.alert) t("ALERT: a possible contact was found. See `omamori check`.", "【お知らせ】接触の可能性があります。`omamori check` で確認してください。");
   if (s.paused) t("Recording is PAUSED. Press and hold the button to resume.", "記録は一時停止中です。ボタンを長押しすると再開します。");
   else t("Recording: on", "記録: 動作中");
@@ -70,6 +81,6 @@ export function statusLines(f: StatusFacts, ja = japanese()): string[] {
   if (s.errorCount) t(`Problems recorded by the token: ${s.errorCount}`, `お守りが記録した不具合: ${s.errorCount} 件`);
   else t("Problems: none", "不具合: なし");
   if (s.hubSeconds) t(`Home hub: on, every ${Math.round(s.hubSeconds / 60)} min`, `ホームハブ: 有効（${Math.round(s.hubSeconds / 60)}分ごと）`);
-  t(`Last sync: ${f.lastSyncAt ?? "never"}`, `最終同期: ${f.lastSyncAt ?? "まだありません"}`);
+  t(`Last sync: ${plainTime(f.lastSyncAt, false) ?? "never"}`, `最終同期: ${plainTime(f.lastSyncAt, true) ?? "まだありません"}`);
   return out;
 }
