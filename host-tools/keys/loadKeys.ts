@@ -43,10 +43,36 @@ export function keysFromPaths(paths: string[], trust: Trust, nowSeconds: number)
   return { validation: collector.result(), files };
 }
 
+export interface CachedKeys extends LoadedKeys {
+  /** SHA-256 of each cached file, in the order applied. */
+  fileSha256: string[];
+  /** Per key (KeySet index): the position in fileSha256 of the file that last added or revised it. */
+  origin: Int32Array;
+}
+
 /** Keys from every cached file (already verified when they entered the cache). */
-export function keysFromCache(cache: KeyCache, nowSeconds: number): LoadedKeys {
+export function keysFromCache(cache: KeyCache, nowSeconds: number): CachedKeys {
   const files = cache.orderedFiles();
   const collector = new KeyCollector(nowSeconds, files.reduce((n, f) => n + f.keys, 0));
-  for (const f of files) collector.add(cache.content(f));
-  return { validation: collector.result(), files: files.map((f) => ({ path: f.source, keys: f.keys, signatureValid: f.signatureValid })) };
+  let origin = new Int32Array(Math.max(16, collector.keys.capacity));
+  let current = 0;
+  collector.onTouch = (i) => {
+    if (i >= origin.length) {
+      const o = new Int32Array(Math.max(2 * origin.length, i + 1));
+      o.set(origin);
+      origin = o;
+    }
+    origin[i] = current;
+  };
+  files.forEach((f, n) => {
+    current = n;
+    collector.add(cache.content(f));
+  });
+  const validation = collector.result();
+  return {
+    validation,
+    files: files.map((f) => ({ path: f.source, keys: f.keys, signatureValid: f.signatureValid })),
+    fileSha256: files.map((f) => f.sha256),
+    origin: origin.subarray(0, validation.keys.count),
+  };
 }

@@ -81,6 +81,8 @@ export class KeyCollector {
   readonly dropped = emptyDropCounts();
   read = 0;
   revisedApplied = 0;
+  /** Called with the index of every key added or changed by a revised key (runCheck.ts tracks which file last touched each key). */
+  onTouch: ((index: number) => void) | null = null;
   private readonly nowEnin: number;
 
   constructor(nowSeconds: number, capacity = 1024) {
@@ -97,7 +99,11 @@ export class KeyCollector {
       const problem = keyProblem(k, this.nowEnin);
       if (problem) dropped[problem]++;
       else if (k.reportType === ReportType.REVOKED) dropped.revoked++;
-      else if (keys.add(k.keyData, 0, fieldsOf(k)) < 0) dropped.duplicate++;
+      else {
+        const i = keys.add(k.keyData, 0, fieldsOf(k));
+        if (i < 0) dropped.duplicate++;
+        else this.onTouch?.(i);
+      }
     }
     for (const k of e.revisedKeys) {
       const problem = keyProblem(k, this.nowEnin);
@@ -108,12 +114,16 @@ export class KeyCollector {
       const i = keys.find(k.keyData, 0, k.rollingStartIntervalNumber as number);
       if (i >= 0) {
         this.revisedApplied++;
+        this.onTouch?.(i);
         if (k.reportType === ReportType.REVOKED) {
           if (!keys.isRevoked(i)) dropped.revoked++;
           keys.revoke(i);
         } else if (!keys.isRevoked(i)) keys.set(i, fieldsOf(k));
       } else if (k.reportType === ReportType.REVOKED) dropped.revoked++;
-      else keys.add(k.keyData, 0, fieldsOf(k));
+      else {
+        const j = keys.add(k.keyData, 0, fieldsOf(k));
+        if (j >= 0) this.onTouch?.(j);
+      }
     }
   }
 

@@ -6,8 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { findMatches, type MatchRun } from "./engine";
-import type { KeySet } from "./keySet";
+import { findMatches, type MatchableKeys, type MatchRun } from "./engine";
 import type { ContactLog } from "./logFormat";
 import type { MatchJob } from "./matchWorker";
 import type { SightingIndex } from "./sightingIndex";
@@ -30,7 +29,7 @@ function runWorker(job: MatchJob): Promise<MatchRun> {
 
 /** Matches like findMatches(index, keys); `threads` defaults to the number of cores. */
 export async function findMatchesParallel(
-  log: ContactLog, index: SightingIndex, keys: KeySet, threads = availableParallelism(), minKeys = PARALLEL_MIN_KEYS,
+  log: ContactLog, index: SightingIndex, keys: MatchableKeys, threads = availableParallelism(), minKeys = PARALLEL_MIN_KEYS,
 ): Promise<MatchRun> {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError("threads must be a positive integer, got " + threads);
   if (threads === 1 || keys.count < minKeys || index.encounters.length === 0) return findMatches(index, keys);

@@ -6,16 +6,21 @@
  *     "checks": [ { "checkedAt", "keyFiles", "keysUsable",
  *                   "tokens": [ { "tokenId", "riskyDays", "riskyMinutes", "contactDays", "latestRiskyDate" } ] } ],
  *     "tokens": { "<tokenId>": { "inputs": "<sha256 of log + key files + config + day>",
- *                                "summary": {...}, "alertedThrough": "YYYY-MM-DD" | null } } }
+ *                                "summary": {...}, "alertedThrough": "YYYY-MM-DD" | null,
+ *                                "match": { version, files, horizon, scans, nowEnin, configDigest,
+ *                                           tolerance, keys } } } }
  *
- * Only counts, dates and digests: no identifiers, keys, places or names. `inputs` lets a check
- * reuse the previous result when neither the log, the keys, the configuration nor the day changed
- * (nothing is matched twice). The last 200 checks are kept.
+ * Counts, dates and digests, no identifiers, places or names; the only keys are, in `match.keys`,
+ * the published diagnosis keys (public anyway) that matched something. `inputs` lets a check
+ * reuse the previous result when neither the log, the keys, the configuration nor the day changed;
+ * `match` lets the next check match only new key files against the whole log and old ones
+ * against new sightings (incrementalMatch.ts). The last 200 checks are kept.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../sync/atomicFile";
 import type { ExposureSummary } from "../match/dailySummary";
+import type { MatchMemo } from "./incrementalMatch";
 
 export const HISTORY_FILE = "check-history.json";
 export const MAX_CHECKS = 200;
@@ -31,6 +36,8 @@ export interface TokenMemo {
   inputs: string;
   summary: ExposureSummary;
   alertedThrough: string | null;
+  /** What the last match covered, for the next check's incremental match (incrementalMatch.ts). */
+  match?: MatchMemo;
 }
 
 export interface CheckHistory {

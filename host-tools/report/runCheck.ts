@@ -20,11 +20,11 @@ import { KeyCache } from "../keys/keyCache";
 import { keysFromCache } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
 import { parseContactLog } from "../match/logFormat";
-import { matchLog } from "../match/matchLog";
 import { loadRiskConfig } from "../match/riskConfig";
 import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
 import { loadHistory, saveHistory } from "./checkHistory";
 import { loadCheckSettings } from "./checkSettings";
+import { matchIncrementally, type IncrementalStats } from "./incrementalMatch";
 import { htmlReport } from "./htmlReport";
 import { writeFileAtomic } from "../sync/atomicFile";
 import { DataDir } from "../sync/dataDir";
@@ -54,6 +54,11 @@ export interface TokenCheck {
   alertRequested: boolean;
   /** True when the previous result was reused (nothing changed). */
   reused: boolean;
+  /**
+   * How much was matched (incrementalMatch.ts): keys matched afresh against the whole log, keys
+   * matched only against the new sightings; absent when the result was reused or on a problem.
+   */
+  matching?: IncrementalStats;
   /** Problem reading this token's log, if any (the token is then skipped). */
   problem?: string;
 }
@@ -118,13 +123,18 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     let summary: ExposureSummary;
     let reused = false;
     let problem: string | undefined;
+    let matching: IncrementalStats | undefined;
+    let matchMemo = memo?.match;
     if (memo && memo.inputs === inputs) {
       summary = memo.summary;
       reused = true;
     } else {
       try {
         const log = parseContactLog(new TextDecoder().decode(logBytes));
-        summary = (await matchLog(log, keys, config, nowSeconds)).summary;
+        const inc = await matchIncrementally(log, loaded, config, configDigest, nowSeconds, memo?.match);
+        summary = inc.report.summary;
+        matching = inc.stats;
+        matchMemo = inc.memo;
       } catch (e) {
         problem = (e as Error).message;
         summary = { days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) };
@@ -142,8 +152,12 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
       await writeAlertRequest(o.home, id, summary, o.now);
       alertRequested = true;
     }
-    if (!problem) history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
+    if (!problem) {
+      history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
+      if (matchMemo) history.tokens[id].match = matchMemo;
+    }
     const t: TokenCheck = { tokenId: id, result, reportPath, alertRequested, reused };
+    if (matching) t.matching = matching;
     if (problem) t.problem = problem;
     run.tokens.push(t);
   }
