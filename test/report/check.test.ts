@@ -63,6 +63,16 @@ describe("omamori check", () => {
     rmSync(h.root, { recursive: true });
   });
 
+  it("check_json_saysHowTheTokenWasMatched_fullTheFirstTime", async () => {
+    const h = makeHome("risky");
+    const r = await runCli(["check", "--now", CHECK_NOW, "--json"], { OMAMORI_HOME: h.home });
+    const t = JSON.parse(r.stdout).tokens[0];
+    expect(t.reused).to.equal(false);
+    expect(t.matching.full).to.equal(true);
+    expect(t.matching.keysMatched).to.be.greaterThan(0);
+    rmSync(h.root, { recursive: true });
+  });
+
   it("check_history_keepsCountsOnly_noIdentifiersOrKeys", async () => {
     const h = makeHome("risky");
     await runCli(["check", "--now", CHECK_NOW], { OMAMORI_HOME: h.home });

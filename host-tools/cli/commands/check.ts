@@ -40,7 +40,7 @@ export function registerCheck(program: Command): void {
         process.stdout.write(JSON.stringify({
           keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt,
           fetch: run.fetch,
-          tokens: run.tokens.map((t) => ({ tokenId: t.tokenId, summary: t.result.summary, reportPath: t.reportPath, alertRequested: t.alertRequested, reused: t.reused, ...(t.problem ? { problem: t.problem } : {}) })),
+          tokens: run.tokens.map((t) => ({ tokenId: t.tokenId, summary: t.result.summary, reportPath: t.reportPath, alertRequested: t.alertRequested, reused: t.reused, ...(t.matching ? { matching: t.matching } : {}), ...(t.problem ? { problem: t.problem } : {}) })),
         }, null, 1) + "\n");
         return;
       }
