@@ -10,10 +10,10 @@
  *  3. Messages: first byte = kind. Before authentication: HELLO, CHALLENGE, AUTH, AUTH_OK, PAIR,
  *     PAIRED, ERROR in clear. After: SEALED = [0x40][seq u32 LE][AES-128-CTR ciphertext][tag 16],
  *     tag = HMAC-SHA256(macKey, dir | seq | ciphertext)[0..16] (encrypt-then-MAC). CTR counter
- *     blocks are explicit: [0x01][dir][seq u32 LE][0 x 8][block number u16 BE, from 1], encrypted one
- *     by one with aesEncryptBlock (never Espruino's built-in CTR, which ignores the IV: ESPRUINO.md
- *     section 3). That is AES-CCM's counter block for the 13-byte nonce dir|seq|0x8, so a board with
- *     AES.ccmEncrypt (Bangle.js 2) could produce the same keystream natively.
+ *     blocks are explicit: [0x01][dir][seq u32 LE][0 x 8][block number u16 BE, from 1] (never
+ *     Espruino's built-in CTR, which ignores the IV: ESPRUINO.md section 3). That is AES-CCM's
+ *     counter block for the 13-byte nonce dir|seq|0x8, so Bangle.js 2 makes the keystream with its
+ *     native AES.ccmEncrypt (firmware/crypto/ctr.ts, the same helper as the at-rest log).
  *  4. Requests/responses inside SEALED: [op][body]; a response op is the request op | 0x80.
  * All integers little-endian unless noted.
  */
@@ -115,13 +115,12 @@ export const enum Adv {
 export interface SyncPrimitives {
   hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
-  aesEncryptBlock(key16: Uint8Array, block16: Uint8Array): Uint8Array;
   /**
-   * Optional: data XOR the AES-CCM keystream for a 13-byte nonce (counter blocks A_1, A_2, ...),
-   * e.g. Espruino's native AES.ccmEncrypt(data, key, nonce, 4).data on Bangle.js 2. When present
-   * it replaces the block-by-block keystream (same bytes, much faster where AES is pure JS).
+   * data XOR the AES-128-CTR keystream with CCM-format counter blocks 0x01 | nonce13 | i u16 BE,
+   * i = 1, 2, ... (the AES-CCM payload keystream). Firmware: firmware/crypto/ctr.ts (native
+   * AES.ccmEncrypt on Bangle.js 2); host: noble's AES-CTR from the first counter block.
    */
-  ccmXor?(key16: Uint8Array, nonce13: Uint8Array, data: Uint8Array): Uint8Array;
+  ctrXor(key16: Uint8Array, nonce13: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 /** Keys of one authenticated session (derived by sessionKeys). */
@@ -215,20 +214,12 @@ export function sessionKeys(p: SyncPrimitives, secret: Uint8Array, hostNonce: Ui
   return { enc: okm.subarray(0, 16), mac: okm.subarray(16, 48) };
 }
 
+/** A sealed message's keystream: nonce = dir | seq u32 LE | 8 zero bytes (p.ctrXor's counter blocks). */
 function ctrXor(p: SyncPrimitives, key: Uint8Array, dir: number, seq: number, data: Uint8Array): Uint8Array {
-  var out = new Uint8Array(data.length);
-  var block = new Uint8Array(16);
-  block[0] = 1; // CCM flags for a 13-byte nonce (NIST SP 800-38C A.3): the same keystream as AES-CCM
-  block[1] = dir;
-  writeU32LE(block, 2, seq);
-  if (p.ccmXor) return p.ccmXor(key, block.subarray(1, 14), data);
-  for (var i = 0; i * 16 < data.length; i++) {
-    block[14] = ((i + 1) >>> 8) & 255;
-    block[15] = (i + 1) & 255;
-    var ks = p.aesEncryptBlock(key, block);
-    for (var j = 0; j < 16 && i * 16 + j < data.length; j++) out[i * 16 + j] = data[i * 16 + j] ^ ks[j];
-  }
-  return out;
+  var nonce = new Uint8Array(13);
+  nonce[0] = dir;
+  writeU32LE(nonce, 1, seq);
+  return p.ctrXor(key, nonce, data);
 }
 
 function tag(p: SyncPrimitives, keys: SessionKeys, dir: number, head: Uint8Array, cipher: Uint8Array): Uint8Array {

@@ -16,7 +16,6 @@ import { createTokenSession, TokenSession, TokenEnv, CONSENT_MS } from "./sessio
 import { SyncPrimitives, syncAdvert, beaconTag, Adv, Size, Uuid } from "../../common/formats/syncMessages";
 import { hmacSha256 } from "../crypto/hmac";
 import { hkdfSha256 } from "../crypto/hkdf";
-import { aesEncryptBlock } from "../crypto/primitives";
 import { ctrXor } from "../crypto/ctr";
 
 /** Button window length, home-hub window length, idle link timeout, failed-auth limit. */
@@ -37,10 +36,10 @@ var RX: string = Uuid.RX;
 var TX: string = Uuid.TX;
 
 /**
- * ccmXor: the sync keystream (CCM-format counter blocks) from the shared firmware/crypto/ctr.ts,
+ * ctrXor: the sync keystream (CCM-format counter blocks) from the shared firmware/crypto/ctr.ts,
  * native AES-CCM where the board has it and no AES block function (Bangle.js 2).
  */
-var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, aesEncryptBlock: aesEncryptBlock, ccmXor: ctrXor };
+var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, ctrXor: ctrXor };
 
 var H: SyncHost | null = null;
 var session: TokenSession | null = null;

@@ -19,8 +19,8 @@ export async function firmwarePrimitives(): Promise<SyncPrimitives> {
   g.HAS_BUILTIN_AES = false;
   const { hmacSha256 } = await import("../../firmware/crypto/hmac");
   const { hkdfSha256 } = await import("../../firmware/crypto/hkdf");
-  const { aesEncryptBlock } = await import("../../firmware/crypto/primitives");
-  return { hmacSha256, hkdfSha256, aesEncryptBlock };
+  const { ctrXor } = await import("../../firmware/crypto/ctr");
+  return { hmacSha256, hkdfSha256, ctrXor };
 }
 
 /** One record in the fake token's log, with what the host should make of it. */
