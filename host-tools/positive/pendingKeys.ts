@@ -10,10 +10,10 @@
  * Only what would be uploaded anyway (the keys and their validity), nothing else. The file is
  * written atomically and deleted as soon as the server has accepted the keys.
  */
-import { readFile, unlink } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fromHex, toHex } from "../../common/bytes";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { readJsonFile, writeFileAtomic } from "../sync/atomicFile";
 import { checkTokenId } from "../sync/dataDir";
 
 export interface PendingKey {
@@ -50,19 +50,8 @@ export async function savePending(home: string, p: PendingKeys): Promise<string>
 /** The kept keys of a token, or null when none are waiting. A damaged file is an error (never silently dropped). */
 export async function loadPending(home: string, tokenId: string): Promise<PendingKeys | null> {
   const path = pendingPath(home, tokenId);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-  let d: any;
-  try {
-    d = JSON.parse(text);
-  } catch (e) {
-    throw new TypeError(path + " is damaged: " + (e as Error).message);
-  }
+  const d = (await readJsonFile(path)) as any;
+  if (d === null) return null;
   if (!d || d.format !== PENDING_FORMAT || d.version !== 1 || !Array.isArray(d.keys)) throw new TypeError(path + " is not an omamori-pending-keys v1 file");
   const keys = d.keys.map((k: any, i: number): PendingKey => {
     if (!k || typeof k.keyData !== "string" || !/^[0-9a-f]{32}$/.test(k.keyData)) throw new TypeError(path + ": keys[" + i + "].keyData must be 32 hex digits");

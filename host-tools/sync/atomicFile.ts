@@ -3,7 +3,7 @@
  * rename it over the target (rename is atomic on one file system), so a reader or a crash sees
  * either the old copy or the new one, never half of one.
  */
-import { open, rename, unlink, mkdir } from "node:fs/promises";
+import { open, readFile, rename, unlink, mkdir } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -25,5 +25,24 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * The parsed JSON of a file written with writeFileAtomic, or null when there is no such file.
+ * A file that is not JSON is an error naming it (a damaged file is never silently replaced).
+ */
+export async function readJsonFile(path: string): Promise<unknown | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new TypeError(path + " is damaged: not valid JSON (" + (e as Error).message + ")");
   }
 }

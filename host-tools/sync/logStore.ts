@@ -5,9 +5,8 @@
  * an encounter and its scan summaries); this module adds the document around them, reading with
  * checks, atomic writing, and an incremental merge that never duplicates a scan.
  */
-import { readFile } from "node:fs/promises";
 import type { LogEncounter, ScanSummary } from "../../common/formats/logRecord";
-import { writeFileAtomic } from "./atomicFile";
+import { readJsonFile, writeFileAtomic } from "./atomicFile";
 
 export type { LogEncounter, ScanSummary };
 
@@ -87,20 +86,8 @@ export function emptyLog(tokenId: string, board: string, rssiOffsetDb: number): 
 
 /** Reads and checks a log file; null when it does not exist. A corrupt file is an error, never overwritten silently. */
 export async function readLog(path: string): Promise<OmamoriLog | null> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new TypeError("omamori-log: " + path + " is not valid JSON (" + (e as Error).message + ")");
-  }
-  return checkLog(doc);
+  const doc = await readJsonFile(path);
+  return doc === null ? null : checkLog(doc);
 }
 
 /** Writes a log atomically (temp file + rename): a crash leaves the previous copy intact. */
