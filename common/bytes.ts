@@ -50,3 +50,16 @@ export function writeU32LE(buf: Uint8Array, off: number, v: number): void {
 export function readU32LE(buf: Uint8Array, off: number): number {
   return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16)) + buf[off + 3] * 0x1000000;
 }
+
+/** The parts one after another, in a new array. */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  var n = 0;
+  for (var i = 0; i < parts.length; i++) n += parts[i].length;
+  var out = new Uint8Array(n);
+  var o = 0;
+  for (var j = 0; j < parts.length; j++) {
+    out.set(parts[j], o);
+    o += parts[j].length;
+  }
+  return out;
+}

@@ -17,7 +17,9 @@
  *  4. Requests/responses inside SEALED: [op][body]; a response op is the request op | 0x80.
  * All integers little-endian unless noted.
  */
-import { asciiBytes, bytesEqual, readU32LE, writeU32LE } from "../bytes";
+import { asciiBytes, bytesEqual, concat, readU32LE, writeU32LE } from "../bytes";
+
+export { concat };
 
 /*
  * Every constant is a `const enum`: tsc writes the values into the firmware as literals and the
@@ -127,18 +129,6 @@ export interface SyncPrimitives {
 export interface SessionKeys {
   enc: Uint8Array;
   mac: Uint8Array;
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  var n = 0;
-  for (var i = 0; i < parts.length; i++) n += parts[i].length;
-  var out = new Uint8Array(n);
-  var o = 0;
-  for (var j = 0; j < parts.length; j++) {
-    out.set(parts[j], o);
-    o += parts[j].length;
-  }
-  return out;
 }
 
 export function putU16(b: Uint8Array, off: number, v: number): void {

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { createPrivateKey, createPublicKey, sign as ecdsaSign, verify as ecdsaVerify, type KeyObject } from "node:crypto";
 import protobuf from "protobufjs";
 import { Unzip, UnzipInflate, zipSync } from "fflate";
-import { asciiBytes } from "../../common/bytes";
+import { asciiBytes, concat } from "../../common/bytes";
 
 /** "EK Export v1" followed by four spaces: 16 bytes before the protobuf message. */
 export const EXPORT_BIN_HEADER = "EK Export v1    ";
@@ -411,14 +411,3 @@ export function readExportZip(zip: Uint8Array): { bin: Uint8Array; sig: Uint8Arr
   return { bin: concat(parts[EXPORT_BIN_NAME]), sig: concat(parts[EXPORT_SIG_NAME]) };
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}

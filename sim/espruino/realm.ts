@@ -20,6 +20,7 @@
  * the gate's job: the firmware file is ES5 by the time it runs here.
  */
 import vm from "node:vm";
+import { concat } from "../../common/bytes";
 
 const REMOVED_GLOBALS = [
   "Map", "Set", "WeakMap", "WeakSet", "Symbol", "Proxy", "Reflect", "WeakRef", "FinalizationRegistry",
@@ -213,14 +214,3 @@ export function toBytes(v: unknown): Uint8Array | null {
   return null;
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
