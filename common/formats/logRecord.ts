@@ -131,7 +131,7 @@ export function encodeRecord(rpi: Uint8Array, aem: Uint8Array, scans: number[], 
  * `base` is the base time (unix seconds) of the page or stream segment it came from.
  */
 export function decodeRecordBody(body: Uint8Array, base: number): LogEncounter {
-  if (!isRecordLength(body.length + 1)) throw new RangeError("not a record body length: " + body.length);
+  if (!isRecordLength(body.length + 1)) throw new TypeError("not a record body length: " + body.length);
   const first = base + (body[10] | (body[11] << 8)) * TIME_UNIT_SECONDS;
   const scans: ScanSummary[] = [];
   let o = 12;
@@ -156,7 +156,7 @@ export function streamBase(base: number): Uint8Array {
 
 /**
  * Decode a plaintext log stream (what SyncHost.readLog returns, concatenated) into encounters.
- * Throws a RangeError naming the offset when the stream is malformed.
+ * Throws a TypeError naming the offset when the stream is malformed.
  */
 export function decodeLogStream(stream: Uint8Array): LogEncounter[] {
   const out: LogEncounter[] = [];
@@ -165,13 +165,13 @@ export function decodeLogStream(stream: Uint8Array): LogEncounter[] {
   while (i < stream.length) {
     const b = stream[i];
     if (b === STREAM_BASE_MARK) {
-      if (i + 5 > stream.length) throw new RangeError("log stream: base time cut short at offset " + i);
+      if (i + 5 > stream.length) throw new TypeError("log stream: base time cut short at offset " + i);
       base = (stream[i + 1] | (stream[i + 2] << 8) | (stream[i + 3] << 16)) + stream[i + 4] * 0x1000000;
       i += 5;
     } else {
-      if (!isRecordLength(b)) throw new RangeError("log stream: bad record length " + b + " at offset " + i);
-      if (base < 0) throw new RangeError("log stream: record before any base time at offset " + i);
-      if (i + b > stream.length) throw new RangeError("log stream: record cut short at offset " + i);
+      if (!isRecordLength(b)) throw new TypeError("log stream: bad record length " + b + " at offset " + i);
+      if (base < 0) throw new TypeError("log stream: record before any base time at offset " + i);
+      if (i + b > stream.length) throw new TypeError("log stream: record cut short at offset " + i);
       out.push(decodeRecordBody(stream.subarray(i + 1, i + b), base));
       i += b;
     }

@@ -394,7 +394,7 @@ export function encodeKeys(keys: KeyBody[]): Uint8Array {
 }
 
 export function decodeKeys(b: Uint8Array): KeyBody[] {
-  if (b.length < 1 || b.length !== 1 + b[0] * Size.KEY_RECORD) throw new RangeError("keys body has a wrong length: " + b.length + " bytes");
+  if (b.length < 1 || b.length !== 1 + b[0] * Size.KEY_RECORD) throw new TypeError("keys body has a wrong length: " + b.length + " bytes");
   var out: KeyBody[] = [];
   for (var i = 0; i < b[0]; i++) {
     var o = 1 + i * Size.KEY_RECORD;

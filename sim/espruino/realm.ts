@@ -26,6 +26,8 @@ const REMOVED_GLOBALS = [
   "Map", "Set", "WeakMap", "WeakSet", "Symbol", "Proxy", "Reflect", "WeakRef", "FinalizationRegistry",
   "BigInt", "BigInt64Array", "BigUint64Array", "Intl", "SharedArrayBuffer", "Atomics", "WebAssembly",
   "AggregateError", "console", "escape", "unescape",
+  // error classes Espruino lacks (src/jswrap_error.c; the build gate flags them too)
+  "RangeError", "URIError", "EvalError",
 ];
 
 const TRIM_SCRIPT = `(function (g, used) {

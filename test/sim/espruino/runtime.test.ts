@@ -5,7 +5,7 @@ import { T0, evalIn, token } from "./helpers";
 describe("sim/espruino runtime: context, timers, clock, console", () => {
   it("offers no Node or post-ES5 globals Espruino lacks (ESPRUINO.md section 1)", () => {
     const rt = token("");
-    const absent = ["Map", "Set", "WeakMap", "Symbol", "Proxy", "Reflect", "Buffer", "TextEncoder", "setImmediate", "queueMicrotask", "WebAssembly", "Intl"];
+    const absent = ["Map", "Set", "WeakMap", "Symbol", "Proxy", "Reflect", "Buffer", "TextEncoder", "setImmediate", "queueMicrotask", "WebAssembly", "Intl", "RangeError", "URIError", "EvalError"];
     for (const name of absent) expect(evalIn(rt, "typeof " + name), name).to.equal("undefined");
     expect(evalIn(rt, "typeof process.env.VERSION")).to.equal("string");
     expect(evalIn(rt, "typeof process.memory().free")).to.equal("number");
