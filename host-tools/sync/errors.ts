@@ -12,17 +12,17 @@ export type SyncErrorCode =
 const WORDS: Record<SyncErrorCode, [string, string]> = {
   auth: ["The token refused this computer: the shared secret does not match.", "お守りがこのパソコンを受け付けませんでした（共有の秘密が一致しません）。"],
   "not-your-token": ["This token could not prove it is yours; nothing was exchanged.", "このお守りは登録済みのものと確認できませんでした。何もやり取りしていません。"],
-  "not-paired": ["This token is not paired yet. Run `omamori pair` first.", "このお守りはまだ登録されていません。先に `omamori pair` を実行してください。"],
+  "not-paired": ["This token is not paired yet. Press its button, then run `omamori token pair --token NAME`.", "このお守りはまだ登録されていません。ボタンを押してから `omamori token pair --token 名前` を実行してください。"],
   "already-paired": ["This token is already paired with another computer.", "このお守りはすでに別のパソコンと登録されています。"],
   "no-window": ["Press the token's button, then try again.", "お守りのボタンを押してから、もう一度お試しください。"],
   locked: ["The token is locked after failed attempts. Press its button to unlock.", "失敗が続いたため、お守りがロックされています。ボタンを押すと解除されます。"],
   refused: ["The button on the token was not pressed in time; nothing was read.", "お守りのボタンが時間内に押されなかったため、読み取りませんでした。"],
-  busy: ["The token is busy with another request.", "お守りは別の処理中です。"],
+  busy: ["The token is busy with another computer. Wait a minute and try again.", "お守りは別のパソコンとやり取り中です。1分ほど待ってから、もう一度お試しください。"],
   "bad-argument": ["The token rejected the value.", "お守りがその値を受け付けませんでした。"],
-  integrity: ["A damaged or repeated message was rejected; the connection was closed.", "壊れたか繰り返されたメッセージを拒否し、接続を閉じました。"],
-  protocol: ["The token answered something unexpected.", "お守りから予期しない応答がありました。"],
-  disconnected: ["The connection was lost.", "接続が切れました。"],
-  timeout: ["The token did not answer in time.", "お守りから時間内に応答がありませんでした。"],
+  integrity: ["The connection was disturbed, so it was closed to keep your data safe. Nothing was lost; please try again.", "通信が乱れたため、データを守るために接続を閉じました。記録は失われていません。もう一度お試しください。"],
+  protocol: ["The token answered something unexpected. Nothing was lost; please try again, and if it keeps happening, ask for help.", "お守りから予期しない応答がありました。記録は失われていません。もう一度お試しください。続く場合はご相談ください。"],
+  disconnected: ["The connection was lost. Nothing was lost; keep the token close to the computer and try again.", "接続が切れました。記録は失われていません。お守りをパソコンの近くに置いて、もう一度お試しください。"],
+  timeout: ["The token did not answer in time. Keep it close to the computer and try again.", "お守りから時間内に応答がありませんでした。パソコンの近くに置いて、もう一度お試しください。"],
   "not-found": ["No token found nearby. Press its button and keep it close to the computer.", "近くにお守りが見つかりません。ボタンを押して、パソコンの近くに置いてください。"],
 };
 
