@@ -1,6 +1,6 @@
 /**
- * Rate limit on wrong processing numbers per client (COCOA.md: "repeated failures are
- * rate-limited"). Kept only in memory and only for the length of the window: no address is
+ * Rate limit on wrong processing numbers per client (docs/spec/cocoa-promises.md "Registering as
+ * positive": repeated failures are slowed down). Kept only in memory and only for the length of the window: no address is
  * ever written to the database or the log. Memory is bounded: at most `maxClients` addresses
  * are tracked; when full, the oldest entries are dropped first.
  */
