@@ -7,13 +7,13 @@
  *                            lastCheckedAt }
  *
  * A file enters the cache only after it unzipped, decoded and verified; the zip is written first,
- * the index last (both atomically, host-tools/sync/atomicFile.ts), so a crash or a bad file never leaves a half entry. Reading
+ * the index last (both atomically, host-tools/base/atomicFile.ts), so a crash or a bad file never leaves a half entry. Reading
  * back re-checks each file's SHA-256. Files whose keys are older than 15 days are pruned.
  */
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { writeFileAtomic } from "../base/atomicFile";
 import { decodeExportBin, ExportFormatError, readExportZip, type ExportContent } from "./exportFile";
 import { sha256Hex, type CheckedExport } from "./readExport";
 

@@ -26,8 +26,8 @@ import { loadHistory, saveHistory } from "./checkHistory";
 import { loadCheckSettings } from "./checkSettings";
 import { matchIncrementally, type IncrementalStats } from "./incrementalMatch";
 import { htmlReport } from "./htmlReport";
-import { writeFileAtomic } from "../sync/atomicFile";
-import { DataDir } from "../sync/dataDir";
+import { writeFileAtomic } from "../base/atomicFile";
+import { DataDir } from "../base/dataDir";
 import type { Lang, OwnerResult, TokenHealth } from "./resultText";
 
 export interface CheckOptions {
@@ -71,7 +71,7 @@ export interface CheckRun {
   tokens: TokenCheck[];
 }
 
-/** Paired tokens (host-tools/sync/dataDir.ts) that hold a synced log. */
+/** Paired tokens (host-tools/base/dataDir.ts) that hold a synced log. */
 export async function syncedTokenIds(home: string): Promise<string[]> {
   const data = new DataDir(home);
   return (await data.tokenIds()).filter((id) => existsSync(data.logPath(id)));

@@ -93,7 +93,7 @@ function shuffle<T>(items: T[]): T[] {
 /**
  * Writes through a uniquely named hidden temporary file and a rename, so a reader (or the CDN sync)
  * sees the old file or the new one, never half of one. Synchronous: it runs inside the database
- * transaction. (host-tools/sync/atomicFile.ts is the async, owner-only variant; published files
+ * transaction. (host-tools/base/atomicFile.ts is the async, owner-only variant; published files
  * must stay world-readable.)
  */
 function writeAtomically(path: string, bytes: Uint8Array | string): void {
