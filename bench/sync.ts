@@ -1,5 +1,5 @@
 /**
- * Sync speed in the simulator (issue 5 "Speed"; figures, never asserted in tests).
+ * Sync speed in the simulator (docs/FORMATS.md "Flow of one sync"; figures, never asserted in tests).
  *
  * For Puck.js at 100 encounters/day and Bangle.js 2 at 5,000/day: a token running the built firmware
  * (dist/firmware/<board>.js) is paired, then fed that many distinct GAEN identifiers per day for

@@ -1,5 +1,5 @@
 /**
- * The end-to-end story (issue 7, docs/E2E.md), shared by the automated test
+ * The end-to-end story (docs/E2E.md), shared by the automated test
  * (test/e2e/story.test.ts) and `npm run demo` (run-demo.ts), so the demo can never drift from what
  * is tested. Nothing between the steps is mocked except the radio:
  *

@@ -1,5 +1,5 @@
 /**
- * The diagnosis-key export file, defined once for the whole project (GAEN.md section 4).
+ * The diagnosis-key export file, defined once for the whole project (docs/spec/gaen-protocol.md section 4).
  *
  *   export.zip  = exactly two root entries, export.bin and export.sig (nothing else)
  *   export.bin  = 16-byte header "EK Export v1    " + TemporaryExposureKeyExport (proto2)
@@ -23,7 +23,7 @@ export const EXPORT_BIN_HEADER_BYTES = asciiBytes(EXPORT_BIN_HEADER);
 export const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
 /** ECDSA with SHA-256 (X9.62). */
 export const ECDSA_SHA256_OID = "1.2.840.10045.4.3.2";
-/** Also accepted by Google's verifier (GAEN.md section 4); the digest is still SHA-256 of export.bin. */
+/** Also accepted by Google's verifier (docs/spec/gaen-protocol.md section 4); the digest is still SHA-256 of export.bin. */
 export const ECDSA_SHA512_OID = "1.2.840.10045.4.3.4";
 export const EXPORT_BIN_NAME = "export.bin";
 export const EXPORT_SIG_NAME = "export.sig";

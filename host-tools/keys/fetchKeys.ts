@@ -1,5 +1,6 @@
 /**
- * Bringing new diagnosis keys into the cache (issue 6 "Diagnosis keys"; GAEN.md section 6):
+ * Bringing new diagnosis keys into the cache (docs/MATCHING.md section 1;
+ * docs/spec/gaen-protocol.md section 6):
  *
  *   source = a COCOA list.json (URL or local file): only entries with `created` newer than the last
  *            one processed for that list are fetched, oldest first; the mark advances only past

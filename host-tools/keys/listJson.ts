@@ -1,5 +1,5 @@
 /**
- * COCOA's index of export files (GAEN.md section 6):
+ * COCOA's index of export files (docs/spec/gaen-protocol.md section 6):
  *   list.json = [ { "region": "440", "url": "<...>/c19r/440/<batchNum>.zip", "created": <Unix ms> } ]
  * `region` may be a string or (as COCOA's client parsed it) a number; `created` is milliseconds.
  */

@@ -1,7 +1,7 @@
 /**
  * One export zip from bytes to checked content: unzip (exportFile.ts limits), verify the signature
  * against the trusted keys, decode export.bin. Unsigned or wrongly signed files are refused unless
- * the caller explicitly allows unsigned files (for testing), as issue 6 requires.
+ * the caller explicitly allows unsigned files (for testing; docs/MATCHING.md section 1).
  */
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * The matcher's hot loop: which diagnosis keys produced identifiers that are in the log
- * (GAEN.md sections 1 and 7; issue 6 "Matching").
+ * (docs/spec/gaen-protocol.md sections 1 and 7; docs/MATCHING.md section 2).
  *
  * For each key: take the intervals of its validity that have a sighting within +-12 intervals
  * (SightingIndex.near); if there are none, skip the key without any crypto. Otherwise derive

@@ -3,7 +3,7 @@
  *   - a 2^24-bit filter over the first 3 bytes of every logged identifier (2 MB) that rejects
  *     almost every derived RPI with one memory read,
  *   - a map from the first 6 bytes (48 bits, the shortest stored prefix) to the encounters,
- *   - the intervals that have a sighting within +-12 intervals (+-2 h, GAEN.md section 7; wider
+ *   - the intervals that have a sighting within +-12 intervals (+-2 h, docs/spec/gaen-protocol.md section 7; wider
  *     when the sync had to correct the token's clock), so
  *     identifiers are derived only where a match is possible,
  *   - the 16-byte PaddedData blocks of every interval in that span, built once, so a key's

@@ -1,6 +1,6 @@
 /**
  * Daily keys read from the token for a positive registration, kept on the host until the server
- * has accepted them (COCOA.md "Registering as positive": a wrong number or an unreachable server
+ * has accepted them (docs/spec/cocoa-promises.md "Registering as positive": a wrong number or an unreachable server
  * must not make the owner press the token again, and must not lose the keys):
  *
  *   $OMAMORI_HOME/positive/pending-<tokenId>.json   mode 0600, folder 0700

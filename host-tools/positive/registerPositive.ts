@@ -1,5 +1,5 @@
 /**
- * `omamori register-positive` as a function (issue 6 "Registering as positive", COCOA.md
+ * `omamori register-positive` as a function (docs/spec/cocoa-promises.md
  * "Registering as positive"):
  *
  *   1. explain exactly what will be uploaded and ask for consent;

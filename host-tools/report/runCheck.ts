@@ -1,5 +1,5 @@
 /**
- * `omamori check` as a function (issue 6 "Telling the owner"): fetch new keys, match every synced
+ * `omamori check` as a function (docs/MATCHING.md section 5): fetch new keys, match every synced
  * token in the data directory, write the large-print report and, for a new risky day, the
  * token's alert request; record the check in the local history.
  *

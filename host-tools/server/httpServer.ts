@@ -1,5 +1,5 @@
 /**
- * The reference diagnosis-key server over node:http (issue 7):
+ * The reference diagnosis-key server over node:http (docs/SERVER.md):
  *
  *   PUT  /v3/diagnosis        COCOA v3 positive registration (submission.ts, registration.ts);
  *                             with an X-Chaff header: cover traffic, validated and answered, not stored

@@ -1,7 +1,7 @@
 /**
  * COCOA's 2020-era submission path, `PUT /diagnosis` (v1, the API of COCOA 1.0-1.2), off by
  * default (ServerOptions.legacyV1). It exists to reproduce COCOA's failure honestly in the
- * end-to-end test (test/e2e/story.test.ts, COCOA.md "The lesson from COCOA's failure"): v1 clients
+ * end-to-end test (test/e2e/story.test.ts, docs/spec/cocoa-promises.md "The lesson from COCOA's failure"): v1 clients
  * sent each key's `transmissionRisk` themselves (Android sent 0) and no report type, and the server
  * published what it got. A key registered here keeps the client's level, so exports carry keys
  * with transmission risk level 0, as COCOA's did from 2020-09 to 2021-02.

@@ -1,5 +1,6 @@
 /**
- * Publishing (GAEN.md §4 "Server obligations", §6 "Server batching"): turns stored keys into
+ * Publishing (docs/spec/gaen-protocol.md section 5 "What a key server must do",
+ * section 6 "COCOA's specifics"): turns stored keys into
  * signed export zips and COCOA's list.json in a static directory any web server or CDN can serve.
  *
  *   - a key is published only once its validity ended plus 2 hours (publish_after <= now);

@@ -1,10 +1,10 @@
 /**
  * The server's fixed facts and tunable defaults, in one place.
  *
- * COCOA values (docs/GAEN.md §6): region and key id "440" (Japan's MCC), key version "v1",
+ * COCOA values (docs/spec/gaen-protocol.md section 6): region and key id "440" (Japan's MCC), key version "v1",
  * blob container "c19r", at most 250 000 keys per export file, keys accepted for 14 days,
  * days since onset kept -3..+10 (symptoms) or -3..+7 (test date). Apple's publishing rule
- * (GAEN.md §4): never publish a key before its validity ended plus 2 hours.
+ * (docs/spec/gaen-protocol.md section 5): never publish a key before its validity ended plus 2 hours.
  */
 
 /** Milliseconds in one UTC day. */

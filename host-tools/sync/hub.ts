@@ -1,5 +1,5 @@
 /**
- * Home hub (issue 5 "When the token accepts a connection"): a computer at home listens for the
+ * Home hub (docs/SECURITY.md, docs/FORMATS.md "Flow of one sync"): a computer at home listens for the
  * private sync beacons of its paired tokens (tokens with `omamori token hub --every MIN`) and syncs
  * each one when it shows up, with nobody pressing anything. A beacon is recognised only with the
  * token's secret (FORMATS.md "Sync advert"). A token synced less than COOLDOWN_MS ago is left alone

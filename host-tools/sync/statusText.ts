@@ -1,6 +1,6 @@
 /**
- * The token's health in plain words for `omamori status` (COCOA.md "Status shows the date use
- * started and the number of days in use"; issue 5 "status"), Japanese or English.
+ * The token's health in plain words for `omamori status` (docs/spec/cocoa-promises.md "Being
+ * notified": the start date and the days in use), Japanese or English.
  */
 import type { StatusBody } from "../../common/formats/syncMessages";
 import { loadBoard } from "../../boards/index";

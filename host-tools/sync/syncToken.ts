@@ -1,5 +1,5 @@
 /**
- * One sync of a paired token (issue 5 "Host side"): find its advert by the secret-derived tag,
+ * One sync of a paired token (docs/FORMATS.md "Flow of one sync"): find its advert by the secret-derived tag,
  * authenticate, read its health and measure clock drift, correct the clock, honour a pending alert,
  * then read the log from the saved cursor in acknowledged chunks (the next request carries the
  * new cursor), merging into the data directory as it goes. A lost connection is resumed from the

@@ -1,5 +1,5 @@
 /**
- * `omamori keys`: look at, verify and fetch diagnosis-key export files (issue 6 "Diagnosis keys").
+ * `omamori keys`: look at, verify and fetch diagnosis-key export files (docs/MATCHING.md section 1).
  *
  *   keys inspect FILE [--json]                       region, batch, time range, key count, signature info
  *   keys verify FILE --public-key KEY [--key-id ID --key-version V] [--json]

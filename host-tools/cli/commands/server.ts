@@ -1,5 +1,5 @@
 /**
- * `omamori server ...`: run the reference diagnosis-key server (issue 7; docs/SERVER.md).
+ * `omamori server ...`: run the reference diagnosis-key server (docs/SERVER.md).
  *
  *   init          create the data directory and signing key; print the public key for clients
  *   issue-number  print a new single-use 8-digit processing number (処理番号)

@@ -1,6 +1,6 @@
 /**
- * `omamori token ...`: pairing and the token's settings (issue 5 "Pairing and trust",
- * "Operations"; docs/SECURITY.md):
+ * `omamori token ...`: pairing and the token's settings (docs/SECURITY.md,
+ * docs/FORMATS.md "Sync messages"):
  *   pair --token NAME          trust on first use: a fresh token whose button was just pressed
  *   list                       paired tokens in the data directory
  *   hub --every MIN|off        home-hub beacon cadence (off by default)
