@@ -25,7 +25,11 @@ describe("server publishing", () => {
     registerKeys(t.db, t.data.numberSecret, validateSubmission(b, nowMs, "440"), nowMs);
   }
   const readZip = (path: string) => readExportZip(new Uint8Array(readFileSync(path)));
-  const readList = (path: string): ListEntry[] => parseListJson(readFileSync(path, "utf8"));
+  const readList = (path: string): ListEntry[] => {
+    const parsed = parseListJson(readFileSync(path, "utf8"));
+    expect(parsed.problems).to.deep.equal([]);
+    return parsed.entries;
+  };
   const b64 = (k: Uint8Array) => Buffer.from(k).toString("base64");
 
   it("publish_beforeValidityEndPlus2h_waits; at2h_publishes", () => {
