@@ -20,7 +20,7 @@ import { initDataDir, publicKeyInfo, type PublicKeyInfo } from "./dataDir";
 import { clientAddress, limitKey, parseTrustProxy, type TrustProxy } from "./clientAddress";
 import { GuessLimiter, type GuessTicket } from "./guessLimiter";
 import { issueNumber, type IssuedNumber } from "./processingNumbers";
-import { ensureListJson, publish, type PublishResult } from "./publish";
+import { ensureListJson, materialize, publish, type PublishResult } from "./publish";
 import { registerKeys } from "./registration";
 import { DEFAULTS } from "./settings";
 import { serveStatic } from "./staticFiles";
@@ -251,6 +251,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${host}:${addr.port}`;
   const publicUrl = options.publicUrl ?? data.settings.publicUrl ?? url;
 
+  // A publish killed after its commit left files to write: finish it before serving.
+  try {
+    const m = materialize(data, db, publicUrl);
+    if (m.written.length) log(`wrote ${m.written.length} published file(s) a stopped publish had left`);
+  } catch (e) {
+    log(`could not bring the published folder up to date: ${(e as Error).message}`);
+  }
   const publishNow = () => publish(data, db, { nowMs: clock(), publicUrl });
   let timer: NodeJS.Timeout | undefined;
   if (publishEvery > 0) {
