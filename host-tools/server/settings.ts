@@ -41,8 +41,14 @@ export const DEFAULTS = {
   maxBodyBytes: 64 * 1024,
   /** Processing numbers expire after this many hours unless --ttl-hours says otherwise. */
   numberTtlHours: 72,
-  /** Failed processing numbers allowed per client address within the window below. */
+  /** Failed processing numbers allowed per client (IPv4 address, IPv6 /56) within the window below. */
   maxFailedNumbers: 5,
+  /**
+   * Failed processing numbers allowed from everybody together within the window; past it only
+   * clients with a clean record may try (guessLimiter.ts). Each wrong guess hits one of the
+   * outstanding numbers with probability outstanding / 10^8.
+   */
+  maxFailedNumbersGlobal: 100,
   failedNumberWindowMs: 15 * 60 * 1000,
   /** How often `serve` publishes by itself (0 = never). */
   publishEveryMinutes: 60,
