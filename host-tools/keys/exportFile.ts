@@ -295,11 +295,12 @@ export interface VerifyResult {
  * Verify export.sig against export.bin with the trusted keys (Google's SignatureVerifier rules):
  * a signature counts when its algorithm is ECDSA-SHA256, a trusted key matches its
  * key id + version, its batch numbers equal the bin's, and the DER signature verifies over the
- * whole bin. Malformed input throws ExportFormatError (it is not just "invalid").
+ * whole bin. Malformed input throws ExportFormatError (it is not just "invalid"). `batch`: the
+ * bin's batch numbers when the caller has already read them (saves decoding the bin again).
  */
-export function verifyExport(bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[]): VerifyResult {
+export function verifyExport(bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[], batch?: { batchNum: number; batchSize: number }): VerifyResult {
   if (!Array.isArray(trusted)) throw new TypeError("trusted must be an array of verification keys");
-  const content = decodeExportBin(bin);
+  const content = batch ?? decodeExportBin(bin);
   const signatures = decodeSignatureList(sig);
   if (signatures.length === 0) return { valid: false, signatures: [], reason: "export.sig holds no signature" };
   const checks = signatures.map((s): SignatureCheck => {

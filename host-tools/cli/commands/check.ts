@@ -39,13 +39,20 @@ export function registerCheck(program: Command): void {
       if (opts.json) {
         process.stdout.write(JSON.stringify({
           keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt,
-          fetch: run.fetch,
+          fetch: run.fetch, matcher: run.matcher,
           tokens: run.tokens.map((t) => ({ tokenId: t.tokenId, summary: t.result.summary, reportPath: t.reportPath, alertRequested: t.alertRequested, reused: t.reused, ...(t.matching ? { matching: t.matching } : {}), ...(t.problem ? { problem: t.problem } : {}) })),
         }, null, 1) + "\n");
         return;
       }
       for (const p of run.fetch?.problems ?? []) {
         process.stderr.write(say(`Could not use ${p.source}: ${p.message}\n`, `${p.source} を使えませんでした: ${p.message}\n`));
+      }
+      if (run.matcher.engine === "js") {
+        // once per check, however many tokens: the results are the same, only slower
+        process.stderr.write(say(
+          `Note: keys were matched with the slower JavaScript matcher (${run.matcher.reason}). The results are the same.\n`,
+          `お知らせ: 速い照合プログラムを使えなかったため、時間のかかる方法で照合しました。結果は同じです。(理由: ${run.matcher.reason})\n`,
+        ));
       }
       if (run.tokens.length === 0) {
         process.stdout.write(say("No synced token found. Sync your token first (omamori sync), then check again.\n", "同期されたお守りがありません。先にお守りを同期して (omamori sync)、もう一度確認してください。\n"));
