@@ -1,5 +1,5 @@
 /**
- * Matching at national peak (issue 6 "Speed and memory"): 6 million diagnosis keys over 14 days
+ * Matching at national peak (docs/MATCHING.md section 7): 6 million diagnosis keys over 14 days
  * against a dense 14-day log (5,000 sightings a day, 6-byte stored prefixes as the token keeps
  * them), with PLANTED keys whose identifiers are in the log. Times, in the same run:
  *   (a) the engine (host-tools/match/parallelMatch.ts: engine.ts on every core)

@@ -9,7 +9,7 @@
  *     store.bin            every cached key merged, ready to match (keyStore.ts)
  *
  * A file enters the cache only after it unzipped, decoded and verified; the zip and its keys are
- * written first, the index last (all atomically, host-tools/sync/atomicFile.ts), so a crash or a
+ * written first, the index last (all atomically, host-tools/base/atomicFile.ts), so a crash or a
  * bad file never leaves a half entry. Decoding a cached zip again re-checks its SHA-256; a
  * missing or damaged .keys file is made again from its zip. Files whose keys are older than 15
  * days are pruned.
@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { writeFileAtomic } from "../base/atomicFile";
 import { decodeExportBin, ExportFormatError, readExportZip, type ExportContent } from "./exportFile";
 import { readExportKeys } from "./exportKeys";
 import { decodeKeyRecords, encodeKeyRecords, type KeyRecords } from "./keyRecords";

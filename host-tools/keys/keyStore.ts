@@ -26,7 +26,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { eninFromUnixSeconds } from "../../common/gaen/interval";
 import { KeySet } from "../match/keySet";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { writeFileAtomic } from "../base/atomicFile";
 import type { CachedFile, KeyCache } from "./keyCache";
 import { DROP_REASONS, emptyDropCounts, type DropReason } from "./keyRecords";
 import { KeyCollector, timeProblem, type KeyValidation } from "./validateKeys";

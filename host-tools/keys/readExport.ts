@@ -2,7 +2,7 @@
  * One export zip from bytes to checked keys: unzip (exportFile.ts limits), read export.bin's
  * header and keys (exportKeys.ts: flat records, field rules applied), verify the signature against
  * the trusted keys. Unsigned or wrongly signed files are refused unless the caller explicitly
- * allows unsigned files (for testing).
+ * allows unsigned files (for testing; docs/MATCHING.md section 1).
  */
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * Checks every diagnosis key of decoded exports and collects the usable ones into a KeySet,
- * counting what was dropped and why (GAEN.md sections 4 and 6). Servers pad exports with fake
+ * counting what was dropped and why (docs/spec/gaen-protocol.md sections 4 and 6). Servers pad exports with fake
  * keys; those pass (they look like any key) and simply never match.
  *
  * Rules (a key is dropped for the first that fails). Field rules, checked once when a file is
@@ -29,7 +29,7 @@ import { DROP_REASONS, emptyDropCounts, KeyRecordBuilder, type DropReason, type 
 
 export { DROP_REASONS, emptyDropCounts, type DropReason } from "./keyRecords";
 
-/** Clock drift tolerance (GAEN.md section 7): 12 intervals = 2 h. */
+/** Clock drift tolerance (docs/spec/gaen-protocol.md section 7): 12 intervals = 2 h. */
 export const TOLERANCE_INTERVALS = 12;
 
 export interface KeyValidation {

@@ -1,6 +1,6 @@
 /**
  * The matcher's hot loop in JavaScript: the reference for the native matcher (native/matcher,
- * the same rules in C) and the engine used when the addon is not built (GAEN.md sections 1, 7).
+ * the same rules in C) and the engine used when the addon is not built (docs/spec/gaen-protocol.md sections 1 and 7).
  *
  * For each key: the intervals of its validity that are near a sighting of a log taking the key
  * (MatchPlan: nearAll, or the near array of each key class that holds it); if there are none,

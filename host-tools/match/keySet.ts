@@ -1,6 +1,6 @@
 /**
  * A compact set of diagnosis keys for the matcher: parallel typed arrays instead of one object
- * per key, so a national peak (6 million keys, GAEN.md section 4 / issue 6) fits in ~150 MB.
+ * per key, so a national peak (6 million keys, docs/spec/gaen-protocol.md section 4, docs/MATCHING.md section 7) fits in ~150 MB.
  * Each key is identified by (key data, rolling start interval); adding the same key twice keeps
  * the first (an open-addressing hash over the key bytes finds it without one string per key).
  * The columns the matcher reads (key data, rolling start, period) live in SharedArrayBuffers so

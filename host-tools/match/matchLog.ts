@@ -1,6 +1,6 @@
 /**
  * Match one contact log against a set of diagnosis keys and summarise by day: the whole
- * pipeline of issue 6 "Matching" (engine -> exposure windows -> daily summaries).
+ * pipeline of docs/MATCHING.md section 2 (engine -> exposure windows -> daily summaries).
  *
  * Receiver calibration: the RSSI offset of the token's board from boards/<id>.json
  * (radio.rssiOffsetDb); the log's own rssiOffsetDb only when its board is not in the catalogue.

@@ -1,6 +1,6 @@
 /**
- * Incremental matching for `omamori check` (issue 6: "nothing is fetched or matched twice", "a
- * daily incremental check in seconds"; docs/MATCHING.md section 5 "Incremental matching").
+ * Incremental matching for `omamori check` (docs/MATCHING.md section 5
+ * "Incremental matching": nothing is matched twice).
  *
  * A token's memo (checkHistory.ts `match`) remembers what the last check already matched: the
  * key-cache files (by SHA-256), the log's horizon (latest scan time), how many scans the log then

@@ -1,5 +1,5 @@
 /**
- * `omamori check` as a function (issue 6 "Telling the owner"): fetch new keys, match every synced
+ * `omamori check` as a function (docs/MATCHING.md section 5): fetch new keys, match every synced
  * token in the data directory, write the large-print report and, for a new risky day, the
  * token's alert request; record the check in the local history.
  *
@@ -27,8 +27,8 @@ import { loadHistory, saveHistory, type TokenMemo } from "./checkHistory";
 import { loadCheckSettings } from "./checkSettings";
 import { matchTokensIncrementally, type IncrementalResult, type IncrementalStats } from "./incrementalMatch";
 import { htmlReport } from "./htmlReport";
-import { writeFileAtomic } from "../sync/atomicFile";
-import { DataDir } from "../sync/dataDir";
+import { writeFileAtomic } from "../base/atomicFile";
+import { DataDir } from "../base/dataDir";
 import type { Lang, OwnerResult, TokenHealth } from "./resultText";
 
 export interface CheckOptions {
@@ -74,7 +74,7 @@ export interface CheckRun {
   matcher: MatcherStatus;
 }
 
-/** Paired tokens (host-tools/sync/dataDir.ts) that hold a synced log. */
+/** Paired tokens (host-tools/base/dataDir.ts) that hold a synced log. */
 export async function syncedTokenIds(home: string): Promise<string[]> {
   const data = new DataDir(home);
   return (await data.tokenIds()).filter((id) => existsSync(data.logPath(id)));

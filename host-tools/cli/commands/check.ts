@@ -4,11 +4,12 @@
  * to be set at its next sync when a new risky day appears. See docs/MATCHING.md.
  */
 import { Command } from "commander";
-import { japanese, say } from "../../sync/language";
-import { omamoriHome } from "../../sync/dataDir";
+import { japanese, say } from "../../base/language";
+import { omamoriHome } from "../../base/dataDir";
 import { resultText } from "../../report/resultText";
 import { runCheck } from "../../report/runCheck";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
+import { withHomeLock } from "../dataLock";
 import { asUsageAsync, keyFileProgress, publicKeyArg } from "./keys";
 
 function parseNow(v: string | undefined): Date {
@@ -33,9 +34,9 @@ export function registerCheck(program: Command): void {
       const home = omamoriHome();
       const extraTrust = opts.publicKey ? [publicKeyArg(opts.publicKey)] : [];
       const progress = keyFileProgress(!opts.json);
-      const run = await asUsageAsync("check", () =>
+      const run = await withHomeLock("check", () => asUsageAsync("check", () =>
         runCheck({ home, now: parseNow(opts.now), lang, sources: opts.source, extraTrust, allowUnsigned: opts.allowUnsigned, offline: opts.offline, onProgress: progress.onProgress }),
-      ).finally(progress.stop);
+      ), home).finally(progress.stop);
       if (opts.json) {
         process.stdout.write(JSON.stringify({
           keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt,
