@@ -21,15 +21,16 @@ import { join } from "node:path";
 import { sha256Hex, type Trust } from "../keys/readExport";
 import { fetchKeys, type FetchOptions, type FetchProblem, type FetchResult } from "../keys/fetchKeys";
 import { KeyCache } from "../keys/keyCache";
-import { keysFromCache } from "../keys/loadKeys";
+import { keysFromCache, type CachedKeys } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
-import { parseContactLog } from "../match/logFormat";
+import { parseContactLog, type ContactLog } from "../match/logFormat";
+import { matcherStatus, type MatcherStatus } from "../match/nativeMatcher";
 import { loadRiskConfig, type RiskConfig } from "../match/riskConfig";
 import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
-import { loadHistory, saveHistory } from "./checkHistory";
+import { loadHistory, saveHistory, type TokenMemo } from "./checkHistory";
 import { CheckSettingsError, defaultCheckSettings, loadCheckSettings, type CheckSettings } from "./checkSettings";
 import { coverage, type Coverage } from "./coverage";
-import { matchIncrementally, type IncrementalStats } from "./incrementalMatch";
+import { matchTokensIncrementally, type IncrementalResult, type IncrementalStats } from "./incrementalMatch";
 import { htmlReport } from "./htmlReport";
 import { decide, exitCodeOf, overall, sortReasons, type Reason, type Verdict, type VerdictKind } from "./verdict";
 import { DamagedFileError, keepAside, writeFileAtomic } from "../base/atomicFile";
@@ -88,6 +89,8 @@ export interface CheckRun {
   keysUsable: number;
   keysCheckedAt: string | null;
   tokens: TokenCheck[];
+  /** The matcher used (native addon or JS engine, and why: nativeMatcher.ts). */
+  matcher: MatcherStatus;
 }
 
 function tokenHealth(st: SyncState): TokenHealth {
@@ -173,7 +176,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     }
   }
   if (write) await cache.prune(nowSeconds);
-  const loaded = keysFromCache(cache, nowSeconds);
+  const loaded = await keysFromCache(cache, nowSeconds);
   const keys = loaded.validation.keys;
   const keysUsable = keys.count - countRevoked(keys);
   const keysDigest = cache.digest();
@@ -191,68 +194,40 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   if (ids.length === 0) global.push({ code: "no-token" });
   const run: CheckRun = {
     verdict: "could-not-tell", exitCode: 0, reasons: sortReasons(global), recovered, fetch: fetched,
-    keyFiles: loaded.files.length, keysUsable, keysCheckedAt: checkedAt, tokens: [],
+    keyFiles: loaded.files.length, keysUsable, keysCheckedAt: checkedAt, tokens: [], matcher: matcherStatus(),
   };
   const emptySummary = (): ExposureSummary => ({ days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) });
-  for (const id of ids) {
-    const reasons: Reason[] = [...global];
-    let state: SyncState | null = null;
-    try {
-      state = await data.loadState(id);
-    } catch (e) {
-      if (!(e instanceof DamagedFileError)) throw e;
-      reasons.push({ code: "state-damaged", tokenId: id, subject: e.path, detail: e.detail });
-    }
-    let logBytes: Uint8Array | null = null;
-    try {
-      logBytes = new Uint8Array(readFileSync(data.logPath(id)));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
-    if (!logBytes) {
-      if (state?.lastSyncAt) reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: "the file is missing" });
-      else if (state) reasons.push({ code: "never-synced", tokenId: id });
-    }
+  // Every token whose inputs changed is matched in ONE pass (each key's identifiers derived once
+  // for all their logs); the others reuse their last result.
+  const prepared: PreparedToken[] = [];
+  for (const id of ids) prepared.push(await prepareToken(data, id, history.tokens[id], [...global], keysDigest, configDigest, nowSeconds));
+  const matched = await matchTokens(prepared, loaded, config, configDigest, nowSeconds);
+  run.matcher = matched.engine;
+  for (const [n, p] of prepared.entries()) {
+    const { id, state, reasons, inputs } = p;
     const memo = history.tokens[id];
     let summary: ExposureSummary = emptySummary();
-    let matched = false;
-    let reused = false;
+    let isMatched = false;
     let matching: IncrementalStats | undefined;
     let matchMemo = memo?.match;
-    let inputs = "";
-    if (logBytes) {
-      inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
-      if (memo && memo.inputs === inputs) {
-        summary = memo.summary;
-        matched = true;
-        reused = true;
-      } else {
-        let log;
-        try {
-          log = parseContactLog(new TextDecoder().decode(logBytes));
-        } catch (e) {
-          reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: (e as Error).message });
-        }
-        if (log) {
-          try {
-            const inc = await matchIncrementally(log, loaded, config, configDigest, nowSeconds, memo?.match);
-            summary = inc.report.summary;
-            matching = inc.stats;
-            matchMemo = inc.memo;
-            matched = true;
-          } catch (e) {
-            reasons.push({ code: "match-failed", tokenId: id, detail: (e as Error).message });
-          }
-        }
-      }
+    const inc = matched.results[n];
+    if (p.reuse && memo) {
+      summary = memo.summary;
+      isMatched = true;
+    } else if (inc) {
+      summary = inc.report.summary;
+      matching = inc.stats;
+      matchMemo = inc.memo;
+      isMatched = true;
+    } else if (p.log) {
+      reasons.push({ code: "match-failed", tokenId: id, detail: matched.error ?? "the log was not matched" });
     }
+    const reused = p.reuse;
     const cov = coverage({ nowSeconds, days: config.reportDays, lastSyncAt: state?.lastSyncAt ?? null, history: state?.history ?? [], status: state?.status ?? null });
-    if (state?.lastSyncAt) {
-      const ageHours = (o.now.getTime() - Date.parse(state.lastSyncAt)) / 3600_000;
-      if (ageHours > maxSyncAge) reasons.push({ code: "sync-stale", tokenId: id, at: state.lastSyncAt, ageHours, maxHours: maxSyncAge });
-      else if (cov.from === null) reasons.push({ code: "not-covered", tokenId: id, days: config.reportDays });
-    }
-    const verdict = decide(matched ? summary.riskyDays : null, reasons);
+    const syncAgeHours = state?.lastSyncAt ? (o.now.getTime() - Date.parse(state.lastSyncAt)) / 3600_000 : null;
+    if (syncAgeHours !== null && syncAgeHours > maxSyncAge) reasons.push({ code: "sync-stale", tokenId: id, at: state!.lastSyncAt!, ageHours: syncAgeHours, maxHours: maxSyncAge });
+    else if (cov.from === null && !reasons.some((r) => r.tokenId === id)) reasons.push({ code: "not-covered", tokenId: id, days: config.reportDays });
+    const verdict = decide(isMatched ? summary.riskyDays : null, reasons);
     const result: OwnerResult = { tokenId: id, summary, verdict, coverage: cov, keysCheckedAt: checkedAt, checkedAt: o.now.toISOString(), contacts: settings.contacts };
     if (state) result.health = tokenHealth(state);
     let reportPath: string | null = null;
@@ -266,7 +241,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
         await writeAlertRequest(o.home, id, summary, o.now);
         alertRequested = true;
       }
-      if (matched) {
+      if (isMatched) {
         history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
         if (matchMemo) history.tokens[id].match = matchMemo;
       }
@@ -294,6 +269,63 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     await saveHistory(o.home, history);
   }
   return run;
+}
+
+interface PreparedToken {
+  id: string;
+  state: SyncState | null;
+  /** Reasons so far (the check's own, then this token's). */
+  reasons: Reason[];
+  inputs: string;
+  /** The inputs did not change: the last result stands. */
+  reuse: boolean;
+  /** The log to match (when not reused and readable). */
+  log?: ContactLog;
+  memo?: unknown;
+}
+
+/** Reads a token's sync record and log, and decides whether it must be matched again. */
+async function prepareToken(data: DataDir, id: string, memo: TokenMemo | undefined, reasons: Reason[], keysDigest: string, configDigest: string, nowSeconds: number): Promise<PreparedToken> {
+  let state: SyncState | null = null;
+  try {
+    state = await data.loadState(id);
+  } catch (e) {
+    if (!(e instanceof DamagedFileError)) throw e;
+    reasons.push({ code: "state-damaged", tokenId: id, subject: e.path, detail: e.detail });
+  }
+  let logBytes: Uint8Array | null = null;
+  try {
+    logBytes = new Uint8Array(readFileSync(data.logPath(id)));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  if (!logBytes) {
+    if (state?.lastSyncAt) reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: "the file is missing" });
+    else if (state) reasons.push({ code: "never-synced", tokenId: id });
+    return { id, state, reasons, inputs: "", reuse: false };
+  }
+  const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
+  if (memo && memo.inputs === inputs) return { id, state, reasons, inputs, reuse: true };
+  try {
+    return { id, state, reasons, inputs, reuse: false, log: parseContactLog(new TextDecoder().decode(logBytes)), memo: memo?.match };
+  } catch (e) {
+    reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: (e as Error).message });
+    return { id, state, reasons, inputs, reuse: false };
+  }
+}
+
+/** The tokens that need it, matched together; results by token position (undefined for the others). */
+async function matchTokens(prepared: PreparedToken[], loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number) {
+  const which = prepared.flatMap((p, n) => (p.log ? [n] : []));
+  const results: (IncrementalResult | undefined)[] = prepared.map(() => undefined);
+  if (which.length === 0) return { results, engine: matcherStatus(), error: undefined };
+  try {
+    const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
+    which.forEach((n, k) => (results[n] = pass.results[k]));
+    return { results, engine: pass.engine, error: undefined };
+  } catch (e) {
+    return { results, engine: matcherStatus(), error: (e as Error).message };
+  }
 }
 
 function countRevoked(keys: { count: number; isRevoked(i: number): boolean }): number {

@@ -44,7 +44,7 @@ function withWords(r: Reason): Reason & { message: string; action: string } {
 function printJson(run: CheckRun): void {
   process.stdout.write(JSON.stringify({
     verdict: run.verdict, exitCode: run.exitCode, reasons: run.reasons.map(withWords), recovered: run.recovered,
-    keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt, fetch: run.fetch,
+    keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt, fetch: run.fetch, matcher: run.matcher,
     tokens: run.tokens.map((t) => ({
       tokenId: t.tokenId, verdict: { kind: t.verdict.kind, reasons: t.verdict.reasons.map(withWords) }, coverage: t.coverage,
       summary: t.result.summary, reportPath: t.reportPath, alertRequested: t.alertRequested, reused: t.reused,
@@ -57,6 +57,13 @@ function printText(run: CheckRun): void {
   const l = lang();
   for (const k of run.recovered) {
     process.stderr.write("omamori: " + say(`${k.file} was damaged; it was kept as ${k.keptAs} (nothing was deleted) and started afresh.`, `${k.file} が壊れていたため、${k.keptAs} として残し（何も消していません）、新しく作り直しました。`) + "\n");
+  }
+  if (run.matcher.engine === "js" && run.tokens.some((t) => t.matching)) {
+    // once per check, however many tokens: the results are the same, only slower
+    process.stderr.write(say(
+      `Note: keys were matched with the slower JavaScript matcher (${run.matcher.reason}). The results are the same.\n`,
+      "お知らせ: 速い照合プログラムを使えなかったため、時間のかかる方法で照合しました。結果は同じです。\n",
+    ));
   }
   if (run.tokens.length === 0) {
     const lines = [say("== Contact check result ==", "== 接触の確認結果 =="), "  " + say("Could not tell whether there was a contact.", "接触があったかどうか、確認できませんでした。")];
