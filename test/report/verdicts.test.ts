@@ -256,6 +256,24 @@ describe("omamori check: three verdicts", () => {
     }
   });
 
+  it("a read-only data folder holding keys and a contact: the contact is still reported (exit 3), with what was missing", async () => {
+    h = makeHome("risky");
+    expect((await check(h, EN)).code).to.equal(3);
+    rmSync(join(tokenDir(h), "alert-pending.json"));
+    const ro = readOnlyHome(h.home);
+    try {
+      if (!ro.hasData) return; // only the empty stand-in was possible here: covered by the test above
+      const r = await runCli(["check", "--now", CHECK_NOW], { OMAMORI_HOME: ro.path, ...EN });
+      expect(r.code).to.equal(3);
+      expect(r.stdout).to.include("Contact on 1 day, 26 minutes in total.");
+      expect(r.stdout).to.include("What this check was missing");
+      expect(r.stdout).to.include("cannot be written");
+      expect(existsSync(join(ro.path, "tokens", "grandma", "alert-pending.json"))).to.equal(false);
+    } finally {
+      ro.release();
+    }
+  });
+
   it("the history of checks keeps the verdict, counts and dates only", async () => {
     h = makeHome("risky");
     await check(h, EN);
