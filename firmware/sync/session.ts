@@ -15,11 +15,12 @@ import {
   Label, Op, Size,
 } from "../../common/formats/syncMessages";
 
-/** How long the owner has to press the button after a daily-key request. */
-export var CONSENT_MS = 30000;
-
-/** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
-export var ACTION_DELAY_MS = 1000;
+export const enum SessionTime {
+  /** How long the owner has to press the button after a daily-key request. */
+  CONSENT_MS = 30000,
+  /** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
+  ACTION_DELAY_MS = 1000,
+}
 
 /** What a session needs besides the SyncHost; the sync service (service.ts) provides it. */
 export interface TokenEnv {
@@ -98,7 +99,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
     }
     if (op === Op.READ_KEYS && b.length === 0) {
       waiting = true;
-      return h.askConsent(CONSENT_MS, function (granted) {
+      return h.askConsent(SessionTime.CONSENT_MS, function (granted) {
         waiting = false;
         if (state !== 2) return;
         if (granted) reply(op | Op.RESPONSE, encodeKeys(h.dailyKeys()));
@@ -117,7 +118,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       setTimeout(function () {
         if (op === Op.ERASE_ALL) h.eraseAll();
         else h.decommission();
-      }, ACTION_DELAY_MS);
+      }, SessionTime.ACTION_DELAY_MS);
       return;
     }
     if (op === Op.SET_SCAN && b.length === 8) {

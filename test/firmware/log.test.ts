@@ -177,7 +177,7 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     it("a power cut at every flash write and erase of an append (" + kind + ") loses at most that record", function () {
       this.timeout(30000);
       const z = ids(1, "z")[0];
-      const fill = ids(3 * 254, "g");
+      const fill = ids(8 * 254, "g");
       // the same seeded token, script and adverts every time: only the cut point differs
       const prepare = () => {
         const rt = bootToken({ seed: 21 });

@@ -26,6 +26,8 @@ export interface TokenOpts {
   flash?: NorFlash;
   /** Set the clock to world time right after boot (as a host's first sync does). Default true. */
   setClock?: boolean;
+  /** Bytes of another Storage file written before the firmware (a Storage with little room left). */
+  otherFileBytes?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash });
   // (a button pin written high reads back high: the sim's way to have it held at power-on)
   const code = (o.buttonHeldAtBoot ? "digitalWrite(" + rt.board.io.button + ",1);\n" : "") + simFirmware(board);
+  if (o.otherFileBytes) rt.storage.write(nameBytes("other"), new Uint8Array(o.otherFileBytes).fill(0x41), 0, 0, 0);
   if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(code, "latin1")), 0, 0, 0);
   rt.bootFromStorage();
   if (o.setClock ?? true) setClock(rt);

@@ -291,8 +291,9 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     }
   });
 
-  it("on a board with no room left for a log (Pixl.js) it stays quiet and asks for help instead of failing", () => {
-    const rt = bootToken({ seed: 44, board: "pixljs" });
+  it("with no room left for a log it stays quiet and asks for help instead of failing (Pixl.js, Storage mostly taken)", () => {
+    // Pixl.js: 36 KB of Storage; another 10 KB file leaves less than the two pages a ring needs
+    const rt = bootToken({ seed: 44, board: "pixljs", otherFileBytes: 10000 });
     rt.advanceTo(T0_MS + 3 * MIN + 1000);
     expect(state(rt).log.pages).to.equal(0);
     expect(state(rt).running).to.equal(false);
@@ -304,7 +305,7 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(rt.uncaughtErrors).to.deep.equal([]);
   });
 
-  for (const board of allBoards().map((b) => b.id).filter((id) => id !== "pixljs")) {
+  for (const board of allBoards().map((b) => b.id)) {
     it("runs on " + board + ": today's identifier on the air, a heard identifier logged, no errors", () => {
       const rt = bootToken({ seed: 45, board });
       const heard: Advert = { rpi: Uint8Array.from({ length: 16 }, (_, i) => 7 * i + 3), aem: Uint8Array.from([5, 6, 7, 8]), rssi: -55 };
@@ -316,7 +317,6 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
       const onAir = toHex(rt.radioState().advertising!.data);
       const candidates = [0, 600, 1200].map((back) => expectedAdvert(Uint8Array.from(s.keys[0].tek), now - back, rt.board.radio.advertisedTxPowerDbm));
       expect(candidates).to.include(onAir);
-      expect(onAir).to.contain(s.advert.rpi);
       expect(readWholeLog(rt).map((e) => e.rpi)).to.deep.equal([toHex(heard.rpi.subarray(0, 6))]);
       expectHealthy(rt);
     });

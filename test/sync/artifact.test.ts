@@ -55,7 +55,7 @@ async function firmwareFile(board: string): Promise<string> {
   if (!built[board]) {
     const file = join(DIST, board + ".js");
     if (existsSync(file) && statSync(file).mtimeMs > newestSource()) {
-      built[board] = readFileSync(file, "utf8");
+      built[board] = readFileSync(file, "latin1");
     } else {
       const [b] = await buildFirmware([loadBoard(board)]);
       const errors = b.problems.filter((p) => p.level === "error");
