@@ -16,7 +16,8 @@ declare const OMAMORI_BOARD: {
   lights: string[];
   button: string;
   vibration: boolean;
-  storage: { bytes: number; pageSize: number; address: number };
+  /** mapped: Storage is memory-mapped internal flash (false on Bangle.js 2: external SPI flash at 0x60000000). */
+  storage: { bytes: number; pageSize: number; address: number; mapped: boolean };
   radio: { advertisedTxPowerDbm: number };
   battery: { getBattery: boolean };
   /**

@@ -28,6 +28,7 @@ import { encountersFlush } from "./app/encounters";
 import { Color, flash } from "./app/lights";
 import { healthStart } from "./app/store";
 import { STOPPED_FILE, tokenHost, tokenStart, tokenState } from "./app/token";
+import { Storage } from "./app/modules";
 
 Omamori = {
   version: OMAMORI_VERSION,
@@ -46,7 +47,7 @@ Omamori = {
 if (buttonHeld()) {
   Omamori.maintenance = true;
   flash(Color.BLUE, 5, 100, 100);
-} else if (require("Storage").read(STOPPED_FILE)) {
+} else if (Storage.read(STOPPED_FILE)) {
   NRF.sleep();
 } else {
   healthStart();

@@ -23,6 +23,13 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const TSC_OUT = join(REPO, "build", "firmware-tsc");
 export const DIST = join(REPO, "dist", "firmware");
 
+/**
+ * Property names esbuild shortens in the firmware file: the TokenEnv and SyncPrimitives contracts between
+ * firmware/sync/service.ts and session.ts, and the SyncHost methods nothing outside the firmware calls.
+ * Quoted keys are never shortened.
+ */
+export const MANGLED_PROPS = /^(pairingAllowed|locked|authFailed|hubSeconds|setHubSeconds|stopped|hmacSha256|hkdfSha256|ctrXor|holdAdvertising|setSecret|eraseAll|isOpen|enc|mac)$/;
+
 /** Espruino built-in modules: left as require("x") calls (the gate checks each board has them). */
 const ESPRUINO_MODULES = ["crypto", "Storage", "Flash"];
 
@@ -74,7 +81,8 @@ export function boardFacts(b: Board) {
     lights: lightPins(b),
     button: b.io.button,
     vibration: b.io.vibration,
-    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress },
+    // nRF52 maps external SPI flash at 0x60000000 (Espruino's SPIFLASH_BASE); internal flash is memory-mapped below it
+    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.storageAddress < 0x60000000 },
     radio: { advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm },
     battery: { getBattery: b.battery.espruinoGetBattery },
     ram: { vars: b.ram.jsVariables, maxActive: Math.floor((6 * b.ram.jsVariables) / 1000) },
@@ -149,6 +157,10 @@ export async function bundleBoard(b: Board, version: string, entry: string = ENT
     legalComments: "none",
     charset: "ascii",
     define: boardDefines(b, version),
+    // property names only the token's own code uses (the sync service <-> session contract, the sync
+    // crypto) become short; what tests and the console read (Omamori.*, state(), the SyncHost calls
+    // they make, Omamori.crypto's quoted keys) keeps its name
+    mangleProps: MANGLED_PROPS,
     external: ESPRUINO_MODULES,
     write: false,
     metafile: true,

@@ -18,7 +18,7 @@
  *
  * ES5-safe: plain arrays and Uint8Arrays only.
  */
-import { toHex } from "../bytes";
+import { toHex, u8 } from "../bytes";
 
 /** Bytes of the RPI kept (docs/LOG-FORMAT.md: false matches at national volume). */
 export const RPI_PREFIX_BYTES = 6;
@@ -102,7 +102,7 @@ function rssiByte(v: number): number {
  * builds each record this way as it hears an identifier, so what is in RAM is already the record.
  */
 export function newRecord(id: Uint8Array, count: number, rssiMax: number, rssiMean: number): Uint8Array {
-  const r = new Uint8Array(RECORD_BASE_BYTES);
+  const r = u8(RECORD_BASE_BYTES);
   r[0] = RECORD_BASE_BYTES;
   r.set(id.subarray(0, RPI_PREFIX_BYTES + AEM_BYTES), 1);
   r[13] = count > 255 ? 255 : count;
@@ -114,7 +114,7 @@ export function newRecord(id: Uint8Array, count: number, rssiMax: number, rssiMe
 /** The record with one more scan, `dt` time units (0..255) after first seen. */
 export function addScan(rec: Uint8Array, dt: number, count: number, rssiMax: number, rssiMean: number): Uint8Array {
   const o = rec.length;
-  const r = new Uint8Array(o + SCAN_BYTES);
+  const r = u8(o + SCAN_BYTES);
   r.set(rec);
   r[0] = o + SCAN_BYTES;
   r[o] = dt;
@@ -144,7 +144,7 @@ export function encodeRecord(rpi: Uint8Array, aem: Uint8Array, scans: number[], 
   recordLength(n);
   const first = Math.floor((scans[0] - base) / TIME_UNIT_SECONDS);
   if (!(first >= 0 && first <= MAX_FIRST_UNITS)) throw new TypeError("first seen outside the page");
-  const id = new Uint8Array(RPI_PREFIX_BYTES + AEM_BYTES);
+  const id = u8(RPI_PREFIX_BYTES + AEM_BYTES);
   id.set(rpi.subarray(0, RPI_PREFIX_BYTES), 0);
   id.set(aem, RPI_PREFIX_BYTES);
   let out = newRecord(id, scans[1], scans[2], scans[3]);
@@ -177,7 +177,7 @@ export function decodeRecordBody(body: Uint8Array, base: number): LogEncounter {
 
 /** The 5-byte stream marker that sets the base time. */
 export function streamBase(base: number): Uint8Array {
-  const m = new Uint8Array(5);
+  const m = u8(5);
   m[0] = STREAM_BASE_MARK;
   m[1] = base & 0xff;
   m[2] = (base >>> 8) & 0xff;

@@ -9,6 +9,7 @@
  * for non-connectable adverts) and AD structures in any order; it requires the
  * FD6F service data to be exactly 20 bytes, as Apple's scanner does.
  */
+import { u8 } from "../bytes";
 
 export const EN_SERVICE_UUID = 0xfd6f;
 export const ADVERT_LENGTH = 31;
@@ -17,7 +18,7 @@ export const FLAGS_VALUE = 0x1a;
 
 /** Build the 31-byte payload from a 16-byte RPI and a 4-byte AEM (the token's own, fixed sizes: no checks). */
 export function buildAdvert(rpi: Uint8Array, aem: Uint8Array): Uint8Array {
-  const p = new Uint8Array(ADVERT_LENGTH);
+  const p = u8(ADVERT_LENGTH);
   p.set([0x02, 0x01, FLAGS_VALUE, 0x03, 0x03, 0x6f, 0xfd, 0x17, 0x16, 0x6f, 0xfd]);
   p.set(rpi, 11);
   p.set(aem, 27);

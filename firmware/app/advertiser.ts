@@ -12,6 +12,7 @@
  * the window to end.
  * While the sync service holds the radio (advertiseHold) nothing is sent from here.
  */
+import { u8 } from "../../common/bytes";
 import { buildAdvert } from "../../common/gaen/advert";
 import { eninFromUnixSeconds, TEK_ROLLING_PERIOD, INTERVAL_SECONDS } from "../../common/gaen/interval";
 import { METADATA_V1_0 } from "../../common/gaen/metadata";
@@ -49,7 +50,7 @@ function rotate(): void {
   var enin = eninFromUnixSeconds(now);
   var rs = keyFor(enin);
   var id = rpi(dayRpik, enin);
-  advert = buildAdvert(id, aem(dayAemk, id, new Uint8Array([METADATA_V1_0, OMAMORI_BOARD.radio.advertisedTxPowerDbm, 0, 0])));
+  advert = buildAdvert(id, aem(dayAemk, id, u8([METADATA_V1_0, OMAMORI_BOARD.radio.advertisedTxPowerDbm, 0, 0])));
   address = randomAddress();
   advertiseSend();
   var toNextDay = ((rs + TEK_ROLLING_PERIOD) * INTERVAL_SECONDS - now) * 1000;

@@ -5,7 +5,7 @@
  * answers a consent request (registering as positive) and clears a contact alert.
  */
 import { Cfg } from "./config";
-import { Color, flash } from "./lights";
+import { Color, flash, pin } from "./lights";
 import { tokenEraseAll, tokenPauseToggle, tokenShortPress } from "./token";
 import { syncWindowOpen } from "../sync/service";
 
@@ -72,7 +72,7 @@ export function buttonHeld(): boolean {
 }
 
 export function buttonStart(): void {
-  setWatch(edge, eval(OMAMORI_BOARD.button), { repeat: true, edge: "both", debounce: 25 });
+  setWatch(edge, pin(OMAMORI_BOARD.button), { repeat: true, edge: "both", debounce: 25 });
 }
 
 /** Wait up to timeoutMs for a short press meaning "yes"; done(false) on timeout. */

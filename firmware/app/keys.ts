@@ -5,17 +5,18 @@
  * once and cached (deriving them costs about 100 ms of pure-JS crypto per key on a PC, far more on the
  * token).
  */
-import { fromHex, toHex } from "../../common/bytes";
+import { fromHex, toHex, u8 } from "../../common/bytes";
 import { rollingStartFor, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { aemk, rpik } from "../crypto/gaen";
 import { Cfg } from "./config";
 import { randomBytes } from "./random";
 import { st, storeSave } from "./store";
+import { Storage } from "./modules";
 
 /** Rolling start of the cached key (-1: none), and its RPIK and AEMK. */
 var cacheRs = -1;
-export var dayRpik = new Uint8Array(16);
-export var dayAemk = new Uint8Array(16);
+export var dayRpik = u8(16);
+export var dayAemk = u8(16);
 
 /** Drop keys older than 14 days before the day of `enin`; erase them from flash for real. */
 export function keysExpire(enin: number): void {
@@ -27,7 +28,7 @@ export function keysExpire(enin: number): void {
   storeSave();
   // Storage only marks the old file deleted: compact so the expired key's bytes are really gone (the
   // settings file lies after the log area, so only the pages after the log are rewritten)
-  require("Storage").compact();
+  Storage.compact();
 }
 
 /**

@@ -22,6 +22,15 @@ var onMs = 0;
 var gapMs = 0;
 var busyUntil = 0;
 
+/**
+ * A pin (or array of pins) from its source text ("BTN", "[LED1,LED2]"): Espruino's pins are globals and
+ * `global` is off limits, so an indirect eval (global scope; a direct one would stop the bundler from
+ * renaming and inlining anything around it).
+ */
+export function pin(source: string): any {
+  return (0, eval)(source);
+}
+
 function lightOn(): void {
   digitalWrite(pins, 15);
   setTimeout(lightOff, onMs);
@@ -37,8 +46,7 @@ export function flash(c: Color, times: number, on: number, gap: number): void {
   var now = getTime() * 1000;
   if (now < busyUntil) return;
   busyUntil = now + times * (on + gap);
-  // pin names become the board's pin objects (LED1 ...): Espruino pins are globals, `global` is off limits
-  pins = eval(OMAMORI_BOARD.lights[c]);
+  pins = pin(OMAMORI_BOARD.lights[c]);
   left = times;
   onMs = on;
   gapMs = gap;

@@ -2,10 +2,11 @@
  * Random bytes from the hardware RNG (E.hwRand: on nRF52 the SoftDevice's true random number generator,
  * sd_rand_application_vector_get in Espruino's targets/nrf5x/jshardware.c), and a fresh Bluetooth address.
  */
+import { u8 } from "../../common/bytes";
 
 /** n random bytes (a typed array keeps the low byte of each 32-bit draw). */
 export function randomBytes(n: number): Uint8Array {
-  var b = new Uint8Array(n);
+  var b = u8(n);
   for (var i = 0; i < n; i++) b[i] = E.hwRand();
   return b;
 }

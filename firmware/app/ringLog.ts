@@ -18,33 +18,29 @@
  *
  * At rest: each record body is XORed with the AES-128 keystream (firmware/crypto/ctr.ts) for the
  * 13-byte nonce page seq u32 LE | page nonce u32 LE | record offset u16 LE | 0 x 3, under the token's
- * own key (file om.r, 16 random bytes as hex). Every (page seq, nonce, offset) is used once per key, so
- * no keystream is reused; erasing the key file makes every page unreadable at once.
+ * own key (16 random bytes, kept in the settings file: store.ts). Every (page seq, nonce, offset) is used
+ * once per key, so no keystream is reused; erasing the key makes every page unreadable at once.
  *
  * Per-page state lives in typed arrays (a page costs RAM only as bytes, not as JS variables).
  */
-import { fromHex, readU32LE, toHex, writeU32LE } from "../../common/bytes";
+import { fromHex, readU32LE, toHex, writeU32LE, u8 } from "../../common/bytes";
 import { isRecordLength, MAX_FIRST_UNITS, MIN_READ_BYTES, setRecordFirst, streamBase, TIME_UNIT_SECONDS } from "../../common/formats/logRecord";
 import { ctrXor } from "../crypto/ctr";
 import { Cfg } from "./config";
 import { logAddress, logPages } from "./logArea";
-import { randomBytes } from "./random";
+import { Storage, Flash } from "./modules";
 
-/** Storage file holding the per-token at-rest key (hex). */
-export const AT_REST_FILE = "om.r";
 const HEADER = 20;
 const COMMIT = 0xa5;
 /** A new page's base time lies this far before its opening (records may start before it opens). */
 const BASE_LEAD_SECONDS = 3600;
 
 var key: Uint8Array | null = null;
-/** Per page: seq (0 = no header), nonce, base time, records, newest record time it can hold (0 unknown), torn. */
+/** Per page: seq (0 = no header), base time, records, newest record time it can hold (0 unknown). */
 var seqs = new Uint32Array(0);
-var nonces = new Uint32Array(0);
 var bases = new Uint32Array(0);
 var counts = new Uint16Array(0);
 var newest = new Uint32Array(0);
-var dirty = new Uint8Array(0);
 var cur = -1;
 var off = 0;
 var maxSeq = 0;
@@ -52,28 +48,25 @@ var dropped = 0;
 /** Set by walk() callbacks. */
 var lastOff = -1;
 
-/** The at-rest key, made on first use when `create`; null when the file is missing or damaged. */
-export function atRestKey(create: boolean): Uint8Array | null {
-  var t = require("Storage").read(AT_REST_FILE);
-  if (t && t.length === 32 && /^[0-9a-f]+$/.test(t)) return fromHex(t);
-  if (!create) return null;
-  var k = randomBytes(16);
-  require("Storage").write(AT_REST_FILE, toHex(k));
-  return k;
-}
-
 function addr(p: number): number {
   return (logAddress + p * OMAMORI_BOARD.storage.pageSize) | 0;
 }
 
-/** Body of the record at page p offset o, len bytes in all: read, and decrypted when `plain`. */
-function body(p: number, o: number, len: number): Uint8Array {
-  var n = new Uint8Array(13);
-  writeU32LE(n, 0, seqs[p]);
-  writeU32LE(n, 4, nonces[p]);
+/**
+ * The at-rest keystream nonce of the record at page p offset o: the page header's first 8 bytes are
+ * its seq and nonce, little-endian, as the nonce wants them.
+ */
+function nonce(p: number, o: number): Uint8Array {
+  var n = u8(13);
+  n.set(Flash.read(8, addr(p)));
   n[8] = o & 255;
   n[9] = o >> 8;
-  return ctrXor(key!, n, require("Flash").read(len - 1, addr(p) + o + 1));
+  return n;
+}
+
+/** The decrypted body of the record at page p offset o (len bytes in all). */
+function body(p: number, o: number, len: number): Uint8Array {
+  return ctrXor(key!, nonce(p, o), Flash.read(len - 1, addr(p) + o + 1));
 }
 
 /**
@@ -84,7 +77,7 @@ function walk(p: number, from: number, each: (p: number, o: number, len: number)
   var ps = OMAMORI_BOARD.storage.pageSize;
   var o = from;
   while (o + 16 <= ps) {
-    var b = require("Flash").read(1, addr(p) + o)[0];
+    var b = Flash.read(1, addr(p) + o)[0];
     if (b === 0xff) return o;
     if (!isRecordLength(b & 0xfc) || o + (b & 0xfc) > ps) return ps;
     if (!(b & 3) && each(p, o, b)) return o;
@@ -110,38 +103,33 @@ function bySeq(): number[] {
 export function logOpen(k: Uint8Array): void {
   key = k;
   seqs = new Uint32Array(logPages);
-  nonces = new Uint32Array(logPages);
   bases = new Uint32Array(logPages);
   counts = new Uint16Array(logPages);
   newest = new Uint32Array(logPages);
-  dirty = new Uint8Array(logPages);
   cur = -1;
   maxSeq = dropped = off = 0;
   for (var p = 0; p < logPages; p++) {
-    var h = require("Flash").read(HEADER, addr(p));
+    var h = Flash.read(HEADER, addr(p));
     var ok = h[19] === COMMIT && readU32LE(h, 16) === ((addr(p) / OMAMORI_BOARD.storage.pageSize) & 0xffffff) + COMMIT * 0x1000000;
     if (ok) {
       seqs[p] = readU32LE(h, 0);
-      nonces[p] = readU32LE(h, 4);
       bases[p] = readU32LE(h, 8);
       if (seqs[p] > maxSeq) {
         maxSeq = seqs[p];
         cur = p;
         dropped = readU32LE(h, 12);
       }
-    } else {
-      for (var i = 0; i < HEADER; i++) if (h[i] !== 0xff) dirty[p] = 1;
     }
   }
   var order = bySeq();
-  for (i = 0; i < order.length; i++) {
+  for (var i = 0; i < order.length; i++) {
     p = order[i];
     lastOff = -1;
     var end = walk(p, HEADER, countRecord);
     if (p === cur) {
       off = end;
       if (lastOff >= 0) {
-        var b = body(p, lastOff, require("Flash").read(1, addr(p) + lastOff)[0]);
+        var b = body(p, lastOff, Flash.read(1, addr(p) + lastOff)[0]);
         newest[p] = bases[p] + ((b[10] | (b[11] << 8)) + (b.length > 15 ? b[b.length - 4] : 0)) * TIME_UNIT_SECONDS;
       }
     } else {
@@ -150,31 +138,31 @@ export function logOpen(k: Uint8Array): void {
   }
 }
 
-/** Erase page p if it holds anything; its records are gone. */
+/** Erase page p if it holds anything (a header, or a torn one a power cut left); its records are gone. */
 function erasePage(p: number): void {
-  if (seqs[p] || dirty[p]) require("Flash").erasePage(addr(p));
-  seqs[p] = counts[p] = newest[p] = dirty[p] = 0;
+  var h = Flash.read(HEADER, addr(p));
+  for (var i = 0; i < HEADER; i++) if (h[i] !== 0xff) i = HEADER + 1;
+  if (seqs[p] || i > HEADER) Flash.erasePage(addr(p));
+  seqs[p] = counts[p] = newest[p] = 0;
 }
 
 function openPage(now: number): void {
   var p = cur < 0 ? 0 : (cur + 1) % logPages;
   if (seqs[p] && newest[p] >= now - Cfg.KEEP_DAYS * 86400) dropped += counts[p];
   erasePage(p);
-  var h = new Uint8Array(HEADER);
+  var h = u8(HEADER);
   var seq = maxSeq + 1;
-  var nonce = E.hwRand() >>> 0;
   var base = Math.floor((now - BASE_LEAD_SECONDS) / TIME_UNIT_SECONDS) * TIME_UNIT_SECONDS;
   writeU32LE(h, 0, seq);
-  writeU32LE(h, 4, nonce);
+  writeU32LE(h, 4, E.hwRand());
   writeU32LE(h, 8, base);
   writeU32LE(h, 12, dropped);
   writeU32LE(h, 16, (addr(p) / OMAMORI_BOARD.storage.pageSize) & 0xffffff);
   h[19] = 0xff;
-  require("Flash").write(h, addr(p));
-  h = new Uint8Array([COMMIT]);
-  require("Flash").write(h, addr(p) + 19);
+  Flash.write(h, addr(p));
+  h = u8([COMMIT]);
+  Flash.write(h, addr(p) + 19);
   maxSeq = seqs[p] = seq;
-  nonces[p] = nonce;
   bases[p] = base;
   cur = p;
   off = HEADER;
@@ -192,17 +180,12 @@ export function logAppend(rec: Uint8Array, firstUnits: number, now: number): boo
     openPage(now);
   }
   setRecordFirst(rec, firstUnits - bases[cur] / TIME_UNIT_SECONDS);
-  var n = new Uint8Array(13);
-  writeU32LE(n, 0, seqs[cur]);
-  writeU32LE(n, 4, nonces[cur]);
-  n[8] = off & 255;
-  n[9] = off >> 8;
-  var out = new Uint8Array(len);
+  var out = u8(len);
   out[0] = len | 3;
-  out.set(ctrXor(key!, n, rec.subarray(1)), 1);
+  out.set(ctrXor(key!, nonce(cur, off), rec.subarray(1)), 1);
   var a = addr(cur) + off;
-  require("Flash").write(out, a);
-  require("Flash").write(new Uint8Array([len]), a);
+  Flash.write(out, a);
+  Flash.write(u8([len]), a);
   counts[cur]++;
   off += len;
   var last = first + (len > 16 ? rec[len - 4] * TIME_UNIT_SECONDS : 0);
@@ -218,7 +201,7 @@ export function logExpire(now: number): void {
   for (var p = 0; p < logPages; p++) if (p !== cur && seqs[p] && newest[p] < limit) erasePage(p);
 }
 
-var out = new Uint8Array(0);
+var out = u8(0);
 var used = 0;
 var next = 0;
 var marked = false;
@@ -247,7 +230,7 @@ function copyRecord(p: number, o: number, len: number): boolean {
  * for one whole record, so a long record can never stall a sync.
  */
 export function logRead(cursor: number, maxBytes: number): { data: Uint8Array; next: number } {
-  out = new Uint8Array(maxBytes > MIN_READ_BYTES ? maxBytes : MIN_READ_BYTES);
+  out = u8(maxBytes > MIN_READ_BYTES ? maxBytes : MIN_READ_BYTES);
   used = 0;
   next = cursor;
   full = false;
@@ -261,13 +244,13 @@ export function logRead(cursor: number, maxBytes: number): { data: Uint8Array; n
     if (!full) next = seqs[p] * 65536 + end;
   }
   var data = out.subarray(0, used);
-  out = new Uint8Array(0);
+  out = u8(0);
   return { data: data, next: next };
 }
 
 /** Erase every log page (erase-all: the pages are really erased, not just forgotten). */
 export function logEraseAll(): void {
-  for (var p = 0; p < logPages; p++) require("Flash").erasePage(addr(p));
+  for (var p = 0; p < logPages; p++) Flash.erasePage(addr(p));
   seqs = new Uint32Array(0);
   counts = new Uint16Array(0);
   cur = -1;

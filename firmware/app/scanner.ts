@@ -9,6 +9,7 @@
  * identifier replaces the weakest one if it is heard stronger, so in a crowd the nearest are kept.
  * Identifiers are looked up by their first four bytes with the typed array's own indexOf (fast, in C).
  */
+import { u8 } from "../../common/bytes";
 import { gaenOffset } from "../../common/gaen/advert";
 import { Cfg } from "./config";
 import { encountersAddScan } from "./encounters";
@@ -26,13 +27,13 @@ export var scanning = 0;
 /** The identifiers of the current scan: n of them; key = first 4 RPI bytes, id = RPI prefix 6 | AEM 4. */
 export var hitCount = 0;
 export var hitKey = new Uint32Array(2 * OMAMORI_BOARD.ram.maxActive);
-export var hitId = new Uint8Array(20 * OMAMORI_BOARD.ram.maxActive);
-export var hitCount8 = new Uint8Array(2 * OMAMORI_BOARD.ram.maxActive);
+export var hitId = u8(20 * OMAMORI_BOARD.ram.maxActive);
+export var hitCount8 = u8(2 * OMAMORI_BOARD.ram.maxActive);
 export var hitMax = new Int8Array(2 * OMAMORI_BOARD.ram.maxActive);
 export var hitSum = new Int16Array(2 * OMAMORI_BOARD.ram.maxActive);
 
 function onAdvert(dev: any): void {
-  var d = new Uint8Array(dev.data);
+  var d = u8(dev.data);
   var o = gaenOffset(d);
   if (o < 0) return;
   o &= 0xff;

@@ -1,10 +1,11 @@
 /**
  * Everything the token keeps besides the contact log, in one small Storage file: owner settings,
- * the pairing secret, the error log and the daily keys. Power-cut safe as two generations `om.s0` and
+ * the pairing secret, the error log, the daily keys and the log's at-rest key. Power-cut safe as two generations `om.s0` and
  * `om.s1`, each "gen|check|json": a save writes the other name, then erases the older one, so a cut at
  * any point leaves at least one complete generation, and a torn write fails its check.
  */
 import { Cfg } from "./config";
+import { Storage } from "./modules";
 
 export interface Settings {
   /** paused, contact alert (0/1) */
@@ -26,10 +27,12 @@ export interface Settings {
   k: string;
   /** home-hub beacon cadence in seconds, 0 = off */
   h: number;
+  /** the contact log's at-rest key (16 bytes, hex), "" before the log exists (ringLog.ts) */
+  z: string;
 }
 
 /** The settings in RAM; save with storeSave() after a change. */
-export var st: Settings = { p: 0, a: 0, w: 0, P: 0, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0 };
+export var st: Settings = { p: 0, a: 0, w: 0, P: 0, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0, z: "" };
 /** Generation of the newest complete file (-1: none). */
 var gen = -1;
 
@@ -43,7 +46,7 @@ function check(s: string): number {
 export function storeLoad(): void {
   gen = -1;
   for (var i = 0; i < 2; i++) {
-    var t = require("Storage").read("om.s" + i);
+    var t = Storage.read("om.s" + i);
     if (!t) continue;
     var a = t.indexOf("|");
     var b = t.indexOf("|", a + 1);
@@ -67,15 +70,15 @@ export function storeSave(): void {
   var body = JSON.stringify(st);
   errorsDirty = 0;
   gen++;
-  require("Storage").write("om.s" + (gen & 1), gen + "|" + check(body) + "|" + body);
-  require("Storage").erase("om.s" + ((gen + 1) & 1));
+  Storage.write("om.s" + (gen & 1), gen + "|" + check(body) + "|" + body);
+  Storage.erase("om.s" + ((gen + 1) & 1));
 }
 
 /** Both generations erased and the defaults back, paused, scan settings kept (erase-all). */
 export function storeErase(): void {
-  require("Storage").erase("om.s0");
-  require("Storage").erase("om.s1");
-  st = { p: 1, a: 0, w: st.w, P: st.P, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0 };
+  Storage.erase("om.s0");
+  Storage.erase("om.s1");
+  st = { p: 1, a: 0, w: st.w, P: st.P, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0, z: "" };
   gen = -1;
 }
 

@@ -15,9 +15,11 @@ import { encountersFlush, encountersReset } from "./encounters";
 import { keysExpire, keysForget, keysList } from "./keys";
 import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
-import { AT_REST_FILE, atRestKey, logEraseAll, logExpire, logOpen, logRead, logStats } from "./ringLog";
+import { logEraseAll, logExpire, logOpen, logRead, logStats } from "./ringLog";
+import { randomBytes } from "./random";
 import { scanSettings, scanStart, scanStats, scanStop } from "./scanner";
 import { errorsDirty, st, storeErase, storeLoad, storeSave } from "./store";
+import { Storage } from "./modules";
 
 /** Present after a decommission (function stop): the token stays silent for good. */
 export const STOPPED_FILE = "om.x";
@@ -96,22 +98,23 @@ function startAlert(): void {
   alertTimer = setInterval(alertBlink, 2000);
 }
 
-/** Open the log (reserving it on first boot); a missing or damaged at-rest key starts a fresh log. */
+/**
+ * Open the log (reserving it on first boot). Without an at-rest key (first boot, erase-all, damaged
+ * settings) a fresh log starts: old pages are unreadable anyway. The area comes first so that every
+ * small file lies after it (logArea.ts).
+ */
 function openLog(): void {
-  var key = atRestKey(false);
   logAreaFind(false);
-  if (!key || !logPages) {
-    // first boot, erase-all, or a damaged key file: start a fresh log (old pages are unreadable
-    // anyway). The area comes first so that every small file lies after it (logArea.ts).
-    require("Storage").erase(AT_REST_FILE);
+  if (!st.z || !logPages) {
     logAreaFind(true);
-    key = atRestKey(true);
+    st.z = toHex(randomBytes(16));
+    storeSave();
     if (logPages) {
-      logOpen(key!);
+      logOpen(fromHex(st.z));
       logEraseAll();
     }
   }
-  if (logPages) logOpen(key!);
+  if (logPages) logOpen(fromHex(st.z));
 }
 
 /** Boot: settings, at-rest key and log, heartbeat, radio. */
@@ -165,8 +168,7 @@ export function tokenEraseAll(): void {
   logEraseAll();
   keysForget();
   storeErase();
-  require("Storage").erase(AT_REST_FILE);
-  require("Storage").compact();
+  Storage.compact();
   openLog();
   storeSave();
   startAlert();
@@ -183,24 +185,13 @@ export function tokenState(): any {
 }
 
 export var tokenHost: SyncHost = {
+  /** The STATUS row (common/formats/syncMessages.ts STATUS_FIELDS, in that order, less the hub cadence). */
   status: function () {
     var s = logStats();
-    return {
-      firmwareVersion: OMAMORI_VERSION,
-      board: OMAMORI_BOARD.id,
-      batteryPercent: battery(),
-      clockSeconds: Math.floor(getTime()),
-      clockValid: clockValid(),
-      storageUsedBytes: s.pagesUsed * s.pageSize,
-      storageFreeBytes: (s.pages - s.pagesUsed) * s.pageSize,
-      recordsKept: s.records,
-      recordsDropped: s.dropped,
-      firstDay: st.f,
-      paused: !!st.p,
-      alert: !!st.a,
-      errorCount: st.e,
-      scanPeriodSeconds: scanStats().periodMs / 1000,
-    };
+    return [
+      OMAMORI_VERSION, OMAMORI_BOARD.id, battery(), Math.floor(getTime()), clockValid(), s.pagesUsed * s.pageSize, (s.pages - s.pagesUsed) * s.pageSize,
+      s.records, s.dropped, st.f, !!st.p, !!st.a, st.e, scanStats().periodMs / 1000,
+    ];
   },
   setClock: setClock,
   readLog: function (cursor: number, maxBytes: number) {
@@ -223,7 +214,7 @@ export var tokenHost: SyncHost = {
   /** Function stop: erase everything and never advertise or scan again. */
   decommission: function () {
     tokenEraseAll();
-    require("Storage").write(STOPPED_FILE, "1");
+    Storage.write(STOPPED_FILE, "1");
     NRF.sleep();
   },
   setScanSettings: function (w: number, p: number) {

@@ -7,6 +7,7 @@
  * Puck.js, pure JS otherwise). Never Espruino's built-in CTR mode, which ignores the IV. Used by the
  * sync keystream (format in common/formats/syncMessages.ts) and the at-rest log (firmware/app/ringLog.ts).
  */
+import { u8 } from "../../common/bytes";
 import { aesEncryptBlock } from "./primitives";
 
 /** Bangle.js 2's firmware has the global AES (ccmEncrypt/ccmDecrypt); other boards do not. */
@@ -22,10 +23,10 @@ export function ctrXor(key16: Uint8Array, nonce13: Uint8Array, data: Uint8Array)
   var n = data.length;
   // a board with the AES block function never looks (esbuild drops the branch: HAS_BUILTIN_AES is constant)
   if (!HAS_BUILTIN_AES && n && typeof AES !== "undefined" && AES.ccmEncrypt) {
-    return new Uint8Array(AES.ccmEncrypt(data, key16, nonce13, 4).data);
+    return u8(AES.ccmEncrypt(data, key16, nonce13, 4).data);
   }
-  var out = new Uint8Array(n);
-  var block = new Uint8Array(16);
+  var out = u8(n);
+  var block = u8(16);
   block[0] = 1; // flags: L - 1 = 1 (2-byte counter), so the nonce is 13 bytes
   block.set(nonce13, 1);
   for (var i = 0; i < n; i += 16) {

@@ -6,7 +6,7 @@
  *   AEM  = metadata XOR AES-128-ECB(AEMK, RPI)[0..3]     (AES-CTR with IV = RPI, one block; never
  *          Espruino's CTR mode, which ignores the IV). Decrypting an AEM is the same XOR.
  */
-import { asciiBytes } from "../../common/bytes";
+import { asciiBytes, u8 } from "../../common/bytes";
 import { INFO_AEMK, INFO_RPIK, paddedData } from "../../common/gaen/paddedData";
 import { hkdfSha256 } from "./hkdf";
 import { aesEncryptBlock } from "./primitives";
@@ -29,7 +29,7 @@ export function rpi(rpikey: Uint8Array, enin: number): Uint8Array {
 /** Encrypts 4 metadata bytes into an AEM, or decrypts an AEM back into metadata. */
 export function aem(aemkey: Uint8Array, rpiValue: Uint8Array, metadataOrAem: Uint8Array): Uint8Array {
   var stream = aesEncryptBlock(aemkey, rpiValue);
-  var out = new Uint8Array(4);
+  var out = u8(4);
   for (var i = 0; i < 4; i++) out[i] = metadataOrAem[i] ^ stream[i];
   return out;
 }

@@ -7,6 +7,7 @@
  * Only AES "ECB" of the built-in is used: Espruino's CTR mode ignores the IV (ctr.ts builds counter blocks).
  * No argument checks: every caller is the token's own code, with fixed sizes.
  */
+import { u8 } from "../../common/bytes";
 import { sha256Pure } from "./sha256";
 import { aes128EncryptBlockPure } from "./aes128";
 
@@ -17,10 +18,10 @@ declare const HAS_BUILTIN_AES: boolean;
 
 /** SHA-256 digest (32 bytes) of a message of any length. */
 export function sha256(message: Uint8Array): Uint8Array {
-  return HAS_BUILTIN_SHA256 ? new Uint8Array(require("crypto").SHA256(message)) : sha256Pure(message);
+  return HAS_BUILTIN_SHA256 ? u8(require("crypto").SHA256(message)) : sha256Pure(message);
 }
 
 /** AES-128-ECB encryption of one 16-byte block with a 16-byte key. */
 export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-  return HAS_BUILTIN_AES ? new Uint8Array(require("crypto").AES.encrypt(block, key, { mode: "ECB" })) : aes128EncryptBlockPure(key, block);
+  return HAS_BUILTIN_AES ? u8(require("crypto").AES.encrypt(block, key, { mode: "ECB" })) : aes128EncryptBlockPure(key, block);
 }

@@ -12,6 +12,7 @@
  * - The Nordic UART (the REPL) is removed from the GATT table (setServices uart:false): during a window
  *   a stranger could otherwise reach the console.
  */
+import { u8 } from "../../common/bytes";
 import { SyncHost } from "./host";
 import { createTokenSession, TokenSession, TokenEnv } from "./session";
 import { syncAdvert, beaconTag, Adv, Size, Uuid } from "../../common/formats/syncMessages";
@@ -106,7 +107,7 @@ function advertise(): void {
   var nonce = randomBytes(4);
   NRF.sleep();
   NRF.setAddress(randomAddress());
-  NRF.setAdvertising(syncAdvert((s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB), nonce, s ? beaconTag(env.crypto, s, nonce) : new Uint8Array(4)), {
+  NRF.setAdvertising(syncAdvert((s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB), nonce, s ? beaconTag(env.crypto, s, nonce) : u8(4)), {
     connectable: true,
     scannable: false,
     interval: Win.WINDOW_ADV_MS,
@@ -206,7 +207,7 @@ function onDisconnect(): void {
 
 function onWrite(evt: any): void {
   touch();
-  if (session) session.data(new Uint8Array(evt.data));
+  if (session) session.data(u8(evt.data));
 }
 
 export function syncStart(host: SyncHost): void {

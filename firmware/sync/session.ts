@@ -8,7 +8,7 @@
  * random nonce and an error. Any bad, forged, replayed or out-of-order message ends the session.
  */
 import { SyncHost } from "./host";
-import { readU32LE } from "../../common/bytes";
+import { readU32LE, u8 } from "../../common/bytes";
 import {
   SyncPrimitives, SessionKeys, createReassembler, fragment, message, errorBody, seal, unseal,
   sessionKeys, authProof, checkProof, encodeStatus, encodeKeys, u32s, getU16, concat, Dir, Err, Kind,
@@ -87,8 +87,8 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
     var h = env.host;
     if (waiting) return reply(Op.ERROR, errorBody(Err.BUSY));
     if (op === Op.STATUS) {
-      var s: any = h.status();
-      s.hubSeconds = env.hubSeconds();
+      var s = h.status();
+      s.push(env.hubSeconds());
       return reply(op | Op.RESPONSE, encodeStatus(s));
     }
     if (op === Op.SET_CLOCK && b.length === 4) return reply(op | Op.RESPONSE, u32s([h.setClock(readU32LE(b, 0))]));
@@ -154,7 +154,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       hostNonce = m.slice(4);
       tokenNonce = env.random(Size.NONCE);
       state = 1;
-      var c = new Uint8Array(2);
+      var c = u8(2);
       c[0] = Size.VERSION;
       return send(message(Kind.CHALLENGE, concat([c, tokenNonce])));
     }

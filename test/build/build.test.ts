@@ -119,7 +119,8 @@ describe("firmware build", () => {
     expect(f.lights).to.deep.equal(["[LED2]", "[LED3]", "[LED1]", "[LED1,LED2]", "[LED1,LED2,LED3]"]);
     expect(boardFacts(loadBoard("pixljs")).lights, "one white LED stands for every colour").to.deep.equal(["[LED1]", "[LED1]", "[LED1]", "[LED1]", "[LED1]"]);
     expect(boardFacts(loadBoard("banglejs2")).lights, "no LED: the motor speaks").to.deep.equal(["[]", "[]", "[]", "[]", "[]"]);
-    expect(f.storage).to.deep.equal({ bytes: 40960, pageSize: 4096, address: loadBoard("puckjs").flash.storageAddress });
+    expect(f.storage).to.deep.equal({ bytes: 40960, pageSize: 4096, address: loadBoard("puckjs").flash.storageAddress, mapped: true });
+    expect(boardFacts(loadBoard("banglejs2")).storage.mapped, "Bangle.js 2: Storage on external SPI flash").to.equal(false);
     expect(f.radio).to.deep.equal({ advertisedTxPowerDbm: 0 });
     expect(f.battery).to.deep.equal({ getBattery: true });
     expect(f.ram).to.deep.equal({ vars: 2630, maxActive: 15 });

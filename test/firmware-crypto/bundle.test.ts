@@ -14,7 +14,7 @@ function builtFirmware(board: string): string {
 
 /** Fingerprints that survive minification. */
 const PURE_SHA256 = "428a2f9871374491"; // the first round constants, in firmware/crypto/sha256.ts
-const PURE_AES = "newUint8Array(176)"; // the expanded key, in firmware/crypto/aes128.ts
+const PURE_AES = "128?27:0"; // xtime's reduction by 0x1b, in firmware/crypto/aes128.ts
 const BUILTIN_SHA256 = 'require("crypto").SHA256(';
 const BUILTIN_AES = 'require("crypto").AES.encrypt(';
 

@@ -3,6 +3,7 @@
  * rule, ring wrap-around with the dropped counter, 14-day expiry, and power cuts at every flash
  * write and erase of an append (issue 4, "Scanning and the log").
  */
+import { statusFromRow } from "../../common/formats/syncMessages";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { toHex } from "../../common/bytes";
@@ -84,7 +85,7 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     rt.runCallback(rt.global.Omamori.flush, null, []);
     expectHealthy(rt);
     const st = state(rt).log;
-    const status = rt.global.Omamori.host.status();
+    const status = statusFromRow(rt.global.Omamori.host.status());
     expect(st.dropped).to.be.above(0);
     expect(status.recordsDropped).to.equal(st.dropped);
     expect(st.records + st.dropped).to.equal(total);

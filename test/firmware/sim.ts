@@ -46,6 +46,22 @@ export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   return rt;
 }
 
+/** The token's settings file (firmware/app/store.ts), newest complete generation, parsed. */
+export function settingsOf(rt: EspruinoRuntime): any {
+  let best: any = null;
+  let bestGen = -1;
+  for (const name of ["om.s0", "om.s1"]) {
+    const b = rt.storage.read(nameBytes(name));
+    if (!b) continue;
+    const [gen, , ...rest] = Buffer.from(b).toString("latin1").split("|");
+    if (Number(gen) > bestGen) {
+      bestGen = Number(gen);
+      best = JSON.parse(rest.join("|"));
+    }
+  }
+  return best;
+}
+
 /** Omamori.setClock(world seconds) inside the token, as the sync service calls it. */
 export function setClock(rt: EspruinoRuntime): void {
   rt.runCallback(rt.global.Omamori.setClock, null, [Math.floor(rt.worldTimeMs() / 1000)]);
