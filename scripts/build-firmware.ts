@@ -81,8 +81,7 @@ export function boardFacts(b: Board) {
     lights: lightPins(b),
     button: b.io.button,
     vibration: b.io.vibration,
-    // nRF52 maps external SPI flash at 0x60000000 (Espruino's SPIFLASH_BASE); internal flash is memory-mapped below it
-    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.storageAddress < 0x60000000 },
+    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.memoryMapped },
     radio: { advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm },
     battery: { getBattery: b.battery.espruinoGetBattery },
     ram: { vars: b.ram.jsVariables, maxActive: Math.floor((6 * b.ram.jsVariables) / 1000) },
