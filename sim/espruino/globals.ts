@@ -104,7 +104,7 @@ export function installGlobals(rt: EspruinoRuntime): void {
     arm(Number(id), t, interval);
   };
 
-  // ---- clock (ESPRUINO.md section 2, "Other system calls": getTime/setTime, float seconds)
+  // ---- clock (docs/spec/espruino-platform.md section 2: getTime/setTime, float seconds)
   g.getTime = () => rt.tokenTimeMs() / 1000;
   g.setTime = (seconds: unknown) => {
     const s = Number(seconds);
