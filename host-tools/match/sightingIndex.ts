@@ -10,7 +10,7 @@
  *     identifiers come from one AES call over a slice of them.
  */
 import { fromHex } from "../../common/bytes";
-import { eninFromUnixSeconds } from "../../common/gaen/interval";
+import { eninFromUnixSeconds, RETENTION_DAYS, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { paddedData } from "../../common/gaen/paddedData";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
 import type { ContactLog, LogScan } from "./logFormat";
@@ -27,6 +27,8 @@ export interface IndexedEncounter {
 }
 
 const FILTER_BITS = 24;
+/** The most a clock correction widens the tolerance: 15 days, the oldest a usable key can be. */
+const MAX_WIDENING_INTERVALS = (RETENTION_DAYS + 1) * TEK_ROLLING_PERIOD;
 
 /** First 6 bytes as an exact integer (< 2^48). */
 export function prefix48(b: Uint8Array, off: number): number {
@@ -55,7 +57,9 @@ export class SightingIndex {
 
   constructor(log: ContactLog) {
     this.scanPeriodSeconds = typeof log.scanPeriodSeconds === "number" ? log.scanPeriodSeconds : null;
-    this.tolerance = TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600);
+    // Widened by the correction, but never past the 15 days over which keys are usable at all
+    // (wider finds nothing more, and an absurd correction would otherwise size the arrays below).
+    this.tolerance = TOLERANCE_INTERVALS + Math.min(Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600), MAX_WIDENING_INTERVALS);
     this.encounters = log.encounters.map((e) => {
       const scans = e.scans.slice().sort((a, b) => a.t - b.t);
       return {

@@ -17,6 +17,7 @@ import { readFile, readdir, unlink, stat } from "node:fs/promises";
 import { fromHex, toHex } from "../../common/bytes";
 import { type StatusBody, Size } from "../../common/formats/syncMessages";
 import { writeFileAtomic } from "./atomicFile";
+import { say } from "./language";
 
 export interface TokenRecord {
   tokenId: string;
@@ -92,15 +93,31 @@ export class DataDir {
   }
 
   async loadToken(id: string): Promise<TokenRecord> {
-    let doc: Record<string, unknown>;
+    // Nothing read from this file ever goes into a message: it holds the secret (a JSON parser's
+    // message quotes the text around the fault, which would be part of the secret).
+    const damaged = (what: string) =>
+      new TypeError(
+        say(
+          `${this.tokenPath(id)} is damaged (${what}). Restore it from a backup, or erase the token (hold its button 10 s, then press once more) and pair it again.`,
+          `${this.tokenPath(id)} が壊れています（${what}）。バックアップから戻すか、お守りを消去して（ボタンを10秒押し続け、離してからもう一度押す）登録し直してください。`,
+        ),
+      );
+    let text: string;
     try {
-      doc = JSON.parse(await readFile(this.tokenPath(id), "utf8"));
+      text = await readFile(this.tokenPath(id), "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new TypeError("no paired token " + JSON.stringify(id) + " in " + this.root);
-      throw new TypeError(this.tokenPath(id) + " is damaged: " + (e as Error).message);
+      throw e;
     }
+    let doc: Record<string, unknown>;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw damaged("not valid JSON");
+    }
+    if (!doc || typeof doc !== "object") throw damaged("not a JSON object");
     const secret = typeof doc.secret === "string" && /^[0-9a-f]{64}$/.test(doc.secret) ? fromHex(doc.secret) : null;
-    if (!secret) throw new TypeError(this.tokenPath(id) + " is damaged: secret must be 64 hex digits");
+    if (!secret) throw damaged("the secret is not 64 hex digits");
     return { tokenId: id, secret, pairedAt: String(doc.pairedAt ?? ""), board: String(doc.board ?? "") };
   }
 

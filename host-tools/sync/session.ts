@@ -181,15 +181,14 @@ export class HostSession {
     if (this.closed) throw new SyncError("disconnected", "session closed");
     await sendMessage(this.link, seal(this.crypto, this.keys, Dir.HOST, this.txSeq++, message(op, body)));
     const m = await this.pipe.next(timeoutMs);
-    if (m[0] === Kind.ERROR && m.length === 2) {
-      this.closed = true;
-      throw tokenError(m[1]);
-    }
+    // After authentication nothing unsealed is believed: a plain ERROR could come from anyone in
+    // radio range ("the secret does not match" would send the owner to re-pair). The real token
+    // sends one only when it could not open our message, so it means "the link was disturbed".
     const plain = m[0] === Kind.SEALED ? unseal(this.crypto, this.keys, Dir.TOKEN, this.rxSeq, m) : null;
     if (!plain || plain.length < 1) {
       this.closed = true;
       await this.link.disconnect().catch(() => undefined);
-      throw new SyncError("integrity");
+      throw new SyncError("integrity", m[0] === Kind.ERROR ? "an unauthenticated error message was ignored" : undefined);
     }
     this.rxSeq++;
     if (plain[0] === Op.ERROR) throw tokenError(plain[1]);

@@ -17,6 +17,7 @@ import { DataDir, type TokenRecord } from "./dataDir";
 import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "./logStore";
 import type { SeenAdvert, SyncLink, SyncTransport } from "./transport";
 import { say } from "./language";
+import { implausibleRecord } from "./plausibility";
 
 /** Clock differences below this are left alone in the log (records have 5 s resolution). */
 export const CLOCK_SHIFT_THRESHOLD_S = 60;
@@ -60,6 +61,8 @@ export interface SyncReport {
   alertSet: boolean;
   reconnects: number;
   cursor: number;
+  /** Records left out because no real scan could produce them (plausibility.ts). */
+  recordsSkipped: number;
 }
 
 /** Scans until an advert of the token holding `secret` shows up (its tag verifies). */
@@ -149,7 +152,15 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   let log: OmamoriLog | null = await readLog(logPath);
   const report: SyncReport = {
     tokenId: opts.tokenId, status: null as unknown as StatusBody, driftSeconds: 0, clockSet: false, clockCorrectionSeconds: 0,
-    bytesRead: 0, scansAdded: 0, alertSet: false, reconnects: 0, cursor: state.cursor,
+    bytesRead: 0, scansAdded: 0, alertSet: false, reconnects: 0, cursor: state.cursor, recordsSkipped: 0,
+  };
+  let statusAtMs = 0;
+  /** The token's clock now (seconds), as far as this sync knows it; null when it was not set. */
+  const tokenClockNow = (): number | null => {
+    if (!report.status) return null;
+    const old = report.status.clockValid ? report.status.clockSeconds + (now() - statusAtMs) / 1000 : null;
+    const set = report.clockSet ? now() / 1000 : null;
+    return old === null ? set : set === null ? old : Math.max(old, set);
   };
   let measured = false;
   let pending: LogEncounter[] = [];
@@ -173,6 +184,7 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   const once = async (session: HostSession) => {
     if (!measured) {
       const { status, driftSeconds } = await session.status(now);
+      statusAtMs = now();
       measured = true;
       report.status = status;
       report.driftSeconds = driftSeconds;
@@ -207,7 +219,10 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
     for (;;) {
       const r = await session.readLog(report.cursor, chunk);
       if (r.data.length === 0) break;
-      pending.push(...decodeLogStream(r.data));
+      for (const e of decodeLogStream(r.data)) {
+        if (implausibleRecord(e, tokenClockNow()) === null) pending.push(e);
+        else report.recordsSkipped++;
+      }
       report.bytesRead += r.data.length;
       report.cursor = r.next;
       opts.onProgress?.({ bytes: report.bytesRead, totalBytes: report.status.storageUsedBytes });
@@ -230,6 +245,12 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   }
   state.lastSyncAt = new Date(now()).toISOString();
   await save();
+  if (report.recordsSkipped > 0) {
+    warn(say(
+      `${report.recordsSkipped} record(s) from the token were damaged (values no real scan produces) and were left out. Everything else was synced.`,
+      `お守りの記録のうち ${report.recordsSkipped} 件が壊れていた（実際の受信ではありえない値）ため、取り込みませんでした。それ以外はすべて同期しました。`,
+    ));
+  }
   return report;
 }
 
