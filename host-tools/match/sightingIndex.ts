@@ -13,7 +13,7 @@ import { fromHex } from "../../common/bytes";
 import { eninFromUnixSeconds, RETENTION_DAYS, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { paddedData } from "../../common/gaen/paddedData";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
-import type { ContactLog, LogScan } from "./logFormat";
+import { LogFormatError, type ContactLog, type LogScan } from "./logFormat";
 
 export interface IndexedEncounter {
   /** Logged identifier: 16 bytes or a prefix (>= 6 bytes). */
@@ -29,6 +29,12 @@ export interface IndexedEncounter {
 const FILTER_BITS = 24;
 /** The most a clock correction widens the tolerance: 15 days, the oldest a usable key can be. */
 const MAX_WIDENING_INTERVALS = (RETENTION_DAYS + 1) * TEK_ROLLING_PERIOD;
+/**
+ * The longest span of scan times a log may have (10 years; the arrays below are sized by it, 16
+ * bytes an interval). A log spanning more has damaged times: refused with a plain message rather
+ * than a RangeError from an array of billions of intervals.
+ */
+export const MAX_SPAN_DAYS = 3650;
 
 /** First 6 bytes as an exact integer (< 2^48). */
 export function prefix48(b: Uint8Array, off: number): number {
@@ -79,6 +85,10 @@ export class SightingIndex {
       this.base = 0;
       this.span = 0;
     } else {
+      if (hi - lo > MAX_SPAN_DAYS * TEK_ROLLING_PERIOD) {
+        const day = (enin: number) => new Date(Math.min(enin * 600_000, 8.64e15)).toISOString().slice(0, 10);
+        throw new LogFormatError(`the log's scan times span from ${day(lo)} to ${day(hi)}, more than ${MAX_SPAN_DAYS / 365} years: some times are damaged`);
+      }
       this.base = Math.max(0, lo - this.tolerance);
       this.span = hi + this.tolerance - this.base + 1;
     }

@@ -216,10 +216,22 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
       report.alertSet = true;
       await opts.data.clearAlertPending(pendingAlert);
     }
+    // A token answers with its log once; more than twice its whole storage in one connection, or a
+    // cursor that does not move, is a token gone wrong: stop rather than read forever.
+    const limit = 2 * (report.status.storageUsedBytes + report.status.storageFreeBytes) + 65536;
+    let readNow = 0;
     for (;;) {
       const r = await session.readLog(report.cursor, chunk);
       if (r.data.length === 0) break;
-      for (const e of decodeLogStream(r.data)) {
+      readNow += r.data.length;
+      if (r.next === report.cursor || readNow > limit) throw new SyncError("protocol", "the token's log did not come to an end");
+      let records: LogEncounter[];
+      try {
+        records = decodeLogStream(r.data);
+      } catch (e) {
+        throw new SyncError("protocol", (e as Error).message); // the cursor stays where it was
+      }
+      for (const e of records) {
         if (implausibleRecord(e, tokenClockNow()) === null) pending.push(e);
         else report.recordsSkipped++;
       }

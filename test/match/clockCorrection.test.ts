@@ -3,6 +3,10 @@
  * RangeError from an array sized by it; the largest real correction still matches.
  */
 import { expect } from "chai";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../report/runCli";
 import { findMatches } from "../../host-tools/match/engine";
 import { ABSENT, KeySet } from "../../host-tools/match/keySet";
 import { checkContactLog, LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
@@ -34,5 +38,36 @@ describe("match: clock correction bounds", () => {
     const index = new SightingIndex(l);
     expect(index.tolerance).to.equal(12 + 15 * 144);
     expect(findMatches(index, keySetOf(tek, DAY0_ENIN)).matches).to.have.length(1);
+  });
+});
+
+describe("match: damaged scan times", () => {
+  it("a log whose scans span thousands of years: a plain message, not a RangeError", () => {
+    const l = checkContactLog({
+      ...makeLog([]),
+      encounters: [
+        { rpi: "001122334455", aem: "01020304", scans: [{ t: 0, count: 1, rssiMax: -60, rssiMean: -60 }] },
+        { rpi: "001122334456", aem: "01020304", scans: [{ t: 1e13, count: 1, rssiMax: -60, rssiMean: -60 }] },
+      ],
+    });
+    expect(() => new SightingIndex(l)).to.throw(LogFormatError, /scan times span .* more than 10 years: some times are damaged/);
+  });
+
+  it("omamori match on such logs: exit 2 with the log named, no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "omamori-match-"));
+    try {
+      for (const [name, doc] of [
+        ["ccs.json", { ...makeLog([]), clockCorrectionSeconds: 1e12 }],
+        ["span.json", { ...makeLog([]), encounters: [{ rpi: "001122334455", aem: "01020304", scans: [{ t: 0, count: 1, rssiMax: -60, rssiMean: -60 }, { t: 1e13, count: 1, rssiMax: -60, rssiMean: -60 }] }] }],
+      ] as const) {
+        writeFileSync(join(dir, name), JSON.stringify(doc));
+        const r = await runCli(["match", "--log", join(dir, name), "--keys", dir, "--allow-unsigned"], { OMAMORI_HOME: dir });
+        expect(r.code, r.stderr).to.equal(2);
+        expect(r.stderr).to.include(name);
+        expect(r.stderr).to.not.match(/RangeError|at .*\.ts:\d+/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

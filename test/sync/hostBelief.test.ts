@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
+import { params } from "../fuzz/fuzz";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,7 +77,7 @@ describe("sync host: a damaged token.json never shows the secret", () => {
         expect(message).to.include("token.json");
         expect(showsNoSecret(message, hex), message).to.equal(true);
       }),
-      { numRuns: 200 },
+      params(200),
     );
   });
 

@@ -68,6 +68,21 @@ describe("sync into the data directory", () => {
     expect(warnings.join("\n")).to.match(/1 record\(s\) from the token were damaged .* left out/);
   });
 
+  it("a token whose log never comes to an end (cursor stuck): the sync stops with a protocol error, what came first is kept", async () => {
+    host.record(10, host.clock - 86400, 80000);
+    const real = host.readLog.bind(host);
+    let calls = 0;
+    host.readLog = (cursor: number, max: number) => {
+      const r = real(cursor, max);
+      return calls++ < 1 ? r : { data: r.data.length ? r.data : real(0, max).data, next: cursor };
+    };
+    let caught: unknown;
+    await syncToken({ transport, data, tokenId: "grandma", now: clock, retries: 0 }).catch((e) => (caught = e));
+    expect(caught).to.be.instanceOf(SyncError);
+    expect((caught as SyncError).code).to.equal("protocol");
+    expect(calls).to.be.below(10);
+  });
+
   it("full then incremental sync: the host log equals what the token recorded, nothing twice", async () => {
     host.record(300, host.clock - 5 * 86400, 5 * 86400);
     const r1 = await syncToken({ transport, data, tokenId: "grandma", now: clock });
