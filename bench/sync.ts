@@ -37,7 +37,7 @@ import { TokenDevice } from "../sim/world/devices/token";
 import { SimCentral } from "../sim/world/central";
 import { buildAdvert } from "../common/gaen/advert";
 import { SimTransport } from "../host-tools/sync/transports/sim";
-import { DataDir } from "../host-tools/sync/dataDir";
+import { DataDir } from "../host-tools/base/dataDir";
 import { pairNewToken, syncToken, type SyncReport } from "../host-tools/sync/syncToken";
 
 const DAY = 86_400_000;

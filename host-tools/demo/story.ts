@@ -28,7 +28,7 @@ import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { SimCentral } from "../../sim/world/central";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
-import { DataDir } from "../sync/dataDir";
+import { DataDir } from "../base/dataDir";
 import { SimTransport } from "../sync/transports/sim";
 import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
 import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";

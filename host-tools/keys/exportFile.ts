@@ -310,11 +310,14 @@ export interface VerifyResult {
  * signature infos, and at least one signature counts: its algorithm is in SIGNATURE_ALGORITHMS
  * (verified with that digest), a trusted key matches its key id + version, its batch numbers equal
  * the bin's, and the DER signature verifies over the whole bin. Malformed input throws
- * ExportFormatError (it is not just "invalid").
+ * ExportFormatError (it is not just "invalid"). `header`: the bin's batch numbers and signature
+ * infos when the caller has already read them (saves decoding the bin again).
  */
-export function verifyExport(bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[]): VerifyResult {
+export function verifyExport(
+  bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[], header?: Pick<ExportContent, "batchNum" | "batchSize" | "signatureInfos">,
+): VerifyResult {
   if (!Array.isArray(trusted)) throw new TypeError("trusted must be an array of verification keys");
-  const content = decodeExportBin(bin);
+  const content = header ?? decodeExportBin(bin);
   const signatures = decodeSignatureList(sig);
   if (signatures.length === 0) return { valid: false, signatures: [], reason: "export.sig holds no signature" };
   if (!(content.batchNum >= 1 && content.batchNum <= content.batchSize)) {

@@ -195,7 +195,7 @@ export async function fetchKeys(sources: string[], cache: KeyCache, opts: FetchO
         const checked = checkExportZip(zip, opts.trust);
         await cache.add(zip, checked, { source: item.src, created: item.created });
         result.added++;
-        result.keysAdded += checked.content.keys.length + checked.content.revisedKeys.length;
+        result.keysAdded += checked.records.read;
       }
       if (item.list && !failedLists.has(item.list) && item.created !== undefined) cache.setLastCreated(item.list, item.created);
     } catch (e) {

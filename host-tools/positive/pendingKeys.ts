@@ -13,8 +13,8 @@
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fromHex, toHex } from "../../common/bytes";
-import { readJsonFile, writeFileAtomic } from "../sync/atomicFile";
-import { checkTokenId } from "../sync/dataDir";
+import { readJsonFile, writeFileAtomic } from "../base/atomicFile";
+import { checkTokenId } from "../base/dataDir";
 
 export interface PendingKey {
   keyData: Uint8Array;

@@ -18,7 +18,7 @@
  */
 import { HostSession } from "../sync/session";
 import { connectToken } from "../sync/syncToken";
-import { DataDir } from "../sync/dataDir";
+import { DataDir } from "../base/dataDir";
 import { SyncError } from "../sync/errors";
 import type { SyncTransport } from "../sync/transport";
 import { buildSubmission, submitDiagnosis, SubmissionError, type SubmitOptions, type SubmissionFailure } from "../server/client";

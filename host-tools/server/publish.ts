@@ -103,7 +103,7 @@ function shuffle<T>(items: T[]): T[] {
 /**
  * Writes through a uniquely named hidden temporary file, flushed to disk, and a rename, so a reader
  * (or the CDN sync) sees the old file or the new one, never half of one, even after a power cut.
- * (host-tools/sync/atomicFile.ts is the async, owner-only variant; published files must stay
+ * (host-tools/base/atomicFile.ts is the async, owner-only variant; published files must stay
  * world-readable.)
  */
 function writeAtomically(path: string, bytes: Uint8Array | string): void {

@@ -4,7 +4,7 @@
  */
 import type { StatusBody } from "../../common/formats/syncMessages";
 import { loadBoard } from "../../boards/index";
-import { japanese } from "./language";
+import { japanese } from "../base/language";
 import { formatDrift } from "./syncToken";
 
 export const BATTERY_LOW_PERCENT = 20;

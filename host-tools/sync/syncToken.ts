@@ -13,10 +13,10 @@ import { loadBoard } from "../../boards/index";
 import { hostPrimitives, randomBytesHost } from "./primitives";
 import { HostSession, pairToken } from "./session";
 import { SyncError } from "./errors";
-import { DataDir, type TokenRecord } from "./dataDir";
+import { DataDir, type TokenRecord } from "../base/dataDir";
 import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "./logStore";
 import type { SeenAdvert, SyncLink, SyncTransport } from "./transport";
-import { say } from "./language";
+import { say } from "../base/language";
 import { implausibleRecord } from "./plausibility";
 
 /** Clock differences below this are left alone in the log (records have 5 s resolution). */

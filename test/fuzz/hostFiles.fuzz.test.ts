@@ -13,7 +13,7 @@ import { parseListJson } from "../../host-tools/keys/listJson";
 import { LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
 import { SightingIndex } from "../../host-tools/match/sightingIndex";
 import { loadCheckSettings } from "../../host-tools/report/checkSettings";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { checkLog, emptyLog, mergeLog } from "../../host-tools/sync/logStore";
 import { editText, edits, applyEdits, onlyThrows, onlyRejects, params } from "./fuzz";
 

@@ -17,7 +17,7 @@ import { hostPrimitives } from "../../host-tools/sync/primitives";
 import { HostSession } from "../../host-tools/sync/session";
 import { parseSyncServiceData, type SyncLink } from "../../host-tools/sync/transport";
 import { FakeSyncHost, FakeToken, FakeTransport, firmwarePrimitives } from "../sync/harness";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { readLog } from "../../host-tools/sync/logStore";
 import { syncToken } from "../../host-tools/sync/syncToken";
 import { mkdtemp, rm } from "node:fs/promises";

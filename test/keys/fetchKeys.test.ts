@@ -122,7 +122,7 @@ describe("keys/readExport trust", () => {
     expect(() => checkExportZip(zip, { keys: [], allowUnsigned: false })).to.throw(ExportFormatError, /no trusted public key/);
     const c = checkExportZip(zip, { keys: [], allowUnsigned: true });
     expect(c.verify.valid).to.equal(false);
-    expect(c.content.keys).to.have.length(2);
+    expect(c.records.count).to.equal(2);
     expect(checkExportZip(zip, trust).verify.valid).to.equal(true);
   });
 });

@@ -10,7 +10,7 @@ import { runCli } from "../report/runCli";
 import { findMatches } from "../../host-tools/match/engine";
 import { ABSENT, KeySet } from "../../host-tools/match/keySet";
 import { checkContactLog, LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
-import { SightingIndex } from "../../host-tools/match/sightingIndex";
+import { MAX_TOLERANCE_INTERVALS, SightingIndex } from "../../host-tools/match/sightingIndex";
 import { checkLog, MAX_CLOCK_CORRECTION_SECONDS } from "../../host-tools/sync/logStore";
 import { DAY0_ENIN, encounterFor, makeLog, randomTek } from "./logBuilder";
 
@@ -33,10 +33,10 @@ describe("match: clock correction bounds", () => {
     });
   }
 
-  it("the largest correction a token's clock allows: matches, with the widening capped at 15 days", () => {
+  it("the largest correction a token's clock allows: matches, with the tolerance capped where the matcher keeps it (a byte)", () => {
     const l = checkContactLog({ ...log(), clockCorrectionSeconds: -MAX_CLOCK_CORRECTION_SECONDS });
     const index = new SightingIndex(l);
-    expect(index.tolerance).to.equal(12 + 15 * 144);
+    expect(index.tolerance).to.equal(MAX_TOLERANCE_INTERVALS);
     expect(findMatches(index, keySetOf(tek, DAY0_ENIN)).matches).to.have.length(1);
   });
 });

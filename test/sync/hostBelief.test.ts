@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { toHex } from "../../common/bytes";
 import { decodeRecordBody, encodeRecord } from "../../common/formats/logRecord";
 import { Err, Kind, errorBody, fragment, message } from "../../common/formats/syncMessages";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { SyncError } from "../../host-tools/sync/errors";
 import { implausibleRecord } from "../../host-tools/sync/plausibility";
 import { HostSession } from "../../host-tools/sync/session";

@@ -14,7 +14,7 @@ import { issueNumber } from "../../server/processingNumbers";
 import { publish } from "../../server/publish";
 import { DEFAULTS, MS_PER_DAY } from "../../server/settings";
 import { openStore } from "../../server/store";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
 
 const DEFAULT_DATA_DIR = "omamori-server";
 
