@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import {
   authProof, checkProof, createReassembler, decodeKeys, decodeStatus, encodeStatus, errorBody, fragment, Kind, Label, message, Op, seal, sessionKeys,
-  unseal, Dir, Size, type SessionKeys,
+  unseal, Dir, Size, statusRow, type SessionKeys,
 } from "../../common/formats/syncMessages";
 import { SyncError } from "../../host-tools/sync/errors";
 import { hostPrimitives } from "../../host-tools/sync/primitives";
@@ -71,10 +71,10 @@ describe("fuzz: sync messages (host side)", () => {
   });
 
   it("status, keys and advert decoders: only their own TypeError, or null", () => {
-    const status = encodeStatus({
+    const status = encodeStatus(statusRow({
       firmwareVersion: "1", board: "puckjs", batteryPercent: 90, clockSeconds: 1, clockValid: true, storageUsedBytes: 0, storageFreeBytes: 1, recordsKept: 0,
       recordsDropped: 0, firstDay: 0, paused: false, alert: false, errorCount: 0, hubSeconds: 0,
-    });
+    }));
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 120 }), edits.map((e) => applyEdits(status, e))), (b) => {
         onlyThrows(() => decodeStatus(b), [TypeError, /^status /]);
