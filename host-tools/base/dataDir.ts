@@ -118,14 +118,21 @@ export class DataDir {
     if (!doc || typeof doc !== "object") throw damaged("not a JSON object");
     const secret = typeof doc.secret === "string" && /^[0-9a-f]{64}$/.test(doc.secret) ? fromHex(doc.secret) : null;
     if (!secret) throw damaged("the secret is not 64 hex digits");
-    return { tokenId: id, secret, pairedAt: String(doc.pairedAt ?? ""), board: String(doc.board ?? "") };
+    const str = (v: unknown) => (typeof v === "string" ? v : ""); // informational fields: anything else reads as unknown
+    return { tokenId: id, secret, pairedAt: str(doc.pairedAt), board: str(doc.board) };
   }
 
   async loadState(id: string): Promise<SyncState> {
     try {
       const d = JSON.parse(await readFile(this.statePath(id), "utf8"));
-      if (!Number.isInteger(d.cursor) || d.cursor < 0) throw new TypeError("cursor must be a whole number");
-      return { cursor: d.cursor, lastSyncAt: d.lastSyncAt ?? null, driftSeconds: d.driftSeconds ?? null, status: d.status ?? null };
+      if (!d || typeof d !== "object" || !Number.isInteger(d.cursor) || d.cursor < 0) throw new TypeError("cursor must be a whole number");
+      // The rest is only shown to the owner: a value of the wrong kind reads as unknown.
+      return {
+        cursor: d.cursor,
+        lastSyncAt: typeof d.lastSyncAt === "string" ? d.lastSyncAt : null,
+        driftSeconds: typeof d.driftSeconds === "number" && Number.isFinite(d.driftSeconds) ? d.driftSeconds : null,
+        status: d.status && typeof d.status === "object" && !Array.isArray(d.status) && typeof d.status.board === "string" ? d.status : null,
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return { cursor: 0, lastSyncAt: null, driftSeconds: null, status: null };
       throw new TypeError(this.statePath(id) + " is damaged: " + (e as Error).message);
