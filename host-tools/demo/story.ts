@@ -389,7 +389,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       checks[name] = c;
       fetched[name] = { added: run.fetch?.added ?? 0, keysAdded: run.fetch?.keysAdded ?? 0, problems: run.fetch?.problems.length ?? 0, keysUsable: run.keysUsable };
       const dest = join(reportDir, `report-${name}-${lang}.html`);
-      await copyFile(c.reportPath, dest);
+      await copyFile(c.reportPath!, dest);
       reports[name] = dest;
       const s = c.result.summary;
       say(s.riskyDays > 0

@@ -6,7 +6,7 @@
  * checks, atomic writing, and an incremental merge that never duplicates a scan.
  */
 import type { LogEncounter, ScanSummary } from "../../common/formats/logRecord";
-import { readJsonFile, writeFileAtomic } from "../base/atomicFile";
+import { DamagedFileError, readJsonFile, writeFileAtomic } from "../base/atomicFile";
 
 export type { LogEncounter, ScanSummary };
 
@@ -93,10 +93,18 @@ export function emptyLog(tokenId: string, board: string, rssiOffsetDb: number): 
   return { format: "omamori-log", version: 1, tokenId, board, rssiOffsetDb, clockCorrectionSeconds: 0, syncedAt: new Date(0).toISOString(), encounters: [] };
 }
 
-/** Reads and checks a log file; null when it does not exist. A corrupt file is an error, never overwritten silently. */
+/**
+ * Reads and checks a log file; null when it does not exist. A file that is not a valid log is a
+ * DamagedFileError naming it, never overwritten silently (the sync keeps it aside and rebuilds).
+ */
 export async function readLog(path: string): Promise<OmamoriLog | null> {
   const doc = await readJsonFile(path);
-  return doc === null ? null : checkLog(doc);
+  if (doc === null) return null;
+  try {
+    return checkLog(doc);
+  } catch (e) {
+    throw new DamagedFileError(path, (e as Error).message);
+  }
 }
 
 /** Writes a log atomically (temp file + rename): a crash leaves the previous copy intact. */

@@ -89,7 +89,7 @@ describe("sync host: a damaged token.json never shows the secret", () => {
     writeFileSync(path, readFileSync(path, "utf8").replace(`"${toHex(secret)}"`, `x${toHex(secret)}`));
     let message = "";
     await data.loadToken("grandma").catch((e: Error) => (message = e.message));
-    expect(message).to.match(/is damaged \(not valid JSON\)/);
+    expect(message).to.match(/is damaged: not valid JSON$/);
     expect(showsNoSecret(message, toHex(secret))).to.equal(true);
   });
 });

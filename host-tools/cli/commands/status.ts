@@ -8,7 +8,7 @@ import { DataDir } from "../../base/dataDir";
 import { connectToken } from "../../sync/syncToken";
 import { statusLines } from "../../sync/statusText";
 import { SyncError } from "../../sync/errors";
-import { addTransportOptions, chooseToken, openTransport, plainFailures, type TransportOptions } from "../../sync/cliSupport";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
 import { say } from "../../base/language";
 
 interface StatusOpts extends TransportOptions {
@@ -34,7 +34,7 @@ export function registerStatus(program: Command): void {
         ? { tokenId, status: state.status, driftSeconds: state.driftSeconds, readAt: state.lastSyncAt, live: false, lastSyncAt: state.lastSyncAt, nowMs: Date.now() }
         : null;
       if (!opts.offline) {
-        const { secret } = await data.loadToken(tokenId);
+        const secret = await tokenSecret(data, tokenId);
         const t = await openTransport(opts, secret);
         try {
           const s = await connectToken(t.transport, secret, 20000, 10000);
