@@ -36,6 +36,9 @@ const enum Win {
   WINDOW_ADV_MS = 100,
 }
 
+/** The service and notify UUIDs once each in the built file (a const enum member is written out at every use). */
+var SVC: string = Uuid.SERVICE;
+var TX: string = Uuid.TX;
 var H: SyncHost;
 var session: TokenSession | null = null;
 var connected = 0;
@@ -56,7 +59,7 @@ function pump(): void {
   sending = 0;
   while (queue.length) {
     try {
-      NRF.updateServices({ [Uuid.SERVICE]: { [Uuid.TX]: { value: queue[0], notify: true } } });
+      NRF.updateServices({ [SVC]: { [TX]: { value: queue[0], notify: true } } });
     } catch (e) {
       sending = 1;
       setTimeout(pump, 20);
@@ -213,9 +216,9 @@ function onWrite(evt: any): void {
 export function syncStart(host: SyncHost): void {
   H = env.host = host;
   NRF.setServices({
-    [Uuid.SERVICE]: {
+    [SVC]: {
       [Uuid.RX]: { writable: true, maxLen: Size.MAX_FRAG, value: [0], onWrite: onWrite },
-      [Uuid.TX]: { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] },
+      [TX]: { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] },
     },
   }, { uart: false });
   NRF.on("connect", onConnect);
