@@ -624,7 +624,7 @@ export class Radio {
       }
       const realm = this.rt.realm;
       this.rt.runCallback(() => {
-        const result = realm.run(line, "console", 5000);
+        const result = realm.runFirmware(line, "console", 5000);
         this.rt.print("=" + (typeof result === "string" ? JSON.stringify(result) : formatValue(result)));
       }, undefined, []);
     }

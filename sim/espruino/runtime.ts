@@ -106,11 +106,6 @@ export class EspruinoRuntime {
   /** @internal E.setPassword/lockConsole/setConsole state */
   consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
   private readonly factoryAddress: Uint8Array;
-  /**
-   * @internal Strings Storage.read handed out, with the flash address of their first byte, for
-   * E.getAddressOf(str, true) (Espruino returns memory-mapped strings). Most recent wins.
-   */
-  readonly flashStrings = new Map<string, number>();
   /** @internal E.setTimeZone state, read by the context's Date */
   timeZone = { tzMinutes: 0 };
 
@@ -164,10 +159,14 @@ export class EspruinoRuntime {
 
   // ---------------------------------------------------------------- boot / reboot
 
-  /** The vm context's global object (tests read global.Omamori). */
+  /**
+   * The vm context's global object as the host sees it (tests read global.Omamori): floats the
+   * token keeps boxed (sim/espruino/semantics.ts) read as plain numbers, flash strings as strings,
+   * through a view that passes calls and assignments on to the token's own objects.
+   */
   get global(): any {
     if (!this.realm) throw new Error("the token has not booted yet; call boot(code) or bootFromStorage() first");
-    return this.realm.global;
+    return this.realm.hostView(this.realm.global);
   }
 
   /** Power-on: clock from ~0, fresh context, run `code` as Espruino runs .bootcde, then E.on('init'). */
@@ -220,7 +219,7 @@ export class EspruinoRuntime {
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
       if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
-      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(reason);
+      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(realm.sem.convertError(reason));
       this.uncaughtErrors.push(line);
       this.consoleOutput.push(line);
     };
@@ -276,7 +275,7 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      this.realm.run(code, filename, this.bootTimeoutMs);
+      this.realm.runFirmware(code, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -374,8 +373,9 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      if (typeof fn === "function") fn.apply(thisArg, args);
-      else if (typeof fn === "string") this.realm.run(fn, "callback");
+      const f = this.realm.unview(fn);
+      if (typeof f === "function") f.apply(this.realm.unview(thisArg), args.map((a) => this.realm.toContext(a)));
+      else if (typeof f === "string") this.realm.runFirmware(f, "callback");
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -386,7 +386,7 @@ export class EspruinoRuntime {
 
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
-    const line = "Uncaught " + describeError(e);
+    const line = "Uncaught " + describeError(this.realm ? this.realm.sem.convertError(e) : e);
     this.uncaughtErrors.push(line);
     this.consoleOutput.push(line);
   }
@@ -539,11 +539,14 @@ export class EspruinoRuntime {
   }
 }
 
-/** "Error: message" for Error-like values, JSON-ish text for anything else thrown. */
+/**
+ * "Error: message" for Error-like values (Espruino's errors carry their class in .type, V8's in
+ * .name), JSON-ish text for anything else thrown.
+ */
 export function describeError(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) {
-    const err = e as { name?: string; message?: string };
-    return (err.name || "Error") + ": " + err.message;
+    const err = e as { name?: string; type?: string; message?: string };
+    return (err.type || err.name || "Error") + ": " + err.message;
   }
   return formatValue(e);
 }
