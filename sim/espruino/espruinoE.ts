@@ -32,7 +32,7 @@ export function installE(rt: EspruinoRuntime): void {
     hwRand: () => rt.rng() | 0,
     // die temperature: 22 °C with a slow daily swing of ±1 °C (no randomness drawn, so reading
     // it never shifts E.hwRand's sequence)
-    getTemperature: () => 22 + Math.sin((rt.tokenTimeMs() / 86_400_000) * 2 * Math.PI),
+    getTemperature: () => realm.float(22 + Math.sin((rt.tokenTimeMs() / 86_400_000) * 2 * Math.PI)),
     toUint8Array: (...args: unknown[]) => {
       const b = toBytes(args.length === 1 ? args[0] : args);
       return realm.uint8Array(b ?? new Uint8Array(0));
@@ -71,9 +71,9 @@ export function installE(rt: EspruinoRuntime): void {
       let s = 0;
       const a = arr as ArrayLike<number>;
       for (let i = 0; i < a.length; i++) s += Number(a[i]);
-      return s;
+      return realm.float(s);
     },
-    clip: (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x)),
+    clip: (x: number, lo: number, hi: number) => realm.float(Math.min(hi, Math.max(lo, x))),
     getSizeOf: () => 1,
     // jsvGetDataPointer: a Storage.read string on memory-mapped (internal) flash gives its flash
     // address; on Bangle.js 2 it is a flash string on SPI flash, which has no pointer: 0. The

@@ -28,9 +28,9 @@ import { TimerQueue, type QueuedEvent } from "./timerQueue";
 import { installGlobals, formatValue } from "./globals";
 import { IoPins } from "./io";
 import { installE } from "./espruinoE";
-import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn } from "./nrf";
+import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn, type AdvertStart } from "./nrf";
 
-export type { GattCentral, GattLink, RadioStateView, AdvertIn } from "./nrf";
+export type { GattCentral, GattLink, RadioStateView, AdvertIn, AdvertStart } from "./nrf";
 export { NorFlash, PowerCutError } from "./flash";
 
 export interface RuntimeOptions {
@@ -58,6 +58,9 @@ class RuntimeStop extends Error {}
  * instead of hanging the simulator. Callbacks have no such guard (it would cost ~160 µs each).
  */
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
+
+/** First advertising events kept for takeAdvertStarts() (older ones are dropped). */
+const ADVERT_STARTS_KEPT = 1000;
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -475,6 +478,26 @@ export class EspruinoRuntime {
   radioChanged(): void {
     for (const l of this.radioListeners) l();
   }
+
+  /**
+   * The first advertising event of every start of advertising since the last call, oldest first
+   * (the SoftDevice sends it at once, so a payload that was replaced in the same instant — the old
+   * identifier under a new address after NRF.setAddress — is still on the air once). The steady
+   * advertising that follows is radioState().advertising.
+   */
+  takeAdvertStarts(): AdvertStart[] {
+    const s = this.advertStarts;
+    this.advertStarts = [];
+    return s;
+  }
+
+  /** @internal the radio started advertising (first event sent now) */
+  advertStarted(s: AdvertStart): void {
+    this.advertStarts.push(s);
+    if (this.advertStarts.length > ADVERT_STARTS_KEPT) this.advertStarts.shift();
+  }
+
+  private advertStarts: AdvertStart[] = [];
 
   /** An advertising packet reached this token's receiver (ignored unless it is scanning). */
   deliverAdvert(p: AdvertIn): void {
