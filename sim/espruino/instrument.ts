@@ -34,6 +34,41 @@ const COMPOUND: Record<string, string> = { "+=": "add", "-=": "sub", "*=": "mul"
 
 const h = (name: string) => HELPER_PREFIX + name;
 
+const BITWISE = new Set(["&", "|", "^", "<<", ">>", ">>>"]);
+const RAW_ARITH = new Set(["+", "-", "*", "/", "%"]);
+
+/** Cheap and free of side effects: may be evaluated twice (identifiers, literals, this, a.b, a[i]). */
+function isSimple(n: AnyNode): boolean {
+  switch (n.type) {
+    case "Identifier":
+    case "ThisExpression":
+      return true;
+    case "Literal":
+      return !(typeof n.value === "number" && isFloatLiteral(n.raw));
+    case "MemberExpression":
+      return isSimple(n.object) && (!n.computed || isSimple(n.property));
+    default:
+      return false;
+  }
+}
+
+/** Always a primitive that is not a boxed float or a flash string. */
+function isPrimitive(n: AnyNode): boolean {
+  switch (n.type) {
+    case "Literal":
+      return !(n.value instanceof RegExp) && !(typeof n.value === "number" && isFloatLiteral(n.raw) && n.value !== 0 && n.value === (n.value | 0));
+    case "TemplateLiteral":
+      return true;
+    case "UnaryExpression":
+      return n.operator === "!" || n.operator === "typeof" || n.operator === "void" || n.operator === "~" || n.operator === "delete" ||
+        (n.operator === "-" && n.argument.type === "Literal" && typeof n.argument.value === "number" && !isFloatLiteral(n.argument.raw));
+    case "BinaryExpression":
+      return BITWISE.has(n.operator) || ["<", ">", "<=", ">=", "==", "!=", "===", "!==", "in", "instanceof"].includes(n.operator);
+    default:
+      return false;
+  }
+}
+
 /** A numeric literal Espruino's lexer reads as a float (a '.', or an exponent, not hex/binary/octal). */
 export function isFloatLiteral(raw: string): boolean {
   return !/^0[xXbBoO]/.test(raw) && /[.eE]/.test(raw);
@@ -60,7 +95,7 @@ export function instrument(code: string): string {
   } catch {
     return code;
   }
-  const out = new Rewriter(code).gen(ast);
+  const out = new Rewriter(code, ast).gen(ast);
   cache.set(code, out);
   if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
   return out;
@@ -86,9 +121,48 @@ function glue(a: string, b: string): string {
   return a + b;
 }
 
+/** Update expressions whose value nobody reads (x++ as a statement, in a for-update, in `a && x++`). */
+function discardedUpdates(root: AnyNode): Set<AnyNode> {
+  const out = new Set<AnyNode>();
+  const visit = (n: AnyNode, discard: boolean): void => {
+    switch (n.type) {
+      case "UpdateExpression":
+        if (discard) out.add(n);
+        break;
+      case "ExpressionStatement":
+        visit(n.expression, true);
+        return;
+      case "SequenceExpression":
+        n.expressions.forEach((e: AnyNode, i: number) => visit(e, i < n.expressions.length - 1 || discard));
+        return;
+      case "LogicalExpression":
+        visit(n.left, false);
+        visit(n.right, discard);
+        return;
+      case "ConditionalExpression":
+        visit(n.test, false);
+        visit(n.consequent, discard);
+        visit(n.alternate, discard);
+        return;
+      case "ForStatement":
+        if (n.init) visit(n.init, n.init.type !== "VariableDeclaration");
+        if (n.test) visit(n.test, false);
+        if (n.update) visit(n.update, true);
+        visit(n.body, false);
+        return;
+    }
+    for (const c of children(n)) visit(c, false);
+  };
+  visit(root, false);
+  return out;
+}
+
 class Rewriter {
   private loops = 0;
-  constructor(private readonly src: string) {}
+  private readonly discarded: Set<AnyNode>;
+  constructor(private readonly src: string, root: AnyNode) {
+    this.discarded = discardedUpdates(root);
+  }
 
   /** The node's text with its children rewritten. */
   private copy(n: AnyNode, keep?: Set<AnyNode>): string {
@@ -123,8 +197,10 @@ class Rewriter {
         }
         return this.src.slice(n.start, n.end);
       case "BinaryExpression": {
+        if (BITWISE.has(n.operator)) return this.copyRaw(n);
         const op = BINARY[n.operator];
         if (!op) break;
+        if (op === "seq" || op === "sne" || op === "eq" || op === "ne") return this.equality(n, op);
         return h(op) + "(" + this.arg(n.left) + ", " + this.arg(n.right) + ")";
       }
       case "UnaryExpression": {
@@ -219,7 +295,7 @@ class Rewriter {
         break;
       case "MemberExpression":
         if (!n.computed) return this.copy(n, new Set([n.property]));
-        break;
+        return this.memberRaw(n);
     }
     return this.copy(n);
   }
@@ -228,11 +304,71 @@ class Rewriter {
     return this.copy(n);
   }
 
+  /**
+   * Arithmetic whose result only feeds a bitwise operator or a property key is left to V8: there
+   * its int/float type cannot matter (a bitwise result is an int; an integral float key is the
+   * same key), and for numbers the values are the same. Other nodes inside are rewritten as usual.
+   */
+  genRaw(n: AnyNode): string {
+    if (n.type === "BinaryExpression" && RAW_ARITH.has(n.operator)) {
+      return this.rawWith(n, [n.left, n.right]);
+    }
+    if (n.type === "UnaryExpression" && (n.operator === "-" || n.operator === "+")) return this.rawWith(n, [n.argument]);
+    return this.gen(n);
+  }
+
+  private rawWith(n: AnyNode, kids: AnyNode[]): string {
+    let out = "";
+    let pos = n.start;
+    for (const c of kids) {
+      out = glue(glue(out, this.src.slice(pos, c.start)), this.genRaw(c));
+      pos = c.end;
+    }
+    return glue(out, this.src.slice(pos, n.end));
+  }
+
+  /** A bitwise operation: its operands' arithmetic stays native (see genRaw). */
+  private copyRaw(n: AnyNode): string {
+    return this.rawWith(n, [n.left, n.right]);
+  }
+
+  /** o[k]: the key's arithmetic stays native (see genRaw). */
+  private memberRaw(n: AnyNode): string {
+    let out = "";
+    let pos = n.start;
+    for (const c of [n.object, n.property]) {
+      out = glue(glue(out, this.src.slice(pos, c.start)), c === n.property ? this.genRaw(c) : this.gen(c));
+      pos = c.end;
+    }
+    return glue(out, this.src.slice(pos, n.end));
+  }
+
+  /**
+   * ===, !==, ==, !=: compared natively when both sides are plain primitives (literals, results
+   * of bitwise, comparison, typeof, !); with one cheap side, the helper only runs when a side is
+   * an object (a boxed float or a flash string); else the helper.
+   */
+  private equality(n: AnyNode, op: string): string {
+    const l = n.left;
+    const r = n.right;
+    const lp = isPrimitive(l);
+    const rp = isPrimitive(r);
+    if (lp && rp && (op === "seq" || op === "sne")) return this.copy(n);
+    if ((op === "seq" || op === "sne") && (lp || isSimple(l)) && (rp || isSimple(r))) {
+      const a = this.gen(l);
+      const b = this.gen(r);
+      const objs = [lp ? null : "typeof " + a + ' === "object"', rp ? null : "typeof " + b + ' === "object"'].filter((x) => x).join(" || ");
+      if (op === "seq") return "(" + a + " === " + b + " || (" + objs + ") && " + h("seq") + "(" + a + ", " + b + "))";
+      return "(" + a + " !== " + b + " && !((" + objs + ") && " + h("seq") + "(" + a + ", " + b + ")))";
+    }
+    return h(op) + "(" + this.arg(l) + ", " + this.arg(r) + ")";
+  }
+
   /** ++x, x--, o.p++ ... (a statement or for-update ignores the value: cheaper form). */
   private update(n: AnyNode, parent?: AnyNode): string {
     const a = n.argument;
     const inc = n.operator === "++";
-    const valueUnused = parent && (parent.type === "ExpressionStatement" || (parent.type === "ForStatement" && parent.update === n));
+    const valueUnused = this.discarded.has(n);
     if (a.type === "Identifier") {
       const x = a.name;
       if (n.prefix) return "(" + x + " = " + h(inc ? "add" : "sub") + "(" + x + ", 1))";
@@ -249,6 +385,13 @@ class Rewriter {
     const t = n.left;
     if (n.operator === "=") {
       if (t.type === "MemberExpression" && t.computed && !(t.property.type === "Literal" && typeof t.property.value === "string" && !isIndexKey(t.property.value))) {
+        if (isSimple(t.object) && isSimple(t.property) && n.right.type !== "AssignmentExpression") {
+          // only a plain object needs its key order kept: typed arrays and arrays store in place
+          const o = this.gen(t.object);
+          const k = this.genRaw(t.property);
+          const v = this.arg(n.right);
+          return "(" + h("np") + "(" + o + ") ? " + o + "[" + k + "] = " + v + " : " + h("put") + "(" + o + ", " + k + ", " + v + "))";
+        }
         return h("put") + "(" + this.memberArgs(t) + ", " + this.arg(n.right) + ")";
       }
       return this.copy(n);

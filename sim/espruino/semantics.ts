@@ -246,6 +246,8 @@ function put(o, k, v) {
   o[k] = v;
   return v;
 }
+/* not a plain object: a store there needs no key-order record */
+function np(o) { return typeof o !== "object" || o === null || isView(o) || isArray(o); }
 function lit(o, keys) {
   var rec = { keys: [], before: [] }, strs = 0;
   for (var i = 0; i < keys.length; i++) {
@@ -626,7 +628,7 @@ defProp(DP, "getTime", { writable: true, enumerable: false, configurable: true, 
 var helpers = {
   F: box, add: add, sub: sub, mul: mul, div: div, mod: mod, neg: neg, pos: pos, inc: inc, dec: dec,
   eq: eq, ne: function (a, b) { return !eq(a, b); }, seq: seq, sne: function (a, b) { return !seq(a, b); },
-  "typeof": typeOf, u: unbox, put: put, lit: lit, forin: forin, upd: upd, cas0: cas0, cas1: cas1, err: convertError, tmp: undefined,
+  "typeof": typeOf, u: unbox, put: put, np: np, lit: lit, forin: forin, upd: upd, cas0: cas0, cas1: cas1, err: convertError, tmp: undefined,
 };
 for (var name in helpers) hide(host.prefix + name, helpers[name]);
 return {

@@ -1,0 +1,10 @@
+import { EspruinoRuntime, loadBuiltFirmware } from "./sim/espruino/runtime";
+const T0 = Date.UTC(2026, 10, 1);
+const board = process.argv[2];
+const code = loadBuiltFirmware(board).replace(/erasePage\(([A-Za-z]+)\(r\)\)/g, "erasePage($1(r)|0)");
+const rt = new EspruinoRuntime({ board, seed: 1, worldTimeMs: T0 });
+rt.boot(code);
+rt.runCallback(rt.global.Omamori.setClock, null, [Math.floor(T0 / 1000)]);
+const t = performance.now();
+rt.advanceTo(T0 + 2 * 86_400_000);
+console.log(board, (performance.now() - t).toFixed(0));
