@@ -1,5 +1,5 @@
 /**
- * Sync speed in the simulator (issue 5 "Speed"; figures, never asserted in tests).
+ * Sync speed in the simulator (docs/FORMATS.md "Flow of one sync"; figures, never asserted in tests).
  *
  * For Puck.js at 100 encounters/day and Bangle.js 2 at 5,000/day: a token running the built firmware
  * (dist/firmware/<board>.js) is paired, then fed that many distinct GAEN identifiers per day for
@@ -37,7 +37,7 @@ import { TokenDevice } from "../sim/world/devices/token";
 import { SimCentral } from "../sim/world/central";
 import { buildAdvert } from "../common/gaen/advert";
 import { SimTransport } from "../host-tools/sync/transports/sim";
-import { DataDir } from "../host-tools/sync/dataDir";
+import { DataDir } from "../host-tools/base/dataDir";
 import { pairNewToken, syncToken, type SyncReport } from "../host-tools/sync/syncToken";
 
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 /**
- * Declarations of the Espruino globals the firmware uses (docs: shared/spec/ESPRUINO.md sections 2-4),
+ * Declarations of the Espruino globals the firmware uses (docs: docs/spec/espruino-platform.md sections 2-4),
  * and of the build-time constants scripts/build-firmware.ts injects with esbuild `define`.
  * Only what the firmware really calls is declared: anything missing here is a compile error, which
  * keeps Node/browser APIs out of the token.

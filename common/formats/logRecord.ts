@@ -2,8 +2,8 @@
  * The contact log record: defined once, written by the token (firmware/app/ringLog.ts), read by
  * the sim and the host. Design and false-match figures: docs/LOG-FORMAT.md.
  *
- * One record = one identifier (RPI) heard in one or more scans (issue 4, "Scanning and the log";
- * GAEN.md section 7: per scan the host needs the time, the strongest and the mean RSSI).
+ * One record = one identifier (RPI) heard in one or more scans (docs/spec/gaen-protocol.md
+ * section 7: per scan the host needs the time, the strongest and the mean RSSI).
  *
  *   record   = len u8 | body (len - 1 bytes)          len = 16 + 4 * (scans - 1), 16..248
  *   body     = rpiPrefix[6] | aem[4] | first u16 LE | count u8 | rssiMax i8 | rssiMean i8

@@ -1,5 +1,5 @@
 /**
- * Sync protocol byte formats (issue 5), defined once for the token (firmware/sync/) and the host
+ * Sync protocol byte formats (docs/FORMATS.md "Sync messages"), defined once for the token (firmware/sync/) and the host
  * (host-tools/sync/). ES5-safe: compiled into the firmware. Documented in docs/FORMATS.md
  * ("Sync messages"); the security reasoning is in docs/SECURITY.md.
  *
@@ -11,7 +11,7 @@
  *     PAIRED, ERROR in clear. After: SEALED = [0x40][seq u32 LE][AES-128-CTR ciphertext][tag 16],
  *     tag = HMAC-SHA256(macKey, dir | seq | ciphertext)[0..16] (encrypt-then-MAC). CTR counter
  *     blocks are explicit: [0x01][dir][seq u32 LE][0 x 8][block number u16 BE, from 1] (never
- *     Espruino's built-in CTR, which ignores the IV: ESPRUINO.md section 3). That is AES-CCM's
+ *     Espruino's built-in CTR, which ignores the IV: docs/spec/espruino-platform.md section 3). That is AES-CCM's
  *     counter block for the 13-byte nonce dir|seq|0x8, so Bangle.js 2 makes the keystream with its
  *     native AES.ccmEncrypt (firmware/crypto/ctr.ts, the same helper as the at-rest log).
  *  4. Requests/responses inside SEALED: [op][body]; a response op is the request op | 0x80.
@@ -23,7 +23,7 @@ export { concat };
 
 /*
  * Every constant is a `const enum`: tsc writes the values into the firmware as literals and the
- * declarations vanish (STYLE-EXAMPLES.md, BangleApps btadv), keeping the Puck.js bundle small.
+ * declarations vanish (as espruino/BangleApps apps/btadv/app.ts does), keeping the Puck.js bundle small.
  */
 
 /** 128-bit UUIDs of the sync GATT service (no registered 16-bit UUID is used). */

@@ -7,7 +7,7 @@
  *   byte2, byte3  reserved, 0x00
  *
  * v1.0 = 0x40 (what microG and this token send by default), v1.1 = 0x50 | confidence << 2.
- * A decoder masks bits; it never compares the whole byte (GAEN.md section 1).
+ * A decoder masks bits; it never compares the whole byte (docs/spec/gaen-protocol.md section 1).
  */
 
 export const METADATA_V1_0 = 0x40;

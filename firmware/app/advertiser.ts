@@ -1,5 +1,5 @@
 /**
- * GAEN advertising (issue 4; GAEN.md section 3): the exact 31-byte payload (common/gaen/advert.ts)
+ * GAEN advertising (docs/spec/gaen-protocol.md section 3): the exact 31-byte payload (common/gaen/advert.ts)
  * as a raw array, non-connectable and non-scannable, every ADVERT_INTERVAL_MS. Identifier and
  * Bluetooth address change together at a random moment 10-20 minutes after the last change and at
  * every daily-key change (UTC midnight). The address is a fresh non-resolvable private address

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest of log records (issue 4; docs/LOG-FORMAT.md "At rest"): AES-128 in counter
+ * Encryption at rest of log records (docs/LOG-FORMAT.md "At rest"): AES-128 in counter
  * mode with CCM-format counter blocks (firmware/crypto/ctr.ts: native AES-CCM on Bangle.js 2,
  * aesEncryptBlock elsewhere; never Espruino's own CTR, which ignores the IV), for the 13-byte nonce
  *   page seq u32 LE | page nonce u32 LE | record offset u16 LE | 0 x 3

@@ -1,5 +1,5 @@
 /**
- * Token settings in one place (issue 4). Times in ms unless the name says otherwise.
+ * Token settings in one place. Times in ms unless the name says otherwise.
  * Scan defaults: docs/SCAN-DEFAULTS.md (sim evidence); light/button table: docs/USER-GUIDE.md.
  */
 
@@ -14,7 +14,7 @@ export const SCAN_PERIOD_MS = 300000;
 /** Limits the host's scan settings must respect. */
 export const SCAN_WINDOW_MIN_MS = 100;
 export const SCAN_PERIOD_MIN_MS = 10000;
-/** An identifier heard more than this after it was first heard is a replay (GAEN.md section 3). */
+/** An identifier heard more than this after it was first heard is a replay (docs/spec/gaen-protocol.md section 3). */
 export const REPLAY_SECONDS = 1200;
 /** Identifiers already written are remembered this long, so a replay cannot start a new record. */
 export const CLOSED_KEEP_SECONDS = 7800;

@@ -1,6 +1,6 @@
 /**
- * Encounters across scans (issue 4, "Scanning and the log"): one per identifier, holding what the
- * host needs to rebuild GAEN scan instances (GAEN.md section 7): per scan its time, the number of
+ * Encounters across scans (docs/LOG-FORMAT.md): one per identifier, holding what the
+ * host needs to rebuild GAEN scan instances (docs/spec/gaen-protocol.md section 7): per scan its time, the number of
  * adverts, the strongest and the mean RSSI, plus the AEM. An identifier is written to the log once
  * it can no longer be extended: GAEN treats sightings more than 20 minutes after the first as a
  * replay, so nothing is added after that, and identifiers already written are remembered for two

@@ -1,5 +1,5 @@
 /**
- * Health (issue 4, "Time, health and safety"): a watchdog that reboots a stuck token, and every
+ * Health: a watchdog that reboots a stuck token, and every
  * timer/button/radio callback run through guard(), so an exception is counted and kept in a
  * small error log for the host instead of breaking the loop.
  */

@@ -1,5 +1,5 @@
 /**
- * Daily keys (issue 4 "Keys and advertising"; GAEN.md section 1; COCOA.md "Recording contacts"):
+ * Daily keys (docs/spec/gaen-protocol.md section 1; docs/spec/cocoa-promises.md "Recording contacts"):
  * a new TEK from the hardware RNG for each UTC day, rolling start = ENIN floored to 144, kept in
  * flash (smallFiles.ts) for today and the 14 days before, then erased. RPIK and AEMK are derived
  * once per day and cached (two 16-byte arrays: the token has ~2,600 JS variables).

@@ -1,4 +1,4 @@
-/** Random bytes from the hardware RNG (E.hwRand: the nRF SoftDevice TRNG, ESPRUINO.md section 2). */
+/** Random bytes from the hardware RNG (E.hwRand: the nRF SoftDevice TRNG, docs/spec/espruino-platform.md section 2). */
 export function randomBytes(n: number): Uint8Array {
   const b = new Uint8Array(n);
   let r = 0;

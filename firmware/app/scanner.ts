@@ -1,6 +1,6 @@
 /**
- * Duty-cycled scanning for GAEN adverts (issue 4): every `period` ms the receiver listens for
- * `window` ms with NRF.setScan and an FD6F service-data filter (ESPRUINO.md section 2); each
+ * Duty-cycled scanning for GAEN adverts (docs/SCAN-DEFAULTS.md): every `period` ms the receiver listens for
+ * `window` ms with NRF.setScan and an FD6F service-data filter (docs/spec/espruino-platform.md section 2); each
  * identifier heard is aggregated per scan (adverts, strongest and summed RSSI) and handed to the
  * encounter tracker when the window closes. The receiver draws ~12 mA, so the window is short.
  */

@@ -2,7 +2,7 @@
  * Small settings files (daily keys, owner settings) kept power-cut safe as two generations:
  * `<name>0` and `<name>1`, each "gen|check|json". A save writes the other name, then erases the
  * older one, so a cut at any point leaves at least one complete generation; a torn write fails
- * its check and the older generation is used (issue 4, "resumes with its keys and log intact").
+ * its check and the older generation is used (a reboot resumes with its keys and log intact).
  */
 import { storage } from "./builtins";
 const gens: { [name: string]: number } = {};

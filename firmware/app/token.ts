@@ -1,5 +1,5 @@
 /**
- * The token's state and its one rule (issue 4): it advertises and logs only while its clock is
+ * The token's state and its one rule: it advertises and logs only while its clock is
  * valid, it is not paused and it has a log; otherwise the radio is quiet and the light says why.
  * Owner settings (paused, alert, scan settings, pairing secret, error log, first day, how far the
  * host has read) live in one small file (smallFiles.ts). A heartbeat every minute kicks the

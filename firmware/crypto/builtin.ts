@@ -1,5 +1,5 @@
 /**
- * The board's own crypto (Espruino libs/crypto/jswrap_crypto.c, shared/spec/ESPRUINO.md section 3):
+ * The board's own crypto (Espruino libs/crypto/jswrap_crypto.c, docs/spec/espruino-platform.md section 3):
  * SHA256 on Puck.js, MDBT42Q and Bangle.js 2; AES on Puck.js only. Both return ArrayBuffers.
  * Only AES "ECB" is used: Espruino's CTR mode ignores the IV, so the AEM is built from ECB (gaen.ts).
  */

@@ -2,7 +2,7 @@
  * AES-128-CTR keystream with CCM-format counter blocks (NIST SP 800-38C A.3, 13-byte nonce):
  *   counter block i = 0x01 | nonce 13 | i u16 BE,  i = 1, 2, ...
  * i.e. exactly the bytes AES-CCM XORs onto its payload, so a board without an AES block function
- * but with native AES-CCM (Bangle.js 2: global AES.ccmEncrypt, ESPRUINO.md section 3) produces it
+ * but with native AES-CCM (Bangle.js 2: global AES.ccmEncrypt, docs/spec/espruino-platform.md section 3) produces it
  * natively (its tag is computed and thrown away); elsewhere it is made block by block with
  * aesEncryptBlock (built-in on Puck.js, pure JS otherwise). Never Espruino's built-in CTR mode,
  * which ignores the IV. Used by the sync keystream (firmware/sync/service.ts, format in

@@ -1,5 +1,5 @@
 /**
- * GAEN key derivation on the token (crypto spec v1.2, shared/spec/GAEN.md section 1); the same
+ * GAEN key derivation on the token (crypto spec v1.2, docs/spec/gaen-protocol.md section 1); the same
  * formulas as host-tools/gaen/crypto.ts:
  *   RPIK = HKDF-SHA256(TEK, salt none, "EN-RPIK", 16)     AEMK = HKDF-SHA256(TEK, none, "EN-AEMK", 16)
  *   RPI  = AES-128-ECB(RPIK, PaddedData(ENIN))

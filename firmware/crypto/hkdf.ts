@@ -1,6 +1,6 @@
 /**
  * HKDF-SHA256 (RFC 5869). A null salt means the RFC 5869 section 2.2 default, 32 zero bytes,
- * which is what GAEN's "salt = NULL" is (shared/spec/GAEN.md section 1).
+ * which is what GAEN's "salt = NULL" is (docs/spec/gaen-protocol.md section 1).
  */
 import { checkBytes } from "./check";
 import { hmacSha256 } from "./hmac";

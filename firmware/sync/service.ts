@@ -1,5 +1,5 @@
 /**
- * Sync service on the token (issue 5): the GATT service, the sync window opened by a button press,
+ * Sync service on the token (docs/FORMATS.md "Sync messages"): the GATT service, the sync window opened by a button press,
  * the optional home-hub beacon, and one TokenSession (session.ts) per connection.
  *
  * - The token is connectable only inside a window: syncWindowOpen() (the app calls it on a button

@@ -1,5 +1,5 @@
 /**
- * One sync connection on the token (issue 5): mutual HMAC challenge-response, then sealed
+ * One sync connection on the token (docs/FORMATS.md "Sync messages"): mutual HMAC challenge-response, then sealed
  * requests answered from the SyncHost. Pure logic, no Espruino globals, so it runs unchanged in
  * Node tests (test/sync/) and in the built firmware. Formats: common/formats/syncMessages.ts;
  * flow and threat model: docs/FORMATS.md, docs/SECURITY.md.

@@ -1,5 +1,5 @@
 /**
- * The end-to-end story (issue 7, docs/E2E.md), shared by the automated test
+ * The end-to-end story (docs/E2E.md), shared by the automated test
  * (test/e2e/story.test.ts) and `npm run demo` (run-demo.ts), so the demo can never drift from what
  * is tested. Nothing between the steps is mocked except the radio:
  *
@@ -28,7 +28,7 @@ import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { SimCentral } from "../../sim/world/central";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
-import { DataDir } from "../sync/dataDir";
+import { DataDir } from "../base/dataDir";
 import { SimTransport } from "../sync/transports/sim";
 import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
 import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";

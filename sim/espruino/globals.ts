@@ -108,7 +108,7 @@ export function installGlobals(rt: EspruinoRuntime): void {
     arm(Number(id), t, interval);
   };
 
-  // ---- clock (ESPRUINO.md section 2, "Other system calls": getTime/setTime, float seconds)
+  // ---- clock (docs/spec/espruino-platform.md section 2: getTime/setTime, float seconds)
   // getTime() returns a float (jswrap_interactive.c "float"): boxed when it happens to be integral
   g.getTime = () => realm.float(rt.tokenTimeMs() / 1000);
   g.setTime = (seconds: unknown) => {

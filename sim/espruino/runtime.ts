@@ -1,7 +1,7 @@
 /**
  * One emulated Espruino token: a node:vm context with the board's Espruino API, a virtual clock
  * driven by the world, a timer queue, NOR flash with Storage, the radio as seen by the world,
- * and an energy meter. Platform facts come from shared/spec/ESPRUINO.md; each module of this
+ * and an energy meter. Platform facts come from docs/spec/espruino-platform.md; each module of this
  * folder cites the section it emulates. The public API is documented in docs/SIM-RUNTIME.md.
  *
  * Time: the world owns one clock (ms since the Unix epoch). The token has its own oscillator

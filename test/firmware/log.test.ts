@@ -1,7 +1,7 @@
 /**
  * The contact log in the built firmware, in the sim runtime: what one scan aggregates, the replay
  * rule, ring wrap-around with the dropped counter, 14-day expiry, and power cuts at every flash
- * write and erase of an append (issue 4, "Scanning and the log").
+ * write and erase of an append.
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";

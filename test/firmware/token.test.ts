@@ -1,7 +1,7 @@
 /**
  * The token as a whole, running the built firmware in the sim runtime: no clock means no radio,
  * identifiers equal what the daily keys give, rotation, new daily keys, the light and button as a
- * person meets them, watchdog reboot and erase-all (issue 4).
+ * person meets them, watchdog reboot and erase-all.
  */
 import { expect } from "chai";
 import { toHex } from "../../common/bytes";

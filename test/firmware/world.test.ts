@@ -1,7 +1,7 @@
 /**
  * Tokens and a GAEN phone in one room (sim/world), the tokens running the built firmware: each
  * logs the others, and what it logged is exactly what the others advertised, checked against
- * their daily keys with the host's GAEN crypto (issue 4, "Done when").
+ * their daily keys with the host's GAEN crypto.
  */
 import { expect } from "chai";
 import { toHex } from "../../common/bytes";

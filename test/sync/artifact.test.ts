@@ -15,7 +15,7 @@ import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import { SimCentral, type CentralOptions } from "../../sim/world/central";
 import { SimTransport } from "../../host-tools/sync/transports/sim";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { pairNewToken, syncToken, connectToken } from "../../host-tools/sync/syncToken";
 import { HostSession } from "../../host-tools/sync/session";
 import { runHub } from "../../host-tools/sync/hub";

@@ -1,5 +1,5 @@
 /**
- * The sync protocol (issue 5): formats, handshake, sealed operations and the bad conditions,
+ * The sync protocol (docs/FORMATS.md "Sync messages"): formats, handshake, sealed operations and the bad conditions,
  * host session (host-tools/sync/session.ts, noble crypto) against the firmware session
  * (firmware/sync/session.ts, the firmware's pure-JS crypto) in the Node harness.
  */
