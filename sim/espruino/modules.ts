@@ -22,7 +22,7 @@ import { bytesToString, toBytes, plain, rawArgs, makeFlashString, isBoxedNumber 
 import { makeCryptoModule, installGlobalAes } from "./crypto";
 import { PowerCutError } from "./flash";
 import { crc32 } from "./espruinoE";
-import { espStringGetInteger, isIntValue } from "./numbers";
+import { espFloatToString, espStringGetInteger, isIntValue } from "./numbers";
 
 export function installRequire(rt: EspruinoRuntime): void {
   const realm = rt.realm;
@@ -90,25 +90,54 @@ export function intArg(v: unknown): number {
   return 0;
 }
 
-/** Storage.writeJSON's compact form (JSON_DROP_QUOTES | JSON_IGNORE_FUNCTIONS | JSON_NO_UNDEFINED | JSON_ARRAYBUFFER_AS_ARRAY). */
-export function compactJson(v: unknown): string | undefined {
+/**
+ * Storage.writeJSON's compact form (jsfGetJSONWithCallback with JSON_DROP_QUOTES |
+ * JSON_IGNORE_FUNCTIONS | JSON_NO_UNDEFINED | JSON_ARRAYBUFFER_AS_ARRAY, no JSON_ALL_UNICODE_ESCAPE):
+ * keys unquoted when they are identifiers or integers, numbers printed by ftoa, strings with
+ * Espruino's JS escapes (escapeCharacter with jsonStyle false: "\xFF", "\0"), keys in `keysOf`'s
+ * order (the context's, with hidden keys left out).
+ */
+export function compactJson(v: unknown, keysOf: (o: object) => string[] = Object.keys): string | undefined {
+  v = plain(v);
   if (v === null) return "null";
   if (v === undefined || typeof v === "function") return undefined;
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "number") return Number.isFinite(v) ? espFloatToString(v) : "null";
   if (typeof v === "boolean") return String(v);
-  if (typeof v === "string") return JSON.stringify(v);
-  if (ArrayBuffer.isView(v)) return "[" + Array.prototype.join.call(v, ",") + "]";
+  if (typeof v === "string") return jsQuote(v);
+  if (ArrayBuffer.isView(v)) return "[" + Array.from(v as unknown as ArrayLike<number>, (x) => espFloatToString(x)).join(",") + "]";
   if (Object.prototype.toString.call(v) === "[object ArrayBuffer]") return "[" + Array.from(new Uint8Array(v as ArrayBuffer)).join(",") + "]";
-  if (Array.isArray(v)) return "[" + v.map((x) => compactJson(x) ?? "null").join(",") + "]";
+  if (Array.isArray(v)) return "[" + v.map((x) => compactJson(x, keysOf) ?? "null").join(",") + "]";
   const o = v as Record<string, unknown>;
-  if (typeof o.toJSON === "function") return compactJson(o.toJSON());
+  if (typeof o.toJSON === "function") return compactJson(o.toJSON(), keysOf);
   const parts: string[] = [];
-  for (const k of Object.keys(o)) {
-    const s = compactJson(o[k]);
+  for (const k of keysOf(o)) {
+    const s = compactJson(o[k], keysOf);
     if (s === undefined) continue;
-    parts.push((/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)) + ":" + s);
+    parts.push((/^[A-Za-z_$][\w$]*$/.test(k) || /^-?\d+$/.test(k) ? k : jsQuote(k)) + ":" + s);
   }
   return "{" + parts.join(",") + "}";
+}
+
+/** A string quoted as escapeCharacter(ch, next, jsonStyle false) writes it (src/jsutils.c). */
+function jsQuote(s: string): string {
+  const hex = "0123456789ABCDEF";
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const next = i + 1 < s.length ? s.charCodeAt(i + 1) : -1;
+    if (c === 10) out += "\\n";
+    else if (c === 9) out += "\\t";
+    else if (c === 8) out += "\\b";
+    else if (c === 11) out += "\\v";
+    else if (c === 12) out += "\\f";
+    else if (c === 13) out += "\\r";
+    else if (c === 92) out += "\\\\";
+    else if (c === 34) out += '\\"';
+    else if (c < 8 && (next < 48 || next > 55)) out += "\\" + c;
+    else if (c < 32 || c >= 127) out += c > 255 ? "\\u" + hex[(c >> 12) & 15] + hex[(c >> 8) & 15] + hex[(c >> 4) & 15] + hex[c & 15] : "\\x" + hex[(c >> 4) & 15] + hex[c & 15];
+    else out += s[i];
+  }
+  return out + '"';
 }
 
 export function storageFileChunkSize(rt: EspruinoRuntime): number {
@@ -149,7 +178,7 @@ function makeStorageModule(rt: EspruinoRuntime): Record<string, unknown> {
       return st.write(nameBytes(String(name)), bytes, FLAG_NONE, off, sz);
     }),
     writeJSON: (name: unknown, data: unknown) => guard(rt, () => {
-      const text = compactJson(data) ?? "";
+      const text = compactJson(data, (o) => realm.sem.keys(o)) ?? "";
       return st.write(nameBytes(String(name)), toBytes(text)!, FLAG_NONE, 0, 0);
     }),
     // jsfReadFile: a live view of the flash bytes (see makeFlashString), "" for no bytes
