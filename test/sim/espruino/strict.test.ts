@@ -157,6 +157,9 @@ describe("sim/espruino: no kinder than Espruino", () => {
         .to.deep.equal(["0.3", "0.33333333333", "10e+20", "0.66666666666", "142857.14285714286", "0.3", "1.9", "5e-7", "-0.33333333333"]);
       expect(evalIn(rt, "print(0.1 + 0.2, 1 / 3)")).to.equal(undefined);
       expect(rt.consoleOutput).to.include("0.3 0.33333333333");
+      // Storage.writeJSON (measured: the same bytes on the interpreter)
+      evalIn(rt, "require('Storage').writeJSON('j', {b: 1, a: 'x\\xff\\x01y\\n', c: [0.1 + 0.2, Math.floor(4.5)], 5: 2, '\\xffh': 1, 'a b': 2})");
+      expect(evalIn(rt, "require('Storage').read('j')")).to.equal('{b:1,a:"x\\xFF\\1y\\n",c:[0.3,4],5:2,"a b":2}');
     });
 
     it("for-in keeps insertion order for integer-like keys too", () => {
