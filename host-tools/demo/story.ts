@@ -19,6 +19,7 @@
  *     matched; a new risky day leaves an alert request, which the next sync hands to the token,
  *     whose light then shows the alert pattern.
  */
+import { statusFromRow } from "../../common/formats/syncMessages";
 import { mkdir, readFile, copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Scenario, utcDay, type PairTruth } from "../../sim/world/scenario";
@@ -417,7 +418,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       const events = tok.rt.ledLog().filter((e) => e.timeMs >= from[name]);
       const red = pinsOf(tok, "red");
       const redFlashes = alertFlashes(events.filter((e) => e.timeMs >= world.now - 20_000), red);
-      const alertState = !!tok.omamori.host.status().alert;
+      const alertState = !!statusFromRow(tok.omamori.host.status()).alert;
       lights[name] = { events, redFlashes, alertPattern: redFlashes >= 8, alertState };
       const leds = loadBoard(tok.board.id).io.leds.length;
       say(leds === 0

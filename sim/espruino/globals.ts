@@ -142,7 +142,11 @@ export function installGlobals(rt: EspruinoRuntime): void {
       const usage = Math.min(total, rt.estimatedJsVars());
       return realm.object({ free: total - usage, usage, total, history: 0, gc: 0, gctime: 0, blocksize: board.ram.bytesPerVariable });
     },
-    on: () => {},
+    // process.on("uncaughtException", f): f gets what no code caught, instead of the console
+    // (src/jsinteractive.c jsiCheckErrors); other events are accepted and never fire here
+    on: (event: unknown, fn: unknown) => {
+      if (event === "uncaughtException" && typeof fn === "function") rt.uncaughtHandler = fn as (e: unknown) => void;
+    },
   });
 
   installRequire(rt);

@@ -62,7 +62,7 @@ export function installRequire(rt: EspruinoRuntime): void {
 const SPIFLASH_BASE = 0x60000000;
 
 export function storageIsMemoryMapped(rt: EspruinoRuntime): boolean {
-  return rt.board.flash.storageAddress < SPIFLASH_BASE;
+  return rt.board.flash.memoryMapped;
 }
 
 /** Run a Storage operation, turning jsfWriteFile's exceptions into token-side Errors. */

@@ -19,6 +19,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { detokenise, isPretokenised } from "./pretokenised";
 import { loadBoard, type Board } from "../../boards/index";
 import { NorFlash, PowerCutError } from "./flash";
 import { JsfStorage } from "./storage";
@@ -71,7 +72,8 @@ export function loadBuiltFirmware(boardId: string): string {
   if (!existsSync(file)) {
     throw new Error("firmware for " + boardId + " is not built: " + file + " is missing; run `npm run build` first");
   }
-  return readFileSync(file, "utf8");
+  // latin1: a pretokenised file holds token bytes 0x80-0xFF, one character each
+  return readFileSync(file, "latin1");
 }
 
 /** splitmix32: small, fast, deterministic. */
@@ -219,6 +221,7 @@ export class EspruinoRuntime {
     this.timeZone = { tzMinutes: 0 };
     this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
     this.realm = new Realm();
+    this.uncaughtHandler = null;
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
       if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
@@ -278,7 +281,8 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      this.realm.runFirmware(code, filename, this.bootTimeoutMs);
+      // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it
+      this.realm.runFirmware(isPretokenised(code) ? detokenise(code) : code, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -387,9 +391,25 @@ export class EspruinoRuntime {
     this.afterCallback();
   }
 
+  /** @internal process.on("uncaughtException") handler of the running firmware, if any. */
+  uncaughtHandler: ((e: unknown) => void) | null = null;
+
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
-    const line = "Uncaught " + describeError(this.realm ? this.realm.sem.convertError(e) : e);
+    // what V8 threw itself becomes what Espruino throws (semantics.ts)
+    if (this.realm) e = this.realm.sem.convertError(e);
+    const handler = this.uncaughtHandler;
+    if (handler) {
+      // as jsiCheckErrors: the handler gets the exception; one it throws itself is reported
+      try {
+        handler(e);
+        return;
+      } catch (e2) {
+        if (e2 instanceof RuntimeStop || e2 instanceof PowerCutError || this.flash.isDead()) return;
+        e = this.realm ? this.realm.sem.convertError(e2) : e2;
+      }
+    }
+    const line = "Uncaught " + describeError(e);
     this.uncaughtErrors.push(line);
     this.consoleOutput.push(line);
   }
