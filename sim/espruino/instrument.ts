@@ -47,6 +47,9 @@ function isSimple(n: AnyNode): boolean {
       return !(typeof n.value === "number" && isFloatLiteral(n.raw));
     case "MemberExpression":
       return isSimple(n.object) && (!n.computed || isSimple(n.property));
+    case "BinaryExpression":
+      // arithmetic of simple operands (a key such as f + p)
+      return (RAW_ARITH.has(n.operator) || BITWISE.has(n.operator)) && isSimple(n.left) && isSimple(n.right);
     default:
       return false;
   }

@@ -178,12 +178,17 @@ export class Realm {
   hostFn<F extends (...a: any[]) => unknown>(fn: F): F {
     if ((fn as unknown as Record<symbol, unknown>)[RAW_ARGS]) return fn;
     const sem = this.sem;
-    const w = function (this: unknown, ...args: unknown[]) {
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (typeof a === "object" && a !== null) args[i] = sem.unbox(a);
+    const w = function (this: unknown) {
+      // copy the arguments only when one of them is a box or a flash string
+      for (let i = 0; i < arguments.length; i++) {
+        const a = arguments[i];
+        if (typeof a === "object" && a !== null && (sem.isBox(a) || isFlashString(a))) {
+          const args = Array.prototype.slice.call(arguments);
+          for (let j = i; j < args.length; j++) if (typeof args[j] === "object" && args[j] !== null) args[j] = sem.unbox(args[j]);
+          return fn.apply(this, args);
+        }
       }
-      return fn.apply(this, args);
+      return fn.apply(this, arguments as unknown as unknown[]);
     };
     RAW_ARGS_OR_HOSTFN.add(w);
     return w as unknown as F;
@@ -255,6 +260,17 @@ export class Realm {
   }
 
   private readonly callbacks = new WeakMap<object, object>();
+
+  /** toContext() of each argument; the same array when nothing needs changing. */
+  argsToContext(args: unknown[]): unknown[] {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if ((typeof a === "object" && a !== null) || typeof a === "function") {
+        if (this.toContext(a) !== a) return args.map((x) => this.toContext(x));
+      }
+    }
+    return args;
+  }
 
   /** The context value behind a host view (or v itself). */
   unview(v: unknown): unknown {

@@ -381,7 +381,7 @@ export class EspruinoRuntime {
     this.inCallback++;
     try {
       const f = this.realm.unview(fn);
-      if (typeof f === "function") f.apply(this.realm.unview(thisArg), args.map((a) => this.realm.toContext(a)));
+      if (typeof f === "function") f.apply(this.realm.unview(thisArg), this.realm.argsToContext(args));
       else if (typeof f === "string") this.realm.runFirmware(f, "callback");
     } catch (e) {
       this.handleThrown(e);

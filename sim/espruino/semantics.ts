@@ -166,8 +166,12 @@ function mul(a, b) {
   var x = num(a), fa = FL, y = num(b), fb = FL;
   return (fa || fb) ? box(x * y) : x * y;
 }
-function div(a, b) { return box(num(a) / num(b)); }
+function div(a, b) {
+  if (typeof a === "number" && typeof b === "number") return box(a / b);
+  return box(num(a) / num(b));
+}
 function mod(a, b) {
+  if (typeof a === "number" && typeof b === "number" && a === (a | 0) && (a !== 0 || 1 / a > 0) && b === (b | 0) && (b !== 0 || 1 / b > 0)) return b === 0 ? NaN : a % b;
   var x = num(a), fa = FL, y = num(b), fb = FL;
   if (!fa && !fb) return y === 0 ? NaN : x % y;
   return box(x % y);
@@ -241,6 +245,7 @@ function track(o, k) {
   rec.keys.push(key); rec.before.push(strs);
 }
 function put(o, k, v) {
+  if (isView(o)) { o[k] = v; return v; }
   if (typeof k === "object" && k !== null) k = unbox(k);
   if ((typeof k === "number" || typeof k === "string") && typeof o === "object" && o !== null && !isView(o) && !isArray(o)) track(o, k);
   o[k] = v;
@@ -457,6 +462,10 @@ defProp(TAP, "toString", { writable: true, enumerable: false, configurable: true
 /* jswrap_arraybufferview_set: copies what fits, strings as char codes, numbers refused */
 var taSet = TAP.set;
 defProp(TAP, "set", { writable: true, enumerable: false, configurable: true, value: function set(src, offset) {
+  if (offset === undefined || (typeof offset === "number" && offset === (offset | 0) && offset >= 0)) {
+    var o0 = offset === undefined ? 0 : offset;
+    if ((isView(src) || isArray(src)) && o0 + src.length <= this.length) return taSet.call(this, src, o0);
+  }
   src = unbox(src);
   if (!(typeof src === "string" || isArray(src) || isView(src) || src instanceof g.ArrayBuffer)) {
     throw new EspError("First argument must be Array, not " + (src === undefined ? "undefined" : src === null ? "null" : typeof src === "number" ? "Number" : typeof src === "boolean" ? "Boolean" : typeof src === "function" ? "Function" : "Object"));
@@ -477,10 +486,9 @@ defProp(TAP, "set", { writable: true, enumerable: false, configurable: true, val
   var Orig = g[name];
   if (!Orig) return;
   var W = { [name]: function (a, b, c) {
-    var n = arguments.length;
-    a = unbox(a);
-    if (n <= 1) return n ? new Orig(a) : new Orig();
-    return n === 2 ? new Orig(a, unbox(b)) : new Orig(a, unbox(b), unbox(c));
+    if (typeof a === "object" && a !== null && a instanceof NumberCtor) a = numValueOf.call(a);
+    if (b === undefined && c === undefined) return new Orig(a);
+    return new Orig(a, unbox(b), unbox(c));
   } }[name];
   origNames(Orig).forEach(function (k) { if (k !== "prototype" && k !== "length" && k !== "name") defProp(W, k, ObjectCtor.getOwnPropertyDescriptor(Orig, k)); });
   W.prototype = Orig.prototype;
