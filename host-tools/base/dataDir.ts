@@ -154,11 +154,24 @@ export class DataDir {
   }
 
   async loadToken(id: string): Promise<TokenRecord> {
-    const doc = (await readJsonFile(this.tokenPath(id))) as Record<string, unknown> | null;
-    if (doc === null) throw new TypeError("no paired token " + JSON.stringify(id) + " in " + this.root);
-    const secret = doc && typeof doc.secret === "string" && /^[0-9a-f]{64}$/.test(doc.secret) ? fromHex(doc.secret) : null;
+    // Nothing read from this file goes into a message: it holds the secret, and a JSON parser's
+    // message quotes the text around the fault (which showed 9 hex digits of it).
+    let doc: Record<string, unknown> | null;
+    try {
+      doc = (await readJsonFile(this.tokenPath(id))) as Record<string, unknown> | null;
+    } catch (e) {
+      if (e instanceof DamagedFileError) throw new DamagedFileError(this.tokenPath(id), "not valid JSON");
+      throw e;
+    }
+    if (doc === null) {
+      // readJsonFile says null for a missing file, and for a file holding the JSON value null
+      if (await stat(this.tokenPath(id)).then(() => true, () => false)) throw new DamagedFileError(this.tokenPath(id), "not a JSON object");
+      throw new TypeError("no paired token " + JSON.stringify(id) + " in " + this.root);
+    }
+    const secret = doc && typeof doc === "object" && typeof doc.secret === "string" && /^[0-9a-f]{64}$/.test(doc.secret) ? fromHex(doc.secret) : null;
     if (!secret) throw new DamagedFileError(this.tokenPath(id), "secret must be 64 hex digits");
-    return { tokenId: id, secret, pairedAt: String(doc.pairedAt ?? ""), board: String(doc.board ?? "") };
+    const str = (v: unknown) => (typeof v === "string" ? v : ""); // informational fields: anything else reads as unknown
+    return { tokenId: id, secret, pairedAt: str(doc.pairedAt), board: str(doc.board) };
   }
 
   /**
@@ -193,8 +206,9 @@ export class DataDir {
     };
     if (!d || typeof d !== "object") bad("not a JSON object");
     if (!Number.isInteger(d.cursor) || d.cursor < 0) bad("cursor must be a whole number");
-    if (d.lastSyncAt !== undefined && d.lastSyncAt !== null && Number.isNaN(Date.parse(d.lastSyncAt))) bad("lastSyncAt must be a time");
-    if (d.status !== undefined && d.status !== null && typeof d.status !== "object") bad("status must be an object");
+    if (d.lastSyncAt !== undefined && d.lastSyncAt !== null && (typeof d.lastSyncAt !== "string" || Number.isNaN(Date.parse(d.lastSyncAt)))) bad("lastSyncAt must be a time");
+    if (d.driftSeconds !== undefined && d.driftSeconds !== null && !(typeof d.driftSeconds === "number" && Number.isFinite(d.driftSeconds))) bad("driftSeconds must be a number");
+    if (d.status !== undefined && d.status !== null && (typeof d.status !== "object" || Array.isArray(d.status))) bad("status must be an object");
     const history = d.history ?? [];
     if (!Array.isArray(history) || !history.every(isSyncEvent)) bad("history must be a list of syncs");
     return { cursor: d.cursor, lastSyncAt: d.lastSyncAt ?? null, driftSeconds: d.driftSeconds ?? null, status: d.status ?? null, history };

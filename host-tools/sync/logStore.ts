@@ -39,6 +39,13 @@ export interface OmamoriLog {
 
 const HEX = /^[0-9a-f]+$/;
 
+/**
+ * Largest clock correction a sync can record: the token's clock is a u32 of seconds, so no real
+ * correction exceeds 2^32 s. A larger value is a damaged or hand-made file (and the matcher would
+ * widen its time tolerance by it).
+ */
+export const MAX_CLOCK_CORRECTION_SECONDS = 2 ** 32;
+
 function fail(where: string, what: string): never {
   throw new TypeError("omamori-log: " + where + " " + what);
 }
@@ -56,7 +63,9 @@ export function checkLog(doc: unknown): OmamoriLog {
   if (d.version !== 1) fail("version", "must be 1, got " + JSON.stringify(d.version));
   for (const k of ["tokenId", "board", "syncedAt"]) if (typeof d[k] !== "string") fail(k, "must be a string");
   checkNumber("rssiOffsetDb", d.rssiOffsetDb, false);
-  checkNumber("clockCorrectionSeconds", d.clockCorrectionSeconds, true);
+  if (Math.abs(checkNumber("clockCorrectionSeconds", d.clockCorrectionSeconds, true)) > MAX_CLOCK_CORRECTION_SECONDS) {
+    fail("clockCorrectionSeconds", "must be within ±" + MAX_CLOCK_CORRECTION_SECONDS + " seconds (the token clock's range), got " + d.clockCorrectionSeconds);
+  }
   if (d.scanPeriodSeconds !== undefined && checkNumber("scanPeriodSeconds", d.scanPeriodSeconds, false) <= 0) fail("scanPeriodSeconds", "must be above 0");
   if (!Array.isArray(d.encounters)) fail("encounters", "must be an array");
   (d.encounters as unknown[]).forEach((e0, i) => {

@@ -18,6 +18,7 @@ import { DamagedFileError, keepAside } from "../base/atomicFile";
 import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "./logStore";
 import type { SeenAdvert, SyncLink, SyncTransport } from "./transport";
 import { say } from "../base/language";
+import { implausibleRecord } from "./plausibility";
 
 /** Clock differences below this are left alone in the log (records have 5 s resolution). */
 export const CLOCK_SHIFT_THRESHOLD_S = 60;
@@ -61,6 +62,8 @@ export interface SyncReport {
   alertSet: boolean;
   reconnects: number;
   cursor: number;
+  /** Records left out because no real scan could produce them (plausibility.ts). */
+  recordsSkipped: number;
   /** The whole log was read from its start (first sync, or a rebuild after a damaged file). */
   fullRead: boolean;
   /** Earliest scan time (Unix seconds, corrected) read in this sync; null when nothing was new. */
@@ -196,7 +199,15 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   const report: SyncReport = {
     tokenId: opts.tokenId, status: null as unknown as StatusBody, driftSeconds: 0, clockSet: false, clockCorrectionSeconds: 0,
     bytesRead: 0, scansAdded: 0, alertSet: false, reconnects: 0, cursor: state.cursor, fullRead: state.cursor === 0,
-    firstRecordAt: null, recovered,
+    firstRecordAt: null, recovered, recordsSkipped: 0,
+  };
+  let statusAtMs = 0;
+  /** The token's clock now (seconds), as far as this sync knows it; null when it was not set. */
+  const tokenClockNow = (): number | null => {
+    if (!report.status) return null;
+    const old = report.status.clockValid ? report.status.clockSeconds + (now() - statusAtMs) / 1000 : null;
+    const set = report.clockSet ? now() / 1000 : null;
+    return old === null ? set : set === null ? old : Math.max(old, set);
   };
   let measured = false;
   let pending: LogEncounter[] = [];
@@ -220,6 +231,7 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   const once = async (session: HostSession) => {
     if (!measured) {
       const { status, driftSeconds } = await session.status(now);
+      statusAtMs = now();
       measured = true;
       report.status = status;
       report.driftSeconds = driftSeconds;
@@ -251,17 +263,32 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
       report.alertSet = true;
       await opts.data.clearAlertPending(pendingAlert);
     }
+    // A token answers with its log once; more than twice its whole storage in one connection, or a
+    // cursor that does not move, is a token gone wrong: stop rather than read forever.
+    const limit = 2 * (report.status.storageUsedBytes + report.status.storageFreeBytes) + 65536;
+    let readNow = 0;
     for (;;) {
       const r = await session.readLog(report.cursor, chunk);
       if (r.data.length === 0) break;
-      const decoded = decodeLogStream(r.data);
+      readNow += r.data.length;
+      if (r.next === report.cursor || readNow > limit) throw new SyncError("protocol", "the token's log did not come to an end");
+      let decoded: LogEncounter[];
+      try {
+        decoded = decodeLogStream(r.data);
+      } catch (e) {
+        throw new SyncError("protocol", (e as Error).message); // the cursor stays where it was
+      }
       for (const e of decoded) {
+        if (implausibleRecord(e, tokenClockNow()) !== null) {
+          report.recordsSkipped++;
+          continue;
+        }
         for (const s of e.scans) {
           const t = s.t + report.clockCorrectionSeconds;
           if (report.firstRecordAt === null || t < report.firstRecordAt) report.firstRecordAt = t;
         }
+        pending.push(e);
       }
-      pending.push(...decoded);
       report.bytesRead += r.data.length;
       report.cursor = r.next;
       opts.onProgress?.({ bytes: report.bytesRead, totalBytes: report.status.storageUsedBytes });
@@ -289,6 +316,12 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
     firstRecordAt: report.firstRecordAt, fullRead: report.fullRead,
   });
   await save();
+  if (report.recordsSkipped > 0) {
+    warn(say(
+      `${report.recordsSkipped} record(s) from the token were damaged (values no real scan produces) and were left out. Everything else was synced.`,
+      `お守りの記録のうち ${report.recordsSkipped} 件が壊れていた（実際の受信ではありえない値）ため、取り込みませんでした。それ以外はすべて同期しました。`,
+    ));
+  }
   return report;
 }
 

@@ -11,7 +11,7 @@ import { loadCheckSettings } from "../../report/checkSettings";
 import { omamoriHome } from "../../base/dataDir";
 import { dayLabel } from "../../base/time";
 import type { ExposureSummary } from "../../match/dailySummary";
-import { parseContactLog } from "../../match/logFormat";
+import { LogFormatError, parseContactLog } from "../../match/logFormat";
 import { matchLog } from "../../match/matchLog";
 import { loadRiskConfig } from "../../match/riskConfig";
 import { UsageError } from "../../base/errors";
@@ -64,7 +64,13 @@ export function registerMatch(program: Command): void {
         throw new UsageError(say("no public key to verify the export files: give --public-key (or --allow-unsigned for testing)", "鍵ファイルの署名を確かめる公開鍵がありません: --public-key を指定してください (テスト用には --allow-unsigned)"));
       }
       const loaded = asUsage("keys", () => keysFromPaths(opts.keys, trust, nowSeconds));
-      const r = await matchLog(log, loaded.validation.keys, config, nowSeconds);
+      let r: Awaited<ReturnType<typeof matchLog>>;
+      try {
+        r = await matchLog(log, loaded.validation.keys, config, nowSeconds);
+      } catch (e) {
+        if (e instanceof LogFormatError) throw new UsageError(`${opts.log}: ${e.message}`); // e.g. damaged scan times
+        throw e;
+      }
       if (opts.json) {
         const out = {
           tokenId: r.tokenId, board: r.board, rssiOffsetDb: r.rssiOffsetDb,
