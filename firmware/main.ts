@@ -13,9 +13,9 @@
  *   version, board, crypto          firmware version, board id, GAEN/SHA/HMAC/HKDF/AES on Uint8Arrays
  *   maintenance                     true when booted with the button held
  *   state()                         clockValid, running, paused, alert, needsSync, keys [{tek,
- *                                   rollingStart, rollingPeriod}], scan {windowMs, periodMs, scans,
- *                                   running}, log {pages, pageSize, pagesUsed, records, dropped,
- *                                   nextDropSeq, currentSeq}, readUpTo, errors, errorLog
+ *                                   rollingStart, rollingPeriod}], scan {windowMs, periodMs, scans},
+ *                                   log {pages, pageSize, pagesUsed, records, dropped, nextDropSeq,
+ *                                   currentSeq}, errors, errorLog
  *   setClock(unixSeconds)           as the sync service / Web IDE sets it; returns the correction (s)
  *   flush()                         write every open encounter now
  *   host                            the SyncHost (firmware/sync/host.ts) the sync service uses

@@ -180,7 +180,7 @@ export function tokenEraseAll(): void {
 export function tokenState(): any {
   return {
     clockValid: clockValid(), running: !!running, paused: !!st.p, alert: !!st.a, needsSync: needsSync(), keys: keysList(),
-    scan: scanStats(), log: logStats(), readUpTo: st.r, errors: st.e, errorLog: st.l,
+    scan: scanStats(), log: logStats(), errors: st.e, errorLog: st.l,
   };
 }
 

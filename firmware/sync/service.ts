@@ -104,18 +104,25 @@ var env: TokenEnv = {
   },
 };
 
-/** The sync advert from a fresh address, set while the radio sleeps (see the module comment). */
-function advertise(): void {
+/**
+ * The sync advert, a fresh nonce each time; `fresh`: from a new address, set while the radio sleeps
+ * (see the module comment). A window keeps one address: when a host hangs up, Espruino restarts the
+ * last advert at once, under the window's address, before this code runs, and a host that saw that
+ * advert must find the token there.
+ */
+function advertise(fresh: number): void {
   var s = H.secret();
   var nonce = randomBytes(4);
-  NRF.sleep();
-  NRF.setAddress(randomAddress());
+  if (fresh) {
+    NRF.sleep();
+    NRF.setAddress(randomAddress());
+  }
   NRF.setAdvertising(syncAdvert((s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB), nonce, s ? beaconTag(env.crypto, s, nonce) : u8(4)), {
     connectable: true,
     scannable: false,
     interval: Win.WINDOW_ADV_MS,
   });
-  NRF.wake();
+  if (fresh) NRF.wake();
 }
 
 function closeWindow(): void {
@@ -133,10 +140,11 @@ function openWindow(ms: number, button: number): void {
     failures = 0;
   }
   if (failures >= Win.MAX_AUTH_FAILURES && !button) return;
+  var was = windowOpen;
   windowOpen = 1;
   if (!connected) {
     H.holdAdvertising(true);
-    advertise();
+    advertise(was ? 0 : 1);
   }
   clearTimeout(windowTimer);
   windowTimer = setTimeout(closeWindow, ms);
@@ -204,7 +212,7 @@ function onDisconnect(): void {
   }
   clearTimeout(idleTimer);
   idleTimer = 0;
-  if (windowOpen && !decommissioned) advertise();
+  if (windowOpen && !decommissioned) advertise(0);
   else closeWindow();
 }
 
