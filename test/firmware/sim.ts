@@ -49,14 +49,14 @@ export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
 /** The token's settings file (firmware/app/store.ts), newest complete generation, parsed. */
 export function settingsOf(rt: EspruinoRuntime): any {
   let best: any = null;
-  let bestGen = -1;
   for (const name of ["om.s0", "om.s1"]) {
     const b = rt.storage.read(nameBytes(name));
     if (!b) continue;
-    const [gen, , ...rest] = Buffer.from(b).toString("latin1").split("|");
-    if (Number(gen) > bestGen) {
-      bestGen = Number(gen);
-      best = JSON.parse(rest.join("|"));
+    try {
+      const s = JSON.parse(Buffer.from(b).toString("latin1"));
+      if (!best || s.g > best.g) best = s;
+    } catch {
+      // a torn copy: the other one decides, as on the token
     }
   }
   return best;
