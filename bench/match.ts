@@ -2,7 +2,7 @@
  * Matching at national peak (docs/MATCHING.md section 7): 6 million diagnosis keys over 14 days
  * against a dense 14-day log (5,000 sightings a day, 6-byte stored prefixes as the token keeps
  * them), with PLANTED keys whose identifiers are in the log. Times, in the same run:
- *   (a) the engine (host-tools/match/parallelMatch.ts: engine.ts on every core)
+ *   (a) the engine (host-tools/match/engine.ts, as omamori check runs it)
  *   (b) a straightforward baseline: every key's 144 identifiers with node:crypto
  *       (fastCrypto.rpik = hkdfSync, fastCrypto.rpiRange = one AES call), hex-string Map lookup
  * Both must find exactly the planted matches. Prints keys/s, the ratio, and peak memory, and
