@@ -153,8 +153,12 @@ export class KeySet {
     for (let i = 0; i < this.count; i++) this.insert(table, i);
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
+  /** Room for at least `capacity` keys without growing again. */
+  reserve(capacity: number): void {
+    if (capacity > this.capacity) this.grow(capacity);
+  }
+
+  private grow(cap = this.capacity * 2): void {
     const kd = new Uint8Array(new SharedArrayBuffer(16 * cap)); kd.set(this.keyData); this.keyData = kd;
     const rs = new Uint32Array(new SharedArrayBuffer(4 * cap)); rs.set(this.rollingStart); this.rollingStart = rs;
     const rp = new Uint8Array(new SharedArrayBuffer(cap)); rp.set(this.rollingPeriod); this.rollingPeriod = rp;

@@ -15,6 +15,7 @@ import { say } from "../../base/language";
 import { decodeExportBin, decodeSignatureList, parsePublicKey, readExportZip, verifyExport, type VerificationKey } from "../../keys/exportFile";
 import { fetchKeys } from "../../keys/fetchKeys";
 import { KeyCache } from "../../keys/keyCache";
+import { currentStore } from "../../keys/keyStore";
 import { sha256Hex } from "../../keys/readExport";
 import { validateKeys } from "../../keys/validateKeys";
 import { loadCheckSettings } from "../../report/checkSettings";
