@@ -58,7 +58,7 @@ export function reportOf(log: ContactLog, index: SightingIndex, keys: KeySet, ru
   const report: MatchReport = {
     board: log.board,
     rssiOffsetDb,
-    encounters: index.encounters.length,
+    encounters: index.count,
     keysChecked: run.keysChecked,
     keysDerived: run.keysDerived,
     identifiersDerived: run.identifiersDerived,
