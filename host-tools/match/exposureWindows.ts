@@ -117,7 +117,7 @@ export function buildExposureWindows(
       });
     }
   }
-  const scanTimes = tokenScanTimes(index);
+  const scanTimes = byKey.size > 0 ? tokenScanTimes(index) : new Float64Array(0); // sorting every scan costs; only matches need it
   const windows: ExposureWindow[] = [];
   for (const [k, { sightings, confidence }] of byKey) {
     if (sightings.length === 0) continue;

@@ -106,10 +106,11 @@ function fullMatchReason(memo: unknown, index: SightingIndex, configDigest: stri
   return null;
 }
 
-/** One token's log and the memo of its last check. */
+/** One token's log (its header, when `index` is given: logColumns.ts) and the memo of its last check. */
 export interface TokenToMatch {
   log: ContactLog;
   memo: unknown;
+  index?: SightingIndex;
 }
 
 export interface TokensResult {
@@ -175,8 +176,8 @@ export async function matchTokensIncrementally(
   const targets: MatchTarget[] = [];
   // One pair of masks per distinct memo (tokens checked together share it).
   const masks = new Map<string, { fresh: Uint8Array; old: Uint8Array }>();
-  const planned: Planned[] = tokens.map(({ log, memo }) => {
-    const index = new SightingIndex(log);
+  const planned: Planned[] = tokens.map(({ log, memo, index: given }) => {
+    const index = given ?? new SightingIndex(log);
     const reason = fullMatchReason(memo, index, configDigest, nowEnin);
     if (reason !== null) {
       targets.push({ index });

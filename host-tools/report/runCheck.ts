@@ -19,7 +19,9 @@ import { fetchKeys, type FetchOptions, type FetchResult } from "../keys/fetchKey
 import { KeyCache } from "../keys/keyCache";
 import { keysFromCache, type CachedKeys } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
-import { parseContactLog, type ContactLog } from "../match/logFormat";
+import { readLogForMatching } from "../match/logColumns";
+import type { ContactLog } from "../match/logFormat";
+import type { SightingIndex } from "../match/sightingIndex";
 import { matcherStatus, type MatcherStatus } from "../match/nativeMatcher";
 import { loadRiskConfig, type RiskConfig } from "../match/riskConfig";
 import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
@@ -186,8 +188,9 @@ interface PreparedToken {
   inputs: string;
   /** The inputs did not change: the last result stands. */
   reuse: boolean;
-  /** The log to match (when not reused and readable). */
+  /** The log to match, when not reused and readable: its header and its index (logColumns.ts). */
   log?: ContactLog;
+  index?: SightingIndex;
   memo?: unknown;
   problem?: string;
 }
@@ -198,7 +201,8 @@ function prepareToken(data: DataDir, id: string, memo: TokenMemo | undefined, ke
   const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
   if (memo && memo.inputs === inputs) return { inputs, reuse: true };
   try {
-    return { inputs, reuse: false, log: parseContactLog(new TextDecoder().decode(logBytes)), memo: memo?.match };
+    const { header, index } = readLogForMatching(logBytes);
+    return { inputs, reuse: false, log: header, index, memo: memo?.match };
   } catch (e) {
     return { inputs, reuse: false, problem: (e as Error).message };
   }
@@ -209,7 +213,7 @@ async function matchTokens(prepared: PreparedToken[], loaded: CachedKeys, config
   const which = prepared.flatMap((p, n) => (p.log ? [n] : []));
   const results: (IncrementalResult | undefined)[] = prepared.map(() => undefined);
   if (which.length === 0) return { results, engine: matcherStatus() };
-  const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
+  const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, index: prepared[n].index, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
   which.forEach((n, k) => (results[n] = pass.results[k]));
   return { results, engine: pass.engine };
 }

@@ -10,7 +10,7 @@ import { keysFromPaths } from "../../keys/loadKeys";
 import { loadCheckSettings } from "../../report/checkSettings";
 import { omamoriHome } from "../../base/dataDir";
 import { resultText } from "../../report/resultText";
-import { parseContactLog } from "../../match/logFormat";
+import { readLogForMatching } from "../../match/logColumns";
 import { matchLog } from "../../match/matchLog";
 import { loadRiskConfig } from "../../match/riskConfig";
 import { UsageError } from "../../base/errors";
@@ -31,13 +31,13 @@ export function registerMatch(program: Command): void {
       const now = opts.now ? new Date(opts.now) : new Date();
       if (Number.isNaN(now.getTime())) throw new UsageError(say(`--now must be a date and time, got "${opts.now}"`, `--now は日時で指定してください ("${opts.now}")`));
       const nowSeconds = now.getTime() / 1000;
-      let logText: string;
+      let logBytes: Uint8Array;
       try {
-        logText = readFileSync(opts.log, "utf8");
+        logBytes = readFileSync(opts.log);
       } catch (e) {
         throw new UsageError(say(`cannot read the log ${opts.log} (${(e as NodeJS.ErrnoException).code})`, `記録ファイル ${opts.log} を読めません (${(e as NodeJS.ErrnoException).code})`));
       }
-      const log = asUsage(opts.log, () => parseContactLog(logText));
+      const { header: log, index } = asUsage(opts.log, () => readLogForMatching(logBytes));
       const config = asUsage(opts.config ?? "risk configuration", () => loadRiskConfig(opts.config));
       const settings = asUsage("check.json", () => loadCheckSettings(omamoriHome()));
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned };
@@ -45,7 +45,7 @@ export function registerMatch(program: Command): void {
         throw new UsageError(say("no public key to verify the export files: give --public-key (or --allow-unsigned for testing)", "鍵ファイルの署名を確かめる公開鍵がありません: --public-key を指定してください (テスト用には --allow-unsigned)"));
       }
       const loaded = asUsage("keys", () => keysFromPaths(opts.keys, trust, nowSeconds));
-      const r = await matchLog(log, loaded.validation.keys, config, nowSeconds);
+      const r = await matchLog(log, loaded.validation.keys, config, nowSeconds, undefined, index);
       if (opts.json) {
         const out = {
           tokenId: r.tokenId, board: r.board, rssiOffsetDb: r.rssiOffsetDb,
