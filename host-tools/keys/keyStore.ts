@@ -179,31 +179,54 @@ export function readStore(path: string): StoredKeys | null {
 }
 
 /**
- * Keeps the keys for which `keep(key index)` holds (asked once per key, in order), moving them
- * down in place, one copy per run of kept keys and column; returns how many were kept.
+ * Keeps the keys for which `keep(key index)` holds (asked once per key, in order). When they form
+ * one run [from, from + count) nothing moves (the usual case: the oldest file's keys are the ones
+ * too old); otherwise they are moved down to 0 in place, one copy per run and column.
  */
-function compact(s: StoredKeys, keep: (i: number) => boolean): number {
+function compact(s: StoredKeys, keep: (i: number) => boolean): { from: number; count: number } {
   const k = s.keys;
-  const cols: (Uint8Array | Int8Array | Uint32Array)[] = [k.rollingStart, s.origin, k.rollingPeriod, k.reportType, k.daysSinceOnset, k.transmissionRiskLevel];
-  let kept = 0;
-  let run = -1; // start of the current run of kept keys
-  const move = (from: number, to: number) => {
-    if (kept !== from) {
-      k.keyData.copyWithin(16 * kept, 16 * from, 16 * to);
-      for (const c of cols) c.copyWithin(kept, from, to);
-    }
-    kept += to - from;
-  };
-  for (let i = 0; i < k.count; i++) {
-    if (keep(i)) {
-      if (run < 0) run = i;
-    } else if (run >= 0) {
-      move(run, i);
-      run = -1;
+  const n = k.count;
+  const flags = new Uint8Array(n);
+  let runs = 0, first = -1, count = 0;
+  for (let i = 0; i < n; i++) {
+    if (!keep(i)) continue;
+    flags[i] = 1;
+    count++;
+    if (i === 0 || !flags[i - 1]) {
+      runs++;
+      if (first < 0) first = i;
     }
   }
-  if (run >= 0) move(run, k.count);
-  return kept;
+  if (runs <= 1) return { from: Math.max(0, first), count };
+  const cols: (Uint8Array | Int8Array | Uint32Array)[] = [k.rollingStart, s.origin, k.rollingPeriod, k.reportType, k.daysSinceOnset, k.transmissionRiskLevel];
+  let kept = 0;
+  for (let i = 0; i < n;) {
+    if (!flags[i]) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && flags[j]) j++;
+    if (kept !== i) {
+      k.keyData.copyWithin(16 * kept, 16 * i, 16 * j);
+      for (const c of cols) c.copyWithin(kept, i, j);
+    }
+    kept += j - i;
+    i = j;
+  }
+  return { from: 0, count };
+}
+
+/** The keys [from, from + count) of a store, as views of its columns (no copy). */
+function window(s: StoredKeys, from: number, count: number): { keys: KeySet; origin: Uint32Array } {
+  const k = s.keys;
+  if (from === 0 && count === k.count) return { keys: k, origin: s.origin };
+  const to = from + count;
+  const keys = KeySet.fromColumns(count, {
+    keyData: k.keyData.subarray(16 * from, 16 * to), rollingStart: k.rollingStart.subarray(from, to), rollingPeriod: k.rollingPeriod.subarray(from, to),
+    reportType: k.reportType.subarray(from, to), daysSinceOnset: k.daysSinceOnset.subarray(from, to), transmissionRiskLevel: k.transmissionRiskLevel.subarray(from, to),
+  });
+  return { keys, origin: s.origin.subarray(from, to) };
 }
 
 /**
@@ -227,9 +250,10 @@ export async function currentStore(cache: KeyCache): Promise<StoredKeys> {
     const renumber = new Uint32Array(stored.files.length);
     let n = 0;
     stored.files.forEach((sha, f) => (renumber[f] = still[f] ? n++ : 0));
-    const count = compact(stored, (i) => still[stored.origin[i]]);
-    for (let i = 0; i < count; i++) stored.origin[i] = renumber[stored.origin[i]];
-    const base: StoredKeys = { ...stored, keys: KeySet.fromColumns(count, stored.keys), origin: stored.origin.subarray(0, count), files: kept };
+    const { from, count } = compact(stored, (i) => still[stored.origin[i]]);
+    const { keys, origin } = window(stored, from, count);
+    for (let i = 0; i < count; i++) origin[i] = renumber[origin[i]];
+    const base: StoredKeys = { ...stored, keys, origin, files: kept };
     merged = await mergeCachedFiles(cache, files.slice(kept.length), base);
   } else merged = await mergeCachedFiles(cache, files);
   await writeFileAtomic(storePath(cache), encodeStore(merged));
@@ -255,9 +279,8 @@ export function usableKeys(s: StoredKeys, nowSeconds: number, cachedSha256: stri
     if (problem) dropped[problem]++;
     return problem === null;
   };
-  const count = compact(s, keep);
-  const origin = s.origin.subarray(0, count);
+  const { from, count } = compact(s, keep);
+  const { keys, origin } = window(s, from, count);
   if (renumber.some((r, f) => r !== f)) for (let i = 0; i < count; i++) origin[i] = renumber[origin[i]];
-  const keys = count === k.count ? k : KeySet.fromColumns(count, k);
   return { keys, origin, read: s.read, revisedApplied: s.revisedApplied, dropped };
 }
