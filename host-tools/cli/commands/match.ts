@@ -50,7 +50,7 @@ export function registerMatch(program: Command): void {
         const out = {
           tokenId: r.tokenId, board: r.board, rssiOffsetDb: r.rssiOffsetDb,
           keys: { files: loaded.files, read: loaded.validation.read, usable: loaded.validation.keys.count, revisedApplied: loaded.validation.revisedApplied, dropped: loaded.validation.dropped },
-          matching: { encounters: r.encounters, keysChecked: r.keysChecked, keysDerived: r.keysDerived, identifiersDerived: r.identifiersDerived, matchedIdentifiers: r.matchedIdentifiers, dropped: r.dropped },
+          matching: { encounters: r.encounters, keysChecked: r.keysChecked, keysDerived: r.keysDerived, identifiersDerived: r.identifiersDerived, matchedIdentifiers: r.matchedIdentifiers, dropped: r.dropped, engine: r.engine },
           from: r.summary.fromDate, to: r.summary.toDate,
           days: r.summary.days,
           totals: { riskyDays: r.summary.riskyDays, riskyMinutes: r.summary.riskyMinutes, contactDays: r.summary.days.length },

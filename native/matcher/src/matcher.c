@@ -16,6 +16,12 @@
 
 #define CHUNK 4096
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 typedef struct match_index {
   uint8_t *padded;       /* span blocks of PaddedData */
   uint32_t *next_near;   /* per class combination m, span entries: first near interval >= j (span: none) */
@@ -194,10 +200,21 @@ static void derive_and_look_up(worker *w, uint32_t i, const uint8_t rpik[16], ui
   in->backend->aes128_encrypt(rpik, ix->padded + 16 * (size_t)lo, rpis, n);
   w->derived++;
   w->identifiers += n;
+  /* In phases, so the memory reads of all identifiers overlap instead of waiting one by one:
+     the filter words (prefetched, then tested), then the directory of the few that pass. */
+  uint32_t v[144], cand[144], nc = 0;
   for (uint32_t j = 0; j < n; j++) {
+    v[j] = first32(rpis + 16 * j) >> ix->filter_shift;
+    PREFETCH(&ix->filter[v[j] >> 6]);
+  }
+  for (uint32_t j = 0; j < n; j++) {
+    cand[nc] = j;
+    nc += (uint32_t)((ix->filter[v[j] >> 6] >> (v[j] & 63)) & 1);
+  }
+  for (uint32_t c = 0; c < nc; c++) PREFETCH(&ix->dir[prefix48(rpis + 16 * cand[c]) >> ix->dir_shift]);
+  for (uint32_t c = 0; c < nc; c++) {
+    uint32_t j = cand[c];
     const uint8_t *r = rpis + 16 * j;
-    uint32_t v = first32(r) >> ix->filter_shift;
-    if (!((ix->filter[v >> 6] >> (v & 63)) & 1)) continue;
     uint64_t p = prefix48(r);
     uint64_t b = p >> ix->dir_shift;
     uint32_t k = ix->dir[b], end = ix->dir[b + 1];
