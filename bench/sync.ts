@@ -26,6 +26,7 @@
  *
  * Run: tsx bench/sync.ts [--quick]   (--quick: 3 days instead of 14, one interval)
  */
+import { statusFromRow } from "../common/formats/syncMessages";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,7 +182,7 @@ async function benchBoard(board: string, perDay: number): Promise<Row[]> {
   const rec = await pairNewToken({ transport: new SimTransport(setup), data, tokenId: "bench", now: () => world.now });
   const t = performance.now();
   const delivered = feed(world, token, DAYS, perDay);
-  process.stdout.write(`${b.name}: fed ${delivered} identifiers over ${DAYS} days in ${((performance.now() - t) / 1000).toFixed(1)} s of wall time; token keeps ${token.omamori.host.status().recordsKept} records (${token.omamori.host.status().storageUsedBytes} bytes), dropped ${token.omamori.host.status().recordsDropped}\n`);
+  process.stdout.write(`${b.name}: fed ${delivered} identifiers over ${DAYS} days in ${((performance.now() - t) / 1000).toFixed(1)} s of wall time; token keeps ${statusFromRow(token.omamori.host.status()).recordsKept} records (${statusFromRow(token.omamori.host.status()).storageUsedBytes} bytes), dropped ${statusFromRow(token.omamori.host.status()).recordsDropped}\n`);
   const rows: Row[] = [];
   const mtus = [23, b.radio.maxMtu];
   const dirs: Record<string, DataDir> = {};

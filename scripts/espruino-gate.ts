@@ -67,8 +67,11 @@ const TS_HELPERS = [
   "__createBinding", "__exportStar", "__setFunctionName", "__esDecorate", "__runInitializers",
 ];
 
-/** `process` exists on Espruino only with these members. */
-const PROCESS_MEMBERS = ["memory", "env", "version"];
+/**
+ * `process` exists on Espruino only with these members (src/jswrap_process.c); `on` is every Espruino
+ * object's event method, and process emits "uncaughtException" (src/jsinteractive.c jsiCheckErrors).
+ */
+const PROCESS_MEMBERS = ["memory", "env", "version", "on"];
 
 const TYPED_ARRAYS = [
   "Uint8Array", "Uint8ClampedArray", "Int8Array", "Uint16Array", "Int16Array",

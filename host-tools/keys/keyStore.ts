@@ -256,7 +256,13 @@ export async function currentStore(cache: KeyCache): Promise<StoredKeys> {
     const base: StoredKeys = { ...stored, keys, origin, files: kept };
     merged = await mergeCachedFiles(cache, files.slice(kept.length), base);
   } else merged = await mergeCachedFiles(cache, files);
-  await writeFileAtomic(storePath(cache), encodeStore(merged));
+  try {
+    await writeFileAtomic(storePath(cache), encodeStore(merged));
+  } catch (e) {
+    // a store that cannot be written (a read-only or full data folder) is only a lost shortcut:
+    // the merged keys are used, and the store is written at a later check
+    if (!["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "ENOENT"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+  }
   return merged;
 }
 

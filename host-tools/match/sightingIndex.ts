@@ -10,9 +10,22 @@
  * one or many logs) are built from these by matchPlan.ts; encounter(i) gives one identifier as an
  * object (exposureWindows.ts, for the few that matched).
  */
-import { eninFromUnixSeconds } from "../../common/gaen/interval";
+import { eninFromUnixSeconds, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
-import type { ContactLog, LogScan } from "./logFormat";
+import { LogFormatError, type ContactLog, type LogScan } from "./logFormat";
+
+/**
+ * The widest clock tolerance, intervals: matchPlan.ts keeps each identifier's tolerance in a byte.
+ * A clock correction widens the tolerance up to this (about 40 h): an absurd correction must not
+ * size anything, and a token whose clock was off by days is matched within +-42 h of the corrected
+ * times.
+ */
+export const MAX_TOLERANCE_INTERVALS = 255;
+/**
+ * The longest span of scan times one log may have (10 years). A log spanning more has damaged
+ * times: refused with a plain message, never a RangeError from arrays sized by the span.
+ */
+export const MAX_SPAN_DAYS = 3650;
 
 export interface IndexedEncounter {
   /** Logged identifier: 16 bytes or a prefix (>= 6 bytes). */
@@ -110,8 +123,17 @@ export class SightingIndex implements Columns {
 
   constructor(log: ContactLog, columns?: Columns) {
     this.scanPeriodSeconds = typeof log.scanPeriodSeconds === "number" ? log.scanPeriodSeconds : null;
-    this.tolerance = TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600);
+    this.tolerance = Math.min(MAX_TOLERANCE_INTERVALS, TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600));
     const c = columns ?? columnsOf(log);
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < c.count; i++) {
+      lo = Math.min(lo, c.scanTime[c.scanStart[i]]);
+      hi = Math.max(hi, c.scanTime[c.scanStart[i + 1] - 1]);
+    }
+    if (eninFromUnixSeconds(hi) - eninFromUnixSeconds(lo) > MAX_SPAN_DAYS * TEK_ROLLING_PERIOD) {
+      const year = (t: number) => String(new Date(Math.min(t * 1000, 8.64e15)).getUTCFullYear());
+      throw new LogFormatError(`the log's scan times span from ${year(lo)} to ${year(hi)}, more than ${MAX_SPAN_DAYS / 365} years: some times are damaged`);
+    }
     this.count = c.count;
     this.rpi = c.rpi;
     this.rpiLength = c.rpiLength;

@@ -19,6 +19,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { detokenise, isPretokenised } from "./pretokenised";
 import { loadBoard, type Board } from "../../boards/index";
 import { NorFlash, PowerCutError } from "./flash";
 import { JsfStorage } from "./storage";
@@ -28,9 +29,9 @@ import { TimerQueue, type QueuedEvent } from "./timerQueue";
 import { installGlobals, formatValue } from "./globals";
 import { IoPins } from "./io";
 import { installE } from "./espruinoE";
-import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn } from "./nrf";
+import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn, type AdvertStart } from "./nrf";
 
-export type { GattCentral, GattLink, RadioStateView, AdvertIn } from "./nrf";
+export type { GattCentral, GattLink, RadioStateView, AdvertIn, AdvertStart } from "./nrf";
 export { NorFlash, PowerCutError } from "./flash";
 
 export interface RuntimeOptions {
@@ -59,6 +60,9 @@ class RuntimeStop extends Error {}
  */
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 
+/** First advertising events kept for takeAdvertStarts() (older ones are dropped). */
+const ADVERT_STARTS_KEPT = 1000;
+
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The built firmware for a board (dist/firmware/<board>.js), as the sim runs it. */
@@ -68,7 +72,8 @@ export function loadBuiltFirmware(boardId: string): string {
   if (!existsSync(file)) {
     throw new Error("firmware for " + boardId + " is not built: " + file + " is missing; run `npm run build` first");
   }
-  return readFileSync(file, "utf8");
+  // latin1: a pretokenised file holds token bytes 0x80-0xFF, one character each
+  return readFileSync(file, "latin1");
 }
 
 /** splitmix32: small, fast, deterministic. */
@@ -106,11 +111,6 @@ export class EspruinoRuntime {
   /** @internal E.setPassword/lockConsole/setConsole state */
   consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
   private readonly factoryAddress: Uint8Array;
-  /**
-   * @internal Strings Storage.read handed out, with the flash address of their first byte, for
-   * E.getAddressOf(str, true) (Espruino returns memory-mapped strings). Most recent wins.
-   */
-  readonly flashStrings = new Map<string, number>();
   /** @internal E.setTimeZone state, read by the context's Date */
   timeZone = { tzMinutes: 0 };
 
@@ -164,10 +164,14 @@ export class EspruinoRuntime {
 
   // ---------------------------------------------------------------- boot / reboot
 
-  /** The vm context's global object (tests read global.Omamori). */
+  /**
+   * The vm context's global object as the host sees it (tests read global.Omamori): floats the
+   * token keeps boxed (sim/espruino/semantics.ts) read as plain numbers, flash strings as strings,
+   * through a view that passes calls and assignments on to the token's own objects.
+   */
   get global(): any {
     if (!this.realm) throw new Error("the token has not booted yet; call boot(code) or bootFromStorage() first");
-    return this.realm.global;
+    return this.realm.hostView(this.realm.global);
   }
 
   /** Power-on: clock from ~0, fresh context, run `code` as Espruino runs .bootcde, then E.on('init'). */
@@ -217,10 +221,11 @@ export class EspruinoRuntime {
     this.timeZone = { tzMinutes: 0 };
     this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
     this.realm = new Realm();
+    this.uncaughtHandler = null;
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
       if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
-      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(reason);
+      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(realm.sem.convertError(reason));
       this.uncaughtErrors.push(line);
       this.consoleOutput.push(line);
     };
@@ -276,7 +281,8 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      this.realm.run(code, filename, this.bootTimeoutMs);
+      // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it
+      this.realm.runFirmware(isPretokenised(code) ? detokenise(code) : code, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -374,8 +380,9 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      if (typeof fn === "function") fn.apply(thisArg, args);
-      else if (typeof fn === "string") this.realm.run(fn, "callback");
+      const f = this.realm.unview(fn);
+      if (typeof f === "function") f.apply(this.realm.unview(thisArg), this.realm.argsToContext(args));
+      else if (typeof f === "string") this.realm.runFirmware(f, "callback");
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -384,8 +391,24 @@ export class EspruinoRuntime {
     this.afterCallback();
   }
 
+  /** @internal process.on("uncaughtException") handler of the running firmware, if any. */
+  uncaughtHandler: ((e: unknown) => void) | null = null;
+
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
+    // what V8 threw itself becomes what Espruino throws (semantics.ts)
+    if (this.realm) e = this.realm.sem.convertError(e);
+    const handler = this.uncaughtHandler;
+    if (handler) {
+      // as jsiCheckErrors: the handler gets the exception; one it throws itself is reported
+      try {
+        handler(e);
+        return;
+      } catch (e2) {
+        if (e2 instanceof RuntimeStop || e2 instanceof PowerCutError || this.flash.isDead()) return;
+        e = this.realm ? this.realm.sem.convertError(e2) : e2;
+      }
+    }
     const line = "Uncaught " + describeError(e);
     this.uncaughtErrors.push(line);
     this.consoleOutput.push(line);
@@ -476,6 +499,26 @@ export class EspruinoRuntime {
     for (const l of this.radioListeners) l();
   }
 
+  /**
+   * The first advertising event of every start of advertising since the last call, oldest first
+   * (the SoftDevice sends it at once, so a payload that was replaced in the same instant — the old
+   * identifier under a new address after NRF.setAddress — is still on the air once). The steady
+   * advertising that follows is radioState().advertising.
+   */
+  takeAdvertStarts(): AdvertStart[] {
+    const s = this.advertStarts;
+    this.advertStarts = [];
+    return s;
+  }
+
+  /** @internal the radio started advertising (first event sent now) */
+  advertStarted(s: AdvertStart): void {
+    this.advertStarts.push(s);
+    if (this.advertStarts.length > ADVERT_STARTS_KEPT) this.advertStarts.shift();
+  }
+
+  private advertStarts: AdvertStart[] = [];
+
   /** An advertising packet reached this token's receiver (ignored unless it is scanning). */
   deliverAdvert(p: AdvertIn): void {
     if (this.halted || !this.booted) return;
@@ -539,11 +582,14 @@ export class EspruinoRuntime {
   }
 }
 
-/** "Error: message" for Error-like values, JSON-ish text for anything else thrown. */
+/**
+ * "Error: message" for Error-like values (Espruino's errors carry their class in .type, V8's in
+ * .name), JSON-ish text for anything else thrown.
+ */
 export function describeError(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) {
-    const err = e as { name?: string; message?: string };
-    return (err.name || "Error") + ": " + err.message;
+    const err = e as { name?: string; type?: string; message?: string };
+    return (err.type || err.name || "Error") + ": " + err.message;
   }
   return formatValue(e);
 }
