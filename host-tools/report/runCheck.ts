@@ -107,7 +107,7 @@ function tokenHealth(st: SyncState): TokenHealth {
 }
 
 /** A fetch problem as a reason, by what went wrong. */
-function fetchReason(p: FetchProblem, settingsPath: string): Reason {
+export function fetchReason(p: FetchProblem, settingsPath: string): Reason {
   const m = p.message;
   const code = /cannot find|not a plain file|no such file/i.test(m) ? "key-source-missing"
     : /could not reach|answered HTTP/i.test(m) ? "key-source-unreachable"
