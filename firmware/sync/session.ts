@@ -1,5 +1,5 @@
 /**
- * One sync connection on the token (issue 5): mutual HMAC challenge-response, then sealed
+ * One sync connection on the token (docs/FORMATS.md "Sync messages"): mutual HMAC challenge-response, then sealed
  * requests answered from the SyncHost. Pure logic, no Espruino globals, so it runs unchanged in
  * Node tests (test/sync/) and in the built firmware. Formats: common/formats/syncMessages.ts;
  * flow and threat model: docs/FORMATS.md, docs/SECURITY.md.
@@ -8,18 +8,19 @@
  * random nonce and an error. Any bad, forged, replayed or out-of-order message ends the session.
  */
 import { SyncHost } from "./host";
-import { readU32LE } from "../../common/bytes";
+import { readU32LE, u8 } from "../../common/bytes";
 import {
   SyncPrimitives, SessionKeys, createReassembler, fragment, message, errorBody, seal, unseal,
   sessionKeys, authProof, checkProof, encodeStatus, encodeKeys, u32s, getU16, concat, Dir, Err, Kind,
   Label, Op, Size,
 } from "../../common/formats/syncMessages";
 
-/** How long the owner has to press the button after a daily-key request. */
-export var CONSENT_MS = 30000;
-
-/** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
-export var ACTION_DELAY_MS = 1000;
+export const enum SessionTime {
+  /** How long the owner has to press the button after a daily-key request. */
+  CONSENT_MS = 30000,
+  /** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
+  ACTION_DELAY_MS = 1000,
+}
 
 /** What a session needs besides the SyncHost; the sync service (service.ts) provides it. */
 export interface TokenEnv {
@@ -86,8 +87,8 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
     var h = env.host;
     if (waiting) return reply(Op.ERROR, errorBody(Err.BUSY));
     if (op === Op.STATUS) {
-      var s: any = h.status();
-      s.hubSeconds = env.hubSeconds();
+      var s = h.status();
+      s.push(env.hubSeconds());
       return reply(op | Op.RESPONSE, encodeStatus(s));
     }
     if (op === Op.SET_CLOCK && b.length === 4) return reply(op | Op.RESPONSE, u32s([h.setClock(readU32LE(b, 0))]));
@@ -98,7 +99,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
     }
     if (op === Op.READ_KEYS && b.length === 0) {
       waiting = true;
-      return h.askConsent(CONSENT_MS, function (granted) {
+      return h.askConsent(SessionTime.CONSENT_MS, function (granted) {
         waiting = false;
         if (state !== 2) return;
         if (granted) reply(op | Op.RESPONSE, encodeKeys(h.dailyKeys()));
@@ -117,7 +118,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       setTimeout(function () {
         if (op === Op.ERASE_ALL) h.eraseAll();
         else h.decommission();
-      }, ACTION_DELAY_MS);
+      }, SessionTime.ACTION_DELAY_MS);
       return;
     }
     if (op === Op.SET_SCAN && b.length === 8) {
@@ -153,7 +154,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       hostNonce = m.slice(4);
       tokenNonce = env.random(Size.NONCE);
       state = 1;
-      var c = new Uint8Array(2);
+      var c = u8(2);
       c[0] = Size.VERSION;
       return send(message(Kind.CHALLENGE, concat([c, tokenNonce])));
     }

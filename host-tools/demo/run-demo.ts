@@ -7,7 +7,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { resolve, join, relative } from "node:path";
 import { SingleBar } from "cli-progress";
-import { japanese } from "../sync/language";
+import { japanese } from "../base/language";
 import { runStory, TOKENS } from "./story";
 
 const lang = japanese() ? "ja" : "en";

@@ -1,5 +1,5 @@
 /**
- * The end-to-end story (issue 7, docs/E2E.md), shared by the automated test
+ * The end-to-end story (docs/E2E.md), shared by the automated test
  * (test/e2e/story.test.ts) and `npm run demo` (run-demo.ts), so the demo can never drift from what
  * is tested. Nothing between the steps is mocked except the radio:
  *
@@ -19,6 +19,7 @@
  *     matched; a new risky day leaves an alert request, which the next sync hands to the token,
  *     whose light then shows the alert pattern.
  */
+import { statusFromRow } from "../../common/formats/syncMessages";
 import { mkdir, readFile, copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Scenario, utcDay, type PairTruth } from "../../sim/world/scenario";
@@ -28,7 +29,7 @@ import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { SimCentral } from "../../sim/world/central";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
-import { DataDir } from "../sync/dataDir";
+import { DataDir } from "../base/dataDir";
 import { SimTransport } from "../sync/transports/sim";
 import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
 import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";
@@ -417,7 +418,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       const events = tok.rt.ledLog().filter((e) => e.timeMs >= from[name]);
       const red = pinsOf(tok, "red");
       const redFlashes = alertFlashes(events.filter((e) => e.timeMs >= world.now - 20_000), red);
-      const alertState = !!tok.omamori.host.status().alert;
+      const alertState = !!statusFromRow(tok.omamori.host.status()).alert;
       lights[name] = { events, redFlashes, alertPattern: redFlashes >= 8, alertState };
       const leds = loadBoard(tok.board.id).io.leds.length;
       say(leds === 0

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { writeFileAtomic } from "../base/atomicFile";
 import type { ExposureSummary } from "../match/dailySummary";
 import type { MatchMemo } from "./incrementalMatch";
 

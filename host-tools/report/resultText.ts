@@ -1,6 +1,6 @@
 /**
- * What the owner reads after a check, in plain words, Japanese or English (COCOA.md "Being
- * notified"; the wording follows COCOA's own screens, GAEN.md section 6 "Display"):
+ * What the owner reads after a check, in plain words, Japanese or English (docs/spec/cocoa-promises.md "Being
+ * notified"; the wording follows COCOA's own screens, docs/spec/gaen-protocol.md section 6 "Display"):
  *   - "No contact found in the last 14 days", or "Contact on N days, M minutes in total" with
  *     one line per day;
  *   - that several entries may be one person;

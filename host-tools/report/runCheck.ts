@@ -1,5 +1,5 @@
 /**
- * `omamori check` as a function (issue 6 "Telling the owner"): fetch new keys, match every synced
+ * `omamori check` as a function (docs/MATCHING.md section 5): fetch new keys, match every synced
  * token in the data directory, write the large-print report and, for a new risky day, the
  * token's alert request; record the check in the local history.
  *
@@ -17,17 +17,18 @@ import { join } from "node:path";
 import { sha256Hex, type Trust } from "../keys/readExport";
 import { fetchKeys, type FetchOptions, type FetchResult } from "../keys/fetchKeys";
 import { KeyCache } from "../keys/keyCache";
-import { keysFromCache } from "../keys/loadKeys";
+import { keysFromCache, type CachedKeys } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
-import { parseContactLog } from "../match/logFormat";
-import { loadRiskConfig } from "../match/riskConfig";
+import { parseContactLog, type ContactLog } from "../match/logFormat";
+import { matcherStatus, type MatcherStatus } from "../match/nativeMatcher";
+import { loadRiskConfig, type RiskConfig } from "../match/riskConfig";
 import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
-import { loadHistory, saveHistory } from "./checkHistory";
+import { loadHistory, saveHistory, type TokenMemo } from "./checkHistory";
 import { loadCheckSettings } from "./checkSettings";
-import { matchIncrementally, type IncrementalStats } from "./incrementalMatch";
+import { matchTokensIncrementally, type IncrementalResult, type IncrementalStats } from "./incrementalMatch";
 import { htmlReport } from "./htmlReport";
-import { writeFileAtomic } from "../sync/atomicFile";
-import { DataDir } from "../sync/dataDir";
+import { writeFileAtomic } from "../base/atomicFile";
+import { DataDir } from "../base/dataDir";
 import type { Lang, OwnerResult, TokenHealth } from "./resultText";
 
 export interface CheckOptions {
@@ -69,9 +70,11 @@ export interface CheckRun {
   keysUsable: number;
   keysCheckedAt: string | null;
   tokens: TokenCheck[];
+  /** The matcher used (native addon or JS engine, and why: nativeMatcher.ts). */
+  matcher: MatcherStatus;
 }
 
-/** Paired tokens (host-tools/sync/dataDir.ts) that hold a synced log. */
+/** Paired tokens (host-tools/base/dataDir.ts) that hold a synced log. */
 export async function syncedTokenIds(home: string): Promise<string[]> {
   const data = new DataDir(home);
   return (await data.tokenIds()).filter((id) => existsSync(data.logPath(id)));
@@ -108,37 +111,39 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     if (fetched.problems.length === 0) await cache.markChecked(o.now);
   }
   await cache.prune(nowSeconds);
-  const loaded = keysFromCache(cache, nowSeconds);
+  const loaded = await keysFromCache(cache, nowSeconds);
   const keys = loaded.validation.keys;
   const keysUsable = keys.count - countRevoked(keys);
   const keysDigest = cache.digest();
   const configDigest = sha256Hex(new TextEncoder().encode(JSON.stringify(config)));
   const history = loadHistory(o.home);
-  const run: CheckRun = { fetch: fetched, keyFiles: loaded.files.length, keysUsable, keysCheckedAt: cache.index.lastCheckedAt, tokens: [] };
+  const run: CheckRun = { fetch: fetched, keyFiles: loaded.files.length, keysUsable, keysCheckedAt: cache.index.lastCheckedAt, tokens: [], matcher: matcherStatus() };
   const data = new DataDir(o.home);
-  for (const id of await syncedTokenIds(o.home)) {
-    const logBytes = new Uint8Array(readFileSync(data.logPath(id)));
-    const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
+  // Every token whose inputs changed is matched in ONE pass (matchTokens: each key's identifiers
+  // derived once for all their logs); the others reuse their last result.
+  const ids = await syncedTokenIds(o.home);
+  const prepared = ids.map((id) => prepareToken(data, id, history.tokens[id], keysDigest, configDigest, nowSeconds));
+  const matched = await matchTokens(prepared, loaded, config, configDigest, nowSeconds);
+  run.matcher = matched.engine;
+  for (const [n, id] of ids.entries()) {
+    const { inputs } = prepared[n];
     const memo = history.tokens[id];
     let summary: ExposureSummary;
     let reused = false;
-    let problem: string | undefined;
+    let problem: string | undefined = prepared[n].problem;
     let matching: IncrementalStats | undefined;
     let matchMemo = memo?.match;
-    if (memo && memo.inputs === inputs) {
+    const inc = matched.results[n];
+    if (prepared[n].reuse && memo) {
       summary = memo.summary;
       reused = true;
+    } else if (inc) {
+      summary = inc.report.summary;
+      matching = inc.stats;
+      matchMemo = inc.memo;
     } else {
-      try {
-        const log = parseContactLog(new TextDecoder().decode(logBytes));
-        const inc = await matchIncrementally(log, loaded, config, configDigest, nowSeconds, memo?.match);
-        summary = inc.report.summary;
-        matching = inc.stats;
-        matchMemo = inc.memo;
-      } catch (e) {
-        problem = (e as Error).message;
-        summary = { days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) };
-      }
+      problem ??= "the log was not matched";
+      summary = { days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) };
     }
     const result: OwnerResult = { tokenId: id, summary, keysCheckedAt: cache.index.lastCheckedAt, checkedAt: o.now.toISOString(), contacts: settings.contacts };
     const health = await tokenHealth(o.home, id);
@@ -175,6 +180,38 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   });
   await saveHistory(o.home, history);
   return run;
+}
+
+interface PreparedToken {
+  inputs: string;
+  /** The inputs did not change: the last result stands. */
+  reuse: boolean;
+  /** The log to match (when not reused and readable). */
+  log?: ContactLog;
+  memo?: unknown;
+  problem?: string;
+}
+
+/** Reads a token's log and decides whether it must be matched again. */
+function prepareToken(data: DataDir, id: string, memo: TokenMemo | undefined, keysDigest: string, configDigest: string, nowSeconds: number): PreparedToken {
+  const logBytes = new Uint8Array(readFileSync(data.logPath(id)));
+  const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
+  if (memo && memo.inputs === inputs) return { inputs, reuse: true };
+  try {
+    return { inputs, reuse: false, log: parseContactLog(new TextDecoder().decode(logBytes)), memo: memo?.match };
+  } catch (e) {
+    return { inputs, reuse: false, problem: (e as Error).message };
+  }
+}
+
+/** The tokens that need it, matched together; results by token position (undefined for the others). */
+async function matchTokens(prepared: PreparedToken[], loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number) {
+  const which = prepared.flatMap((p, n) => (p.log ? [n] : []));
+  const results: (IncrementalResult | undefined)[] = prepared.map(() => undefined);
+  if (which.length === 0) return { results, engine: matcherStatus() };
+  const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
+  which.forEach((n, k) => (results[n] = pass.results[k]));
+  return { results, engine: pass.engine };
 }
 
 function countRevoked(keys: { count: number; isRevoked(i: number): boolean }): number {

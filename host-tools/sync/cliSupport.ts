@@ -5,13 +5,13 @@
  * the button, so the command then behaves as with a real token.
  */
 import { Command, Option } from "commander";
-import { UsageError } from "../cli/errors";
-import { DataDir, checkTokenId } from "./dataDir";
+import { UsageError } from "../base/errors";
+import { DataDir, checkTokenId } from "../base/dataDir";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
 import { openSimWorld, type SimSyncWorld } from "./simWorld";
 import { randomBytesHost } from "./primitives";
-import { say } from "./language";
+import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
 export interface TransportOptions {
@@ -65,23 +65,69 @@ export async function openTransport(o: TransportOptions, secret: Uint8Array | nu
   return { transport: sw.transport, now: () => sw.world.now, sim: sw, close: async () => undefined };
 }
 
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The closest of `names` to `typed` when it is plausibly a typing mistake, else null. */
+export function closest(typed: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = distance(typed.toLowerCase(), n.toLowerCase());
+    if (d < bestD) {
+      best = n;
+      bestD = d;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(typed.length / 3)) ? best : null;
+}
+
 /** The token to use: --token, or the only paired one. */
 export async function chooseToken(data: DataDir, wanted: string | undefined): Promise<string> {
+  const ids = await data.tokenIds();
   if (wanted !== undefined) {
+    if (ids.includes(wanted)) return wanted;
+    if (ids.length) {
+      const guess = closest(wanted, ids);
+      throw new UsageError(say(
+        `no paired token is named "${wanted}"` + (guess ? `; did you mean "${guess}"?` : "") + ` Paired tokens: ${ids.join(", ")}.`,
+        `「${wanted}」という名前でペアリングしたお守りはありません。` + (guess ? `「${guess}」のことですか？` : "") + `ペアリングしたお守り：${ids.join("、")}。`,
+      ));
+    }
     try {
       checkTokenId(wanted);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+    } catch {
+      throw new UsageError(tokenIdRule(wanted));
     }
-    if (!(await data.tokenIds()).includes(wanted)) {
-      throw new UsageError(say(`no paired token named "${wanted}" in ${data.root}; pair it with \`omamori token pair --token ${wanted}\``, `「${wanted}」という登録済みのお守りは ${data.root} にありません。\`omamori token pair --token ${wanted}\` で登録してください`));
-    }
-    return wanted;
+    throw new UsageError(noTokenYet(data.root, wanted));
   }
-  const ids = await data.tokenIds();
   if (ids.length === 1) return ids[0];
-  if (ids.length === 0) throw new UsageError(say("no paired token yet; pair one with `omamori token pair --token NAME`", "登録済みのお守りがありません。`omamori token pair --token 名前` で登録してください"));
-  throw new UsageError(say("several tokens are paired (" + ids.join(", ") + "); choose one with --token", "複数のお守りが登録されています（" + ids.join(", ") + "）。--token で選んでください"));
+  if (ids.length === 0) throw new UsageError(noTokenYet(data.root));
+  throw new UsageError(say("several tokens are paired (" + ids.join(", ") + "); choose one with --token NAME", "複数のお守りをペアリングしています（" + ids.join("、") + "）。--token 名前 で選んでください。"));
+}
+
+/** "No token paired yet: pair one with ..." */
+function noTokenYet(home: string, name = "NAME"): string {
+  return say(
+    `no paired token yet in ${home}; press the token's button, then pair it: npx omamori token pair --token ${name}`,
+    `${home} には、ペアリングしたお守りがありません。お守りのボタンを押してから、ペアリングしてください: npx omamori token pair --token ${name === "NAME" ? "名前" : name}`,
+  );
+}
+
+/** The rule for token names, with the rejected value. */
+export function tokenIdRule(got: string): string {
+  return say(
+    `a token name must be 1 to 32 characters: lowercase letters a-z, digits 0-9 and '-', starting with a letter or digit; got ${JSON.stringify(got)}`,
+    `お守りの名前は、半角の小文字 a～z、数字 0～9、「-」で1～32文字にしてください（先頭は文字か数字）。${JSON.stringify(got)} は使えません。`,
+  );
 }
 
 /** Secret of a paired token, or a fresh one for a first sim run. */

@@ -3,7 +3,7 @@
  * the token's error codes are in common/formats/syncMessages.ts (E_*).
  */
 import { Err } from "../../common/formats/syncMessages";
-import { say } from "./language";
+import { say } from "../base/language";
 
 export type SyncErrorCode =
   | "auth" | "not-your-token" | "not-paired" | "already-paired" | "no-window" | "locked" | "refused" | "busy"

@@ -1,5 +1,5 @@
 /**
- * Home hub (issue 5 "When the token accepts a connection"): a computer at home listens for the
+ * Home hub (docs/SECURITY.md, docs/FORMATS.md "Flow of one sync"): a computer at home listens for the
  * private sync beacons of its paired tokens (tokens with `omamori token hub --every MIN`) and syncs
  * each one when it shows up, with nobody pressing anything. A beacon is recognised only with the
  * token's secret (FORMATS.md "Sync advert"). A token synced less than COOLDOWN_MS ago is left alone
@@ -10,7 +10,7 @@ import { bytesEqual } from "../../common/bytes";
 import { hostPrimitives } from "./primitives";
 import { SyncError } from "./errors";
 import { syncToken, type SyncReport } from "./syncToken";
-import type { DataDir, TokenRecord } from "./dataDir";
+import type { DataDir, TokenRecord } from "../base/dataDir";
 import type { SyncTransport } from "./transport";
 
 export const COOLDOWN_MS = 60_000;
@@ -27,6 +27,8 @@ export interface HubOptions {
   now?: () => number;
   onSync?: (report: SyncReport) => void;
   onWarning?: (message: string) => void;
+  /** Runs each sync (e.g. holding the data-folder lock, host-tools/base/lock.ts); default: just runs it. */
+  around?: <T>(body: () => Promise<T>) => Promise<T>;
 }
 
 /** Serves the tokens' hub beacons; returns the reports of the syncs it made. */
@@ -53,7 +55,8 @@ export async function runHub(o: HubOptions): Promise<SyncReport[]> {
     const t = which as TokenRecord | null;
     if (!t) continue;
     try {
-      const report = await syncToken({ transport: o.transport, data: o.data, tokenId: t.tokenId, now, scanTimeoutMs: 10_000, onWarning: o.onWarning });
+      const run = () => syncToken({ transport: o.transport, data: o.data, tokenId: t.tokenId, now, scanTimeoutMs: 10_000, onWarning: o.onWarning });
+      const report = await (o.around ? o.around(run) : run());
       reports.push(report);
       o.onSync?.(report);
     } catch (e) {

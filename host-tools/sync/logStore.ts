@@ -6,7 +6,7 @@
  * checks, atomic writing, and an incremental merge that never duplicates a scan.
  */
 import type { LogEncounter, ScanSummary } from "../../common/formats/logRecord";
-import { readJsonFile, writeFileAtomic } from "./atomicFile";
+import { readJsonFile, writeFileAtomic } from "../base/atomicFile";
 
 export type { LogEncounter, ScanSummary };
 

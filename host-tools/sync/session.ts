@@ -1,5 +1,5 @@
 /**
- * The host side of one sync connection (issue 5; formats in common/formats/syncMessages.ts,
+ * The host side of one sync connection (formats in common/formats/syncMessages.ts,
  * docs/FORMATS.md "Sync messages"): the host proves it knows the shared secret, checks the token's
  * proof, then sends sealed requests one at a time and opens sealed responses, each exactly once in
  * sequence. Anything forged, replayed or out of order ends the session with a SyncError.

@@ -1,10 +1,10 @@
 /**
- * The token's health in plain words for `omamori status` (COCOA.md "Status shows the date use
- * started and the number of days in use"; issue 5 "status"), Japanese or English.
+ * The token's health in plain words for `omamori status` (docs/spec/cocoa-promises.md "Being
+ * notified": the start date and the days in use), Japanese or English.
  */
 import type { StatusBody } from "../../common/formats/syncMessages";
 import { loadBoard } from "../../boards/index";
-import { japanese } from "./language";
+import { japanese } from "../base/language";
 import { formatDrift } from "./syncToken";
 
 export const BATTERY_LOW_PERCENT = 20;

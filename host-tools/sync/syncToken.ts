@@ -1,5 +1,5 @@
 /**
- * One sync of a paired token (issue 5 "Host side"): find its advert by the secret-derived tag,
+ * One sync of a paired token (docs/FORMATS.md "Flow of one sync"): find its advert by the secret-derived tag,
  * authenticate, read its health and measure clock drift, correct the clock, honour a pending alert,
  * then read the log from the saved cursor in acknowledged chunks (the next request carries the
  * new cursor), merging into the data directory as it goes. A lost connection is resumed from the
@@ -13,10 +13,10 @@ import { loadBoard } from "../../boards/index";
 import { hostPrimitives, randomBytesHost } from "./primitives";
 import { HostSession, pairToken } from "./session";
 import { SyncError } from "./errors";
-import { DataDir, type TokenRecord } from "./dataDir";
+import { DataDir, type TokenRecord } from "../base/dataDir";
 import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "./logStore";
 import type { SeenAdvert, SyncLink, SyncTransport } from "./transport";
-import { say } from "./language";
+import { say } from "../base/language";
 
 /** Clock differences below this are left alone in the log (records have 5 s resolution). */
 export const CLOCK_SHIFT_THRESHOLD_S = 60;

@@ -1,5 +1,5 @@
 /**
- * The `E` object (src/jswrap_espruino.c; ESPRUINO.md section 2 "Other system calls") and the
+ * The `E` object (src/jswrap_espruino.c; docs/spec/espruino-platform.md section 2) and the
  * board objects Puck/Bangle where the firmware may touch them:
  *   - E.hwRand(): the SoftDevice TRNG on nRF5x — here a signed 32-bit integer from the seed;
  *   - E.getBattery(): 0..100 only where boards/<id>.json battery.espruinoGetBattery (Puck.js,

@@ -104,7 +104,7 @@ export function installGlobals(rt: EspruinoRuntime): void {
     arm(Number(id), t, interval);
   };
 
-  // ---- clock (ESPRUINO.md section 2, "Other system calls": getTime/setTime, float seconds)
+  // ---- clock (docs/spec/espruino-platform.md section 2: getTime/setTime, float seconds)
   g.getTime = () => rt.tokenTimeMs() / 1000;
   g.setTime = (seconds: unknown) => {
     const s = Number(seconds);
@@ -137,7 +137,11 @@ export function installGlobals(rt: EspruinoRuntime): void {
       const usage = Math.min(total, rt.estimatedJsVars());
       return realm.object({ free: total - usage, usage, total, history: 0, gc: 0, gctime: 0, blocksize: board.ram.bytesPerVariable });
     },
-    on: () => {},
+    // process.on("uncaughtException", f): f gets what no code caught, instead of the console
+    // (src/jsinteractive.c jsiCheckErrors); other events are accepted and never fire here
+    on: (event: unknown, fn: unknown) => {
+      if (event === "uncaughtException" && typeof fn === "function") rt.uncaughtHandler = fn as (e: unknown) => void;
+    },
   });
 
   installRequire(rt);

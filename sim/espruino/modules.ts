@@ -3,7 +3,7 @@
  * and "crypto" where the board's firmware has it — then a Storage file of that name evaluated as
  * a module (exports/module), else Error 'Module "X" not found'. Modules are cached per boot.
  *
- * require("Storage") (src/jswrap_storage.c over sim/espruino/storage.ts, ESPRUINO.md section 4):
+ * require("Storage") (src/jswrap_storage.c over sim/espruino/storage.ts, docs/spec/espruino-platform.md section 4):
  *   write(name, data, offset, size) (objects -> JSON; offset/size as jsfWriteFile), read
  *   (binary-safe 8-bit string, undefined if missing), readArrayBuffer, readJSON(name,
  *   noExceptions), writeJSON (compact: unquoted keys, typed arrays as arrays), erase, eraseAll,

@@ -1,6 +1,6 @@
 /**
  * The `NRF` object (libs/bluetooth/jswrap_bluetooth.c, targets/nrf5x/bluetooth.c,
- * libs/bluetooth/bluetooth_utils.c at Espruino c5ff787b19; ESPRUINO.md section 2) and the radio
+ * libs/bluetooth/bluetooth_utils.c at Espruino c5ff787b19; docs/spec/espruino-platform.md section 2) and the radio
  * state the world reads:
  *
  * Advertising
@@ -15,7 +15,7 @@
  *     overflow throws "Advertising data too long when adding <what>";
  *   - an array of packets is rotated, one per advertising event (radioState().rotation);
  *   - interval: ms -> 0.625 ms units clamped to 20..10240 ms; non-connectable adverts are also
- *     kept >= 100 ms (BLE 4.x rule for ADV_NONCONN_IND, ESPRUINO.md);
+ *     kept >= 100 ms (BLE 4.x rule for ADV_NONCONN_IND, docs/spec/espruino-platform.md);
  *   - while a central is connected advertising stops unless whenConnected:true (then it is
  *     non-connectable) — jsble_advertising_start.
  * Address
@@ -573,7 +573,7 @@ export class Radio {
     const scan = this.scan;
     let ok = Radio.matches(scan.filters, dev);
     if (scan.found) {
-      if (!ok && scan.found.has(dev.id as string)) ok = true; // issue #2178: later packets of a matched device pass
+      if (!ok && scan.found.has(dev.id as string)) ok = true; // github.com/espruino/Espruino/issues/2178: later packets of a matched device pass
       if (!ok) return;
       const prev = scan.found.get(dev.id as string);
       if (prev) {

@@ -1,6 +1,6 @@
 /**
  * The node:vm context a token's JavaScript runs in, trimmed to what Espruino offers
- * (ESPRUINO.md section 1, "JavaScript language support"), and helpers to move values across
+ * (docs/spec/espruino-platform.md section 1, "JavaScript language"), and helpers to move values across
  * the host/context boundary.
  *
  * A vm context has its own set of JS built-ins, so values made on the host side (a host
@@ -14,7 +14,7 @@
  * Promise.prototype.finally; Array.from, Uint8Array.from/of (all typed arrays), ArrayBuffer
  * slice; Object.freeze/seal; Number.isInteger/isNaN; Math.trunc/log2/hypot/imul/clz32;
  * Array.prototype.flat. What cannot be emulated in V8: `Array.prototype.slice` etc. being
- * undefined (Espruino issue #159) — firmware's own methods rely on the prototype, so the
+ * undefined (github.com/espruino/Espruino/issues/159) — firmware's own methods rely on the prototype, so the
  * build's static gate (scripts/espruino-gate.ts) is the check for that, not this context.
  * Parser-level gaps (no default parameters, destructuring, `**`, hoisting, labels) are also
  * the gate's job: the firmware file is ES5 by the time it runs here.

@@ -1,7 +1,7 @@
 /**
  * One emulated Espruino token: a node:vm context with the board's Espruino API, a virtual clock
  * driven by the world, a timer queue, NOR flash with Storage, the radio as seen by the world,
- * and an energy meter. Platform facts come from shared/spec/ESPRUINO.md; each module of this
+ * and an energy meter. Platform facts come from docs/spec/espruino-platform.md; each module of this
  * folder cites the section it emulates. The public API is documented in docs/SIM-RUNTIME.md.
  *
  * Time: the world owns one clock (ms since the Unix epoch). The token has its own oscillator
@@ -19,6 +19,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { detokenise, isPretokenised } from "./pretokenised";
 import { loadBoard, type Board } from "../../boards/index";
 import { NorFlash, PowerCutError } from "./flash";
 import { JsfStorage } from "./storage";
@@ -68,7 +69,8 @@ export function loadBuiltFirmware(boardId: string): string {
   if (!existsSync(file)) {
     throw new Error("firmware for " + boardId + " is not built: " + file + " is missing; run `npm run build` first");
   }
-  return readFileSync(file, "utf8");
+  // latin1: a pretokenised file holds token bytes 0x80-0xFF, one character each
+  return readFileSync(file, "latin1");
 }
 
 /** splitmix32: small, fast, deterministic. */
@@ -217,6 +219,7 @@ export class EspruinoRuntime {
     this.timeZone = { tzMinutes: 0 };
     this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
     this.realm = new Realm();
+    this.uncaughtHandler = null;
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
       if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
@@ -276,7 +279,8 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      this.realm.run(code, filename, this.bootTimeoutMs);
+      // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it
+      this.realm.run(isPretokenised(code) ? detokenise(code) : code, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -384,8 +388,22 @@ export class EspruinoRuntime {
     this.afterCallback();
   }
 
+  /** @internal process.on("uncaughtException") handler of the running firmware, if any. */
+  uncaughtHandler: ((e: unknown) => void) | null = null;
+
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
+    const handler = this.uncaughtHandler;
+    if (handler) {
+      // as jsiCheckErrors: the handler gets the exception; one it throws itself is reported
+      try {
+        handler(e);
+        return;
+      } catch (e2) {
+        if (e2 instanceof RuntimeStop || e2 instanceof PowerCutError || this.flash.isDead()) return;
+        e = e2;
+      }
+    }
     const line = "Uncaught " + describeError(e);
     this.uncaughtErrors.push(line);
     this.consoleOutput.push(line);

@@ -19,7 +19,7 @@ import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import { SimCentral } from "../../sim/world/central";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { SimTransport } from "../../host-tools/sync/transports/sim";
 import { pairNewToken } from "../../host-tools/sync/syncToken";
 import { startServer, type RunningServer } from "../../host-tools/server/httpServer";

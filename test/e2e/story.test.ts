@@ -1,5 +1,5 @@
 /**
- * The whole chain, end to end (issue 7; COCOA.md "The lesson from COCOA's failure"): the story of
+ * The whole chain, end to end (docs/E2E.md; docs/spec/cocoa-promises.md "The lesson from COCOA's failure"): the story of
  * host-tools/demo/story.ts — the same code `npm run demo` narrates — run once, then every outcome
  * asserted. Tokens run the built firmware in the simulator; pairing, syncs, the positive
  * registration, the server, signed publishing, download over HTTP, matching and the alert light

@@ -26,6 +26,8 @@ export interface TokenOpts {
   flash?: NorFlash;
   /** Set the clock to world time right after boot (as a host's first sync does). Default true. */
   setClock?: boolean;
+  /** Bytes of another Storage file written before the firmware (a Storage with little room left). */
+  otherFileBytes?: number;
 }
 
 /**
@@ -37,10 +39,27 @@ export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash });
   // (a button pin written high reads back high: the sim's way to have it held at power-on)
   const code = (o.buttonHeldAtBoot ? "digitalWrite(" + rt.board.io.button + ",1);\n" : "") + simFirmware(board);
+  if (o.otherFileBytes) rt.storage.write(nameBytes("other"), new Uint8Array(o.otherFileBytes).fill(0x41), 0, 0, 0);
   if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(code, "latin1")), 0, 0, 0);
   rt.bootFromStorage();
   if (o.setClock ?? true) setClock(rt);
   return rt;
+}
+
+/** The token's settings file (firmware/app/store.ts), newest complete generation, parsed. */
+export function settingsOf(rt: EspruinoRuntime): any {
+  let best: any = null;
+  let bestGen = -1;
+  for (const name of ["om.s0", "om.s1"]) {
+    const b = rt.storage.read(nameBytes(name));
+    if (!b) continue;
+    const [gen, , ...rest] = Buffer.from(b).toString("latin1").split("|");
+    if (Number(gen) > bestGen) {
+      bestGen = Number(gen);
+      best = JSON.parse(rest.join("|"));
+    }
+  }
+  return best;
 }
 
 /** Omamori.setClock(world seconds) inside the token, as the sync service calls it. */

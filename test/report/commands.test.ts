@@ -114,9 +114,18 @@ describe("omamori keys / match / export-log", () => {
     expect(again.stderr).to.include("already exists");
   });
 
-  it("exportLog_unknownToken_exit2", async () => {
+  it("exportLog_unknownToken_exit2_listsThePairedTokens", async () => {
     const r = await runCli(["export-log", "--token", "nobody"], { OMAMORI_HOME: h.home });
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.include("no paired token named \"nobody\"");
+    expect(r.stderr).to.include('no paired token is named "nobody" Paired tokens: grandma.');
+  });
+
+  it("exportLog_misspelledToken_suggestsTheClosestName_notANewPairing", async () => {
+    const r = await runCli(["export-log", "--token", "grandmaa"], { OMAMORI_HOME: h.home });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('did you mean "grandma"?');
+    expect(r.stderr).not.to.include("token pair");
+    const ja = await runCli(["export-log", "--token", "grnadma"], { OMAMORI_HOME: h.home, LANG: "ja_JP.UTF-8" });
+    expect(ja.stderr).to.include("「grandma」のことですか？");
   });
 });

@@ -13,7 +13,7 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   const saved = { out: process.stdout.write, err: process.stderr.write, env: { ...process.env }, exitCode: process.exitCode };
   process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  for (const k of ["LANG", "LC_ALL", "OMAMORI_HOME"]) delete process.env[k];
+  for (const k of ["LANG", "LC_ALL", "LC_MESSAGES", "OMAMORI_LANG", "OMAMORI_HOME"]) delete process.env[k];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
   process.exitCode = undefined;
   try {

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { syncAdvert, beaconTag, type SyncPrimitives, Adv, Uuid } from "../../common/formats/syncMessages";
 import { BleTransport, nobleUuid, type NobleLike } from "../../host-tools/sync/transports/ble";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { syncToken } from "../../host-tools/sync/syncToken";
 import { readLog } from "../../host-tools/sync/logStore";
 import { SyncError } from "../../host-tools/sync/errors";

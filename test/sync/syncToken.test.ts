@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import type { SyncPrimitives } from "../../common/formats/syncMessages";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { syncToken, pairNewToken } from "../../host-tools/sync/syncToken";
 import { emptyLog, mergeLog, readLog, checkLog, shiftTimes, scanCount, type OmamoriLog } from "../../host-tools/sync/logStore";
 import { SyncError } from "../../host-tools/sync/errors";
@@ -222,7 +222,7 @@ describe("log interchange format", () => {
     const p = join(dir, "log.json");
     const old = JSON.stringify({ old: true });
     await writeFile(p, old);
-    const script = `import { writeFileAtomic } from ${JSON.stringify(new URL("../../host-tools/sync/atomicFile.ts", import.meta.url).pathname)};
+    const script = `import { writeFileAtomic } from ${JSON.stringify(new URL("../../host-tools/base/atomicFile.ts", import.meta.url).pathname)};
       process.stdout.write("go\\n");
       await writeFileAtomic(${JSON.stringify(p)}, JSON.stringify({ big: "x".repeat(80_000_000) }));`;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });

@@ -4,11 +4,12 @@
  * to be set at its next sync when a new risky day appears. See docs/MATCHING.md.
  */
 import { Command } from "commander";
-import { japanese, say } from "../../sync/language";
-import { omamoriHome } from "../../sync/dataDir";
+import { japanese, say } from "../../base/language";
+import { omamoriHome } from "../../base/dataDir";
 import { resultText } from "../../report/resultText";
 import { runCheck } from "../../report/runCheck";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
+import { withHomeLock } from "../dataLock";
 import { asUsageAsync, keyFileProgress, publicKeyArg } from "./keys";
 
 function parseNow(v: string | undefined): Date {
@@ -33,19 +34,26 @@ export function registerCheck(program: Command): void {
       const home = omamoriHome();
       const extraTrust = opts.publicKey ? [publicKeyArg(opts.publicKey)] : [];
       const progress = keyFileProgress(!opts.json);
-      const run = await asUsageAsync("check", () =>
+      const run = await withHomeLock("check", () => asUsageAsync("check", () =>
         runCheck({ home, now: parseNow(opts.now), lang, sources: opts.source, extraTrust, allowUnsigned: opts.allowUnsigned, offline: opts.offline, onProgress: progress.onProgress }),
-      ).finally(progress.stop);
+      ), home).finally(progress.stop);
       if (opts.json) {
         process.stdout.write(JSON.stringify({
           keyFiles: run.keyFiles, keysUsable: run.keysUsable, keysCheckedAt: run.keysCheckedAt,
-          fetch: run.fetch,
+          fetch: run.fetch, matcher: run.matcher,
           tokens: run.tokens.map((t) => ({ tokenId: t.tokenId, summary: t.result.summary, reportPath: t.reportPath, alertRequested: t.alertRequested, reused: t.reused, ...(t.matching ? { matching: t.matching } : {}), ...(t.problem ? { problem: t.problem } : {}) })),
         }, null, 1) + "\n");
         return;
       }
       for (const p of run.fetch?.problems ?? []) {
         process.stderr.write(say(`Could not use ${p.source}: ${p.message}\n`, `${p.source} を使えませんでした: ${p.message}\n`));
+      }
+      if (run.matcher.engine === "js") {
+        // once per check, however many tokens: the results are the same, only slower
+        process.stderr.write(say(
+          `Note: keys were matched with the slower JavaScript matcher (${run.matcher.reason}). The results are the same.\n`,
+          `お知らせ: 速い照合プログラムを使えなかったため、時間のかかる方法で照合しました。結果は同じです。(理由: ${run.matcher.reason})\n`,
+        ));
       }
       if (run.tokens.length === 0) {
         process.stdout.write(say("No synced token found. Sync your token first (omamori sync), then check again.\n", "同期されたお守りがありません。先にお守りを同期して (omamori sync)、もう一度確認してください。\n"));

@@ -6,11 +6,11 @@
  */
 import { existsSync } from "node:fs";
 import { Command } from "commander";
-import { say } from "../../sync/language";
+import { say } from "../../base/language";
 import { chooseToken, plainFailures } from "../../sync/cliSupport";
-import { DataDir, omamoriHome } from "../../sync/dataDir";
+import { DataDir, omamoriHome } from "../../base/dataDir";
 import { readLog, writeLog } from "../../sync/logStore";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
 
 export function registerExportLog(program: Command): void {
   program

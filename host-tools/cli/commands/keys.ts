@@ -1,5 +1,5 @@
 /**
- * `omamori keys`: look at, verify and fetch diagnosis-key export files (issue 6 "Diagnosis keys").
+ * `omamori keys`: look at, verify and fetch diagnosis-key export files (docs/MATCHING.md section 1).
  *
  *   keys inspect FILE [--json]                       region, batch, time range, key count, signature info
  *   keys verify FILE --public-key KEY [--key-id ID --key-version V] [--json]
@@ -11,15 +11,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
 import { SingleBar } from "cli-progress";
-import { say } from "../../sync/language";
+import { say } from "../../base/language";
 import { decodeExportBin, decodeSignatureList, parsePublicKey, readExportZip, verifyExport, type VerificationKey } from "../../keys/exportFile";
 import { fetchKeys } from "../../keys/fetchKeys";
 import { KeyCache } from "../../keys/keyCache";
 import { sha256Hex } from "../../keys/readExport";
 import { validateKeys } from "../../keys/validateKeys";
 import { loadCheckSettings } from "../../report/checkSettings";
-import { omamoriHome } from "../../sync/dataDir";
-import { UsageError } from "../errors";
+import { omamoriHome } from "../../base/dataDir";
+import { UsageError } from "../../base/errors";
+import { withHomeLock } from "../dataLock";
 
 function readZipArg(file: string): Uint8Array {
   try {
@@ -154,8 +155,7 @@ export function registerKeys(program: Command): void {
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned || settings.allowUnsigned };
       const sources = opts.source ?? settings.keySources;
       if (sources.length === 0) throw new UsageError(say("no key source: give --source or set keySources in check.json (see docs/MATCHING.md)", "鍵の取得元がありません: --source を指定するか check.json の keySources を設定してください (docs/MATCHING.md)"));
-      const cache = asUsage("key cache", () => new KeyCache(home));
-      const r = await fetchWithBar(sources, cache, trust);
+      const r = await withHomeLock("keys fetch", async () => fetchWithBar(sources, asUsage("key cache", () => new KeyCache(home)), trust), home);
       process.stdout.write(say(`${r.added} new file(s), ${r.keysAdded} keys; ${r.alreadyCached} already had.\n`, `新しいファイル ${r.added} 件 (鍵 ${r.keysAdded} 件)、取得済み ${r.alreadyCached} 件。\n`));
       for (const p of r.problems) process.stderr.write(say(`problem: ${p.source}: ${p.message}\n`, `問題: ${p.source}: ${p.message}\n`));
       if (r.problems.length) process.exitCode = 1;

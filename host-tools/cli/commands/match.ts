@@ -5,15 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { japanese, say } from "../../sync/language";
+import { japanese, say } from "../../base/language";
 import { keysFromPaths } from "../../keys/loadKeys";
 import { loadCheckSettings } from "../../report/checkSettings";
-import { omamoriHome } from "../../sync/dataDir";
+import { omamoriHome } from "../../base/dataDir";
 import { resultText } from "../../report/resultText";
 import { parseContactLog } from "../../match/logFormat";
 import { matchLog } from "../../match/matchLog";
 import { loadRiskConfig } from "../../match/riskConfig";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
 import { asUsage, publicKeyArg } from "./keys";
 
 export function registerMatch(program: Command): void {

@@ -12,11 +12,12 @@
  */
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
-import { japanese, say } from "../../sync/language";
-import { omamoriHome } from "../../sync/dataDir";
+import { japanese, say } from "../../base/language";
+import { omamoriHome } from "../../base/dataDir";
 import { BleTransport } from "../../sync/transports/ble";
 import { registerPositive, type Prompter, type RegisterAnswers } from "../../positive/registerPositive";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
+import { withHomeLock } from "../dataLock";
 
 interface Flags {
   server?: string;
@@ -112,7 +113,8 @@ export function registerRegisterPositive(program: Command): void {
       const io = terminal();
       const transport = new BleTransport();
       try {
-        const r = await registerPositive({ home: omamoriHome(), transport, server, lang, io, tokenId: f.token, answers });
+        const home = omamoriHome();
+        const r = await withHomeLock("register-positive", () => registerPositive({ home, transport, server, lang, io, tokenId: f.token, answers }), home);
         if (!r.ok) process.exitCode = r.failure === "bad-input" ? 2 : 1;
       } finally {
         io.close();

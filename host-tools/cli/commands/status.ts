@@ -4,12 +4,12 @@
  * in reach, as it was at the last sync.
  */
 import { Command } from "commander";
-import { DataDir } from "../../sync/dataDir";
+import { DataDir } from "../../base/dataDir";
 import { connectToken } from "../../sync/syncToken";
 import { statusLines } from "../../sync/statusText";
 import { SyncError } from "../../sync/errors";
 import { addTransportOptions, chooseToken, openTransport, plainFailures, type TransportOptions } from "../../sync/cliSupport";
-import { say } from "../../sync/language";
+import { say } from "../../base/language";
 
 interface StatusOpts extends TransportOptions {
   token?: string;

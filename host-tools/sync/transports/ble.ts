@@ -8,7 +8,7 @@
 import { Uuid } from "../../../common/formats/syncMessages";
 import { parseSyncServiceData, type SeenAdvert, type SyncLink, type SyncTransport } from "../transport";
 import { SyncError } from "../errors";
-import { say } from "../language";
+import { say } from "../../base/language";
 
 /** The part of noble's API this transport uses (matches @stoprocent/noble's Noble class). */
 export interface NobleLike {

@@ -16,7 +16,7 @@ function central(log: string[], mtu = 100): GattCentral {
   };
 }
 
-describe("sim/espruino NRF (ESPRUINO.md section 2)", () => {
+describe("sim/espruino NRF (docs/spec/espruino-platform.md section 2)", () => {
   describe("advertising", () => {
     it("advertises connectably every 375 ms at power-on with flags, 0x0590 and the name", () => {
       const rt = token("");

@@ -3,7 +3,7 @@ import { EspruinoRuntime, NorFlash, loadBuiltFirmware } from "../../../sim/espru
 import { T0, evalIn, token } from "./helpers";
 
 describe("sim/espruino runtime: context, timers, clock, console", () => {
-  it("offers no Node or post-ES5 globals Espruino lacks (ESPRUINO.md section 1)", () => {
+  it("offers no Node or post-ES5 globals Espruino lacks (docs/spec/espruino-platform.md section 1)", () => {
     const rt = token("");
     const absent = ["Map", "Set", "WeakMap", "Symbol", "Proxy", "Reflect", "Buffer", "TextEncoder", "setImmediate", "queueMicrotask", "WebAssembly", "Intl", "RangeError", "URIError", "EvalError"];
     for (const name of absent) expect(evalIn(rt, "typeof " + name), name).to.equal("undefined");

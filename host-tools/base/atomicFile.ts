@@ -3,7 +3,7 @@
  * rename it over the target (rename is atomic on one file system), so a reader or a crash sees
  * either the old copy or the new one, never half of one.
  */
-import { open, readFile, rename, unlink, mkdir } from "node:fs/promises";
+import { open, readFile, rename, unlink, mkdir, link } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -44,5 +44,24 @@ export async function readJsonFile(path: string): Promise<unknown | null> {
     return JSON.parse(text);
   } catch (e) {
     throw new TypeError(path + " is damaged: not valid JSON (" + (e as Error).message + ")");
+  }
+}
+
+/**
+ * Keeps a damaged file aside, never deleting it: renames `path` to `path.damaged-<time>` (a
+ * number is added if that exists) and returns the new path. The caller then rebuilds the file.
+ */
+export async function keepAside(path: string, now: Date = new Date()): Promise<string> {
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  for (let n = 0; ; n++) {
+    const aside = `${path}.damaged-${stamp}${n ? "-" + n : ""}`;
+    try {
+      await link(path, aside); // fails if `aside` exists: nothing is ever overwritten
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw e;
+    }
+    await unlink(path);
+    return aside;
   }
 }
