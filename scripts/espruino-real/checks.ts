@@ -30,6 +30,7 @@ import { hostPrimitives } from "../../host-tools/sync/primitives";
 import { HostSession, pairToken } from "../../host-tools/sync/session";
 import { defaultChunkBytes } from "../../host-tools/sync/syncToken";
 import type { SyncLink } from "../../host-tools/sync/transport";
+import { boardFacts, bundleBoard } from "../build-firmware";
 import { Device } from "./device";
 import {
   addressReuse, airTimeline, boardBinary, compareEncounters, encodeFeed, expectedEncounters, gaenRpi,
@@ -46,6 +47,8 @@ export interface CheckResult {
 export interface BoardReport {
   board: string;
   binary: string;
+  /** The interpreter crashed (an assertion in Espruino's own code): the run says nothing about the firmware. */
+  crash: string | null;
   checks: CheckResult[];
   ram: RamFigures;
   notes: string[];
@@ -79,7 +82,7 @@ export function stubSource(b: Board): string {
   if (!src.includes("(HB_)")) throw new Error("stubs.js lost its HB_ placeholder");
   const body = transformSync(src.replace("(HB_)", "(" + facts + ")"), { loader: "js", target: "es5", minify: true, charset: "ascii", legalComments: "none" }).code;
   // the RAM before anything of the harness, then the board's pin names as real Linux pins (D1, D2, ...)
-  return "var m0=process.memory().usage;" + pins.map((p, i) => "if(typeof " + p + "===\"undefined\")global." + p + "=D" + (i + 1) + ";").join("") + body + "print(\"@@ STUB \"+m0+\" \"+process.memory().usage);";
+  return "var OmHm0=process.memory().usage;" + pins.map((p, i) => "if(typeof " + p + "===\"undefined\")global." + p + "=D" + (i + 1) + ";").join("") + body + "print(\"@@ STUB \"+OmHm0+\" \"+process.memory().usage);";
 }
 
 /** Fixed test keys for the named neighbours (not secret, just reproducible). */
@@ -122,10 +125,6 @@ async function loadConsole(dev: Device): Promise<number> {
   return dev.waitFor("console helpers loaded", (e) => (e.kind === "loaded" ? e.vars : null), 20000, from);
 }
 
-function crc(s: string | Uint8Array): number {
-  return crc32(typeof s === "string" ? Buffer.from(s, "latin1") : s);
-}
-
 type StorageFile = { name: string; data: string | Uint8Array };
 
 /**
@@ -134,23 +133,19 @@ type StorageFile = { name: string; data: string | Uint8Array };
  */
 async function sendFiles(dev: Device, files: StorageFile[]): Promise<void> {
   for (const f of files) {
-    if (typeof f.data === "string") {
-      // one chunk at a time, each acknowledged, as the Web IDE paces an upload (a console flooded
-      // with kilobytes of input can crash the Linux build)
-      const total = f.data.length;
-      for (let off = 0; off < total; off += 1024) {
-        const from = dev.events.length;
-        dev.send("require(\"Storage\").write(" + JSON.stringify(f.name) + "," + JSON.stringify(f.data.slice(off, off + 1024)) + "," + off + "," + total +
-          ");print(\"@@ ACK " + off + "\")");
-        await dev.waitFor("Storage write of " + f.name + " at " + off, (e) => e.kind === "ack" && e.n === off, 30000, from);
-      }
-    } else {
-      dev.send("require(\"Storage\").write(" + JSON.stringify(f.name) + ",atob(" + JSON.stringify(Buffer.from(f.data).toString("base64")) + "))");
+    // base64 in 1 KB chunks, each acknowledged before the next, as the Web IDE paces an upload: the
+    // Linux build's console input races its interpreter (src/jsdevices.c), so the less typed the better
+    const bytes = typeof f.data === "string" ? Buffer.from(f.data, "latin1") : Buffer.from(f.data);
+    for (let off = 0; off < bytes.length; off += 1024) {
+      const from = dev.events.length;
+      dev.send("require(\"Storage\").write(" + JSON.stringify(f.name) + ",atob(\"" + bytes.subarray(off, off + 1024).toString("base64") + "\")," + off + "," + bytes.length +
+        ");print(\"@@ ACK " + off + "\")");
+      await dev.waitFor("Storage write of " + f.name + " at " + off, (e) => e.kind === "ack" && e.n === off, 30000, from);
     }
     const from = dev.events.length;
     dev.send("(function(f){print(\"@@ WROTE " + f.name + " \"+(f?f.length:-1)+\" \"+(f?E.CRC32(f):0))})(require(\"Storage\").read(" + JSON.stringify(f.name) + "))");
     const w = await dev.waitFor("Storage write of " + f.name, (e) => (e.kind === "wrote" && e.name === f.name ? e : null), 120000, from);
-    const want = { bytes: f.data.length, crc: crc(f.data) };
+    const want = { bytes: bytes.length, crc: crc32(bytes) };
     if (w.bytes !== want.bytes || w.crc >>> 0 !== want.crc) {
       throw new Error("Storage holds " + f.name + " as " + w.bytes + " bytes crc " + (w.crc >>> 0) + ", written " + want.bytes + " bytes crc " + want.crc);
     }
@@ -193,7 +188,7 @@ class ConsoleLink implements SyncLink {
   }
   async write(value: Uint8Array): Promise<void> {
     if (!this.open) throw new Error("disconnected");
-    this.dev.send("H.w(" + JSON.stringify(Uuid.RX) + ",\"" + toHex(value) + "\")");
+    this.dev.send("OmH.w(" + JSON.stringify(Uuid.RX) + ",\"" + toHex(value) + "\")");
   }
   onNotify(l: (v: Uint8Array) => void): void {
     this.notify.push(l);
@@ -204,14 +199,14 @@ class ConsoleLink implements SyncLink {
   async disconnect(): Promise<void> {
     if (!this.open) return;
     this.open = false;
-    this.dev.send("H.d()");
+    this.dev.send("OmH.d()");
   }
 }
 
 async function connect(dev: Device, mtu: number): Promise<ConsoleLink> {
   const from = dev.events.length;
   const link = new ConsoleLink(dev, mtu);
-  dev.send("H.c()");
+  dev.send("OmH.c()");
   await dev.waitFor("connection", (e) => e.kind === "nrf" && e.call === "connected", 10000, from);
   return link;
 }
@@ -231,7 +226,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     board: b.id, binary: choice.binary, binaryTotal: choice.binaryVars, boardVars: choice.boardVars, stub: 0, idleBoot: null, idleRunning: null,
     peaks: { boot: null, logWrite: null, pageSwitch: null, sync: null, midnight: null }, storage: null,
   };
-  const report: BoardReport = { board: b.id, binary: choice.binary, checks, ram, notes };
+  const report: BoardReport = { board: b.id, binary: choice.binary, crash: null, checks, ram, notes };
   const pass = (name: string, detail: string) => checks.push({ name, status: "pass", detail });
   const fail = (name: string, detail: string) => checks.push({ name, status: "fail", detail });
   const unchecked = (name: string, detail: string) => checks.push({ name, status: "unchecked", detail });
@@ -240,10 +235,18 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     ", errors " + s.errors + (s.errorLog && s.errorLog.length ? " (" + s.errorLog.join("; ") + ")" : "") : "Omamori undefined";
 
   mkdirSync(o.dir, { recursive: true });
-  const code = readFileSync(join(o.workDir, "dist", "firmware", b.id + ".js"), "latin1");
+  let code = readFileSync(join(o.workDir, "dist", "firmware", b.id + ".js"), "latin1");
+  if (choice.storage) {
+    // the same build with the binary's Storage address and size (the file walks Storage there)
+    const version = JSON.parse(readFileSync(join(o.workDir, "package.json"), "utf8")).version as string;
+    const variant = await bundleBoard({ ...b, flash: { ...b.flash, storageAddress: choice.storage.address, storageBytes: choice.storage.bytes } }, version);
+    notes.push("runs dist/firmware/" + b.id + ".js built again for the binary's Storage (" + choice.storage.bytes / 1024 + " KB at 0x" +
+      choice.storage.address.toString(16) + "): " + variant.bytes + " bytes, dist file " + code.length);
+    code = variant.file;
+  }
   const stubs = stubSource(b);
-  const maxActive = Math.floor((6 * b.ram.jsVariables) / 1000);
-  const feed = dayFeed(Math.max(1, Math.min(12, Math.floor(maxActive / 2) - 1)));
+  // a crowd the encounter table holds whole (two intervals' worth at once: the older ones are complete)
+  const feed = dayFeed(Math.max(1, Math.min(24, boardFacts(b).ram.maxActive - 2)));
   const feedBytes = encodeFeed(feed.crowd, feed.entries);
   const consoleJs = consoleSource();
   try {
@@ -253,6 +256,8 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     ]);
   } catch (e) {
     fail("1 boot from Storage", "could not write the files into Storage: " + (e as Error).message);
+    const m = /(ASSERT\(.*?\) FAILED AT \S+)/.exec((e as Error).message);
+    if (m) report.crash = m[1];
     return report;
   }
   notes.push("Storage: .bootcde " + code.length + " bytes; before the log area the harness's .boot0 (" + stubs.length +
@@ -282,7 +287,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     else if (dev.errors.length || state.s.errors) {
       fail("1 boot from Storage", [...dev.errors, ...(state.s.errorLog ?? []).map((l: string) => "error log: " + l)].join("; ") || state.s.errors + " error(s)");
     } else {
-      pass("1 boot from Storage", "Omamori " + state.v + " (" + state.b + "), 0 errors, clock not set, " + state.s.log.pages + " log pages" +
+      pass("1 boot from Storage", "Omamori " + state.v + " (" + state.b + "), 0 errors, " + (state.s.clockValid ? "clock valid at boot (unlike a token)" : "clock not set (a token after power-on)") + ", " + state.s.log.pages + " log pages" +
         (consoleCall && consoleCall.kind === "console" ? ", console closed (E.setConsole " + consoleCall.text + ")" : ", console left open"));
     }
     if (state && state.s.log.pages < 2) notes.push("no log area (" + state.s.log.pages + " pages): the firmware file and the harness's files leave too little Storage");
@@ -315,7 +320,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
       const opts = JSON.parse(firstAdv.opts);
       if (!want) fail("3 adverts", "no daily key for the advert's day in Omamori.state().keys");
       else if (want !== firstAdv.payload) fail("3 adverts", "advert " + firstAdv.payload + " is not the GAEN payload of the token's key: " + want);
-      else if (s.advert.rpi !== gaenRpi(firstAdv.payload)) fail("3 adverts", "Omamori.state().advert.rpi " + s.advert.rpi + " differs from the payload on the air");
+      else if (s.advert && s.advert.rpi !== gaenRpi(firstAdv.payload)) fail("3 adverts", "Omamori.state().advert.rpi " + s.advert.rpi + " differs from the payload on the air");
       else if (opts.connectable !== false || opts.scannable !== false) fail("3 adverts", "GAEN advert must be non-connectable and non-scannable: " + firstAdv.opts);
       else pass("3 adverts", "31-byte GAEN payload = RPI/AEM of the token's daily key (host-tools crypto), " + firstAdv.opts);
     }
@@ -344,7 +349,8 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     const dayEvents = dev.events.slice(run);
     const rx = dayEvents.filter((e): e is Extract<HarnessEvent, { kind: "rx" }> => e.kind === "rx");
     const scans = dayEvents.filter((e): e is Extract<HarnessEvent, { kind: "nrf" }> => e.kind === "nrf" && e.call === "setScan" && e.args[0] !== "off").map((e) => e.t);
-    const erases = dayEvents.filter((e) => e.kind === "erase").length;
+    const erases = dayEvents.filter((e) => e.kind === "erase" && !e.write).length;
+    const opened = dayEvents.filter((e) => e.kind === "erase" && e.write).length;
     const expected = expectedEncounters(rx, scans, feed.crowd, feed.entries);
     const keyDays = new Set((state.keys as { rollingStart: number }[]).map((k) => k.rollingStart));
     const dayProblems: string[] = [];
@@ -352,15 +358,15 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     if (state.errors) dayProblems.push(state.errors + " error(s): " + state.errorLog.join("; "));
     if (!scans.length) dayProblems.push("no scan window in " + o.hours + " simulated hours");
     if (state.log.records !== expected.length) dayProblems.push("Omamori.state().log.records = " + state.log.records + ", fed " + expected.length + " identifiers");
-    if (state.encounters.active) dayProblems.push(state.encounters.active + " encounters still open at the end of the day");
+    if (state.encounters && state.encounters.active) dayProblems.push(state.encounters.active + " encounters still open at the end of the day");
     if (o.hours * 3600 > toMidnight + 600 && !keyDays.has(rollingStartFor(eninFromUnixSeconds(START + toMidnight + 600)))) dayProblems.push("no new daily key after midnight");
-    const pageSwitches = state.log.pagesUsed > 1 ? state.log.pagesUsed - 1 : 0;
+    const pageSwitches = opened + erases;
     const detail = scans.length + " scan windows, " + rx.length + " adverts fed, " + expected.length + " identifiers; log: " + state.log.records +
-      " records on " + state.log.pagesUsed + "/" + state.log.pages + " pages (" + erases + " page erases), " + keyDays.size + " daily keys";
+      " records on " + state.log.pagesUsed + "/" + state.log.pages + " pages (" + opened + " opened, " + erases + " erased), " + keyDays.size + " daily keys";
     if (!state.log.pages && !dayProblems.length) unchecked("4 a day of logging", "the token has no log area [" + why(state) + "]");
     else if (dayProblems.length) fail("4 a day of logging", dayProblems.join("; ") + " [" + detail + "; " + why(state) + "]");
     else pass("4 a day of logging", detail);
-    if (pageSwitches === 0) notes.push("no page switch during the day (" + state.log.pages + " log pages): the page-switch RAM figure is the first page's opening");
+    if (pageSwitches === 0) notes.push("no log page opened or erased during the day: no page-switch RAM figure");
 
     // every GAEN advert of the day (from setClock on) against the token's keys
     const advs = dev.events.slice(clockAt).filter((e): e is Extract<HarnessEvent, { kind: "nrf" }> => e.kind === "nrf" && e.call === "setAdvertising" && !!gaenRpi(e.args[0]));
@@ -450,6 +456,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     ram.peaks.sync = sub(maxOf(phases.sync?.a));
     ram.peaks.midnight = sub(maxOf(phases.midnight?.a));
     await dev.stop();
+    report.crash = report.crash ?? dev.crash;
 
     // ---------------------------------------------------------------- 7. reboot on the same Storage
     dev = new Device({ binary, cwd: o.dir, shim: o.shim, echo: o.verbose ? (l) => process.stderr.write("  [" + b.id + " reboot] " + l + "\n") : undefined });
@@ -467,6 +474,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     fail(next + " (harness)", (e as Error).message + (dev.errors.length ? ": " + dev.errors.join("; ") : "") + "\n    last console lines:\n      " + dev.tail(8).split("\n").join("\n      "));
   } finally {
     await dev.stop();
+    report.crash = report.crash ?? dev.crash;
   }
   // out of memory: say how much of it is the harness's
   const spare = choice.binaryVars ? choice.boardVars - choice.binaryVars : 0;

@@ -2,55 +2,56 @@
  * The console side of `npm run test:espruino` (scripts/espruino-real/run.ts) and the radio's adverts
  * while a scan runs: written to Storage as `omh.t` after the first boot (so it lies after the
  * firmware's log area and does not shrink it) and run with eval(require("Storage").read("omh.t"))
- * after every boot. Adds to H (stubs.js):
- *   H.j(v)      print v as JSON ("@@ J ...")
- *   H.m(tag)    RAM now ("@@ MEM tag usage total")
- *   H.p(name)   end the phase (its RAM peaks: "@@ PEAK phase a= w= e=") and start `name`
- *   H.f(s)      let s simulated seconds pass at once (clock shim), then "@@ AT time"
- *   H.c(), H.w(uuid, hex), H.d()   a central connects, writes a GATT value, leaves
- *   H.t(w, en, k)  one tick of a scan window (below)
- * ES5 as Espruino runs it.
+ * after every boot. Adds to OmH (stubs.js):
+ *   OmH.j(v)      print v as JSON ("@@ J ...")
+ *   OmH.m(tag)    RAM now ("@@ MEM tag usage total")
+ *   OmH.p(name)   end the phase (its RAM peaks: "@@ PEAK phase a= w= e=") and start `name`
+ *   OmH.f(s)      let s simulated seconds pass at once (clock shim), then "@@ AT time"
+ *   OmH.c(), OmH.w(uuid, hex), OmH.d()   a central connects, writes a GATT value, leaves
+ *   OmH.t(w, en, k)  one tick of a scan window (below)
+ * ES5 as Espruino runs it (on Espruino 2v29 Uint8Array.slice returns a plain Array: copies are made
+ * with new Uint8Array(a.subarray(...))).
  */
 (function () {
-  H.j = function (v) {
+  OmH.j = function (v) {
     print("@@ J " + JSON.stringify(v));
   };
-  H.m = function (tag) {
+  OmH.m = function (tag) {
     var u = process.memory();
     print("@@ MEM " + tag + " " + u.usage + " " + u.total);
   };
-  H.p = function (name) {
-    print("@@ PEAK " + H.ph + " a=" + H.pa + " w=" + H.pw + " e=" + H.pe);
-    H.ph = name;
-    H.pa = H.pw = H.pe = 0;
+  OmH.p = function (name) {
+    print("@@ PEAK " + OmH.ph + " a=" + OmH.pa + " w=" + OmH.pw + " e=" + OmH.pe);
+    OmH.ph = name;
+    OmH.pa = OmH.pw = OmH.pe = 0;
   };
-  H.f = function (s) {
+  OmH.f = function (s) {
     var t = getTime() + s;
-    if (H.ff) clearTimeout(H.ff);
+    if (OmH.ff) clearTimeout(OmH.ff);
     print("\x01OMCLK F " + t);
-    H.ff = setTimeout(function () {
-      H.ff = 0;
+    OmH.ff = setTimeout(function () {
+      OmH.ff = 0;
       print("@@ AT " + getTime());
     }, s * 1000);
   };
-  H.c = function () {
-    H.s(0);
-    H.conn = 1;
-    H.n("connected");
-    if (H.onc) H.onc("aa:bb:cc:dd:ee:ff public");
+  OmH.c = function () {
+    OmH.s(0);
+    OmH.conn = 1;
+    OmH.n("connected");
+    if (OmH.onc) OmH.onc("aa:bb:cc:dd:ee:ff public");
   };
-  H.w = function (c, h) {
-    H.s(0);
+  OmH.w = function (c, h) {
+    OmH.s(0);
     var v = new Uint8Array(h.length >> 1);
     for (var i = 0; i < v.length; i++) v[i] = parseInt(h.substr(2 * i, 2), 16);
-    for (var u in H.svc) if (H.svc[u][c] && H.svc[u][c].onWrite && H.conn) return H.svc[u][c].onWrite({ data: v.buffer });
+    for (var u in OmH.svc) if (OmH.svc[u][c] && OmH.svc[u][c].onWrite && OmH.conn) return OmH.svc[u][c].onWrite({ data: v.buffer });
     print("@@ NOWRITE " + c);
   };
-  H.d = function () {
-    if (!H.conn) return;
-    H.conn = 0;
-    H.n("disconnected");
-    if (H.ond) H.ond(19);
+  OmH.d = function () {
+    if (!OmH.conn) return;
+    OmH.conn = 0;
+    OmH.n("disconnected");
+    if (OmH.ond) OmH.ond(19);
   };
 
   /**
@@ -63,7 +64,7 @@
    * callback if the scan's filters pass it; one advert of another kind (an Espruino device) per scan.
    * w = the scan {cb, f: filters, off}; en = its ENIN; k = advert number; n = crowd member or entry.
    */
-  H.t = function (w, en, k) {
+  OmH.t = function (w, en, k) {
     if (w.off) return false;
     var f = require("Storage").read("omh.f") || "";
     var more = false;
@@ -79,7 +80,7 @@
       var b;
       if (n < 0) {
         d.set([2, 1, 6, 5, 0xff, 0x90, 0x05, 1, 2]);
-        d = d.slice(0, 9);
+        d = new Uint8Array(d.subarray(0, 9));
       } else {
         var ads = n < crowd ? f.charCodeAt(13) : f.charCodeAt(o + 4);
         if ((n >= crowd && c(o) !== en) || k >= ads) continue;
@@ -107,11 +108,11 @@
         if (d[b + 1] === 3) dev.services = [x];
         if (d[b + 1] === 0x16) {
           dev.serviceData = {};
-          dev.serviceData[x] = d.slice(b + 4, b + 1 + d[b]).buffer;
+          dev.serviceData[x] = new Uint8Array(d.subarray(b + 4, b + 1 + d[b])).buffer;
         }
         if (d[b + 1] === 0xff) {
           dev.manufacturer = d[b + 2] | (d[b + 3] << 8);
-          dev.manufacturerData = d.slice(b + 4, b + 1 + d[b]).buffer;
+          dev.manufacturerData = new Uint8Array(d.subarray(b + 4, b + 1 + d[b])).buffer;
         }
       }
       // filters: one must hold entirely (services and serviceData are what the stub knows)

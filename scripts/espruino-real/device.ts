@@ -33,6 +33,8 @@ export class Device {
   private waiters: (() => void)[] = [];
   private parseProblem: string | null = null;
   private listeners: ((e: HarnessEvent, index: number) => void)[] = [];
+  /** An assertion failure of the interpreter itself (the Linux build exits after it). */
+  crash: string | null = null;
 
   constructor(private readonly o: DeviceOptions) {
     const env: NodeJS.ProcessEnv = { ...process.env, OMAMORI_CLOCK_START: String(o.clockStart ?? 0) };
@@ -63,6 +65,7 @@ export class Device {
       this.lines.push(line);
       if (this.lines.length > 4000) this.lines.splice(0, 1000);
       this.o.echo?.(line);
+      if (!this.crash && /ASSERT\(.*\) FAILED AT/.test(line)) this.crash = line.replace(/^[>\s]+/, "").trim();
       let ev: HarnessEvent | null = null;
       try {
         ev = parseLine(line);
@@ -128,28 +131,28 @@ export class Device {
   /** Run `expr` on the token and return its JSON value. */
   async json<T = any>(expr: string, timeoutMs = 20000): Promise<T> {
     const from = this.events.length;
-    this.send("H.j(" + expr + ")");
+    this.send("OmH.j(" + expr + ")");
     return this.waitFor("answer to " + expr, (e) => (e.kind === "json" ? { v: e.value as T } : null), timeoutMs, from).then((r) => r.v);
   }
 
   /** Let `seconds` of simulated time pass (clock shim fast-forward) and wait until they have. */
   async pass(seconds: number, timeoutMs: number): Promise<number> {
     const from = this.events.length;
-    this.send("H.f(" + seconds + ")");
+    this.send("OmH.f(" + seconds + ")");
     return this.waitFor(seconds + " simulated seconds", (e) => (e.kind === "at" ? e.t : null), timeoutMs, from);
   }
 
   /** RAM now, in variables. */
   async memory(tag: string, timeoutMs = 20000): Promise<{ usage: number; total: number }> {
     const from = this.events.length;
-    this.send("H.m(" + JSON.stringify(tag) + ")");
+    this.send("OmH.m(" + JSON.stringify(tag) + ")");
     return this.waitFor("memory " + tag, (e) => (e.kind === "mem" && e.tag === tag ? { usage: e.usage, total: e.total } : null), timeoutMs, from);
   }
 
   /** Close the phase (its RAM peaks per sample point) and start `next`. */
   async phase(next: string, timeoutMs = 20000): Promise<{ phase: string; points: Record<string, number> }> {
     const from = this.events.length;
-    this.send("H.p(" + JSON.stringify(next) + ")");
+    this.send("OmH.p(" + JSON.stringify(next) + ")");
     return this.waitFor("phase change to " + next, (e) => (e.kind === "peak" ? { phase: e.phase, points: e.points } : null), timeoutMs, from);
   }
 

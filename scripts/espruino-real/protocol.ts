@@ -15,7 +15,7 @@
  */
 import { fromHex, toHex } from "../../common/bytes";
 import type { LogEncounter } from "../../common/formats/logRecord";
-import { TIME_UNIT_SECONDS } from "../../common/formats/logRecord";
+import { newRecord, TIME_UNIT_SECONDS } from "../../common/formats/logRecord";
 import { parseAdvert } from "../../common/gaen/advert";
 import type { Board } from "../../boards/index";
 
@@ -34,7 +34,8 @@ export type HarnessEvent =
   | { kind: "buzz"; t: number; ms: number }
   | { kind: "nrf"; call: string; t: number; args: string[] }
   | { kind: "rx"; t: number; enin: number; who: string; rssi: number }
-  | { kind: "erase"; t: number; address: number }
+  /** A flash page erased, or (`write`) written at its start: a log page opened. */
+  | { kind: "erase"; t: number; address: number; write: boolean }
   | { kind: "nowrite"; uuid: string }
   | { kind: "wrote"; name: string; bytes: number; crc: number }
   | { kind: "error"; text: string };
@@ -88,7 +89,7 @@ export function parseLine(raw: string): HarnessEvent | null {
     case "BUZZ": return { kind: "buzz", t: num(f[0]), ms: num(f[1]) };
     case "NRF": return { kind: "nrf", call: f[0], t: num(f[1]), args: f.slice(2) };
     case "RX": return { kind: "rx", t: num(f[0]), enin: num(f[1]), who: f[2], rssi: num(f[3]) };
-    case "FE": return { kind: "erase", t: num(f[0]), address: num(f[1]) };
+    case "FE": return { kind: "erase", t: num(f[0]), address: num(f[1]), write: f[2] === "w" };
     case "NOWRITE": return { kind: "nowrite", uuid: f[0] };
     case "WROTE": return { kind: "wrote", name: f[0], bytes: num(f[1]), crc: num(f[2]) };
     default: throw new TypeError("unknown harness line " + JSON.stringify(body));
@@ -107,6 +108,12 @@ export interface BinaryChoice {
   sameVars: boolean;
   /** Why this binary, and what differs from the board. */
   why: string;
+  /**
+   * The binary's Storage, where the built file needs it and it differs from the board's (a board whose
+   * Storage is not memory-mapped finds its files by walking Storage at the board's address): the file
+   * is then built again with these two facts changed.
+   */
+  storage?: { address: number; bytes: number };
   differences: string[];
 }
 
@@ -115,7 +122,7 @@ export const BINARIES: Record<string, string> = {
   "espruino-2630": "Puck.js v2 shape: 2,630 variables of 13 bytes, internal flash memory-mapped, Storage 10 x 4 KB, crypto SHA256+AES",
   "espruino-2630min": "Puck.js minimal firmware: 2,630 variables, Storage 24 x 4 KB memory-mapped, no crypto module",
   "espruino-puckflash": "Puck.js flash layout (Storage 10 x 4 KB memory-mapped), variable store that grows, crypto SHA256+AES",
-  "espruino-12000": "Bangle.js 2 shape: 12,000 variables of 14 bytes, Storage 256 KB NOT memory-mapped (external flash), AES-CCM",
+  "espruino-12000": "Bangle.js 2 shape: 12,000 variables of 14 bytes, Storage 256 KB at 0x10000000 NOT memory-mapped (external flash), AES-CCM",
 };
 
 /** The binary closest to a board, and how it differs (board facts from boards/<id>.json). */
@@ -138,7 +145,11 @@ export function boardBinary(b: Board): BinaryChoice {
       return {
         binary: "espruino-12000", boardVars: vars, binaryVars: 12000, sameVars: true,
         why: "12,000 variables of 14 bytes and Storage on flash that is not memory-mapped, as on the watch",
-        differences: ["Storage 256 KB instead of 8 MB", "no display, accelerometer or touch"],
+        storage: { address: 0x10000000, bytes: 262144 },
+        differences: [
+          "Storage 256 KB at 0x10000000 instead of 8 MB at 0x60000000: the file is built again with that address and size",
+          "no display, accelerometer or touch",
+        ],
       };
     case "joltjs":
     case "nrf52840dk":
@@ -244,15 +255,19 @@ export function fedIdentifier(who: string, enin: number, crowd: Crowd, entries: 
 
 // ------------------------------------------------------------------ expected log
 
-/** Espruino's Math.round: halves away from zero (V8 rounds -57.5 to -57, Espruino to -58). */
-export function espruinoRound(v: number): number {
-  return v < 0 ? -Math.round(-v) : Math.round(v);
+/**
+ * An RSSI as the log stores it: the format's own encoder (common/formats/logRecord.ts newRecord, which
+ * rounds half up: -67.5 -> -67; Espruino's Math.round would give -68) and back to a signed number.
+ */
+export function loggedRssi(v: number): number {
+  const b = newRecord(new Uint8Array(10), 1, v, v)[15];
+  return b > 127 ? b - 256 : b;
 }
 
 /**
  * What the token must have logged: one encounter per identifier, one scan per window in which it
  * was delivered (time = the window's start, floored to the record's 5-second unit), with the
- * number of adverts, the strongest and the mean RSSI. `scanStarts` are the times of NRF.setScan
+ * number of adverts, the strongest and the mean RSSI as the log format rounds them. `scanStarts` are the times of NRF.setScan
  * calls that started a window (ascending); each delivered advert belongs to the last one before it.
  */
 export function expectedEncounters(rx: { t: number; enin: number; who: string; rssi: number }[], scanStarts: number[],
@@ -278,8 +293,8 @@ export function expectedEncounters(rx: { t: number; enin: number; who: string; r
     const scans = [...e.scans.entries()].sort((a, b) => a[0] - b[0]).map(([t, rs]) => ({
       t: Math.floor(Math.floor(t) / TIME_UNIT_SECONDS) * TIME_UNIT_SECONDS,
       count: rs.length,
-      rssiMax: Math.max(...rs),
-      rssiMean: espruinoRound(rs.reduce((a, b) => a + b, 0) / rs.length),
+      rssiMax: loggedRssi(Math.max(...rs)),
+      rssiMean: loggedRssi(rs.reduce((a, b) => a + b, 0) / rs.length),
     }));
     out.push({ rpi: e.rpi, aem: e.aem, scans });
   }

@@ -18,11 +18,11 @@
  *     (on a token it is Bluetooth's, which the firmware closes).
  * NRF records every call as a line "@@ NRF <call> <time> ..." (parsed by protocol.ts).
  *
- * H: state shared with console.js. pa/pw/pe = RAM peaks of the current phase ph (any sample, inside
- * Flash.write, inside Flash.erasePage); scan = the running scan {cb, f, off}; svc = the GATT services;
+ * OmH (a name the minified firmware never makes): state shared with console.js. pa/pw/pe = RAM peaks of the current phase ph (any sample, inside
+ * Flash.write, inside Flash.erasePage or a write that opens a flash page); scan = the running scan {cb, f, off}; svc = the GATT services;
  * onc/ond = connect/disconnect handlers; conn = a central is connected; t = the radio (console.js).
  */
-var H = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn: 0, t: 0, ff: 0 };
+var OmH = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn: 0, t: 0, ff: 0 };
 (function (HB) {
   var F = require("Flash");
   var C = 0;
@@ -33,9 +33,9 @@ var H = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn
   }
   function sample(w) {
     var u = process.memory().usage;
-    if (u > H.pa) H.pa = u;
-    if (w === 1 && u > H.pw) H.pw = u;
-    if (w === 2 && u > H.pe) H.pe = u;
+    if (u > OmH.pa) OmH.pa = u;
+    if (w === 1 && u > OmH.pw) OmH.pw = u;
+    if (w === 2 && u > OmH.pe) OmH.pe = u;
   }
   function hex(b) {
     var h = "";
@@ -46,15 +46,17 @@ var H = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn
     sample(0);
     print("@@ NRF " + name + " " + getTime() + (rest === undefined ? "" : " " + rest));
   }
-  H.s = sample;
-  H.n = call;
+  OmH.s = sample;
+  OmH.n = call;
 
   var fw = F.write;
   var fe = F.erasePage;
   var fr = F.read;
   F.write = function (d, a) {
-    sample(1);
+    // a write at the start of a 4 KB flash page opens a log page (its header): a page switch
+    sample((a & 4095) === 0 ? 2 : 1);
     fw(d, a);
+    if ((a & 4095) === 0) print("@@ FE " + getTime() + " " + a + " w");
   };
   F.erasePage = function (a) {
     sample(2);
@@ -107,42 +109,42 @@ var H = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn
     },
     sleep: function () {
       call("sleep");
-      if (H.conn) NRF.disconnect();
+      if (OmH.conn) NRF.disconnect();
     },
     wake: function () {
       call("wake");
     },
     setScan: function (cb, o) {
-      if (H.scan) H.scan.off = 1;
+      if (OmH.scan) OmH.scan.off = 1;
       if (typeof cb !== "function") {
-        H.scan = 0;
+        OmH.scan = 0;
         return call("setScan", "off");
       }
-      var w = (H.scan = { cb: cb, f: o && o.filters });
+      var w = (OmH.scan = { cb: cb, f: o && o.filters });
       var en = Math.floor(getTime() / 600);
       call("setScan", JSON.stringify(o || {}));
       var step = function (k) {
-        if (H.t && H.t(w, en, k)) setTimeout(function () { step(k + 1); }, 20);
+        if (OmH.t && OmH.t(w, en, k)) setTimeout(function () { step(k + 1); }, 20);
       };
       setTimeout(function () { step(0); }, 15);
     },
     setServices: function (s, o) {
-      H.svc = s;
+      OmH.svc = s;
       call("setServices", JSON.stringify(Object.keys(s)) + " " + JSON.stringify(o || {}));
     },
     updateServices: function (s) {
-      for (var u in s) for (var c in s[u]) if (s[u][c].notify) call("notify", c + " " + hex(E.toUint8Array(s[u][c].value)) + " " + H.conn);
+      for (var u in s) for (var c in s[u]) if (s[u][c].notify) call("notify", c + " " + hex(E.toUint8Array(s[u][c].value)) + " " + OmH.conn);
     },
     disconnect: function () {
       call("disconnect");
-      if (!H.conn) return;
-      H.conn = 0;
-      setTimeout(function () { if (H.ond) H.ond(22); }, 1);
+      if (!OmH.conn) return;
+      OmH.conn = 0;
+      setTimeout(function () { if (OmH.ond) OmH.ond(22); }, 1);
     },
     on: function (ev, fn) {
       call("on", ev);
-      if (ev === "connect") H.onc = fn;
-      if (ev === "disconnect") H.ond = fn;
+      if (ev === "connect") OmH.onc = fn;
+      if (ev === "disconnect") OmH.ond = fn;
     },
   };
 })(HB_);

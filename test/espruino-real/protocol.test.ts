@@ -13,7 +13,7 @@ import { buildAdvert, parseAdvert } from "../../common/gaen/advert";
 import { checkEspruinoSource } from "../../scripts/espruino-gate";
 import { consoleSource, dayFeed, stubSource, START } from "../../scripts/espruino-real/checks";
 import {
-  BINARIES, addressReuse, airTimeline, boardBinary, compareEncounters, crowdIdentifier, encodeFeed, espruinoRound,
+  BINARIES, addressReuse, airTimeline, boardBinary, compareEncounters, crowdIdentifier, encodeFeed, loggedRssi,
   expectedEncounters, fedIdentifier, parseLine, ramTable, type Crowd, type FeedEntry, type HarnessEvent,
 } from "../../scripts/espruino-real/protocol";
 
@@ -57,7 +57,7 @@ function runRadio(feed: Uint8Array, enin: number, filters: unknown): { printed: 
   const devs: any[] = [];
   const H: any = { s: () => undefined, n: () => undefined };
   const ctx = createContext({
-    H, Uint8Array, JSON, Math, parseInt,
+    OmH: H, Uint8Array, JSON, Math, parseInt,
     print: (s: string) => printed.push(s),
     getTime: () => enin * 600 + 1,
     require: (n: string) => {
@@ -165,8 +165,8 @@ describe("espruino-real: the stubs' radio records", () => {
     g.require("Flash").write(new Uint8Array(1), 0);
     g.require("Flash").erasePage(4096);
     expect(flash).to.deep.equal(["write", "erase"]);
-    expect(g.H.pw).to.equal(42);
-    expect(g.H.pe).to.equal(42);
+    expect(g.OmH.pw).to.equal(42);
+    expect(g.OmH.pe).to.equal(42);
     expect(parseLine(printed[printed.length - 1])).to.deep.equal({ kind: "erase", t: 1000, address: 4096 });
   });
 
@@ -193,13 +193,14 @@ describe("espruino-real: the expected log", () => {
   ];
   const expected = expectedEncounters(rx, [60002, 60302], crowd, entries);
 
-  it("one encounter per identifier, one scan per window, times in 5-second units, Espruino's rounding", () => {
+  it("one encounter per identifier, one scan per window, times in 5-second units, RSSI rounded as the log format does", () => {
     expect(expected).to.deep.equal([
-      { rpi: "010101010101", aem: "02020202", scans: [{ t: 60000, count: 2, rssiMax: -57, rssiMean: -58 }, { t: 60300, count: 1, rssiMax: -60, rssiMean: -60 }] },
+      { rpi: "010101010101", aem: "02020202", scans: [{ t: 60000, count: 2, rssiMax: -57, rssiMean: -57 }, { t: 60300, count: 1, rssiMax: -60, rssiMean: -60 }] },
       { rpi: "030303030303", aem: "04040404", scans: [{ t: 60000, count: 1, rssiMax: -70, rssiMean: -70 }] },
     ]);
-    expect(espruinoRound(-57.5)).to.equal(-58);
-    expect(espruinoRound(57.5)).to.equal(58);
+    expect(loggedRssi(-57.5)).to.equal(-57); // half up (Espruino's Math.round would say -58)
+    expect(loggedRssi(-57.4)).to.equal(-57);
+    expect(loggedRssi(-200)).to.equal(-127);
   });
 
   it("finds every difference between the log read and what was fed", () => {
