@@ -85,6 +85,15 @@ export function stubSource(b: Board): string {
   return "var OmHm0=process.memory().usage;" + pins.map((p, i) => "if(typeof " + p + "===\"undefined\")global." + p + "=D" + (i + 1) + ";").join("") + body + "print(\"@@ STUB \"+OmHm0+\" \"+process.memory().usage);";
 }
 
+/**
+ * Crowd size for a board: no more than the encounter table holds whole (two intervals' worth are open
+ * at once, the older complete), and no more than the log keeps without dropping its oldest page
+ * (a 4 KB page holds about 200 two-scan records; the crowd stays 18 intervals), 24 at most.
+ */
+export function crowdFor(maxActive: number, logPages: number): number {
+  return Math.max(1, Math.min(24, maxActive - 2, Math.floor(((logPages - 1) * 200 - 12) / 18)));
+}
+
 /** Fixed test keys for the named neighbours (not secret, just reproducible). */
 function tek(name: string): Uint8Array {
   return new Uint8Array(createHash("sha256").update("omamori real-interpreter neighbour " + name).digest()).subarray(0, 16);
@@ -245,9 +254,9 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     code = variant.file;
   }
   const stubs = stubSource(b);
-  // a crowd the encounter table holds whole (two intervals' worth at once: the older ones are complete)
-  const feed = dayFeed(Math.max(1, Math.min(24, boardFacts(b).ram.maxActive - 2)));
-  const feedBytes = encodeFeed(feed.crowd, feed.entries);
+  // the feed is written after the first boot, when the log's size is known (dayFeed: crowdFor)
+  let feed = dayFeed(1);
+  let feedBytes = encodeFeed(feed.crowd, feed.entries);
   const consoleJs = consoleSource();
   try {
     await writeStorage(o, binary, [
@@ -275,6 +284,9 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
   try {
     // ---------------------------------------------------------------- 1. boot from Storage
     const stub = await dev.waitFor("stub start-up line", (e) => (e.kind === "stub" ? e : null), 20000);
+    const pages = ((await dev.json("typeof Omamori==\"undefined\"?0:Omamori.state().log.pages")) as number) || 0;
+    feed = dayFeed(crowdFor(boardFacts(b).ram.maxActive, pages));
+    feedBytes = encodeFeed(feed.crowd, feed.entries);
     await sendFiles(dev, [{ name: CONSOLE_FILE, data: consoleJs }, { name: FEED_FILE, data: feedBytes }]);
     ram.stub = stub.after - stub.before + (await loadConsole(dev));
     await phase("idle");

@@ -11,7 +11,7 @@ import { toHex } from "../../common/bytes";
 import type { LogEncounter } from "../../common/formats/logRecord";
 import { buildAdvert, parseAdvert } from "../../common/gaen/advert";
 import { checkEspruinoSource } from "../../scripts/espruino-gate";
-import { consoleSource, dayFeed, stubSource, START } from "../../scripts/espruino-real/checks";
+import { consoleSource, crowdFor, dayFeed, stubSource, START } from "../../scripts/espruino-real/checks";
 import {
   BINARIES, addressReuse, airTimeline, boardBinary, compareEncounters, crowdIdentifier, encodeFeed, loggedRssi,
   expectedEncounters, fedIdentifier, parseLine, ramTable, type Crowd, type FeedEntry, type HarnessEvent,
@@ -114,6 +114,14 @@ describe("espruino-real: the feed and the radio that reads it", () => {
     expect(runRadio(feed, E, undefined).devs.some((d) => d.manufacturer === 0x0590)).to.equal(true);
     expect(runRadio(feed, E, [{ serviceData: { feaa: {} } }]).devs).to.have.length(0);
     expect(runRadio(feed, E, [{ name: "x" }]).devs).to.have.length(0);
+  });
+
+  it("the crowd fits the encounter table and the log (no page dropped, so every fed identifier must be there)", () => {
+    expect(crowdFor(15, 4)).to.equal(13); // Puck.js: 15 open encounters
+    expect(crowdFor(72, 3)).to.equal(21); // 3 pages: 2 x 200 records over 18 intervals, with the 10 named ones
+    expect(crowdFor(72, 57)).to.equal(24);
+    expect(crowdFor(15, 2)).to.equal(10);
+    expect(crowdFor(15, 0)).to.equal(1);
   });
 
   it("the day's feed: neighbours with real GAEN identifiers before, across and after midnight", () => {
