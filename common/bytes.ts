@@ -18,7 +18,7 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Parse hex (either case, even length). Throws a TypeError saying what was wrong (never echoing the text: it may be a secret). */
 export function fromHex(hex: string): Uint8Array {
-  if (typeof hex !== "string" || hex.length % 2 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("not hex (" + (typeof hex === "string" ? hex.length + " characters" : typeof hex) + ")");
+  if (typeof hex !== "string" || hex.length % 2 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("not hex");
   const out = u8(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
   return out;

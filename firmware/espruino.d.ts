@@ -59,7 +59,7 @@ interface EspruinoFlashModule {
   getPage(addr: number): { addr: number; length: number } | undefined;
   getFree(): { addr: number; length: number }[];
   erasePage(addr: number): void;
-  write(data: Uint8Array, addr: number): void;
+  write(data: Uint8Array | number[], addr: number): void;
   read(length: number, addr: number): Uint8Array;
 }
 declare function require(name: "crypto"): EspruinoCryptoModule;

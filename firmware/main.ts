@@ -13,16 +13,15 @@
  *   version, board, crypto          firmware version, board id, GAEN/SHA/HMAC/HKDF/AES on Uint8Arrays
  *   maintenance                     true when booted with the button held
  *   state()                         clockValid, running, paused, alert, needsSync, keys [{tek,
- *                                   rollingStart, rollingPeriod}], scan {windowMs, periodMs, scans,
- *                                   running}, log {pages, pageSize, pagesUsed, records, dropped,
- *                                   nextDropSeq, currentSeq}, readUpTo, errors, errorLog
+ *                                   rollingStart, rollingPeriod}], scan {windowMs, periodMs, scans},
+ *                                   log {pages, pageSize, pagesUsed, records, dropped, nextDropSeq,
+ *                                   currentSeq}, errors, errorLog
  *   setClock(unixSeconds)           as the sync service / Web IDE sets it; returns the correction (s)
  *   flush()                         write every open encounter now
  *   host                            the SyncHost (firmware/sync/host.ts) the sync service uses
- *   sync.open()                     open the sync window (what a short press does)
  */
 import { firmwareCrypto } from "./crypto/index";
-import { syncStart, syncWindowOpen } from "./sync/service";
+import { syncStart } from "./sync/service";
 import { buttonHeld, buttonStart } from "./app/button";
 import { encountersFlush } from "./app/encounters";
 import { Color, flash } from "./app/lights";
@@ -37,11 +36,8 @@ Omamori = {
   maintenance: false,
   state: tokenState,
   setClock: tokenHost.setClock,
-  flush: function () {
-    encountersFlush(getTime());
-  },
+  flush: encountersFlush,
   host: tokenHost,
-  sync: { open: syncWindowOpen },
 };
 
 if (buttonHeld()) {

@@ -42,9 +42,10 @@ export const LOG_RESERVE_BYTES = 24 * 1024;
 /**
  * Size budget of the built file for a board, in bytes, or null when the board has no enforced budget.
  * A board whose JSON sets flash.logReserveBytes must leave that much of its Storage for the log; the
- * build fails otherwise. Puck.js on Espruino's minimal firmware (puckjsmin, 96 KB Storage) is the
- * Puck.js target with an enforced budget; on the standard firmware (puckjs, 40 KB) the build only
- * warns when the log gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
+ * build fails otherwise: 24 KB on Puck.js's minimal firmware, Bangle.js 2 and Jolt.js; on the standard
+ * Puck.js firmware (40 KB of Storage) 24,640 bytes = 5 log pages + the 4 KB small-files reserve + two
+ * 32-byte file headers, i.e. a file of at most 16,320 bytes. Other boards only get a note when the log
+ * gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
  */
 export function sizeBudget(b: Board): number | null {
   const reserve = b.flash.logReserveBytes;
@@ -216,8 +217,7 @@ export function logRoomWarnings(builds: BoardBuild[]): string[] {
   for (const r of builds) {
     const room = logRoomBytes(r.board, r.bytes);
     if (r.budget === null && room < LOG_RESERVE_BYTES) {
-      out.push("note: on " + r.board.name + " the log gets " + kb(room) + " of Storage (goal " + kb(LOG_RESERVE_BYTES) +
-        ")" + (r.board.id === "puckjs" ? "; for the full 14 days use Espruino's minimal Puck.js firmware (board puckjsmin)" : ""));
+      out.push("note: on " + r.board.name + " the log gets " + kb(room) + " of Storage (goal " + kb(LOG_RESERVE_BYTES) + ")");
     }
   }
   return out;

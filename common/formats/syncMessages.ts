@@ -274,8 +274,7 @@ export function beaconTag(p: SyncPrimitives, secret: Uint8Array, nonce4: Uint8Ar
 export function syncAdvert(flags: number, nonce4: Uint8Array, tag4: Uint8Array): Uint8Array {
   var uuid = uuidBytesLE(Uuid.SERVICE);
   var a = u8(3 + 2 + 16 + 9);
-  a[0] = 2; a[1] = 0x01; a[2] = 0x06;
-  a[3] = 1 + 16 + 9; a[4] = 0x21;
+  a.set([2, 0x01, 0x06, 1 + 16 + 9, 0x21]);
   a.set(uuid, 5);
   a[21] = flags;
   a.set(nonce4, 22);

@@ -1,5 +1,5 @@
 /**
- * GAEN advertising (docs/spec/GAEN.md): the exact 31-byte payload (common/gaen/advert.ts) as a byte
+ * GAEN advertising (docs/spec/gaen-protocol.md): the exact 31-byte payload (common/gaen/advert.ts) as a byte
  * array, non-connectable and non-scannable, every ADVERT_INTERVAL_MS. Identifier and Bluetooth
  * address change together at a random moment 10-20 minutes after the last change and at every
  * daily-key change (UTC midnight); the address is a fresh random static one (random.ts).

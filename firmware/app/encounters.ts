@@ -86,8 +86,8 @@ export function encountersAddScan(t: number, nextIn: number, now: number): void 
 }
 
 /** Write every open encounter now (pause, clock change, maintenance). */
-export function encountersFlush(now: number): void {
-  writeDue(-1, 0, now);
+export function encountersFlush(): void {
+  writeDue(-1, 0, getTime());
 }
 
 /** Forget everything in RAM (erase-all). */

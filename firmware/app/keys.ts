@@ -39,17 +39,9 @@ export function keyFor(enin: number): number {
   var rs = rollingStartFor(enin);
   if (rs === cacheRs) return rs;
   var at = -1;
-  for (var i = 0; i < st.k.length && at < 0; i += 40) {
-    var r = parseInt(st.k.substr(i, 8), 16);
-    if (r === rs) at = i;
-    else if (r > rs) {
-      // a clock set back: keep the keys in rolling-start order
-      st.k = st.k.substr(0, i) + hex8(rs) + toHex(randomBytes(16)) + st.k.substr(i);
-      storeSave();
-      at = i;
-    }
-  }
+  for (var i = 0; i < st.k.length; i += 40) if (parseInt(st.k.substr(i, 8), 16) === rs) at = i;
   if (at < 0) {
+    // (a clock set back can add a key out of order: each key carries its rolling start, order is not needed)
     at = st.k.length;
     st.k += hex8(rs) + toHex(randomBytes(16));
     storeSave();
@@ -65,7 +57,7 @@ function hex8(n: number): string {
   return ("0000000" + n.toString(16)).slice(-8);
 }
 
-/** Keys kept, oldest first, as the sync KEYS response and the console list them. */
+/** Keys kept (oldest first unless the clock was set back), as the sync KEYS response and the console list them. */
 export function keysList(): { tek: Uint8Array; rollingStart: number; rollingPeriod: number }[] {
   var out = [];
   for (var i = 0; i < st.k.length; i += 40) {

@@ -43,7 +43,8 @@ var counts = new Uint16Array(0);
 var newest = new Uint32Array(0);
 var cur = -1;
 var off = 0;
-var maxSeq = 0;
+/** Seq of the newest page (the host's read position is kept against it). */
+export var maxSeq = 0;
 var dropped = 0;
 /** Set by walk() callbacks. */
 var lastOff = -1;
@@ -160,8 +161,7 @@ function openPage(now: number): void {
   writeU32LE(h, 16, (addr(p) / OMAMORI_BOARD.storage.pageSize) & 0xffffff);
   h[19] = 0xff;
   Flash.write(h, addr(p));
-  h = u8([COMMIT]);
-  Flash.write(h, addr(p) + 19);
+  Flash.write([COMMIT], addr(p) + 19);
   maxSeq = seqs[p] = seq;
   bases[p] = base;
   cur = p;
@@ -185,7 +185,7 @@ export function logAppend(rec: Uint8Array, firstUnits: number, now: number): boo
   out.set(ctrXor(key!, nonce(cur, off), rec.subarray(1)), 1);
   var a = addr(cur) + off;
   Flash.write(out, a);
-  Flash.write(u8([len]), a);
+  Flash.write([len], a);
   counts[cur]++;
   off += len;
   var last = first + (len > 16 ? rec[len - 4] * TIME_UNIT_SECONDS : 0);

@@ -107,6 +107,6 @@ export function scanSettings(w: number, p: number): boolean {
   return true;
 }
 
-export function scanStats(): { windowMs: number; periodMs: number; scans: number; running: boolean } {
-  return { windowMs: windowMs, periodMs: periodMs, scans: scans, running: !!timer };
+export function scanStats(): { windowMs: number; periodMs: number; scans: number } {
+  return { windowMs: windowMs, periodMs: periodMs, scans: scans };
 }

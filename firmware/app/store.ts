@@ -31,8 +31,13 @@ export interface Settings {
   z: string;
 }
 
+/** Fresh settings (first boot, erase-all): paused as `p` says, scan settings `w` and `P` kept. */
+function defaults(p: number, w: number, P: number): Settings {
+  return { p: p, a: 0, w: w, P: P, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0, z: "" };
+}
+
 /** The settings in RAM; save with storeSave() after a change. */
-export var st: Settings = { p: 0, a: 0, w: 0, P: 0, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0, z: "" };
+export var st: Settings = defaults(0, 0, 0);
 /** Generation of the newest complete file (-1: none). */
 var gen = -1;
 
@@ -50,9 +55,9 @@ export function storeLoad(): void {
     if (!t) continue;
     var a = t.indexOf("|");
     var b = t.indexOf("|", a + 1);
-    var g = parseInt(t.substr(0, a), 10);
+    var g = parseInt(t.substr(0, a));
     var body = t.substr(b + 1);
-    if (a < 0 || b < 0 || parseInt(t.substr(a + 1, b - a - 1), 10) !== check(body) || g <= gen) continue;
+    if (a < 0 || b < 0 || parseInt(t.substr(a + 1, b - a - 1)) !== check(body) || g <= gen) continue;
     try {
       var s = JSON.parse(body);
       if (s && typeof s.k === "string") {
@@ -78,7 +83,7 @@ export function storeSave(): void {
 export function storeErase(): void {
   Storage.erase("om.s0");
   Storage.erase("om.s1");
-  st = { p: 1, a: 0, w: st.w, P: st.P, x: "", e: 0, l: [], f: -1, r: 0, k: "", h: 0, z: "" };
+  st = defaults(1, st.w, st.P);
   gen = -1;
 }
 

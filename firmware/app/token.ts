@@ -15,7 +15,7 @@ import { encountersFlush, encountersReset } from "./encounters";
 import { keysExpire, keysForget, keysList } from "./keys";
 import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
-import { logEraseAll, logExpire, logOpen, logRead, logStats } from "./ringLog";
+import { logEraseAll, logExpire, logOpen, logRead, logStats, maxSeq } from "./ringLog";
 import { randomBytes } from "./random";
 import { scanSettings, scanStart, scanStats, scanStop } from "./scanner";
 import { errorsDirty, st, storeErase, storeLoad, storeSave } from "./store";
@@ -53,13 +53,13 @@ function refresh(): void {
     }
     advertiseStart();
     scanStart();
-  } else if (!run && running) stopRadio(getTime());
+  } else if (!run && running) stopRadio();
 }
 
-function stopRadio(now: number): void {
+function stopRadio(): void {
   running = 0;
   scanStop();
-  encountersFlush(now);
+  encountersFlush();
   advertiseStop();
 }
 
@@ -151,9 +151,9 @@ function setAlert(on: boolean): void {
 
 /** Set the clock (unix seconds); returns the correction (new - old) in seconds. */
 function setClock(seconds: number): number {
-  if (!(seconds >= Cfg.MIN_VALID_TIME && seconds < 4294967296)) throw new TypeError("bad clock " + seconds);
+  if (!(seconds >= Cfg.MIN_VALID_TIME && seconds < 4294967296)) throw new TypeError("bad clock");
   var old = getTime();
-  if (running) stopRadio(old);
+  if (running) stopRadio();
   setTime(seconds);
   refresh();
   return seconds - old;
@@ -180,7 +180,7 @@ export function tokenEraseAll(): void {
 export function tokenState(): any {
   return {
     clockValid: clockValid(), running: !!running, paused: !!st.p, alert: !!st.a, needsSync: needsSync(), keys: keysList(),
-    scan: scanStats(), log: logStats(), readUpTo: st.r, errors: st.e, errorLog: st.l,
+    scan: scanStats(), log: logStats(), errors: st.e, errorLog: st.l,
   };
 }
 
@@ -196,8 +196,8 @@ export var tokenHost: SyncHost = {
   setClock: setClock,
   readLog: function (cursor: number, maxBytes: number) {
     var r = logRead(cursor, maxBytes);
-    if (!r.data.length && logStats().currentSeq !== st.r) {
-      st.r = logStats().currentSeq;
+    if (!r.data.length && maxSeq !== st.r) {
+      st.r = maxSeq;
       storeSave();
     }
     return r;

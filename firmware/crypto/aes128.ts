@@ -1,6 +1,6 @@
 /**
  * AES-128 encryption of one 16-byte block (FIPS 197), ES5, for boards whose firmware lacks
- * require("crypto").AES (all but Puck.js: shared/spec/ESPRUINO.md section 3). GAEN only ever encrypts
+ * require("crypto").AES (all but Puck.js: docs/spec/espruino-platform.md section 3). GAEN only ever encrypts
  * single blocks (RPI = AES(RPIK, PaddedData), AEM keystream = AES(AEMK, RPI)), so there is no mode here.
  * The S-box is computed on first use (smaller than a 256-entry literal, see docs/FIRMWARE-BUILD.md);
  * the last expanded key is kept, so encrypting again with the same key does not expand it again.

@@ -1,6 +1,6 @@
 /**
  * GAEN key derivation on the token (Exposure Notification cryptography specification v1.2; the
- * protocol summary is docs/spec/GAEN.md); the same formulas as host-tools/gaen/crypto.ts:
+ * protocol summary is docs/spec/gaen-protocol.md); the same formulas as host-tools/gaen/crypto.ts:
  *   RPIK = HKDF-SHA256(TEK, salt none, "EN-RPIK", 16)     AEMK = HKDF-SHA256(TEK, none, "EN-AEMK", 16)
  *   RPI  = AES-128-ECB(RPIK, PaddedData(ENIN))
  *   AEM  = metadata XOR AES-128-ECB(AEMK, RPI)[0..3]     (AES-CTR with IV = RPI, one block; never

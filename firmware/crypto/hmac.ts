@@ -8,7 +8,7 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   var inner = u8(64 + message.length);
   var outer = u8(96);
   for (var i = 0; i < 64; i++) {
-    var b = i < k.length ? k[i] : 0;
+    var b = k[i] | 0; // past the key: undefined, so 0
     inner[i] = b ^ 0x36;
     outer[i] = b ^ 0x5c;
   }

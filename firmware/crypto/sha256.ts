@@ -1,6 +1,6 @@
 /**
  * SHA-256 (FIPS 180-4 section 6.2) in ES5 for boards whose firmware lacks require("crypto").SHA256
- * (Jolt.js, nRF52840 DK, Pixl.js: shared/spec/ESPRUINO.md section 3). Tables live in typed arrays and
+ * (Jolt.js, nRF52840 DK, Pixl.js: docs/spec/espruino-platform.md section 3). Tables live in typed arrays and
  * are made on first use, so this module costs nothing (and is tree-shaken) where the built-in exists.
  */
 import { u8 } from "../../common/bytes";

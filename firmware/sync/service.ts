@@ -36,6 +36,9 @@ const enum Win {
   WINDOW_ADV_MS = 100,
 }
 
+/** The service and notify UUIDs once each in the built file (a const enum member is written out at every use). */
+var SVC: string = Uuid.SERVICE;
+var TX: string = Uuid.TX;
 var H: SyncHost;
 var session: TokenSession | null = null;
 var connected = 0;
@@ -56,7 +59,7 @@ function pump(): void {
   sending = 0;
   while (queue.length) {
     try {
-      NRF.updateServices({ [Uuid.SERVICE]: { [Uuid.TX]: { value: queue[0], notify: true } } });
+      NRF.updateServices({ [SVC]: { [TX]: { value: queue[0], notify: true } } });
     } catch (e) {
       sending = 1;
       setTimeout(pump, 20);
@@ -101,18 +104,25 @@ var env: TokenEnv = {
   },
 };
 
-/** The sync advert from a fresh address, set while the radio sleeps (see the module comment). */
-function advertise(): void {
+/**
+ * The sync advert, a fresh nonce each time; `fresh`: from a new address, set while the radio sleeps
+ * (see the module comment). A window keeps one address: when a host hangs up, Espruino restarts the
+ * last advert at once, under the window's address, before this code runs, and a host that saw that
+ * advert must find the token there.
+ */
+function advertise(fresh: number): void {
   var s = H.secret();
   var nonce = randomBytes(4);
-  NRF.sleep();
-  NRF.setAddress(randomAddress());
+  if (fresh) {
+    NRF.sleep();
+    NRF.setAddress(randomAddress());
+  }
   NRF.setAdvertising(syncAdvert((s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB), nonce, s ? beaconTag(env.crypto, s, nonce) : u8(4)), {
     connectable: true,
     scannable: false,
     interval: Win.WINDOW_ADV_MS,
   });
-  NRF.wake();
+  if (fresh) NRF.wake();
 }
 
 function closeWindow(): void {
@@ -130,10 +140,11 @@ function openWindow(ms: number, button: number): void {
     failures = 0;
   }
   if (failures >= Win.MAX_AUTH_FAILURES && !button) return;
+  var was = windowOpen;
   windowOpen = 1;
   if (!connected) {
     H.holdAdvertising(true);
-    advertise();
+    advertise(was ? 0 : 1);
   }
   clearTimeout(windowTimer);
   windowTimer = setTimeout(closeWindow, ms);
@@ -201,7 +212,7 @@ function onDisconnect(): void {
   }
   clearTimeout(idleTimer);
   idleTimer = 0;
-  if (windowOpen && !decommissioned) advertise();
+  if (windowOpen && !decommissioned) advertise(0);
   else closeWindow();
 }
 
@@ -213,9 +224,9 @@ function onWrite(evt: any): void {
 export function syncStart(host: SyncHost): void {
   H = env.host = host;
   NRF.setServices({
-    [Uuid.SERVICE]: {
+    [SVC]: {
       [Uuid.RX]: { writable: true, maxLen: Size.MAX_FRAG, value: [0], onWrite: onWrite },
-      [Uuid.TX]: { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] },
+      [TX]: { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] },
     },
   }, { uart: false });
   NRF.on("connect", onConnect);

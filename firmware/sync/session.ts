@@ -85,55 +85,41 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
 
   function request(op: number, b: Uint8Array) {
     var h = env.host;
-    if (waiting) return reply(Op.ERROR, errorBody(Err.BUSY));
-    if (op === Op.STATUS) {
+    var out: Uint8Array | null = null;
+    var err = 0;
+    var n = b.length;
+    if (waiting) err = Err.BUSY;
+    else if (op === Op.STATUS) {
       var s = h.status();
       s.push(env.hubSeconds());
-      return reply(op | Op.RESPONSE, encodeStatus(s));
-    }
-    if (op === Op.SET_CLOCK && b.length === 4) return reply(op | Op.RESPONSE, u32s([h.setClock(readU32LE(b, 0))]));
-    if (op === Op.READ_LOG && b.length === 8) {
-      var max = Math.min(readU32LE(b, 4), Size.MAX_MESSAGE - 64);
-      var r = h.readLog(readU32LE(b, 0), max);
-      return reply(op | Op.RESPONSE, concat([u32s([r.next]), r.data]));
-    }
-    if (op === Op.READ_KEYS && b.length === 0) {
+      out = encodeStatus(s);
+    } else if (op === Op.SET_CLOCK && n === 4) out = u32s([h.setClock(readU32LE(b, 0))]);
+    else if (op === Op.READ_LOG && n === 8) {
+      var r = h.readLog(readU32LE(b, 0), Math.min(readU32LE(b, 4), Size.MAX_MESSAGE - 64));
+      out = concat([u32s([r.next]), r.data]);
+    } else if (op === Op.READ_KEYS && !n) {
       waiting = true;
       return h.askConsent(SessionTime.CONSENT_MS, function (granted) {
         waiting = false;
-        if (state !== 2) return;
         if (granted) reply(op | Op.RESPONSE, encodeKeys(h.dailyKeys()));
         else reply(Op.ERROR, errorBody(Err.REFUSED));
       });
-    }
-    if (op === Op.SET_ALERT && b.length === 1) {
-      h.setAlert(b[0] === 1);
-      return reply(op | Op.RESPONSE, null);
-    }
-    if ((op === Op.ERASE_ALL || op === Op.DECOMMISSION) && b.length === 0) {
+    } else if (op === Op.SET_ALERT && n === 1) h.setAlert(b[0] === 1);
+    else if ((op === Op.ERASE_ALL || op === Op.DECOMMISSION) && !n) {
       reply(op | Op.RESPONSE, null);
       close();
       if (op === Op.DECOMMISSION) env.stopped();
       // after the answer has left and the link is down (decommission puts the radio to sleep)
-      setTimeout(function () {
+      return setTimeout(function () {
         if (op === Op.ERASE_ALL) h.eraseAll();
         else h.decommission();
       }, SessionTime.ACTION_DELAY_MS);
-      return;
-    }
-    if (op === Op.SET_SCAN && b.length === 8) {
-      if (h.setScanSettings(readU32LE(b, 0), readU32LE(b, 4))) return reply(op | Op.RESPONSE, null);
-      return reply(Op.ERROR, errorBody(Err.BAD_ARGUMENT));
-    }
-    if (op === Op.SET_HUB && b.length === 2) {
-      env.setHubSeconds(getU16(b, 0));
-      return reply(op | Op.RESPONSE, null);
-    }
-    if (op === Op.BYE) {
-      reply(op | Op.RESPONSE, null);
-      return close();
-    }
-    reply(Op.ERROR, errorBody(Err.BAD_ARGUMENT));
+    } else if (op === Op.SET_SCAN && n === 8) {
+      if (!h.setScanSettings(readU32LE(b, 0), readU32LE(b, 4))) err = Err.BAD_ARGUMENT;
+    } else if (op === Op.SET_HUB && n === 2) env.setHubSeconds(getU16(b, 0));
+    else if (op !== Op.BYE) err = Err.BAD_ARGUMENT;
+    reply(err ? Op.ERROR : op | Op.RESPONSE, err ? errorBody(err) : out);
+    if (op === Op.BYE && !err) close();
   }
 
   function handle(m: Uint8Array) {

@@ -28,6 +28,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
 }
 
+/** A file of the data directory that cannot be read as what it should be; `path` names it. */
+export class DamagedFileError extends TypeError {
+  constructor(readonly path: string, readonly detail: string) {
+    super(path + " is damaged: " + detail);
+    this.name = "DamagedFileError";
+  }
+}
+
 /**
  * The parsed JSON of a file written with writeFileAtomic, or null when there is no such file.
  * A file that is not JSON is an error naming it (a damaged file is never silently replaced).
@@ -43,7 +51,7 @@ export async function readJsonFile(path: string): Promise<unknown | null> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new TypeError(path + " is damaged: not valid JSON (" + (e as Error).message + ")");
+    throw new DamagedFileError(path, "not valid JSON (" + (e as Error).message + ")");
   }
 }
 

@@ -55,6 +55,6 @@ export function dayBoundaryNote(at: Date, lang: Lang): string {
   const clock = localClock(midnight);
   if (clock === "00:00") return "";
   return lang === "ja"
-    ? `日付は、COCOAと同じく世界協定時で数えています（1日は${clock}から翌日の${clock}まで、${zoneName(midnight, lang)}）。`
-    : `Days are counted in universal time, as COCOA counted them: each day runs from ${clock} to ${clock} the next day (${zoneName(midnight, lang)}).`;
+    ? `1日の区切りは、COCOAと同じく${clock}です（${clock}から翌日の${clock}まで、${zoneName(midnight, lang)}）。`
+    : `As COCOA did, each day runs from ${clock} to ${clock} the next day (${zoneName(midnight, lang)}).`
 }

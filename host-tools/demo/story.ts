@@ -27,6 +27,7 @@ import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { SimCentral } from "../../sim/world/central";
+import { pinsOf, pressWhenBlue } from "../sync/transports/simWorld";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
 import { DataDir } from "../base/dataDir";
@@ -139,9 +140,6 @@ function firmwareFor(boards: string[]): Record<string, string> {
   return out;
 }
 
-function pinsOf(t: TokenDevice, color: string): string[] {
-  return loadBoard(t.board.id).io.leds.filter((l) => l.color === color).map((l) => l.pin);
-}
 
 /** The owner presses the token's button briefly (opens the sync window). */
 async function press(h: Host): Promise<void> {
@@ -149,26 +147,6 @@ async function press(h: Host): Promise<void> {
   await h.central.runFor(400);
 }
 
-/**
- * The owner watches the token and, a second and a half after it starts blinking blue (the token
- * asking to release its keys), presses the button. Nothing is pressed if it never blinks.
- */
-export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, pressAtMs: number) => void): void {
-  const since = t.rt.worldTimeMs();
-  const blue = pinsOf(t, "blue");
-  const look = (): void => {
-    const log = t.rt.ledLog();
-    let blueAt = -1;
-    for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
-    if (blueAt >= 0) {
-      t.rt.schedule(1500, () => {
-        pressed?.(blueAt, t.rt.worldTimeMs());
-        t.rt.pressButton(200);
-      });
-    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
-  };
-  t.rt.schedule(250, look);
-}
 
 /** A prompter that "types" prepared answers and records the conversation. */
 export function scriptedPrompter(answers: string[], transcript: string[], echo?: (t: string) => void): Prompter {
@@ -389,7 +367,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       checks[name] = c;
       fetched[name] = { added: run.fetch?.added ?? 0, keysAdded: run.fetch?.keysAdded ?? 0, problems: run.fetch?.problems.length ?? 0, keysUsable: run.keysUsable };
       const dest = join(reportDir, `report-${name}-${lang}.html`);
-      await copyFile(c.reportPath, dest);
+      await copyFile(c.reportPath!, dest);
       reports[name] = dest;
       const s = c.result.summary;
       say(s.riskyDays > 0

@@ -166,14 +166,20 @@ function sameFiles(a: string[], b: string[]): boolean {
 
 /**
  * The merged keys of the cache as it is now: store.bin when it was built from exactly the cached
- * files, else merged afresh from their .keys files and written to store.bin.
+ * files, else merged afresh from their .keys files and written to store.bin. A store that cannot
+ * be written (a read-only or full data folder) is only a lost shortcut: the merged keys are used
+ * and the store is built at a later check.
  */
 export async function currentStore(cache: KeyCache): Promise<StoredKeys> {
   const files = cache.orderedFiles();
   const stored = readStore(storePath(cache));
   if (stored && sameFiles(stored.files, files.map((f) => f.sha256))) return stored;
   const merged = await mergeCachedFiles(cache, files);
-  await writeFileAtomic(storePath(cache), encodeStore(merged));
+  try {
+    await writeFileAtomic(storePath(cache), encodeStore(merged));
+  } catch (e) {
+    if (!["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "ENOENT"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+  }
   return merged;
 }
 

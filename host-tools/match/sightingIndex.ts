@@ -4,9 +4,22 @@
  * period. The lookup structures of a matching pass (over one or many logs) are built from these
  * by matchPlan.ts.
  */
-import { eninFromUnixSeconds } from "../../common/gaen/interval";
+import { eninFromUnixSeconds, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
-import type { ContactLog, LogScan } from "./logFormat";
+import { LogFormatError, type ContactLog, type LogScan } from "./logFormat";
+
+/**
+ * The widest clock tolerance, intervals: matchPlan.ts keeps each identifier's tolerance in a byte.
+ * A clock correction widens the tolerance up to this (about 40 h): an absurd correction must not
+ * size anything, and a token whose clock was off by days is matched within +-42 h of the corrected
+ * times.
+ */
+export const MAX_TOLERANCE_INTERVALS = 255;
+/**
+ * The longest span of scan times one log may have (10 years). A log spanning more has damaged
+ * times: refused with a plain message, never a RangeError from arrays sized by the span.
+ */
+export const MAX_SPAN_DAYS = 3650;
 
 export interface IndexedEncounter {
   /** Logged identifier: 16 bytes or a prefix (>= 6 bytes). */
@@ -41,7 +54,7 @@ export class SightingIndex {
 
   constructor(log: ContactLog) {
     this.scanPeriodSeconds = typeof log.scanPeriodSeconds === "number" ? log.scanPeriodSeconds : null;
-    this.tolerance = TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600);
+    this.tolerance = Math.min(MAX_TOLERANCE_INTERVALS, TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600));
     this.encounters = log.encounters.map((e) => {
       const scans = e.scans.length > 1 ? e.scans.slice().sort((a, b) => a.t - b.t) : e.scans;
       return {
@@ -52,5 +65,14 @@ export class SightingIndex {
         lastEnin: eninFromUnixSeconds(scans[scans.length - 1].t),
       };
     });
+    let lo = Infinity, hi = -Infinity;
+    for (const e of this.encounters) {
+      lo = Math.min(lo, e.firstEnin);
+      hi = Math.max(hi, e.lastEnin);
+    }
+    if (hi - lo > MAX_SPAN_DAYS * TEK_ROLLING_PERIOD) {
+      const year = (enin: number) => String(new Date(Math.min(enin * 600_000, 8.64e15)).getUTCFullYear());
+      throw new LogFormatError(`the log's scan times span from ${year(lo)} to ${year(hi)}, more than ${MAX_SPAN_DAYS / 365} years: some times are damaged`);
+    }
   }
 }

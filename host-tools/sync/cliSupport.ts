@@ -1,16 +1,17 @@
 /**
- * What the sync-related commands (sync, status, token) share: the transport options, choosing
- * the token, and turning failures into one plain line. The `sim` transport builds a simulated
- * world (simWorld.ts), hands its fresh token the saved secret, lets `--sim-hours` pass and presses
- * the button, so the command then behaves as with a real token.
+ * What the commands that reach a token (sync, status, token, register-positive) share: the
+ * transport options, choosing the token, and turning failures into one plain line. The `sim`
+ * transport builds a simulated world (transports/simWorld.ts) that ends at the real present, hands
+ * its fresh token the saved secret, lets `--sim-hours` pass and presses the button, so every
+ * command behaves as with a real token — and what it syncs is dated today.
  */
 import { Command, Option } from "commander";
-import { UsageError } from "../base/errors";
-import { DataDir, checkTokenId } from "../base/dataDir";
+import { UsageError, closest } from "../base/errors";
+import { DataDir, PairingLostError, checkTokenId } from "../base/dataDir";
+import { DamagedFileError } from "../base/atomicFile";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
-import { openSimWorld, type SimSyncWorld } from "./simWorld";
-import { randomBytesHost } from "./primitives";
+import { openSimWorld, type SimSyncWorld } from "./transports/simWorld";
 import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
@@ -49,45 +50,24 @@ function hours(v: string): number {
 export async function openTransport(o: TransportOptions, secret: Uint8Array | null): Promise<OpenTransport> {
   if (o.transport === "ble") {
     const t = new BleTransport();
+    await t.ready(); // no adapter, Bluetooth off, not allowed: said first, before any waiting
     return { transport: t, now: Date.now, sim: null, close: () => t.close() };
   }
   const h = hours(o.simHours);
+  const end = Date.now();
+  const DAY = 86_400_000;
   let sw: SimSyncWorld;
   try {
-    sw = await openSimWorld({ scenario: o.scenario, device: o.simDevice });
+    // the scenario's days start at midnight: begin at the midnight (UTC) before `h` hours ago
+    sw = await openSimWorld({ scenario: o.scenario, device: o.simDevice, startAt: Math.floor((end - h * 3600_000) / DAY) * DAY });
   } catch (e) {
     if (e instanceof TypeError) throw new UsageError(e.message);
     throw e;
   }
   if (secret) await sw.provision(secret);
-  await sw.run(h * 3600000);
+  await sw.run(Math.max(0, end - sw.world.now));
   await sw.press();
   return { transport: sw.transport, now: () => sw.world.now, sim: sw, close: async () => undefined };
-}
-
-/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** The closest of `names` to `typed` when it is plausibly a typing mistake, else null. */
-export function closest(typed: string, names: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = distance(typed.toLowerCase(), n.toLowerCase());
-    if (d < bestD) {
-      best = n;
-      bestD = d;
-    }
-  }
-  return best !== null && bestD <= Math.max(2, Math.floor(typed.length / 3)) ? best : null;
 }
 
 /** The token to use: --token, or the only paired one. */
@@ -130,13 +110,13 @@ export function tokenIdRule(got: string): string {
   );
 }
 
-/** Secret of a paired token, or a fresh one for a first sim run. */
-export async function secretFor(data: DataDir, id: string): Promise<Uint8Array> {
-  try {
-    return (await data.loadToken(id)).secret;
-  } catch {
-    return randomBytesHost(32);
-  }
+/** The secret of a paired token, recovering a damaged token.json when its secret can still be read. */
+export async function tokenSecret(data: DataDir, id: string): Promise<Uint8Array> {
+  const rec = await data.loadTokenRecovering(id, new Date(), (k) => process.stderr.write("omamori: " + say(
+    `the pairing record of "${id}" was damaged, but its secret could still be read: the damaged file was kept as ${k.keptAs} and the record written again.`,
+    `「${id}」のペアリングの記録が壊れていましたが、秘密の鍵は読み取れました。壊れたファイルは ${k.keptAs} として残し、記録を書き直しました。`,
+  ) + "\n"));
+  return rec.secret;
 }
 
 /** Problems with the user's files or arguments that the sync modules report as TypeErrors. */
@@ -144,13 +124,24 @@ function isDataProblem(m: string): boolean {
   return m.startsWith("omamori-log:") || m.includes(" is damaged") || m.startsWith("no paired token") || m.startsWith("token id must") || m.startsWith("a token named");
 }
 
-/** Runs a command body: SyncError -> one plain line on stderr and exit code 1; a damaged data file or bad name -> UsageError. */
+/**
+ * Runs a command body: a SyncError, a lost pairing or a damaged data file -> one plain line on
+ * stderr with what to do, exit code 1; a bad name or file given by the user -> UsageError (exit 2).
+ */
 export async function plainFailures(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (e instanceof SyncError) {
+    if (e instanceof SyncError || e instanceof PairingLostError) {
       process.stderr.write("omamori: " + e.message + "\n");
+      process.exitCode = 1;
+      return;
+    }
+    if (e instanceof DamagedFileError) {
+      process.stderr.write("omamori: " + say(
+        `${e.path} is damaged (${e.detail}). Sync the token: the damaged file is then kept aside (never deleted) and rebuilt from the token.`,
+        `${e.path} が壊れています。お守りを同期してください。壊れたファイルは残したまま（消しません）、お守りから作り直します。`,
+      ) + "\n");
       process.exitCode = 1;
       return;
     }

@@ -7,7 +7,8 @@ import { say } from "../base/language";
 
 export type SyncErrorCode =
   | "auth" | "not-your-token" | "not-paired" | "already-paired" | "no-window" | "locked" | "refused" | "busy"
-  | "bad-argument" | "integrity" | "protocol" | "disconnected" | "timeout" | "not-found";
+  | "bad-argument" | "integrity" | "protocol" | "disconnected" | "timeout" | "not-found"
+  | "no-adapter" | "bluetooth-off" | "no-permission";
 
 const WORDS: Record<SyncErrorCode, [string, string]> = {
   auth: ["The token refused this computer: the shared secret does not match.", "お守りがこのパソコンを受け付けませんでした（共有の秘密が一致しません）。"],
@@ -24,6 +25,15 @@ const WORDS: Record<SyncErrorCode, [string, string]> = {
   disconnected: ["The connection was lost. Nothing was lost; keep the token close to the computer and try again.", "接続が切れました。記録は失われていません。お守りをパソコンの近くに置いて、もう一度お試しください。"],
   timeout: ["The token did not answer in time. Keep it close to the computer and try again.", "お守りから時間内に応答がありませんでした。パソコンの近くに置いて、もう一度お試しください。"],
   "not-found": ["No token found nearby. Press its button and keep it close to the computer.", "近くにお守りが見つかりません。ボタンを押して、パソコンの近くに置いてください。"],
+  "no-adapter": [
+    "This computer has no Bluetooth adapter that omamori can use, so it cannot reach the token. Nothing was changed. Use a computer with Bluetooth or plug in a USB Bluetooth adapter; to try omamori without one, add --transport sim.",
+    "このパソコンには、omamori が使える Bluetooth（ブルートゥース）の装置がないため、お守りと通信できません。何も変更していません。Bluetooth のあるパソコンを使うか、USB の Bluetooth 装置をつないでください。試すだけなら、--transport sim を付けてください。",
+  ],
+  "bluetooth-off": ["Bluetooth is turned off on this computer. Turn it on, then try again. Nothing was changed.", "このパソコンの Bluetooth がオフになっています。オンにしてから、もう一度お試しください。何も変更していません。"],
+  "no-permission": [
+    "This computer does not let omamori use Bluetooth. Allow it (see the @stoprocent/noble instructions for your system, e.g. on Linux give node the cap_net_raw capability), then try again. Nothing was changed.",
+    "このパソコンでは、omamori が Bluetooth を使うことが許可されていません。許可してから（@stoprocent/noble の説明を参照。Linux では node に cap_net_raw の権限を与えます）、もう一度お試しください。何も変更していません。",
+  ],
 };
 
 export class SyncError extends Error {

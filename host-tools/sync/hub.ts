@@ -9,6 +9,7 @@ import { beaconTag, Adv } from "../../common/formats/syncMessages";
 import { bytesEqual } from "../../common/bytes";
 import { hostPrimitives } from "./primitives";
 import { SyncError } from "./errors";
+import { say } from "../base/language";
 import { syncToken, type SyncReport } from "./syncToken";
 import type { DataDir, TokenRecord } from "../base/dataDir";
 import type { SyncTransport } from "./transport";
@@ -36,7 +37,12 @@ export async function runHub(o: HubOptions): Promise<SyncReport[]> {
   const now = o.now ?? Date.now;
   const ids = o.tokenIds ?? (await o.data.tokenIds());
   const tokens: TokenRecord[] = [];
-  for (const id of ids) tokens.push(await o.data.loadToken(id));
+  for (const id of ids) {
+    tokens.push(await o.data.loadTokenRecovering(id, new Date(now()), (k) => o.onWarning?.(say(
+      `${id}: the pairing record was damaged, but its secret could still be read (the damaged file was kept as ${k.keptAs})`,
+      `${id}: ペアリングの記録が壊れていましたが、秘密の鍵は読み取れました（壊れたファイルは ${k.keptAs} として残しました）`,
+    ))));
+  }
   const lastSync: Record<string, number> = {};
   const reports: SyncReport[] = [];
   for (let round = 0; o.rounds === undefined || round < o.rounds; round++) {

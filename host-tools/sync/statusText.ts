@@ -5,6 +5,7 @@
 import type { StatusBody } from "../../common/formats/syncMessages";
 import { loadBoard } from "../../boards/index";
 import { japanese } from "../base/language";
+import { localTime, dateOfDay } from "../base/time";
 import { formatDrift } from "./syncToken";
 
 export const BATTERY_LOW_PERCENT = 20;
@@ -30,19 +31,9 @@ function boardName(id: string): string {
   }
 }
 
-function dayString(day: number): string {
-  return new Date(day * 86400000).toISOString().slice(0, 10);
-}
-
-/** An ISO time as a person reads it, in this computer's time zone: "3 November 2026, 09:00" / "2026年11月3日 9:00". */
+/** An ISO time as a person reads it, in this computer's time zone, the zone named; null stays null. */
 export function plainTime(iso: string | null, ja: boolean): string | null {
-  if (iso === null) return null;
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const hh = String(d.getHours()).padStart(2, "0"), mm = String(d.getMinutes()).padStart(2, "0");
-  if (ja) return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${d.getHours()}:${mm}`;
-  const month = d.toLocaleString("en-GB", { month: "long" });
-  return `${d.getDate()} ${month} ${d.getFullYear()}, ${hh}:${mm}`;
+  return iso === null ? null : localTime(iso, ja ? "ja" : "en");
 }
 
 function kb(n: number): string {
@@ -76,10 +67,14 @@ export function statusLines(f: StatusFacts, ja = japanese()): string[] {
   if (s.firstDay >= 0) {
     const at = s.clockValid ? s.clockSeconds * 1000 : f.nowMs; // the day of this reading
     const days = Math.max(1, Math.floor(at / 86400000) - s.firstDay + 1);
-    t(`In use since ${dayString(s.firstDay)} (${days} days)`, `使用開始日: ${dayString(s.firstDay)}（${days}日目）`);
+    t(`In use since ${dateOfDay(s.firstDay, "en")} (${days} days)`, `使い始めた日: ${dateOfDay(s.firstDay, "ja")}（${days}日目）`);
   }
-  if (s.errorCount) t(`Problems recorded by the token: ${s.errorCount}`, `お守りが記録した不具合: ${s.errorCount} 件`);
-  else t("Problems: none", "不具合: なし");
+  if (f.live) {
+    if (s.errorCount) t(`Problems recorded by the token: ${s.errorCount}`, `お守りが記録した不具合: ${s.errorCount} 件`);
+    else t("Problems recorded by the token: none", "お守りが記録した不具合: なし");
+  } else {
+    t(`Problems the token had recorded at the last sync: ${s.errorCount || "none"}`, `前回の同期の時点でお守りが記録していた不具合: ${s.errorCount ? s.errorCount + " 件" : "なし"}`);
+  }
   if (s.hubSeconds) t(`Home hub: on, every ${Math.round(s.hubSeconds / 60)} min`, `ホームハブ: 有効（${Math.round(s.hubSeconds / 60)}分ごと）`);
   t(`Last sync: ${plainTime(f.lastSyncAt, false) ?? "never"}`, `最終同期: ${plainTime(f.lastSyncAt, true) ?? "まだありません"}`);
   return out;

@@ -86,6 +86,11 @@ export class NorFlash {
     return c;
   }
 
+  /** Changes with every word write and page erase (live flash strings re-read only then). */
+  generation(): number {
+    return this.ops.writes + this.ops.erases;
+  }
+
   /** True once an armed power cut has happened (until revive()). */
   isDead(): boolean {
     return this.dead;

@@ -29,9 +29,9 @@ import { TimerQueue, type QueuedEvent } from "./timerQueue";
 import { installGlobals, formatValue } from "./globals";
 import { IoPins } from "./io";
 import { installE } from "./espruinoE";
-import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn } from "./nrf";
+import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn, type AdvertStart } from "./nrf";
 
-export type { GattCentral, GattLink, RadioStateView, AdvertIn } from "./nrf";
+export type { GattCentral, GattLink, RadioStateView, AdvertIn, AdvertStart } from "./nrf";
 export { NorFlash, PowerCutError } from "./flash";
 
 export interface RuntimeOptions {
@@ -59,6 +59,9 @@ class RuntimeStop extends Error {}
  * instead of hanging the simulator. Callbacks have no such guard (it would cost ~160 µs each).
  */
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
+
+/** First advertising events kept for takeAdvertStarts() (older ones are dropped). */
+const ADVERT_STARTS_KEPT = 1000;
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -108,11 +111,6 @@ export class EspruinoRuntime {
   /** @internal E.setPassword/lockConsole/setConsole state */
   consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
   private readonly factoryAddress: Uint8Array;
-  /**
-   * @internal Strings Storage.read handed out, with the flash address of their first byte, for
-   * E.getAddressOf(str, true) (Espruino returns memory-mapped strings). Most recent wins.
-   */
-  readonly flashStrings = new Map<string, number>();
   /** @internal E.setTimeZone state, read by the context's Date */
   timeZone = { tzMinutes: 0 };
 
@@ -166,10 +164,14 @@ export class EspruinoRuntime {
 
   // ---------------------------------------------------------------- boot / reboot
 
-  /** The vm context's global object (tests read global.Omamori). */
+  /**
+   * The vm context's global object as the host sees it (tests read global.Omamori): floats the
+   * token keeps boxed (sim/espruino/semantics.ts) read as plain numbers, flash strings as strings,
+   * through a view that passes calls and assignments on to the token's own objects.
+   */
   get global(): any {
     if (!this.realm) throw new Error("the token has not booted yet; call boot(code) or bootFromStorage() first");
-    return this.realm.global;
+    return this.realm.hostView(this.realm.global);
   }
 
   /** Power-on: clock from ~0, fresh context, run `code` as Espruino runs .bootcde, then E.on('init'). */
@@ -223,7 +225,7 @@ export class EspruinoRuntime {
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
       if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
-      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(reason);
+      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(realm.sem.convertError(reason));
       this.uncaughtErrors.push(line);
       this.consoleOutput.push(line);
     };
@@ -280,7 +282,7 @@ export class EspruinoRuntime {
     this.inCallback++;
     try {
       // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it
-      this.realm.run(isPretokenised(code) ? detokenise(code) : code, filename, this.bootTimeoutMs);
+      this.realm.runFirmware(isPretokenised(code) ? detokenise(code) : code, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -378,8 +380,9 @@ export class EspruinoRuntime {
     this.energy.callback();
     this.inCallback++;
     try {
-      if (typeof fn === "function") fn.apply(thisArg, args);
-      else if (typeof fn === "string") this.realm.run(fn, "callback");
+      const f = this.realm.unview(fn);
+      if (typeof f === "function") f.apply(this.realm.unview(thisArg), this.realm.argsToContext(args));
+      else if (typeof f === "string") this.realm.runFirmware(f, "callback");
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -393,6 +396,8 @@ export class EspruinoRuntime {
 
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
+    // what V8 threw itself becomes what Espruino throws (semantics.ts)
+    if (this.realm) e = this.realm.sem.convertError(e);
     const handler = this.uncaughtHandler;
     if (handler) {
       // as jsiCheckErrors: the handler gets the exception; one it throws itself is reported
@@ -401,7 +406,7 @@ export class EspruinoRuntime {
         return;
       } catch (e2) {
         if (e2 instanceof RuntimeStop || e2 instanceof PowerCutError || this.flash.isDead()) return;
-        e = e2;
+        e = this.realm ? this.realm.sem.convertError(e2) : e2;
       }
     }
     const line = "Uncaught " + describeError(e);
@@ -494,6 +499,26 @@ export class EspruinoRuntime {
     for (const l of this.radioListeners) l();
   }
 
+  /**
+   * The first advertising event of every start of advertising since the last call, oldest first
+   * (the SoftDevice sends it at once, so a payload that was replaced in the same instant — the old
+   * identifier under a new address after NRF.setAddress — is still on the air once). The steady
+   * advertising that follows is radioState().advertising.
+   */
+  takeAdvertStarts(): AdvertStart[] {
+    const s = this.advertStarts;
+    this.advertStarts = [];
+    return s;
+  }
+
+  /** @internal the radio started advertising (first event sent now) */
+  advertStarted(s: AdvertStart): void {
+    this.advertStarts.push(s);
+    if (this.advertStarts.length > ADVERT_STARTS_KEPT) this.advertStarts.shift();
+  }
+
+  private advertStarts: AdvertStart[] = [];
+
   /** An advertising packet reached this token's receiver (ignored unless it is scanning). */
   deliverAdvert(p: AdvertIn): void {
     if (this.halted || !this.booted) return;
@@ -557,11 +582,14 @@ export class EspruinoRuntime {
   }
 }
 
-/** "Error: message" for Error-like values, JSON-ish text for anything else thrown. */
+/**
+ * "Error: message" for Error-like values (Espruino's errors carry their class in .type, V8's in
+ * .name), JSON-ish text for anything else thrown.
+ */
 export function describeError(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) {
-    const err = e as { name?: string; message?: string };
-    return (err.name || "Error") + ": " + err.message;
+    const err = e as { name?: string; type?: string; message?: string };
+    return (err.type || err.name || "Error") + ": " + err.message;
   }
   return formatValue(e);
 }

@@ -31,25 +31,35 @@ describe("firmware build", () => {
     expect(buildFailures(errors)).to.deep.equal([]);
   });
 
-  it("leaves 24 KB of Storage for the log on every board with an enforced budget (Puck.js minimal firmware among them)", () => {
+  it("leaves each board with an enforced budget its log room: 24 KB (Puck.js minimal firmware among them), 5 pages on the standard Puck.js", () => {
     const enforced = builds.filter((b) => b.budget !== null).map((b) => b.board.id);
-    expect(enforced).to.include("puckjsmin");
+    expect(enforced).to.include.members(["puckjsmin", "puckjs"]);
     for (const b of builds.filter((x) => x.budget !== null)) {
-      expect(b.budget).to.equal(b.board.flash.storageBytes - LOG_RESERVE_BYTES);
+      expect(b.budget).to.equal(b.board.flash.storageBytes - b.board.flash.logReserveBytes!);
       const biggest = b.modules.slice(0, 5).map((m) => m.path + " " + m.bytes).join(", ");
       expect(b.bytes, b.board.id + ".js bytes; biggest modules: " + biggest).to.be.lessThan(b.budget!);
-      expect(logRoomBytes(b.board, b.bytes)).to.be.at.least(LOG_RESERVE_BYTES);
+      expect(logRoomBytes(b.board, b.bytes)).to.be.at.least(b.board.flash.logReserveBytes! - 32);
+      if (b.board.id !== "puckjs") expect(b.board.flash.logReserveBytes).to.equal(LOG_RESERVE_BYTES);
     }
+    // Puck.js on its standard firmware (40 KB of Storage, the one every Puck.js ships with): the file is
+    // at most 16 KB and, with .bootcde's and om.log's 32-byte headers and 4 KB kept for the small files,
+    // the log file's whole 4 KB pages number at least 5
+    const puck = builds.find((b) => b.board.id === "puckjs")!;
+    expect(puck.bytes).to.be.at.most(16 * 1024);
+    const ps = puck.board.flash.pageSize;
+    const logStart = 32 + Math.ceil(puck.bytes / 4) * 4 + 32;
+    const pages = Math.floor((puck.board.flash.storageBytes - 4096) / ps) - Math.ceil(logStart / ps);
+    expect(pages).to.be.at.least(5);
   });
 
   it("says plainly how much log room a board without an enforced budget keeps", () => {
-    const puck = builds.find((b) => b.board.id === "puckjs")!;
-    expect(sizeBudget(puck.board)).to.equal(null);
-    const tight: BoardBuild = { ...puck, bytes: 30000 };
+    const mdbt = builds.find((b) => b.board.id === "mdbt42q")!;
+    expect(sizeBudget(mdbt.board)).to.equal(null);
+    const tight: BoardBuild = { ...mdbt, bytes: 30000 };
     const lines = logRoomWarnings([tight]);
     expect(lines).to.have.length(1);
-    expect(lines[0]).to.match(/log gets 10\.7 KB of Storage \(goal 24\.0 KB\).*puckjsmin/);
-    expect(logRoomWarnings([{ ...puck, bytes: 1000 }])).to.deep.equal([]);
+    expect(lines[0]).to.match(/MDBT42Q breakout the log gets 10\.7 KB of Storage \(goal 24\.0 KB\)/);
+    expect(logRoomWarnings([{ ...mdbt, bytes: 1000 }])).to.deep.equal([]);
   });
 
   it("reports each distinct gate warning once, with its first place and a count", () => {

@@ -82,9 +82,13 @@ describe("omamori keys / match / export-log", () => {
     expect(j.windows[0]).to.not.have.property("key");
   });
 
-  it("match_text_english", async () => {
+  it("match_text_aboutTheseInputsOnly_englishAndJapanese", async () => {
     const r = await runCli(["match", "--log", h.logPath, "--keys", zip(), "--public-key", h.publicKey, "--now", CHECK_NOW]);
-    expect(r.stdout).to.include("Contact on 1 day, 26 minutes in total.");
+    expect(r.stdout).to.include("This log against these 2 keys: contact on 1 day, 26 minutes in total.");
+    expect(r.stdout).to.include("Tue 10 November: 26 minutes of contact");
+    expect(r.stdout).to.include("the owner's answer");
+    const ja = await runCli(["match", "--log", h.logPath, "--keys", zip(), "--public-key", h.publicKey, "--now", CHECK_NOW], { LANG: "ja_JP.UTF-8" });
+    expect(ja.stdout).to.include("この記録とこれらの鍵（2件）の照合: 1日間に合計26分間の接触がありました。");
   });
 
   it("match_unsignedWithoutPublicKey_exit2_saysWhatToDo", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { params } from "../fuzz/fuzz";
 import { clientAddress, limitKey, normalizeAddress, parseTrustProxy } from "../../host-tools/server/clientAddress";
 
 describe("server client address (trust proxy)", () => {
@@ -67,7 +68,7 @@ describe("server client address (trust proxy)", () => {
         const header = [...clientWritten, real, ...proxies].join(", ");
         expect(clientAddress("127.0.0.1", header, parseTrustProxy(hops))).to.equal(normalizeAddress(real));
       }),
-      { numRuns: 300 },
+      params(300),
     );
   });
 });

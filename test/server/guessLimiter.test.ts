@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { params } from "../fuzz/fuzz";
 import { GuessLimiter } from "../../host-tools/server/guessLimiter";
 
 describe("server guess limiter", () => {
@@ -118,7 +119,7 @@ describe("server guess limiter", () => {
         }
         while (open.length) open.shift()!.settle(now);
       }),
-      { numRuns: 300 },
+      params(300),
     );
   });
 });

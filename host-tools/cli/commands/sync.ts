@@ -8,7 +8,7 @@ import { SingleBar } from "cli-progress";
 import { DataDir } from "../../base/dataDir";
 import { syncToken, connectToken } from "../../sync/syncToken";
 import { runHub } from "../../sync/hub";
-import { addTransportOptions, chooseToken, openTransport, plainFailures, type TransportOptions } from "../../sync/cliSupport";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
 import { say } from "../../base/language";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
@@ -45,7 +45,7 @@ export function registerSync(program: Command): void {
 
 /** One sync of a paired token, with a progress bar on a terminal. */
 async function syncOnce(data: DataDir, tokenId: string, chunk: number | undefined, opts: SyncOpts): Promise<void> {
-  const secret = (await data.loadToken(tokenId)).secret;
+  const secret = await tokenSecret(data, tokenId);
   const t = await openTransport(opts, secret);
   try {
     const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ format: say("syncing", "同期中") + " [{bar}] {percentage}% {value}/{total} bytes", stream: process.stderr, hideCursor: true }) : null;
@@ -87,7 +87,7 @@ async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
   if (opts.rounds !== undefined && (!/^\d+$/.test(opts.rounds) || rounds! < 1)) throw new UsageError("--rounds must be a whole number of at least 1, got " + JSON.stringify(opts.rounds));
   const ids = opts.token !== undefined ? [await chooseToken(data, opts.token)] : await data.tokenIds();
   if (!ids.length) await chooseToken(data, undefined); // says how to pair one
-  const secret = opts.transport === "sim" ? (await data.loadToken(ids[0])).secret : null;
+  const secret = opts.transport === "sim" ? await tokenSecret(data, ids[0]) : null;
   const t = await openTransport(opts, secret);
   try {
     if (t.sim) {

@@ -14,8 +14,10 @@ import { rm } from "node:fs/promises";
 import { DataDir, checkTokenId } from "../../base/dataDir";
 import { pairNewToken, connectToken } from "../../sync/syncToken";
 import { HostSession } from "../../sync/session";
-import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenIdRule, type TransportOptions } from "../../sync/cliSupport";
-import { say } from "../../base/language";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenIdRule, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
+import { lang, say } from "../../base/language";
+import { localTime } from "../../base/time";
+import { DamagedFileError } from "../../base/atomicFile";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
 
@@ -46,7 +48,7 @@ const MS: [string, string] = ["milliseconds", "ミリ秒"];
 async function withToken(opts: TokenOpts, body: (s: HostSession, data: DataDir, tokenId: string) => Promise<void>): Promise<void> {
   const data = new DataDir();
   const tokenId = await chooseToken(data, opts.token);
-  const { secret } = await data.loadToken(tokenId);
+  const secret = await tokenSecret(data, tokenId);
   const t = await openTransport({ ...opts, simHours: opts.transport === "sim" ? "0" : opts.simHours }, secret);
   try {
     const s = await connectToken(t.transport, secret, 20000, 10000);
@@ -96,10 +98,17 @@ export function registerToken(program: Command): void {
       plainFailures(async () => {
         const data = new DataDir();
         const ids = await data.tokenIds();
-        if (!ids.length) process.stdout.write(say("No paired token.\n", "登録済みのお守りはありません。\n"));
+        if (!ids.length) process.stdout.write(say("No paired token.\n", "ペアリングしたお守りはありません。\n"));
         for (const id of ids) {
-          const st = await data.loadState(id);
-          process.stdout.write(id + "  " + say("last sync: ", "最終同期: ") + (st.lastSyncAt ?? say("never", "なし")) + "\n");
+          let last: string;
+          try {
+            const at = (await data.loadState(id)).lastSyncAt;
+            last = at ? localTime(at, lang()) : say("never", "まだありません");
+          } catch (e) {
+            if (!(e instanceof DamagedFileError)) throw e;
+            last = say("unknown: the sync record is damaged; the next sync rebuilds it", "不明（同期の記録が壊れています。次の同期で作り直します）");
+          }
+          process.stdout.write(id + "  " + say("last sync: ", "最後の同期: ") + last + "\n");
         }
       }),
     );
