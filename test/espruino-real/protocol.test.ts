@@ -170,12 +170,15 @@ describe("espruino-real: the stubs' radio records", () => {
 
   it("wraps Flash in place: the real methods still run, with a RAM sample first", () => {
     const { g, flash, printed } = boot();
-    g.require("Flash").write(new Uint8Array(1), 0);
+    g.require("Flash").write(new Uint8Array(1), 4100);
+    expect(g.OmH.pw).to.equal(42); // a log write
+    expect(g.OmH.pe).to.equal(0);
     g.require("Flash").erasePage(4096);
-    expect(flash).to.deep.equal(["write", "erase"]);
-    expect(g.OmH.pw).to.equal(42);
-    expect(g.OmH.pe).to.equal(42);
-    expect(parseLine(printed[printed.length - 1])).to.deep.equal({ kind: "erase", t: 1000, address: 4096 });
+    expect(g.OmH.pe).to.equal(42); // a page switch
+    expect(parseLine(printed[printed.length - 1])).to.deep.equal({ kind: "erase", t: 1000, address: 4096, write: false });
+    g.require("Flash").write(new Uint8Array(20), 8192); // a page header: a page opened
+    expect(parseLine(printed[printed.length - 1])).to.deep.equal({ kind: "erase", t: 1000, address: 8192, write: true });
+    expect(flash).to.deep.equal(["write", "erase", "write"]);
   });
 
   it("the stubs and console.js pass the project's Espruino gate (but for `global`, which the stubs exist to use, and a require(\"crypto\") in try/catch)", () => {
