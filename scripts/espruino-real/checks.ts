@@ -77,7 +77,7 @@ const DAY = 86400;
 export function stubSource(b: Board): string {
   const pins = b.io.leds.map((l) => l.pin).concat([b.io.button]).filter((p, i, a) => a.indexOf(p) === i);
   for (const p of pins) if (!/^[A-Z][A-Z0-9]*$/.test(p)) throw new TypeError("board " + b.id + ": pin name " + JSON.stringify(p));
-  const facts = "{battery:" + (b.battery.espruinoGetBattery ? 1 : 0) + ",vibration:" + (b.io.vibration ? 1 : 0) + "}";
+  const facts = "{button:D" + (pins.indexOf(b.io.button) + 1) + ",battery:" + (b.battery.espruinoGetBattery ? 1 : 0) + ",vibration:" + (b.io.vibration ? 1 : 0) + "}";
   const src = readFileSync(STUBS, "utf8");
   if (!src.includes("(HB_)")) throw new Error("stubs.js lost its HB_ placeholder");
   const body = transformSync(src.replace("(HB_)", "(" + facts + ")"), { loader: "js", target: "es5", minify: true, charset: "ascii", legalComments: "none" }).code;
@@ -402,7 +402,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     let logRead: LogEncounter[] | null = null;
     try {
       const secret = new Uint8Array(createHash("sha256").update("omamori real-interpreter pairing secret").digest());
-      dev.send("Omamori.sync.open()");
+      dev.send("OmH.b(150)"); // a short press opens the sync window
       const advOf = async (from: number, fresh: boolean) => dev.waitFor("sync advert" + (fresh ? " (unpaired)" : ""), (e) => {
         if (e.kind !== "nrf" || e.call !== "setAdvertising" || e.args[0] === "object") return null;
         const sd = syncServiceData(fromHex(e.args[0]));

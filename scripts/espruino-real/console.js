@@ -3,19 +3,16 @@
  * while a scan runs: written to Storage as `omh.t` after the first boot (so it lies after the
  * firmware's log area and does not shrink it) and run with eval(require("Storage").read("omh.t"))
  * after every boot. Adds to OmH (stubs.js):
- *   OmH.j(v)      print v as JSON ("@@ J ...")
  *   OmH.m(tag)    RAM now ("@@ MEM tag usage total")
  *   OmH.p(name)   end the phase (its RAM peaks: "@@ PEAK phase a= w= e=") and start `name`
  *   OmH.f(s)      let s simulated seconds pass at once (clock shim), then "@@ AT time"
  *   OmH.c(), OmH.w(uuid, hex), OmH.d()   a central connects, writes a GATT value, leaves
+ *   OmH.b(ms)     press the button for ms (its watch callback, as Espruino calls it on each edge)
  *   OmH.t(w, en, k)  one tick of a scan window (below)
  * ES5 as Espruino runs it (on Espruino 2v29 Uint8Array.slice returns a plain Array: copies are made
  * with new Uint8Array(a.subarray(...))).
  */
 (function () {
-  OmH.j = function (v) {
-    print("@@ J " + JSON.stringify(v));
-  };
   OmH.m = function (tag) {
     var u = process.memory();
     print("@@ MEM " + tag + " " + u.usage + " " + u.total);
@@ -46,6 +43,14 @@
     for (var i = 0; i < v.length; i++) v[i] = parseInt(h.substr(2 * i, 2), 16);
     for (var u in OmH.svc) if (OmH.svc[u][c] && OmH.svc[u][c].onWrite && OmH.conn) return OmH.svc[u][c].onWrite({ data: v.buffer });
     print("@@ NOWRITE " + c);
+  };
+  OmH.b = function (ms) {
+    var t = getTime();
+    if (!OmH.btn) return print("@@ NOBUTTON");
+    OmH.btn({ state: true, time: t, lastTime: t });
+    setTimeout(function () {
+      OmH.btn({ state: false, time: getTime(), lastTime: t });
+    }, ms);
   };
   OmH.d = function () {
     if (!OmH.conn) return;

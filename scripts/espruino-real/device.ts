@@ -131,7 +131,7 @@ export class Device {
   /** Run `expr` on the token and return its JSON value. */
   async json<T = any>(expr: string, timeoutMs = 20000): Promise<T> {
     const from = this.events.length;
-    this.send("OmH.j(" + expr + ")");
+    this.send("print(\"@@ J \"+JSON.stringify(" + expr + "))");
     return this.waitFor("answer to " + expr, (e) => (e.kind === "json" ? { v: e.value as T } : null), timeoutMs, from).then((r) => r.v);
   }
 

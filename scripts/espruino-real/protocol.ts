@@ -91,6 +91,7 @@ export function parseLine(raw: string): HarnessEvent | null {
     case "RX": return { kind: "rx", t: num(f[0]), enin: num(f[1]), who: f[2], rssi: num(f[3]) };
     case "FE": return { kind: "erase", t: num(f[0]), address: num(f[1]), write: f[2] === "w" };
     case "NOWRITE": return { kind: "nowrite", uuid: f[0] };
+    case "NOBUTTON": return { kind: "error", text: "the firmware set no watch on the board's button" };
     case "WROTE": return { kind: "wrote", name: f[0], bytes: num(f[1]), crc: num(f[2]) };
     default: throw new TypeError("unknown harness line " + JSON.stringify(body));
   }

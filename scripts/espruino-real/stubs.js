@@ -8,21 +8,24 @@
  *
  * ES5 as Espruino runs it: functions defined before use, no default parameters, no hoisting.
  * Nothing real is replaced: Flash, crypto, Storage, timers, E.hwRand, E.enableWatchdog are the
- * interpreter's own. Three real things are wrapped, each still doing its job:
+ * interpreter's own. Four real things are wrapped, each still doing its job:
  *   - Flash.write/erasePage/read and crypto.SHA256 take a RAM sample (process.memory) and then call
  *     the real method (require() hands out the same module object, so they are wrapped in place;
  *     crypto.AES is a new object at every require, so AES calls are not sampled);
  *   - setTime() also tells the clock shim (clock-shim.c) to move the clock, as a token's setTime
  *     does (on Linux setTime cannot change the clock);
  *   - E.setConsole() is recorded and not applied: the console is the harness's only channel
- *     (on a token it is Bluetooth's, which the firmware closes).
+ *     (on a token it is Bluetooth's, which the firmware closes);
+ *   - setWatch() on the button also hands the callback to the harness, which presses the button by
+ *     calling it as Espruino would on an edge.
  * NRF records every call as a line "@@ NRF <call> <time> ..." (parsed by protocol.ts).
  *
  * OmH (a name the minified firmware never makes): state shared with console.js. pa/pw/pe = RAM peaks of the current phase ph (any sample, inside
  * Flash.write, inside Flash.erasePage or a write that opens a flash page); scan = the running scan {cb, f, off}; svc = the GATT services;
- * onc/ond = connect/disconnect handlers; conn = a central is connected; t = the radio (console.js).
+ * onc/ond = connect/disconnect handlers; conn = a central is connected; t = the radio (console.js);
+ * btn = the button's watch callback.
  */
-var OmH = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn: 0, t: 0, ff: 0 };
+var OmH = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, conn: 0, t: 0, ff: 0, btn: 0 };
 (function (HB) {
   var F = require("Flash");
   var C = 0;
@@ -79,6 +82,13 @@ var OmH = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, co
     print("\x01OMCLK S " + t);
     st(t);
     print("@@ CLOCK " + t);
+  };
+  // the board's button: the real watch is set; its callback is kept so the harness can press the
+  // button (the Linux build's pins have no edges): console.js OmH.b
+  var sw = setWatch;
+  global.setWatch = function (cb, pin, o) {
+    if (pin == HB.button) OmH.btn = cb;
+    return sw(cb, pin, o);
   };
   E.setConsole = function (d, o) {
     print("@@ CONSOLE " + d + " " + JSON.stringify(o));

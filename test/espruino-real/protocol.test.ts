@@ -139,9 +139,11 @@ describe("espruino-real: the stubs' radio records", () => {
   function boot() {
     const printed: string[] = [];
     const flash: string[] = [];
+    const watches: string[] = [];
     const flashModule = { write: () => flash.push("write"), erasePage: () => flash.push("erase"), read: () => new Uint8Array(1) };
     const g: any = {
       print: (s: string) => printed.push(s), getTime: () => 1000, setTime: () => undefined, setTimeout: () => 0,
+      setWatch: (cb: unknown, pin: string) => watches.push(pin),
       JSON, Math, Object, Error, Promise, Uint8Array, D1: "D1", D2: "D2", D3: "D3", D4: "D4",
       process: { memory: () => ({ usage: 42 }) },
       E: { toUint8Array: (d: any) => new Uint8Array(d) },
@@ -152,7 +154,7 @@ describe("espruino-real: the stubs' radio records", () => {
     };
     g.global = g;
     runInContext(stubSource(loadBoard("puckjs")), createContext(g));
-    return { g, printed, flash };
+    return { g, printed, flash, watches };
   }
 
   it("records NRF calls as lines the parser reads, and refuses a malformed address as Espruino does", () => {
@@ -166,6 +168,16 @@ describe("espruino-real: the stubs' radio records", () => {
     expect(ev.map((e) => e.call + " " + e.args.join(" "))).to.deep.equal(["setAddress c1:02:03:04:05:06/random", "setAdvertising 020106 {\"connectable\":false}"]);
     expect(g.LED1).to.equal("D1");
     expect(g.BTN).to.equal("D4");
+  });
+
+  it("keeps the button's watch callback (so the harness can press it) and still sets the real watch", () => {
+    const { g, watches } = boot();
+    const other = () => undefined;
+    const button = () => undefined;
+    g.setWatch(other, "D1", {});
+    g.setWatch(button, g.BTN, { repeat: true });
+    expect(watches).to.deep.equal(["D1", "D4"]);
+    expect(g.OmH.btn).to.equal(button);
   });
 
   it("wraps Flash in place: the real methods still run, with a RAM sample first", () => {
