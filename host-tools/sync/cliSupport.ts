@@ -98,7 +98,7 @@ export async function chooseToken(data: DataDir, wanted: string | undefined): Pr
 function noTokenYet(home: string, name = "NAME"): string {
   return say(
     `no paired token yet in ${home}; press the token's button, then pair it: npx omamori token pair --token ${name}`,
-    `${home} には、ペアリングしたお守りがありません。お守りのボタンを押してから、ペアリングしてください: npx omamori token pair --token ${name === "NAME" ? "名前" : name}`,
+    `${home} には、ペアリングしたお守りがありません。お守りのボタンを押してから、ペアリングしてください：npx omamori token pair --token ${name === "NAME" ? "名前" : name}`,
   );
 }
 

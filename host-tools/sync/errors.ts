@@ -11,10 +11,10 @@ export type SyncErrorCode =
   | "no-adapter" | "bluetooth-off" | "no-permission";
 
 const WORDS: Record<SyncErrorCode, [string, string]> = {
-  auth: ["The token refused this computer: the shared secret does not match.", "お守りがこのパソコンを受け付けませんでした（共有の秘密が一致しません）。"],
-  "not-your-token": ["This token could not prove it is yours; nothing was exchanged.", "このお守りは登録済みのものと確認できませんでした。何もやり取りしていません。"],
-  "not-paired": ["This token is not paired yet. Press its button, then run `omamori token pair --token NAME`.", "このお守りはまだ登録されていません。ボタンを押してから `omamori token pair --token 名前` を実行してください。"],
-  "already-paired": ["This token is already paired with another computer.", "このお守りはすでに別のパソコンと登録されています。"],
+  auth: ["The token refused this computer: the shared secret does not match.", "お守りがこのパソコンを受け付けませんでした（ペアリングのときに決めた秘密の鍵が一致しません）。"],
+  "not-your-token": ["This token could not prove it is yours; nothing was exchanged.", "このお守りは、このパソコンとペアリングしたお守りだと確かめられませんでした。何もやり取りしていません。"],
+  "not-paired": ["This token is not paired yet. Press its button, then run: npx omamori token pair --token NAME", "このお守りはまだペアリングしていません。ボタンを押してから、次を実行してください：npx omamori token pair --token 名前"],
+  "already-paired": ["This token is already paired with another computer.", "このお守りは、すでに別のパソコンとペアリングしています。"],
   "no-window": ["Press the token's button, then try again.", "お守りのボタンを押してから、もう一度お試しください。"],
   locked: ["The token is locked after failed attempts. Press its button to unlock.", "失敗が続いたため、お守りがロックされています。ボタンを押すと解除されます。"],
   refused: ["The button on the token was not pressed in time; nothing was read.", "お守りのボタンが時間内に押されなかったため、読み取りませんでした。"],
@@ -38,7 +38,8 @@ const WORDS: Record<SyncErrorCode, [string, string]> = {
 
 export class SyncError extends Error {
   constructor(readonly code: SyncErrorCode, detail?: string) {
-    super(say(WORDS[code][0], WORDS[code][1]) + (detail ? " (" + detail + ")" : ""));
+    // the technical detail is for whoever helps, in English; a Japanese reader gets the plain sentence only
+    super(say(WORDS[code][0] + (detail ? " (" + detail + ")" : ""), WORDS[code][1]));
     this.name = "SyncError";
   }
 }

@@ -81,8 +81,8 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(st.out).to.match(/Last sync: .* \(.+\)/); // local time, the zone named
 
     const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
-    expect(ja.out).to.match(/電池: \d+%/);
-    expect(ja.out).to.match(/使い始めた日: \d{4}年\d{1,2}月\d{1,2}日/);
+    expect(ja.out).to.match(/電池：\d+%/);
+    expect(ja.out).to.match(/使い始めた日：\d{4}年\d{1,2}月\d{1,2}日/);
 
     const live = await run(["status", "--transport", "sim", "--sim-hours", "1"], env);
     expect(live.code).to.equal(0);

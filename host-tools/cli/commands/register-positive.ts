@@ -63,7 +63,7 @@ function flagsToAnswers(f: Flags): RegisterAnswers {
   if (f.yes) a.consent = true;
   if (f.symptoms !== undefined) {
     const s = f.symptoms.toLowerCase();
-    if (s !== "yes" && s !== "no") throw new UsageError(say(`--symptoms must be yes or no, got "${f.symptoms}"`, `--symptoms は yes か no で指定してください ("${f.symptoms}")`));
+    if (s !== "yes" && s !== "no") throw new UsageError(say(`--symptoms must be yes or no, got "${f.symptoms}"`, `--symptoms は yes か no で指定してください（"${f.symptoms}" は使えません）。`));
     a.symptoms = s === "yes";
   }
   if (f.onsetDate !== undefined && f.testDate !== undefined) throw new UsageError(say("give --onset-date (with symptoms) or --test-date (without), not both", "--onset-date（症状あり）と --test-date（症状なし）のどちらか一方を指定してください"));
@@ -96,7 +96,7 @@ export function registerRegisterPositive(program: Command): void {
   ).action((f: Flags) =>
     plainFailures(async () => {
       const server = f.server ?? process.env.OMAMORI_SERVER;
-      if (!server) throw new UsageError(say("give the diagnosis server with --server URL (or OMAMORI_SERVER)", "登録サーバーを --server URL（または OMAMORI_SERVER）で指定してください。"));
+      if (!server) throw new UsageError(say("give the diagnosis server with --server URL (or OMAMORI_SERVER)", "陽性登録のサーバーを --server URL（または OMAMORI_SERVER）で指定してください。"));
       try {
         new URL(server);
       } catch {

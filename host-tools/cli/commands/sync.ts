@@ -95,11 +95,11 @@ async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
       await s.setHub(600);
       await s.close();
     }
-    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています: ") + ids.join(", ") + "\n");
+    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています：") + ids.join(", ") + "\n");
     await runHub({
       transport: t.transport, data, tokenIds: ids, rounds, now: t.now,
       around: (body) => withHomeLock("sync --hub", body, data.root),
-      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました: 新しい記録 ${r.scansAdded} 件\n`)),
+      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました：新しい記録 ${r.scansAdded} 件\n`)),
       onWarning: (w) => process.stderr.write("omamori: " + w + "\n"),
     });
   } finally {
