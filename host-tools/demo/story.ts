@@ -225,7 +225,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   const t = (en: string, ja: string) => (lang === "ja" ? ja : en);
   const scenario = Scenario.load(STORY_SCENARIO);
   const boards = Array.from(new Set(scenario.devices.filter((d) => d.kind === "token").map((d) => d.board!)));
-  const world = new World({ scenario, seed: o.seed ?? "omamori-e2e-story", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
   const reportDir = o.reportDir ?? join(o.workDir, "reports");
   await mkdir(reportDir, { recursive: true });
 
