@@ -51,7 +51,6 @@ import { matcherStatus } from "../host-tools/match/nativeMatcher";
 import { prefix48, SightingIndex } from "../host-tools/match/sightingIndex";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..");
 const DAYS = 14;
 const SIGHTINGS_PER_DAY = 5000;
 const PLANTED = 60;
