@@ -19,7 +19,7 @@ import { pairToken } from "../session";
 import { findFreshToken } from "../syncToken";
 import { fastCrypto } from "../../gaen/crypto";
 
-export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
+const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
 
 export interface SimSyncWorld {
   world: World;
@@ -37,7 +37,7 @@ export interface SimSyncWorld {
 }
 
 /** Scenario by name (sim/scenarios/<name>.json) or file path. */
-export function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
+function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
   const file = existsSync(nameOrPath) ? nameOrPath : join(SCENARIOS_DIR, nameOrPath + ".json");
   if (!existsSync(file)) throw new TypeError("no scenario " + JSON.stringify(nameOrPath) + " (a file, or one of sim/scenarios/*.json)");
   return JSON.parse(readFileSync(file, "utf8")) as ScenarioSpec;
