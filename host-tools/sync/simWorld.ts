@@ -49,6 +49,8 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
   const sw: SimSyncWorld = {
     world, token, central, transport,
     press: async () => {
+      // the owner presses once the token is not busy (a press while it works can be lost)
+      for (let i = 0; i < 100 && token.rt.cpuBusy(); i++) await central.runFor(Math.ceil(token.rt.cpuFreeAtMs() - world.now));
       token.rt.pressButton(150);
       await central.runFor(400);
     },

@@ -73,7 +73,6 @@ export function installE(rt: EspruinoRuntime): void {
       return s;
     },
     clip: (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x)),
-    getSizeOf: () => 1,
     // Strings from Storage.read are memory-mapped flash on the device: their data address is
     // known for the most recent reads (a snapshot here — V8 strings do not follow later flash
     // writes the way a memory-mapped string would). Anything else: 0.
@@ -81,10 +80,14 @@ export function installE(rt: EspruinoRuntime): void {
     setDeepSleep: () => {},
     showMessage: () => {},
     dumpStr: () => "",
+    // E.getSizeOf(v): variables v holds, as the variable meter counts them (varMeter.ts); 1 without it
+    getSizeOf: (v: unknown) => (rt.vars ? rt.vars.sizeOf(v) : 1),
   });
   if (board.battery.espruinoGetBattery) E.getBattery = () => Math.round(rt.energy.remainingFraction() * 100);
   events.attach(E);
   g.E = E;
+  const meter = rt.vars;
+  if (meter) meter.addHeld(() => events.held((n) => meter.nameVars(n)));
   // jsinteractive.c jsiSemiInit: E.on('init') listeners, then a global onInit() if there is one
   rt.emitInit = () => {
     events.emit("init", []);
