@@ -25,7 +25,7 @@ import { loadBoard } from "../boards/index";
 import { DIST } from "../scripts/build-firmware";
 import { EspruinoRuntime } from "../sim/espruino/runtime";
 import { nameBytes } from "../sim/espruino/storage";
-import { instrumentWith } from "../sim/espruino/instrument";
+import { instrumentWith } from "../sim/espruino/meterCode";
 import { TIMING, X86_TO_NRF52 } from "../sim/espruino/cpuModel";
 import { BOOT_BASE_VARS } from "../sim/espruino/varMeter";
 

@@ -1,7 +1,7 @@
 /**
  * CPU-time model: how long the token's processor is busy with a piece of work, in device ms.
  *
- * JavaScript work is counted by the instrumented code (instrument.ts) in nanoseconds of Espruino's
+ * JavaScript work is counted by the instrumented code (meterCode.ts) in nanoseconds of Espruino's
  * real interpreter on the calibration machine (TIMING), then scaled to a 64 MHz nRF52 (X86_TO_NRF52).
  * Built-ins charge their own work (BUILTIN_MS: crypto per call and block, Storage per file header,
  * the C side of every advert heard). Flash hardware times are the nRF52's own (Nordic product

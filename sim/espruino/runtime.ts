@@ -29,7 +29,7 @@ import { installGlobals, formatValue } from "./globals";
 import { IoPins } from "./io";
 import { installE } from "./espruinoE";
 import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn } from "./nrf";
-import { HOOK, SITES, instrument } from "./instrument";
+import { HOOK, SITES, instrument } from "./meterCode";
 import { VarMeter } from "./varMeter";
 import { BUILTIN_X86_MS, FLASH_ERASE_PAGE_MS, FLASH_WRITE_WORD_MS, X86_TO_NRF52, ioBufferBytes, ioQueueHasRoom, nrf52Ms } from "./cpuModel";
 
@@ -331,7 +331,7 @@ export class EspruinoRuntime {
 
   /**
    * @internal Code as the token runs it: instrumented for the variable meter and the CPU model
-   * (instrument.ts). Code acorn cannot parse runs as it is (V8 reports the syntax error).
+   * (meterCode.ts). Code acorn cannot parse runs as it is (V8 reports the syntax error).
    */
   prepareCode(code: string): string {
     if (!this.instrumenting) return code;

@@ -29,7 +29,7 @@
  * locks) is not counted either. So "peak" figures are lower bounds.
  */
 import type { Board } from "../../boards/index";
-import type { ScopeSite } from "./instrument";
+import type { ScopeSite } from "./meterCode";
 
 /** What a built-in keeps: its own variables plus values it references (counted like any value). */
 export interface HeldRoot { vars: number; values: unknown[] }

@@ -1,5 +1,5 @@
 /**
- * The CPU-time model (sim/espruino/cpuModel.ts, instrument.ts): work takes simulated time, delays
+ * The CPU-time model (sim/espruino/cpuModel.ts, meterCode.ts): work takes simulated time, delays
  * what comes after it, queues scan reports in Espruino's IO queue (dropping them when it is full),
  * costs the C side of every advert heard, and is charged to the energy meter.
  */
