@@ -52,7 +52,7 @@ const ms = (n: number) => (n < 0.1 ? n.toFixed(4) : n.toFixed(2));
 function main(): void {
   const boards = allBoards();
   const code: Record<string, string> = {};
-  for (const b of boards) code[b.id] = readFileSync(join(DIST, b.id + ".js"), "utf8");
+  for (const b of boards) code[b.id] = readFileSync(join(DIST, b.id + ".js"), "latin1");
 
   console.log("Built file sizes (dist/firmware/):");
   table(["board", "bytes", "budget", "crypto"], boards.map((b) => [

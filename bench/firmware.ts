@@ -1,5 +1,5 @@
 /**
- * Token firmware figures (issue 4; never asserted in tests), from the BUILT files in the sim:
+ * Token firmware figures (never asserted in tests), from the BUILT files in the sim:
  *   1. scan settings: detection of 15-minute contacts at 1 m against Puck.js battery life, for
  *      several scan windows/periods (the evidence behind docs/SCAN-DEFAULTS.md);
  *   2. battery life in days per board with the default settings (the runtime's energy meter, a

@@ -1,5 +1,5 @@
 /**
- * Matching at national peak (issue 6 "Speed and memory"): 6 million diagnosis keys over 14 days
+ * Matching at national peak (docs/MATCHING.md section 7): 6 million diagnosis keys over 14 days
  * against a dense 14-day log (5,000 sightings a day, 6-byte stored prefixes as the token keeps
  * them), with PLANTED keys whose identifiers are in the log. Times, in the same run:
  *   (a) the engine (host-tools/match/parallelMatch.ts: engine.ts on every core)
@@ -16,7 +16,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { toHex } from "../common/bytes";
 import { TEK_ROLLING_PERIOD } from "../common/gaen/interval";
 import { fastCrypto } from "../host-tools/gaen/crypto";
-import { findMatchesParallel } from "../host-tools/match/parallelMatch";
+import { matchTargets } from "../host-tools/match/matchTargets";
 import { ABSENT, KeySet } from "../host-tools/match/keySet";
 import type { ContactLog, LogEncounter } from "../host-tools/match/logFormat";
 import { SightingIndex } from "../host-tools/match/sightingIndex";
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 
   t = performance.now();
   const index = new SightingIndex(log);
-  const run = await findMatchesParallel(log, index, keys);
+  const run = { ...(await matchTargets(keys, [{ index }])).runs[0] };
   const engineSec = (performance.now() - t) / 1000;
   const engineFound = new Set(run.matches.map((m) => `${m.keyIndex}/${m.enin}`));
   const engineRss = peakRss();
@@ -114,12 +114,12 @@ async function main(): Promise<void> {
   const dayKeys = new KeySet(Math.ceil(KEYS / DAYS));
   for (let i = DAYS - 1; i < keys.count; i += DAYS) dayKeys.add(keys.keyData, 16 * i, keys.fields(i));
   t = performance.now();
-  await findMatchesParallel(log, index, dayKeys);
+  await matchTargets(dayKeys, [{ index }]);
   const newKeysSec = (performance.now() - t) / 1000;
   const lastDayStart = (keys.rollingStart[DAYS - 1]) * 600;
   const dayLog: ContactLog = { ...log, encounters: log.encounters.filter((e) => e.scans[0].t >= lastDayStart) };
   t = performance.now();
-  const dayRun = await findMatchesParallel(dayLog, new SightingIndex(dayLog), keys);
+  const dayRun = (await matchTargets(keys, [{ index: new SightingIndex(dayLog) }])).runs[0];
   const newLogSec = (performance.now() - t) / 1000;
   console.log(`  (c) daily incremental: ${dayKeys.count.toLocaleString("en")} new keys x whole log ${newKeysSec.toFixed(1)} s; all keys x last day's ${dayLog.encounters.length.toLocaleString("en")} sightings ${newLogSec.toFixed(1)} s (${dayRun.keysDerived.toLocaleString("en")} keys needed crypto)`);
 

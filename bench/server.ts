@@ -1,5 +1,5 @@
 /**
- * Benchmark of the reference diagnosis-key server (issue 7): figures, never assertions.
+ * Benchmark of the reference diagnosis-key server (docs/SERVER.md): figures, never assertions.
  *
  *   1. submissions per second: a local load generator PUTs COCOA v3 bodies with fresh processing
  *      numbers to a server on 127.0.0.1, from a few concurrent workers; bounded by a count and a

@@ -1,5 +1,5 @@
 /**
- * Sync speed in the simulator (issue 5 "Speed"; figures, never asserted in tests).
+ * Sync speed in the simulator (docs/FORMATS.md "Flow of one sync"; figures, never asserted in tests).
  *
  * For Puck.js at 100 encounters/day and Bangle.js 2 at 5,000/day: a token running the built firmware
  * (dist/firmware/<board>.js) is paired, then fed that many distinct GAEN identifiers per day for
@@ -26,6 +26,7 @@
  *
  * Run: tsx bench/sync.ts [--quick]   (--quick: 3 days instead of 14, one interval)
  */
+import { statusFromRow } from "../common/formats/syncMessages";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ import { TokenDevice } from "../sim/world/devices/token";
 import { SimCentral } from "../sim/world/central";
 import { buildAdvert } from "../common/gaen/advert";
 import { SimTransport } from "../host-tools/sync/transports/sim";
-import { DataDir } from "../host-tools/sync/dataDir";
+import { DataDir } from "../host-tools/base/dataDir";
 import { pairNewToken, syncToken, type SyncReport } from "../host-tools/sync/syncToken";
 
 const DAY = 86_400_000;
@@ -181,7 +182,7 @@ async function benchBoard(board: string, perDay: number): Promise<Row[]> {
   const rec = await pairNewToken({ transport: new SimTransport(setup), data, tokenId: "bench", now: () => world.now });
   const t = performance.now();
   const delivered = feed(world, token, DAYS, perDay);
-  process.stdout.write(`${b.name}: fed ${delivered} identifiers over ${DAYS} days in ${((performance.now() - t) / 1000).toFixed(1)} s of wall time; token keeps ${token.omamori.host.status().recordsKept} records (${token.omamori.host.status().storageUsedBytes} bytes), dropped ${token.omamori.host.status().recordsDropped}\n`);
+  process.stdout.write(`${b.name}: fed ${delivered} identifiers over ${DAYS} days in ${((performance.now() - t) / 1000).toFixed(1)} s of wall time; token keeps ${statusFromRow(token.omamori.host.status()).recordsKept} records (${statusFromRow(token.omamori.host.status()).storageUsedBytes} bytes), dropped ${statusFromRow(token.omamori.host.status()).recordsDropped}\n`);
   const rows: Row[] = [];
   const mtus = [23, b.radio.maxMtu];
   const dirs: Record<string, DataDir> = {};

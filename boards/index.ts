@@ -14,6 +14,11 @@ export interface Board {
   mcu: "nRF52832" | "nRF52840";
   flash: {
     pageSize: number; storageBytes: number; storagePages: number; storageAddress: number; rawFreePages: number; note: string;
+    /**
+     * Storage is internal flash the CPU reads directly (E.getAddressOf gives a Storage string's address);
+     * false on Bangle.js 2, whose Storage is external SPI flash reached through the Flash module at 0x60000000.
+     */
+    memoryMapped: boolean;
     /** When set, the built firmware file must leave this much Storage for the contact log (enforced by the build). */
     logReserveBytes?: number;
   };

@@ -1,27 +1,31 @@
 /**
- * Declarations of the Espruino globals the firmware uses (docs: shared/spec/ESPRUINO.md sections 2-4),
+ * Declarations of the Espruino globals the firmware uses (docs: docs/spec/espruino-platform.md sections 2-4),
  * and of the build-time constants scripts/build-firmware.ts injects with esbuild `define`.
  * Only what the firmware really calls is declared: anything missing here is a compile error, which
  * keeps Node/browser APIs out of the token.
  */
 
-/** Board facts for this build (a subset of boards/<id>.json). Read it only through firmware/board.ts. */
+/**
+ * Board facts for this build (from boards/<id>.json). The build defines each leaf separately (esbuild
+ * `define` with dotted keys), so each use becomes a literal and no board object exists at run time;
+ * a leaf the build does not define fails the build (scripts/build-firmware.ts boardDefines).
+ */
 declare const OMAMORI_BOARD: {
   id: string;
-  name: string;
-  leds: { pin: string; color: string }[];
+  /** LED pins lit for each colour, by index (green, blue, red, yellow, all), as array source text: "[LED1,LED2]". */
+  lights: string[];
   button: string;
   vibration: boolean;
-  display: { width: number; height: number } | null;
-  storage: { bytes: number; pages: number; pageSize: number };
-  radio: {
-    defaultTxPowerDbm: number;
-    advertisedTxPowerDbm: number;
-    addressTypes: string[];
-    privateNonResolvable: boolean;
-  };
+  /** mapped: Storage is memory-mapped internal flash (false on Bangle.js 2: external SPI flash at 0x60000000). */
+  storage: { bytes: number; pageSize: number; address: number; mapped: boolean };
+  radio: { advertisedTxPowerDbm: number };
   battery: { getBattery: boolean };
-  ram: { vars: number };
+  /**
+   * vars: the board's JS variables; maxActive: open encounters kept in RAM at once, 6 per 1,000
+   * variables (15 on a Puck.js; a scan keeps twice as many new identifiers); beyond that the oldest
+   * is written early.
+   */
+  ram: { vars: number; maxActive: number };
 };
 /** Firmware version string (package.json version). */
 declare const OMAMORI_VERSION: string;
@@ -55,15 +59,16 @@ interface EspruinoFlashModule {
   getPage(addr: number): { addr: number; length: number } | undefined;
   getFree(): { addr: number; length: number }[];
   erasePage(addr: number): void;
-  write(data: Uint8Array, addr: number): void;
+  write(data: Uint8Array | number[], addr: number): void;
   read(length: number, addr: number): Uint8Array;
 }
 declare function require(name: "crypto"): EspruinoCryptoModule;
 declare function require(name: "Storage"): EspruinoStorageModule;
 declare function require(name: "Flash"): EspruinoFlashModule;
 
-declare function setTimeout(callback: () => void, ms: number): number;
-declare function setInterval(callback: () => void, ms: number): number;
+/** Espruino passes arguments after the time to the callback, as browsers do. */
+declare function setTimeout(callback: (...args: any[]) => void, ms: number, ...args: any[]): number;
+declare function setInterval(callback: (...args: any[]) => void, ms: number, ...args: any[]): number;
 declare function clearTimeout(id: number): void;
 declare function clearInterval(id: number): void;
 /** Seconds since 1970 (float) from the system clock. */
@@ -92,7 +97,7 @@ declare var E: {
 
 declare var NRF: {
   setAdvertising(data: any, options?: any): void;
-  setScan(callback: ((device: any) => void) | undefined, options?: any): void;
+  setScan(callback?: (device: any) => void, options?: any): void;
   setAddress(address: string): void;
   getAddress(current?: boolean): string;
   setTxPower(dbm: number): void;
@@ -107,7 +112,12 @@ declare var NRF: {
   [name: string]: any;
 };
 
-declare var process: { memory(): { free: number; usage: number; total: number; [k: string]: number }; env: any };
+declare var process: {
+  memory(): { free: number; usage: number; total: number; [k: string]: number };
+  env: any;
+  /** "uncaughtException": called instead of printing an exception no code caught (src/jsinteractive.c jsiCheckErrors). */
+  on(event: string, callback: (e: any) => void): void;
+};
 
 // ---- added by the token app (firmware/app/): append only
 declare var Bangle: { buzz(ms?: number, strength?: number): any; [name: string]: any };

@@ -1,79 +1,48 @@
 /**
- * Firmware entry (docs/ARCHITECTURE.md "Runtime contract"): runs once per boot, top to bottom,
- * starts the subsystems in a fixed order and defines the one global, `Omamori`.
+ * Firmware entry (docs/ARCHITECTURE.md "Runtime contract"): runs once per boot, top to bottom, starts
+ * the subsystems in a fixed order and defines `Omamori`, the one global meant for a reader.
  *
- *   1. maintenance gesture: button held at power-on -> console open, Espruino's own connectable
- *      advertising for the Web IDE, no GAEN, no sync (docs/USER-GUIDE.md)
- *   2. decommissioned token (function stop): silent
- *   3. normal: console closed to Bluetooth, app (keys, log, watchdog, heartbeat, radio), sync
- *      service, button
+ *   1. decommissioned token (function stop): silent
+ *   2. normal: errors noted and watchdog on, console closed to Bluetooth, app (keys, log, heartbeat,
+ *      radio), sync service, button
+ * (Maintenance needs no code here: with the button held at power-on Espruino does not run this file at
+ * all — targets/nrf5x/main.c — and its own console and connectable advertising are there for the Web IDE.)
  *
  * `Omamori` (console only — the console is closed to Bluetooth in normal use; used by tests and
  * maintenance, nothing of it is sent over the air):
  *   version, board, crypto          firmware version, board id, GAEN/SHA/HMAC/HKDF/AES on Uint8Arrays
- *   maintenance                     true when booted with the button held
- *   state()                         clockValid, running, paused, alert, needsSync, keys [{rollingStart,
- *                                   tek}], advert {rpi, aem, address}, scan {windowMs, periodMs, scans},
- *                                   encounters {active, written}, log {pages, pageSize, pagesUsed,
- *                                   records, dropped, nextDropSeq, currentSeq}, readUpTo, errors, errorLog
+ *   state()                         clockValid, running, paused, alert, needsSync, keys [{tek,
+ *                                   rollingStart, rollingPeriod}], scan {windowMs, periodMs, scans},
+ *                                   log {pages, pageSize, pagesUsed, records, dropped, nextDropSeq,
+ *                                   currentSeq}, errors, errorLog
  *   setClock(unixSeconds)           as the sync service / Web IDE sets it; returns the correction (s)
  *   flush()                         write every open encounter now
  *   host                            the SyncHost (firmware/sync/host.ts) the sync service uses
- *   eraseAll()                      consent withdrawn: keys, log, at-rest key, settings erased
- *   sync.open()                     open the sync window (what a short press does)
  */
-import { BOARD } from "./board";
 import { firmwareCrypto } from "./crypto/index";
-import { syncStart, syncWindowOpen } from "./sync/service";
-import { buttonHeld, buttonStart } from "./app/button";
+import { syncStart } from "./sync/service";
+import { buttonStart } from "./app/button";
 import { encountersFlush } from "./app/encounters";
-import { BLUE, flash } from "./app/lights";
-import { syncHost } from "./app/syncHost";
-import { storage } from "./app/builtins";
-import { noteError } from "./app/health";
-import {
-  STOPPED_FILE, tokenEraseAll, tokenPauseToggle, tokenSetClock, tokenShortPress, tokenStart, tokenState,
-} from "./app/token";
+import { healthStart } from "./app/store";
+import { STOPPED_FILE, tokenHost, tokenStart, tokenState } from "./app/token";
+import { Storage } from "./app/modules";
 
 Omamori = {
   version: OMAMORI_VERSION,
-  board: BOARD.id,
+  board: OMAMORI_BOARD.id,
   crypto: firmwareCrypto,
-  maintenance: false,
-  /** Test/maintenance hooks (console only; the console is closed to Bluetooth in normal use). */
   state: tokenState,
-  setClock: tokenSetClock,
-  flush: function () { encountersFlush(getTime()); },
-  host: syncHost,
-  eraseAll: tokenEraseAll,
-  sync: { open: syncWindowOpen },
+  setClock: tokenHost.setClock,
+  flush: encountersFlush,
+  host: tokenHost,
 };
 
-function start(): void {
-  if (buttonHeld()) {
-    Omamori.maintenance = true;
-    flash(BLUE, 5, 100, 100);
-    return;
-  }
-  if (storage().read(STOPPED_FILE)) {
-    NRF.sleep();
-    return;
-  }
+if (Storage.read(STOPPED_FILE)) {
+  NRF.sleep();
+} else {
+  healthStart();
   E.setConsole(null, { force: true });
   tokenStart();
-  syncStart(syncHost);
-  buttonStart({
-    short: function () {
-      tokenShortPress();
-      syncWindowOpen();
-    },
-    pauseToggle: tokenPauseToggle,
-    erase: tokenEraseAll,
-  });
-}
-
-try {
-  start();
-} catch (e) {
-  noteError(e);
+  syncStart(tokenHost);
+  buttonStart();
 }

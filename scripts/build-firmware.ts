@@ -3,7 +3,8 @@
  *   1. tsc -p firmware/tsconfig.json          firmware + common -> ES5 modules in build/firmware-tsc/
  *   2. esbuild, once per board                one minified ES5 IIFE; board facts via `define`
  *   3. the Espruino gate                      scripts/espruino-gate.ts on every built file
- *   4. dist/firmware/<board>.js + size table  each file must leave its board's log reserve free
+ *   4. pretokenise                            EspruinoTools' own pretokeniser (scripts/pretokenise.ts)
+ *   5. dist/firmware/<board>.js + size table  each file must leave its board's log reserve free
  * Exit code 1 when any step fails. TypeScript or gate errors: nothing is written. Over the size budget
  * only: the files are written (they run; the simulator keeps up with the code) and the exit code is 1.
  * Options: --board <id> (build only that board; an unknown id exits 2), --quiet (no table),
@@ -16,10 +17,18 @@ import { fileURLToPath } from "node:url";
 import { build as esbuild } from "esbuild";
 import { allBoards, loadBoard, type Board } from "../boards/index";
 import { checkEspruinoSource, formatGateProblem, type GateProblem } from "./espruino-gate";
+import { pretokenise } from "./pretokenise";
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const TSC_OUT = join(REPO, "build", "firmware-tsc");
 export const DIST = join(REPO, "dist", "firmware");
+
+/**
+ * Property names esbuild shortens in the firmware file: the TokenEnv and SyncPrimitives contracts between
+ * firmware/sync/service.ts and session.ts, and the SyncHost methods nothing outside the firmware calls.
+ * Quoted keys are never shortened.
+ */
+export const MANGLED_PROPS = /^(pairingAllowed|locked|authFailed|hubSeconds|setHubSeconds|stopped|hmacSha256|hkdfSha256|ctrXor|holdAdvertising|setSecret|eraseAll|isOpen|enc|mac)$/;
 
 /** Espruino built-in modules: left as require("x") calls (the gate checks each board has them). */
 const ESPRUINO_MODULES = ["crypto", "Storage", "Flash"];
@@ -33,9 +42,10 @@ export const LOG_RESERVE_BYTES = 24 * 1024;
 /**
  * Size budget of the built file for a board, in bytes, or null when the board has no enforced budget.
  * A board whose JSON sets flash.logReserveBytes must leave that much of its Storage for the log; the
- * build fails otherwise. Puck.js on Espruino's minimal firmware (puckjsmin, 96 KB Storage) is the
- * Puck.js target with an enforced budget; on the standard firmware (puckjs, 40 KB) the build only
- * warns when the log gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
+ * build fails otherwise: 24 KB on Puck.js's minimal firmware, Bangle.js 2 and Jolt.js; on the standard
+ * Puck.js firmware (40 KB of Storage) 24,640 bytes = 5 log pages + the 4 KB small-files reserve + two
+ * 32-byte file headers, i.e. a file of at most 16,320 bytes. Other boards only get a note when the log
+ * gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
  */
 export function sizeBudget(b: Board): number | null {
   const reserve = b.flash.logReserveBytes;
@@ -47,44 +57,67 @@ export function logRoomBytes(b: Board, fileBytes: number): number {
   return b.flash.storageBytes - 32 - Math.ceil(fileBytes / 4) * 4;
 }
 
+/** LED colours the firmware asks for, by index (firmware/app/lights.ts Color): green, blue, red, yellow, all. */
+const LIGHT_COLOURS = ["green", "blue", "red", "yellow", "all"];
+
 /**
- * What the firmware may know about its board: the OMAMORI_BOARD constant. Its type is declared again
- * in firmware/espruino.d.ts (the firmware compiles without Node types); test/build/build.test.ts keeps
- * the two in step.
+ * The pins lit for each colour, as a JavaScript array of pin names ("[LED1,LED2]"): yellow is red +
+ * green, all is every LED, a colour the board lacks uses its first LED, a board without LEDs gets "[]".
+ */
+export function lightPins(b: Board): string[] {
+  return LIGHT_COLOURS.map((c) => {
+    const pins = b.io.leds.filter((l) => c === "all" || l.color === c || (c === "yellow" && (l.color === "red" || l.color === "green")));
+    const use = pins.length ? pins : b.io.leds.slice(0, 1);
+    return "[" + use.map((l) => l.pin).join(",") + "]";
+  });
+}
+
+/**
+ * What the firmware may know about its board: the OMAMORI_BOARD facts, declared in firmware/espruino.d.ts
+ * (the firmware compiles without Node types; test/build/build.test.ts keeps the two in step).
  */
 export function boardFacts(b: Board) {
   return {
     id: b.id,
-    name: b.name,
-    leds: b.io.leds.map((l) => ({ pin: l.pin, color: l.color })),
+    lights: lightPins(b),
     button: b.io.button,
     vibration: b.io.vibration,
-    display: b.io.display,
-    storage: { bytes: b.flash.storageBytes, pages: b.flash.storagePages, pageSize: b.flash.pageSize },
-    radio: {
-      defaultTxPowerDbm: b.radio.defaultTxPowerDbm,
-      advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm,
-      addressTypes: b.radio.addressTypes,
-      privateNonResolvable: b.radio.privateNonResolvable,
-    },
+    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.memoryMapped },
+    radio: { advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm },
     battery: { getBattery: b.battery.espruinoGetBattery },
-    ram: { vars: b.ram.jsVariables },
+    ram: { vars: b.ram.jsVariables, maxActive: Math.floor((6 * b.ram.jsVariables) / 1000) },
   };
 }
 
-/** esbuild `define` for one board. */
+/** One esbuild `define` per leaf of an object: "OMAMORI_BOARD.storage.pageSize" -> "4096". */
+function leafDefines(prefix: string, value: unknown, out: Record<string, string>): Record<string, string> {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) leafDefines(prefix + "." + k, v, out);
+  } else {
+    out[prefix] = JSON.stringify(value);
+  }
+  return out;
+}
+
+/**
+ * esbuild `define` for one board: each board fact as its own constant (no board object at run time), the
+ * version, and the HAS_BUILTIN_* constants that drop the crypto a board does not use.
+ */
 export function boardDefines(b: Board, version: string): Record<string, string> {
-  return {
-    OMAMORI_BOARD: JSON.stringify(boardFacts(b)),
+  return leafDefines("OMAMORI_BOARD", boardFacts(b), {
     OMAMORI_VERSION: JSON.stringify(version),
     HAS_BUILTIN_SHA256: String(b.crypto.module && b.crypto.sha256),
     HAS_BUILTIN_AES: String(b.crypto.module && b.crypto.aesEcb),
-  };
+  });
 }
 
 export interface BoardBuild {
   board: Board;
+  /** The bundled JavaScript, as the gate checked it. */
   code: string;
+  /** What is written to dist/firmware/<board>.js and uploaded: `code` pretokenised (8-bit characters). */
+  file: string;
+  /** Bytes of `file`: what the firmware takes of the token's Storage. */
   bytes: number;
   budget: number | null;
   problems: GateProblem[];
@@ -111,18 +144,23 @@ export async function bundleBoard(b: Board, version: string, entry: string = ENT
   const result = await esbuild({
     entryPoints: [entry],
     bundle: true,
-    // "cjs" keeps require("crypto") a plain call (the "iife" format wraps require in a Proxy-based shim);
-    // the banner and footer make the file one IIFE, so nothing but Omamori reaches the global scope
-    // (declared here because the bundle is strict code, which may not create globals by assignment).
+    // "cjs" keeps require("crypto") a plain call (the "iife" format wraps require in a Proxy-based shim).
+    // No IIFE around the file: Espruino keeps a function defined at the top level with one variable
+    // fewer than one defined inside a function (no scope link), about 200 variables on a Puck.js
+    // (docs/FIRMWARE-BUILD.md "RAM"). The minified names become globals; `Omamori` is the only one meant
+    // for a reader (the maintenance console and tests).
     format: "cjs",
-    banner: { js: "var Omamori;(function(){" },
-    footer: { js: "})();" },
+    banner: { js: "var Omamori;" },
     target: "es5",
     platform: "neutral",
     minify: true,
     legalComments: "none",
     charset: "ascii",
     define: boardDefines(b, version),
+    // property names only the token's own code uses (the sync service <-> session contract, the sync
+    // crypto) become short; what tests and the console read (Omamori.*, state(), the SyncHost calls
+    // they make, Omamori.crypto's quoted keys) keeps its name
+    mangleProps: MANGLED_PROPS,
     external: ESPRUINO_MODULES,
     write: false,
     metafile: true,
@@ -135,6 +173,10 @@ export async function bundleBoard(b: Board, version: string, entry: string = ENT
   })).sort((a, b) => b.bytes - a.bytes);
   const code = result.outputFiles[0].text;
   const problems = checkEspruinoSource(code, { board: b, file: b.id + ".js" });
+  if (/\bOMAMORI_BOARD\b/.test(code)) {
+    // a board fact the build does not define would be a ReferenceError on the token
+    problems.unshift({ line: 1, column: 0, level: "error", message: "the firmware uses a board fact the build does not define (OMAMORI_BOARD." + (/OMAMORI_BOARD\.?([\w.]*)/.exec(code) || ["", ""])[1] + "); add it to boardFacts in scripts/build-firmware.ts" });
+  }
   if (/\bmodule\.exports\s*=/.test(code)) {
     // the entry exported something: esbuild turned it into a CommonJS object with helpers Espruino lacks
     problems.unshift({
@@ -143,7 +185,8 @@ export async function bundleBoard(b: Board, version: string, entry: string = ENT
     });
   }
   const budget = sizeBudget(b);
-  return { board: b, code, bytes: Buffer.byteLength(code), budget, problems, modules };
+  const file = pretokenise(code);
+  return { board: b, code, file, bytes: file.length, budget, problems, modules };
 }
 
 /** Steps 1-3 for the given boards; nothing is written. */
@@ -174,8 +217,7 @@ export function logRoomWarnings(builds: BoardBuild[]): string[] {
   for (const r of builds) {
     const room = logRoomBytes(r.board, r.bytes);
     if (r.budget === null && room < LOG_RESERVE_BYTES) {
-      out.push("note: on " + r.board.name + " the log gets " + kb(room) + " of Storage (goal " + kb(LOG_RESERVE_BYTES) +
-        ")" + (r.board.id === "puckjs" ? "; for the full 14 days use Espruino's minimal Puck.js firmware (board puckjsmin)" : ""));
+      out.push("note: on " + r.board.name + " the log gets " + kb(room) + " of Storage (goal " + kb(LOG_RESERVE_BYTES) + ")");
     }
   }
   return out;
@@ -241,7 +283,7 @@ async function main(argv: string[]): Promise<number> {
   // Over budget only: the files still run, so they are written (the simulator keeps working on the
   // current code), but the build fails.
   mkdirSync(DIST, { recursive: true });
-  for (const r of builds) writeFileSync(join(DIST, r.board.id + ".js"), r.code);
+  for (const r of builds) writeFileSync(join(DIST, r.board.id + ".js"), r.file, "latin1");
   if (!quiet) {
     const rows = builds.map((r) => [
       r.board.id, r.board.name, kb(r.bytes), kb(r.board.flash.storageBytes), kb(logRoomBytes(r.board, r.bytes)),

@@ -1,6 +1,6 @@
 /**
  * The Espruino gate: a static check that a built firmware file only uses what Espruino runs
- * (shared/spec/ESPRUINO.md section 1 "JavaScript language support", section 3 "Crypto on device").
+ * (docs/spec/espruino-platform.md section 1 "JavaScript language", section 3 "Crypto on the device").
  *
  * 1. Parse as ECMAScript 5 with acorn: destructuring, spread, default parameters, `**`, `?.`,
  *    computed keys, generators, async, classes, let/const, arrow functions fail with a location.
@@ -67,8 +67,11 @@ const TS_HELPERS = [
   "__createBinding", "__exportStar", "__setFunctionName", "__esDecorate", "__runInitializers",
 ];
 
-/** `process` exists on Espruino only with these members. */
-const PROCESS_MEMBERS = ["memory", "env", "version"];
+/**
+ * `process` exists on Espruino only with these members (src/jswrap_process.c); `on` is every Espruino
+ * object's event method, and process emits "uncaughtException" (src/jsinteractive.c jsiCheckErrors).
+ */
+const PROCESS_MEMBERS = ["memory", "env", "version", "on"];
 
 const TYPED_ARRAYS = [
   "Uint8Array", "Uint8ClampedArray", "Int8Array", "Uint16Array", "Int16Array",
@@ -82,7 +85,7 @@ const BUILTIN_CONSTRUCTORS = [
 ].concat(TYPED_ARRAYS);
 
 /**
- * Static members Espruino lacks, per object: ESPRUINO.md section 1, and each one probed on the 2v29
+ * Static members Espruino lacks, per object: docs/spec/espruino-platform.md section 1, and each one probed on the 2v29
  * interpreter (Linux build, which has at least what the nRF52 builds have): `typeof X.m` undefined.
  */
 const MISSING_STATICS: Record<string, string[]> = {

@@ -2,8 +2,8 @@
  * The contact log record: defined once, written by the token (firmware/app/ringLog.ts), read by
  * the sim and the host. Design and false-match figures: docs/LOG-FORMAT.md.
  *
- * One record = one identifier (RPI) heard in one or more scans (issue 4, "Scanning and the log";
- * GAEN.md section 7: per scan the host needs the time, the strongest and the mean RSSI).
+ * One record = one identifier (RPI) heard in one or more scans (docs/spec/gaen-protocol.md
+ * section 7: per scan the host needs the time, the strongest and the mean RSSI).
  *
  *   record   = len u8 | body (len - 1 bytes)          len = 16 + 4 * (scans - 1), 16..248
  *   body     = rpiPrefix[6] | aem[4] | first u16 LE | count u8 | rssiMax i8 | rssiMean i8
@@ -18,7 +18,7 @@
  *
  * ES5-safe: plain arrays and Uint8Arrays only.
  */
-import { toHex } from "../bytes";
+import { toHex, u8 } from "../bytes";
 
 /** Bytes of the RPI kept (docs/LOG-FORMAT.md: false matches at national volume). */
 export const RPI_PREFIX_BYTES = 6;
@@ -87,42 +87,74 @@ function i8(v: number): number {
   return v > 127 ? v - 256 : v;
 }
 
-function clampRssi(v: number): number {
-  const r = Math.round(v);
-  return r < -127 ? -127 : r > 20 ? 20 : r;
+/**
+ * RSSI as a signed byte, -127..20 dBm, rounded half up. Not Math.round: Espruino rounds -57.5 to -58
+ * and V8 to -57, and the token and its simulation must write the same byte.
+ */
+function rssiByte(v: number): number {
+  const r = Math.floor(v + 0.5);
+  return (r < -127 ? -127 : r > 20 ? 20 : r) & 0xff;
 }
 
 /**
- * Encode a record (len byte + plaintext body).
- * `scans` holds flat numbers per scan: t (unix seconds), count, rssiMax, rssiMean; the first
- * scan's t is the first-seen time. Times are floored to TIME_UNIT_SECONDS relative to `base`.
+ * A record (len byte + plaintext body) for an identifier heard in one scan: `id` = RPI prefix 6 |
+ * AEM 4; `first` is left 0 (setRecordFirst fills it when the record is written to a page). The token
+ * builds each record this way as it hears an identifier, so what is in RAM is already the record.
+ */
+export function newRecord(id: Uint8Array, count: number, rssiMax: number, rssiMean: number): Uint8Array {
+  const r = u8(RECORD_BASE_BYTES);
+  r[0] = RECORD_BASE_BYTES;
+  r.set(id.subarray(0, RPI_PREFIX_BYTES + AEM_BYTES), 1);
+  r[13] = count > 255 ? 255 : count;
+  r[14] = rssiByte(rssiMax);
+  r[15] = rssiByte(rssiMean);
+  return r;
+}
+
+/** The record with one more scan, `dt` time units (0..255) after first seen. */
+export function addScan(rec: Uint8Array, dt: number, count: number, rssiMax: number, rssiMean: number): Uint8Array {
+  const o = rec.length;
+  const r = u8(o + SCAN_BYTES);
+  r.set(rec);
+  r[0] = o + SCAN_BYTES;
+  r[o] = dt;
+  r[o + 1] = count > 255 ? 255 : count;
+  r[o + 2] = rssiByte(rssiMax);
+  r[o + 3] = rssiByte(rssiMean);
+  return r;
+}
+
+/** Sets a record's first-seen time: `units` time units after its page's base time (0..MAX_FIRST_UNITS). */
+export function setRecordFirst(rec: Uint8Array, units: number): void {
+  rec[11] = units & 0xff;
+  rec[12] = units >> 8;
+}
+
+/**
+ * Encode a record (len byte + plaintext body), checked (host tools and tests; the token uses newRecord,
+ * addScan and setRecordFirst directly). `scans` holds flat numbers per scan: t (unix seconds), count,
+ * rssiMax, rssiMean; the first scan's t is the first-seen time. Times are floored to TIME_UNIT_SECONDS
+ * relative to `base`.
  */
 export function encodeRecord(rpi: Uint8Array, aem: Uint8Array, scans: number[], base: number): Uint8Array {
   if (rpi.length < RPI_PREFIX_BYTES) throw new TypeError("rpi too short: " + rpi.length);
   if (aem.length !== AEM_BYTES) throw new TypeError("aem must be 4 bytes, got " + aem.length);
   if (scans.length % 4 !== 0 || scans.length === 0) throw new TypeError("scans: 4 numbers per scan");
   const n = scans.length / 4;
-  const out = new Uint8Array(recordLength(n));
-  out[0] = out.length;
-  out.set(rpi.subarray(0, RPI_PREFIX_BYTES), 1);
-  out.set(aem, 7);
+  recordLength(n);
   const first = Math.floor((scans[0] - base) / TIME_UNIT_SECONDS);
   if (!(first >= 0 && first <= MAX_FIRST_UNITS)) throw new TypeError("first seen outside the page");
-  out[11] = first & 0xff;
-  out[12] = first >> 8;
+  const id = u8(RPI_PREFIX_BYTES + AEM_BYTES);
+  id.set(rpi.subarray(0, RPI_PREFIX_BYTES), 0);
+  id.set(aem, RPI_PREFIX_BYTES);
+  let out = newRecord(id, scans[1], scans[2], scans[3]);
   const firstT = base + first * TIME_UNIT_SECONDS;
-  let o = 13;
-  for (let i = 0; i < n; i++) {
-    if (i > 0) {
-      const dt = Math.floor((scans[4 * i] - firstT) / TIME_UNIT_SECONDS);
-      if (!(dt >= 0 && dt <= MAX_DT_UNITS)) throw new TypeError("scan " + i + " too long after first seen");
-      out[o++] = dt;
-    }
-    const c = scans[4 * i + 1];
-    out[o++] = c > 255 ? 255 : c;
-    out[o++] = clampRssi(scans[4 * i + 2]) & 0xff;
-    out[o++] = clampRssi(scans[4 * i + 3]) & 0xff;
+  for (let i = 1; i < n; i++) {
+    const dt = Math.floor((scans[4 * i] - firstT) / TIME_UNIT_SECONDS);
+    if (!(dt >= 0 && dt <= MAX_DT_UNITS)) throw new TypeError("scan " + i + " too long after first seen");
+    out = addScan(out, dt, scans[4 * i + 1], scans[4 * i + 2], scans[4 * i + 3]);
   }
+  setRecordFirst(out, first);
   return out;
 }
 
@@ -145,7 +177,7 @@ export function decodeRecordBody(body: Uint8Array, base: number): LogEncounter {
 
 /** The 5-byte stream marker that sets the base time. */
 export function streamBase(base: number): Uint8Array {
-  const m = new Uint8Array(5);
+  const m = u8(5);
   m[0] = STREAM_BASE_MARK;
   m[1] = base & 0xff;
   m[2] = (base >>> 8) & 0xff;

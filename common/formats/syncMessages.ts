@@ -1,5 +1,5 @@
 /**
- * Sync protocol byte formats (issue 5), defined once for the token (firmware/sync/) and the host
+ * Sync protocol byte formats (docs/FORMATS.md "Sync messages"), defined once for the token (firmware/sync/) and the host
  * (host-tools/sync/). ES5-safe: compiled into the firmware. Documented in docs/FORMATS.md
  * ("Sync messages"); the security reasoning is in docs/SECURITY.md.
  *
@@ -11,19 +11,19 @@
  *     PAIRED, ERROR in clear. After: SEALED = [0x40][seq u32 LE][AES-128-CTR ciphertext][tag 16],
  *     tag = HMAC-SHA256(macKey, dir | seq | ciphertext)[0..16] (encrypt-then-MAC). CTR counter
  *     blocks are explicit: [0x01][dir][seq u32 LE][0 x 8][block number u16 BE, from 1] (never
- *     Espruino's built-in CTR, which ignores the IV: ESPRUINO.md section 3). That is AES-CCM's
+ *     Espruino's built-in CTR, which ignores the IV: docs/spec/espruino-platform.md section 3). That is AES-CCM's
  *     counter block for the 13-byte nonce dir|seq|0x8, so Bangle.js 2 makes the keystream with its
  *     native AES.ccmEncrypt (firmware/crypto/ctr.ts, the same helper as the at-rest log).
  *  4. Requests/responses inside SEALED: [op][body]; a response op is the request op | 0x80.
  * All integers little-endian unless noted.
  */
-import { asciiBytes, bytesEqual, concat, readU32LE, writeU32LE } from "../bytes";
+import { asciiBytes, bytesEqual, concat, readU32LE, writeU32LE, u8 } from "../bytes";
 
 export { concat };
 
 /*
  * Every constant is a `const enum`: tsc writes the values into the firmware as literals and the
- * declarations vanish (STYLE-EXAMPLES.md, BangleApps btadv), keeping the Puck.js bundle small.
+ * declarations vanish (as espruino/BangleApps apps/btadv/app.ts does), keeping the Puck.js bundle small.
  */
 
 /** 128-bit UUIDs of the sync GATT service (no registered 16-bit UUID is used). */
@@ -146,7 +146,7 @@ export function fragment(message: Uint8Array, fragSize: number): Uint8Array[] {
   var out: Uint8Array[] = [];
   for (var off = 0; off < message.length || off === 0; off += per) {
     var end = Math.min(message.length, off + per);
-    var f = new Uint8Array(1 + end - off);
+    var f = u8(1 + end - off);
     f[0] = end < message.length ? 0x80 : 0;
     f.set(message.subarray(off, end), 1);
     out.push(f);
@@ -206,21 +206,21 @@ export function sessionKeys(p: SyncPrimitives, secret: Uint8Array, hostNonce: Ui
 
 /** A sealed message's keystream: nonce = dir | seq u32 LE | 8 zero bytes (p.ctrXor's counter blocks). */
 function ctrXor(p: SyncPrimitives, key: Uint8Array, dir: number, seq: number, data: Uint8Array): Uint8Array {
-  var nonce = new Uint8Array(13);
+  var nonce = u8(13);
   nonce[0] = dir;
   writeU32LE(nonce, 1, seq);
   return p.ctrXor(key, nonce, data);
 }
 
 function tag(p: SyncPrimitives, keys: SessionKeys, dir: number, head: Uint8Array, cipher: Uint8Array): Uint8Array {
-  var d = new Uint8Array(1);
+  var d = u8(1);
   d[0] = dir;
   return p.hmacSha256(keys.mac, concat([d, head.subarray(1, 5), cipher])).subarray(0, Size.TAG);
 }
 
 /** SEALED message of `plain` sent in direction `dir` with sequence number `seq`. */
 export function seal(p: SyncPrimitives, keys: SessionKeys, dir: number, seq: number, plain: Uint8Array): Uint8Array {
-  var head = new Uint8Array(5);
+  var head = u8(5);
   head[0] = Kind.SEALED;
   writeU32LE(head, 1, seq);
   var cipher = ctrXor(p, keys.enc, dir, seq, plain);
@@ -241,21 +241,21 @@ export function unseal(p: SyncPrimitives, keys: SessionKeys, dir: number, expect
 
 /** A one-byte-kind message with a body. */
 export function message(kind: number, body: Uint8Array | null): Uint8Array {
-  var m = new Uint8Array(1 + (body ? body.length : 0));
+  var m = u8(1 + (body ? body.length : 0));
   m[0] = kind;
   if (body) m.set(body, 1);
   return m;
 }
 
 export function errorBody(code: number): Uint8Array {
-  var b = new Uint8Array(1);
+  var b = u8(1);
   b[0] = code;
   return b;
 }
 
 /** HELLO body: [version][fragSize u16][hostNonce 16]. */
 export function helloBody(fragSize: number, hostNonce: Uint8Array): Uint8Array {
-  var b = new Uint8Array(3 + Size.NONCE);
+  var b = u8(3 + Size.NONCE);
   b[0] = Size.VERSION;
   putU16(b, 1, fragSize);
   b.set(hostNonce, 3);
@@ -273,9 +273,8 @@ export function beaconTag(p: SyncPrimitives, secret: Uint8Array, nonce4: Uint8Ar
  */
 export function syncAdvert(flags: number, nonce4: Uint8Array, tag4: Uint8Array): Uint8Array {
   var uuid = uuidBytesLE(Uuid.SERVICE);
-  var a = new Uint8Array(3 + 2 + 16 + 9);
-  a[0] = 2; a[1] = 0x01; a[2] = 0x06;
-  a[3] = 1 + 16 + 9; a[4] = 0x21;
+  var a = u8(3 + 2 + 16 + 9);
+  a.set([2, 0x01, 0x06, 1 + 16 + 9, 0x21]);
   a.set(uuid, 5);
   a[21] = flags;
   a.set(nonce4, 22);
@@ -299,7 +298,7 @@ export function syncServiceData(raw: Uint8Array): Uint8Array | null {
 /** 128-bit UUID string -> 16 bytes little-endian (Bluetooth on-air order). */
 export function uuidBytesLE(uuid: string): Uint8Array {
   var hex = uuid.split("-").join("");
-  var out = new Uint8Array(16);
+  var out = u8(16);
   for (var i = 0; i < 16; i++) out[15 - i] = parseInt(hex.substr(2 * i, 2), 16);
   return out;
 }
@@ -331,15 +330,50 @@ export interface StatusBody {
 }
 
 /**
- * STATUS response body: the fields of StatusBody as compact ASCII JSON (Espruino's native
- * JSON.stringify keeps the token's code tiny; the body is sent once per sync).
+ * STATUS response body: the values of StatusBody as a compact ASCII JSON array, in this order (positions,
+ * not names: the token's code never spells the field names; it is sent once per sync). The token's app
+ * gives all but the last (SyncHost.status: a StatusRow); its sync session appends hubSeconds.
  */
-export function encodeStatus(s: StatusBody): Uint8Array {
-  return asciiBytes(JSON.stringify(s));
+export var STATUS_FIELDS: (keyof StatusBody)[] = [
+  "firmwareVersion", "board", "batteryPercent", "clockSeconds", "clockValid", "storageUsedBytes", "storageFreeBytes",
+  "recordsKept", "recordsDropped", "firstDay", "paused", "alert", "errorCount", "scanPeriodSeconds", "hubSeconds",
+];
+
+/** A status as a positional array (STATUS_FIELDS order). */
+export type StatusRow = (string | number | boolean)[];
+
+/**
+ * The row of a status (what a token written in TypeScript, such as a test's, returns from
+ * SyncHost.status): without hubSeconds when `s` has none; an absent scanPeriodSeconds is null.
+ */
+export function statusRow(s: Partial<StatusBody>): StatusRow {
+  var row: StatusRow = [];
+  for (var i = 0; i < STATUS_FIELDS.length; i++) {
+    var v = s[STATUS_FIELDS[i]];
+    if (v === undefined && STATUS_FIELDS[i] === "hubSeconds") break;
+    row.push(v === undefined ? (null as unknown as number) : v);
+  }
+  return row;
 }
 
-var STATUS_NUMBERS = ["batteryPercent", "clockSeconds", "storageUsedBytes", "storageFreeBytes", "recordsKept", "recordsDropped", "firstDay", "errorCount", "hubSeconds"];
-var STATUS_FLAGS = ["clockValid", "paused", "alert"];
+/** The named status of a row; throws a TypeError naming the first field of the wrong type. */
+export function statusFromRow(row: StatusRow): StatusBody {
+  if (!Array.isArray(row)) throw new TypeError("status body is not a list");
+  var d: any = {};
+  for (var i = 0; i < STATUS_FIELDS.length; i++) {
+    var f = STATUS_FIELDS[i];
+    var want = i < 2 ? "string" : f === "clockValid" || f === "paused" || f === "alert" ? "boolean" : "number";
+    // older tokens did not report the scan period; the token's app reports all but the hub cadence
+    if (row[i] == null && (f === "scanPeriodSeconds" || (f === "hubSeconds" && row.length <= i))) continue;
+    if (typeof row[i] !== want) throw new TypeError("status field " + f + " must be " + (want === "boolean" ? "true or false" : "a " + want));
+    d[f] = row[i];
+  }
+  return d as StatusBody;
+}
+
+export function encodeStatus(row: StatusRow): Uint8Array {
+  return asciiBytes(JSON.stringify(row));
+}
 
 /** Parses and checks a STATUS body; throws a TypeError naming the first bad field. */
 export function decodeStatus(b: Uint8Array): StatusBody {
@@ -351,20 +385,12 @@ export function decodeStatus(b: Uint8Array): StatusBody {
   } catch (e) {
     throw new TypeError("status body is not JSON");
   }
-  if (!d || typeof d !== "object") throw new TypeError("status body is not an object");
-  for (var n = 0; n < STATUS_NUMBERS.length; n++) {
-    if (typeof d[STATUS_NUMBERS[n]] !== "number") throw new TypeError("status field " + STATUS_NUMBERS[n] + " must be a number");
-  }
-  for (var f = 0; f < STATUS_FLAGS.length; f++) {
-    if (typeof d[STATUS_FLAGS[f]] !== "boolean") throw new TypeError("status field " + STATUS_FLAGS[f] + " must be true or false");
-  }
-  if (typeof d.firmwareVersion !== "string" || typeof d.board !== "string") throw new TypeError("status fields firmwareVersion and board must be strings");
-  return d as StatusBody;
+  return statusFromRow(d);
 }
 
 /** A request/response body of 32-bit fields (SET_CLOCK: [t]; READ_LOG: [cursor, maxBytes]; SET_SCAN: [windowMs, periodMs]; CLOCK response: [correction as i32]). */
 export function u32s(values: number[]): Uint8Array {
-  var b = new Uint8Array(4 * values.length);
+  var b = u8(4 * values.length);
   for (var i = 0; i < values.length; i++) writeU32LE(b, 4 * i, values[i] >>> 0);
   return b;
 }
@@ -382,7 +408,7 @@ export interface KeyBody {
 
 export function encodeKeys(keys: KeyBody[]): Uint8Array {
   var n = Math.min(keys.length, 255);
-  var b = new Uint8Array(1 + n * Size.KEY_RECORD);
+  var b = u8(1 + n * Size.KEY_RECORD);
   b[0] = n;
   for (var i = 0; i < n; i++) {
     var o = 1 + i * Size.KEY_RECORD;

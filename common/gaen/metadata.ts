@@ -7,8 +7,9 @@
  *   byte2, byte3  reserved, 0x00
  *
  * v1.0 = 0x40 (what microG and this token send by default), v1.1 = 0x50 | confidence << 2.
- * A decoder masks bits; it never compares the whole byte (GAEN.md section 1).
+ * A decoder masks bits; it never compares the whole byte (docs/spec/gaen-protocol.md section 1).
  */
+import { u8 } from "../bytes";
 
 export const METADATA_V1_0 = 0x40;
 export const METADATA_V1_1 = 0x50;
@@ -41,7 +42,7 @@ export function encodeMetadata(txPowerDbm: number, confidence: number): Uint8Arr
   if (confidence > 3 || Math.floor(confidence) !== confidence) {
     throw new Error("confidence must be -1 (v1.0) or 0..3 (v1.1), got " + confidence);
   }
-  const out = new Uint8Array(4);
+  const out = u8(4);
   out[0] = confidence < 0 ? METADATA_V1_0 : METADATA_V1_1 | (confidence << 2);
   out[1] = txPowerDbm & 0xff;
   return out;

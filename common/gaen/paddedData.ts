@@ -5,11 +5,11 @@
  *   [12..15] ENIN, uint32 little-endian
  * Example ENIN 2642976 -> 454e2d52504900000000000020542800.
  */
-import { writeU32LE } from "../bytes";
+import { writeU32LE, u8 } from "../bytes";
 
 export function paddedData(enin: number): Uint8Array {
-  const p = new Uint8Array(16);
-  p[0] = 0x45; p[1] = 0x4e; p[2] = 0x2d; p[3] = 0x52; p[4] = 0x50; p[5] = 0x49;
+  const p = u8(16);
+  p.set([0x45, 0x4e, 0x2d, 0x52, 0x50, 0x49]); // "EN-RPI"
   writeU32LE(p, 12, enin);
   return p;
 }

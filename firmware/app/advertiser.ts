@@ -1,94 +1,87 @@
 /**
- * GAEN advertising (issue 4; GAEN.md section 3): the exact 31-byte payload (common/gaen/advert.ts)
- * as a raw array, non-connectable and non-scannable, every ADVERT_INTERVAL_MS. Identifier and
- * Bluetooth address change together at a random moment 10-20 minutes after the last change and at
- * every daily-key change (UTC midnight). The address is a fresh non-resolvable private address
- * where the board accepts one (boards/<id>.json radio.privateNonResolvable: Bangle.js 2), else a
- * fresh random static address (docs/LOG-FORMAT.md "Addresses").
- * While the sync service holds the radio (SyncHost.holdAdvertising) nothing is sent from here.
+ * GAEN advertising (docs/spec/gaen-protocol.md): the exact 31-byte payload (common/gaen/advert.ts) as a byte
+ * array, non-connectable and non-scannable, every ADVERT_INTERVAL_MS. Identifier and Bluetooth
+ * address change together at a random moment 10-20 minutes after the last change and at every
+ * daily-key change (UTC midnight); the address is a fresh random static one (random.ts).
+ *
+ * The order of calls is what keeps old and new unlinkable. NRF.setAddress restarts the SoftDevice,
+ * which then resumes advertising the payload it last had (Espruino's jsble_restart_softdevice calls
+ * NRF.wake() unless the radio was asleep): set the address first and the OLD identifier goes out under
+ * the NEW address. So: sleep, set the address, set the new payload (stored only, the radio is asleep),
+ * wake. A restart in the middle of a scan window would cut the window short, so a rotation waits for
+ * the window to end.
+ * While the sync service holds the radio (advertiseHold) nothing is sent from here.
  */
-import { toHex } from "../../common/bytes";
+import { u8 } from "../../common/bytes";
 import { buildAdvert } from "../../common/gaen/advert";
 import { eninFromUnixSeconds, TEK_ROLLING_PERIOD, INTERVAL_SECONDS } from "../../common/gaen/interval";
-import { encodeMetadata } from "../../common/gaen/metadata";
+import { METADATA_V1_0 } from "../../common/gaen/metadata";
 import { aem, rpi } from "../crypto/gaen";
-import { BOARD } from "../board";
-import { ADVERT_INTERVAL_MS, ROTATE_MIN_MS, ROTATE_SPAN_MS } from "./config";
-import { guard } from "./health";
-import { keyFor } from "./keys";
-import { randomBelow, randomBytes } from "./random";
+import { Cfg } from "./config";
+import { dayAemk, dayRpik, keyFor } from "./keys";
+import { randomAddress } from "./random";
+import { scanning } from "./scanner";
 
-const METADATA = encodeMetadata(BOARD.radio.advertisedTxPowerDbm, -1);
-let on = false;
-let held = false;
-let timer: any = 0;
-let payload: number[] = [];
-let address = "";
-let current = { rpi: "", aem: "" };
+var on = 0;
+var held = 0;
+var timer: any = 0;
+/** What is on the air (or would be, were the radio not held): payload and address. */
+export var advert: Uint8Array | null = null;
+export var address = "";
 
-/** A fresh address: top bits 00 (non-resolvable private) or 11 (random static). */
-function newAddress(): string {
-  const b = randomBytes(6);
-  const npa = BOARD.radio.privateNonResolvable;
-  b[0] = npa ? b[0] & 0x3f : b[0] | 0xc0;
-  if (npa && b[0] === 0) b[0] = 1; // never all zeros
-  const parts: string[] = [];
-  for (let i = 0; i < 6; i++) parts.push(toHex(b.subarray(i, i + 1)));
-  return parts.join(":") + (npa ? " private-nonresolvable" : " random");
-}
-
-function send(): void {
-  if (!on || held) return;
-  NRF.wake();
+/** Put the current payload and address on the air, in the order that never mixes old and new. */
+export function advertiseSend(): void {
+  if (!on || held || !advert) return;
+  NRF.sleep();
   NRF.setAddress(address);
-  NRF.setAdvertising(payload.slice(), { connectable: false, scannable: false, interval: ADVERT_INTERVAL_MS });
+  NRF.setAdvertising(advert, { connectable: false, scannable: false, interval: Cfg.ADVERT_INTERVAL_MS });
+  NRF.wake();
 }
 
 /** New identifier and address now; the next change 10-20 min later or at the daily-key change. */
 function rotate(): void {
-  if (timer) clearTimeout(timer);
   timer = 0;
   if (!on) return;
-  const now = getTime();
-  const enin = eninFromUnixSeconds(now);
-  const k = keyFor(enin);
-  const id = rpi(k.rpik, enin);
-  const meta = aem(k.aemk, id, METADATA);
-  const p = buildAdvert(id, meta);
-  payload = [];
-  for (let i = 0; i < p.length; i++) payload.push(p[i]);
-  address = newAddress();
-  current = { rpi: toHex(id), aem: toHex(meta) };
-  send();
-  const toNextDay = ((k.rs + TEK_ROLLING_PERIOD) * INTERVAL_SECONDS - now) * 1000;
-  timer = setTimeout(guard(rotate), Math.min(ROTATE_MIN_MS + 1 + randomBelow(ROTATE_SPAN_MS - 1), toNextDay + 5));
+  if (scanning) {
+    timer = setTimeout(rotate, 500);
+    return;
+  }
+  var now = getTime();
+  var enin = eninFromUnixSeconds(now);
+  var rs = keyFor(enin);
+  var id = rpi(dayRpik, enin);
+  advert = buildAdvert(id, aem(dayAemk, id, u8([METADATA_V1_0, OMAMORI_BOARD.radio.advertisedTxPowerDbm, 0, 0])));
+  address = randomAddress();
+  advertiseSend();
+  var toNextDay = ((rs + TEK_ROLLING_PERIOD) * INTERVAL_SECONDS - now) * 1000;
+  timer = setTimeout(rotate, Math.min(Cfg.ROTATE_MIN_MS + 1 + Math.random() * (Cfg.ROTATE_SPAN_MS - 1), toNextDay + 5));
 }
 
 export function advertiseStart(): void {
   if (on) return;
-  on = true;
+  on = 1;
   rotate();
 }
 
 /** No GAEN adverts (and, unless the sync service holds the radio, the radio asleep). */
 export function advertiseStop(): void {
-  if (timer) clearTimeout(timer);
+  clearTimeout(timer);
   timer = 0;
   if (!held) NRF.sleep();
-  on = false;
-  current = { rpi: "", aem: "" };
+  on = 0;
+  advert = null;
 }
 
-/** The sync service takes (true) or gives back (false) the radio's advertising. */
-export function advertiseHold(h: boolean): void {
+/**
+ * The sync service takes (1) or gives back (0) the radio's advertising. Given back, the advert goes on
+ * the air under a fresh address (the identifier is the one of the current 10-minute interval).
+ */
+export function advertiseHold(h: number): void {
   if (held === h) return;
   held = h;
-  if (held) NRF.wake();
-  else if (on) send();
+  if (held) {
+    clearTimeout(timer);
+    timer = 0;
+  } else if (on) rotate();
   else NRF.sleep();
-}
-
-/** What is on the air now (maintenance/tests). */
-export function advertiseState(): { rpi: string; aem: string; address: string } {
-  return { rpi: current.rpi, aem: current.aem, address: on ? address : "" };
 }

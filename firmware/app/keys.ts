@@ -1,71 +1,72 @@
 /**
- * Daily keys (issue 4 "Keys and advertising"; GAEN.md section 1; COCOA.md "Recording contacts"):
- * a new TEK from the hardware RNG for each UTC day, rolling start = ENIN floored to 144, kept in
- * flash (smallFiles.ts) for today and the 14 days before, then erased. RPIK and AEMK are derived
- * once per day and cached (two 16-byte arrays: the token has ~2,600 JS variables).
+ * Daily keys (GAEN: a new Temporary Exposure Key each UTC day; COCOA kept 14 days): a new TEK from the
+ * hardware RNG for each UTC day, rolling start = ENIN floored to 144, kept in the settings file
+ * (store.ts) for today and the 14 days before, then erased. RPIK and AEMK of the current day are derived
+ * once and cached (deriving them costs about 100 ms of pure-JS crypto per key on a PC, far more on the
+ * token).
  */
-import { fromHex, toHex } from "../../common/bytes";
+import { fromHex, toHex, u8 } from "../../common/bytes";
 import { rollingStartFor, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { aemk, rpik } from "../crypto/gaen";
-import { KEEP_DAYS } from "./config";
+import { Cfg } from "./config";
 import { randomBytes } from "./random";
-import { eraseSmall, loadSmall, saveSmall } from "./smallFiles";
-import { storage } from "./builtins";
+import { st, storeSave } from "./store";
+import { Storage } from "./modules";
 
-const FILE = "om.t";
-/** [rolling start, TEK hex], oldest first. */
-let keys: [number, string][] = [];
-let cache: { rs: number; rpik: Uint8Array; aemk: Uint8Array } | null = null;
+/** Rolling start of the cached key (-1: none), and its RPIK and AEMK. */
+var cacheRs = -1;
+export var dayRpik = u8(16);
+export var dayAemk = u8(16);
 
-export function keysLoad(): void {
-  keys = loadSmall(FILE) || [];
-  cache = null;
-}
-
-/** Drop keys older than 14 days before the day of `enin`; true when any was dropped. */
-function dropOld(enin: number): boolean {
-  const oldest = rollingStartFor(enin) - KEEP_DAYS * TEK_ROLLING_PERIOD;
-  const n = keys.length;
-  keys = keys.filter(function (k) { return k[0] >= oldest; });
-  return keys.length !== n;
+/** Drop keys older than 14 days before the day of `enin`; erase them from flash for real. */
+export function keysExpire(enin: number): void {
+  var oldest = rollingStartFor(enin) - Cfg.KEEP_DAYS * TEK_ROLLING_PERIOD;
+  var k = "";
+  for (var i = 0; i < st.k.length; i += 40) if (parseInt(st.k.substr(i, 8), 16) >= oldest) k += st.k.substr(i, 40);
+  if (k === st.k) return;
+  st.k = k;
+  storeSave();
+  // Storage only marks the old file deleted: compact so the expired key's bytes are really gone (the
+  // settings file lies after the log area, so only the pages after the log are rewritten)
+  Storage.compact();
 }
 
 /**
- * Erase expired keys from flash (the heartbeat calls this). Storage only marks replaced files as
- * deleted, so it is compacted to erase the old key bytes for real; the small files sit after the
- * log area, so only their page is rewritten.
+ * Make dayRpik/dayAemk those of the key for the day of `enin`, making and storing that key if needed.
+ * Returns the key's rolling start.
  */
-export function keysExpire(enin: number): void {
-  if (dropOld(enin)) {
-    saveSmall(FILE, keys);
-    storage().compact();
+export function keyFor(enin: number): number {
+  var rs = rollingStartFor(enin);
+  if (rs === cacheRs) return rs;
+  var at = -1;
+  for (var i = 0; i < st.k.length; i += 40) if (parseInt(st.k.substr(i, 8), 16) === rs) at = i;
+  if (at < 0) {
+    // (a clock set back can add a key out of order: each key carries its rolling start, order is not needed)
+    at = st.k.length;
+    st.k += hex8(rs) + toHex(randomBytes(16));
+    storeSave();
   }
+  var tek = fromHex(st.k.substr(at + 8, 32));
+  dayRpik = rpik(tek);
+  dayAemk = aemk(tek);
+  cacheRs = rs;
+  return rs;
 }
 
-/** RPIK and AEMK of the key for the day of `enin`, making and storing that key if needed. */
-export function keyFor(enin: number): { rs: number; rpik: Uint8Array; aemk: Uint8Array } {
-  const rs = rollingStartFor(enin);
-  if (cache && cache.rs === rs) return cache;
-  let hex = "";
-  for (let i = 0; i < keys.length; i++) if (keys[i][0] === rs) hex = keys[i][1];
-  if (!hex) {
-    hex = toHex(randomBytes(16));
-    keys.push([rs, hex]);
-    keys.sort(function (a, b) { return a[0] - b[0]; });
-    saveSmall(FILE, keys);
-  }
-  const tek = fromHex(hex);
-  cache = { rs: rs, rpik: rpik(tek), aemk: aemk(tek) };
-  return cache;
+function hex8(n: number): string {
+  return ("0000000" + n.toString(16)).slice(-8);
 }
 
-/** Keys kept, oldest first. */
+/** Keys kept (oldest first unless the clock was set back), as the sync KEYS response and the console list them. */
 export function keysList(): { tek: Uint8Array; rollingStart: number; rollingPeriod: number }[] {
-  return keys.map(function (k) { return { tek: fromHex(k[1]), rollingStart: k[0], rollingPeriod: TEK_ROLLING_PERIOD }; });
+  var out = [];
+  for (var i = 0; i < st.k.length; i += 40) {
+    out.push({ tek: fromHex(st.k.substr(i + 8, 32)), rollingStart: parseInt(st.k.substr(i, 8), 16), rollingPeriod: TEK_ROLLING_PERIOD });
+  }
+  return out;
 }
 
-export function keysErase(): void {
-  eraseSmall(FILE);
-  keys = [];
-  cache = null;
+/** Forget the cached day key (erase-all; the settings file holding the keys is erased by the caller). */
+export function keysForget(): void {
+  cacheRs = -1;
 }

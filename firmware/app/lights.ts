@@ -1,63 +1,66 @@
 /**
- * The light (and the vibration motor where the board has one): short patterns a person can learn
- * in a minute (docs/USER-GUIDE.md has the table). Colours come from boards/<id>.json io.leds;
- * "yellow" is red + green; a board without that colour uses its first LED, and every pattern
- * also differs in number or length of flashes so one-colour boards stay readable.
+ * The light (and the vibration motor where the board has one): short patterns a person can learn in a
+ * minute (docs/USER-GUIDE.md has the table). The build gives each colour its LED pins from
+ * boards/<id>.json (yellow is red + green; a board without that colour uses its first LED), and every
+ * pattern also differs in number or length of flashes so one-colour boards stay readable.
+ * One pattern at a time: the pattern's state is four numbers, no closure per flash.
  */
-import { BOARD } from "../board";
 
-export const GREEN = "green";
-export const BLUE = "blue";
-export const RED = "red";
-export const YELLOW = "yellow";
-export const ALL = "all";
-
-let busyUntil = 0;
-
-/** Espruino pins are globals named in the board file (LED1, BTN); `global` is off limits, so eval. */
-export function pin(name: string): any {
-  return eval(name);
+/** Colours by index, as the build lists their pins (OMAMORI_BOARD.lights). */
+export const enum Color {
+  GREEN = 0,
+  BLUE = 1,
+  RED = 2,
+  YELLOW = 3,
+  ALL = 4,
 }
 
-function pinsFor(color: string): any[] {
-  const out: any[] = [];
-  for (let i = 0; i < BOARD.leds.length; i++) {
-    const c = BOARD.leds[i].color;
-    if (color === ALL || c === color || (color === YELLOW && (c === RED || c === GREEN))) out.push(pin(BOARD.leds[i].pin));
-  }
-  if (!out.length && BOARD.leds.length) out.push(pin(BOARD.leds[0].pin));
-  return out;
+/** Pins of the pattern running, flashes left, on and gap times, and when it ends (ms). */
+var pins: any = [];
+var left = 0;
+var onMs = 0;
+var gapMs = 0;
+var busyUntil = 0;
+
+/**
+ * A pin (or array of pins) from its source text ("BTN", "[LED1,LED2]"): Espruino's pins are globals and
+ * `global` is off limits, so an indirect eval (global scope; a direct one would stop the bundler from
+ * renaming and inlining anything around it).
+ */
+export function pin(source: string): any {
+  return (0, eval)(source);
 }
 
-function light(pins: any[], on: boolean): void {
-  for (let i = 0; i < pins.length; i++) digitalWrite(pins[i], on);
+function lightOn(): void {
+  digitalWrite(pins, 15);
+  setTimeout(lightOff, onMs);
 }
 
-/** `times` flashes of `color`, each `onMs` long, `gapMs` apart. Returns false while another pattern runs. */
-export function flash(color: string, times: number, onMs: number, gapMs: number): boolean {
-  const now = getTime() * 1000;
-  if (now < busyUntil) return false;
-  busyUntil = now + times * (onMs + gapMs);
-  const pins = pinsFor(color);
-  let n = 0;
-  const step = function () {
-    light(pins, true);
-    setTimeout(function () {
-      light(pins, false);
-      if (++n < times) setTimeout(step, gapMs);
-    }, onMs);
-  };
-  step();
-  return true;
+function lightOff(): void {
+  digitalWrite(pins, 0);
+  if (--left > 0) setTimeout(lightOn, gapMs);
 }
 
-/** Stop whatever is lit (erase-all, maintenance). */
+/** `times` flashes of colour `c`, each `on` ms long, `gap` ms apart; nothing while another pattern runs. */
+export function flash(c: Color, times: number, on: number, gap: number): void {
+  var now = getTime() * 1000;
+  if (now < busyUntil) return;
+  busyUntil = now + times * (on + gap);
+  pins = pin(OMAMORI_BOARD.lights[c]);
+  left = times;
+  onMs = on;
+  gapMs = gap;
+  if (pins.length) lightOn();
+}
+
+/** Stop whatever is lit (erase-all, consent request). */
 export function lightsOff(): void {
-  light(pinsFor(ALL), false);
+  digitalWrite(pins, 0);
+  left = 0;
   busyUntil = 0;
 }
 
 /** Vibrate for ms where the board has a motor (Bangle.js 2). */
 export function buzz(ms: number): void {
-  if (BOARD.vibration) Bangle.buzz(ms);
+  if (OMAMORI_BOARD.vibration) Bangle.buzz(ms);
 }

@@ -1,15 +1,25 @@
-/** Random bytes from the hardware RNG (E.hwRand: the nRF SoftDevice TRNG, ESPRUINO.md section 2). */
+/**
+ * Random bytes from the hardware RNG (E.hwRand: on nRF52 the SoftDevice's true random number generator,
+ * sd_rand_application_vector_get in Espruino's targets/nrf5x/jshardware.c), and a fresh Bluetooth address.
+ */
+import { u8 } from "../../common/bytes";
+
+/** n random bytes (a typed array keeps the low byte of each 32-bit draw). */
 export function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let r = 0;
-  for (let i = 0; i < n; i++) {
-    if ((i & 3) === 0) r = E.hwRand();
-    b[i] = (r >>> ((i & 3) * 8)) & 255;
-  }
+  var b = u8(n);
+  for (var i = 0; i < n; i++) b[i] = E.hwRand();
   return b;
 }
 
-/** A uniformly random integer 0 .. n-1 (n <= 2^32). */
-export function randomBelow(n: number): number {
-  return Math.floor(((E.hwRand() >>> 0) / 4294967296) * n);
+/**
+ * A fresh random static address ("aa:bb:cc:dd:ee:ff random", top two bits 11): the only kind of
+ * changing address every nRF52 SoftDevice accepts (sd_ble_gap_addr_set takes public or random static;
+ * a private non-resolvable one is refused and the chip's factory address stays on the air).
+ */
+export function randomAddress(): string {
+  var b = randomBytes(6);
+  b[0] |= 0xc0;
+  var s = "";
+  for (var i = 0; i < 6; i++) s += (i ? ":" : "") + (b[i] < 16 ? "0" : "") + b[i].toString(16);
+  return s + " random";
 }

@@ -1,11 +1,11 @@
 /**
  * AES-128 encryption of one 16-byte block (FIPS 197), ES5, for boards whose firmware lacks
- * require("crypto").AES (all but Puck.js: shared/spec/ESPRUINO.md section 3). GAEN only ever encrypts
+ * require("crypto").AES (all but Puck.js: docs/spec/espruino-platform.md section 3). GAEN only ever encrypts
  * single blocks (RPI = AES(RPIK, PaddedData), AEM keystream = AES(AEMK, RPI)), so there is no mode here.
  * The S-box is computed on first use (smaller than a 256-entry literal, see docs/FIRMWARE-BUILD.md);
  * the last expanded key is kept, so encrypting again with the same key does not expand it again.
  */
-import { bytesEqual } from "../../common/bytes";
+import { bytesEqual, u8 } from "../../common/bytes";
 
 let SBOX: Uint8Array | null = null;
 /** XTIME[x] = xtime(x): a table lookup is much faster than a function call on Espruino. */
@@ -25,7 +25,7 @@ function rotl8(x: number, s: number): number {
 /** S-box from its definition (multiplicative inverse by walking the generator 3, then the affine map), and XTIME. */
 function sbox(): Uint8Array {
   if (!SBOX) {
-    const s = new Uint8Array(256);
+    const s = u8(256);
     let p = 1;
     let q = 1;
     do {
@@ -36,7 +36,7 @@ function sbox(): Uint8Array {
     } while (p !== 1);
     s[0] = 0x63;
     SBOX = s;
-    XTIME = new Uint8Array(256);
+    XTIME = u8(256);
     for (let i = 0; i < 256; i++) XTIME[i] = xtime(i);
   }
   return SBOX;
@@ -45,7 +45,7 @@ function sbox(): Uint8Array {
 /** The 11 round keys (176 bytes) of a 16-byte key (FIPS 197 section 5.2). */
 export function aes128ExpandKey(key: Uint8Array): Uint8Array {
   const s = sbox();
-  const w = new Uint8Array(176);
+  const w = u8(176);
   w.set(key, 0);
   let rcon = 1;
   for (let i = 16; i < 176; i += 4) {
@@ -68,8 +68,8 @@ export function aes128ExpandKey(key: Uint8Array): Uint8Array {
 export function aes128EncryptExpanded(roundKeys: Uint8Array, block: Uint8Array): Uint8Array {
   const s = sbox();
   const x = XTIME as Uint8Array;
-  let st = new Uint8Array(16);
-  let t = new Uint8Array(16);
+  let st = u8(16);
+  let t = u8(16);
   for (let i = 0; i < 16; i++) st[i] = block[i] ^ roundKeys[i];
   for (let k = 16; k < 176; k += 16) {
     for (let c = 0; c < 16; c += 4) {
@@ -96,7 +96,7 @@ export function aes128EncryptExpanded(roundKeys: Uint8Array, block: Uint8Array):
 export function aes128EncryptBlockPure(key: Uint8Array, block: Uint8Array): Uint8Array {
   if (!lastKey || !lastRoundKeys || !bytesEqual(lastKey, key)) {
     lastRoundKeys = aes128ExpandKey(key);
-    lastKey = new Uint8Array(key);
+    lastKey = u8(key);
   }
   return aes128EncryptExpanded(lastRoundKeys, block);
 }

@@ -9,8 +9,9 @@ import { aem, aemk, rpi, rpik } from "./gaen";
 
 export const firmwareCrypto = {
   sha256: sha256,
-  hmacSha256: hmacSha256,
-  hkdfSha256: hkdfSha256,
+  // quoted: the build shortens these names elsewhere (scripts/build-firmware.ts MANGLED_PROPS), never here
+  "hmacSha256": hmacSha256,
+  "hkdfSha256": hkdfSha256,
   aesEncryptBlock: aesEncryptBlock,
   rpik: rpik,
   aemk: aemk,

@@ -1,11 +1,13 @@
 /**
- * SHA-256 and single-block AES-128 for this board: the built-in where the board firmware has it
- * (HAS_BUILTIN_SHA256 / HAS_BUILTIN_AES from boards/<id>.json crypto facts), the pure ES5 code otherwise.
+ * SHA-256 and single-block AES-128 for this board: the built-in where the board's Espruino has it
+ * (HAS_BUILTIN_SHA256 / HAS_BUILTIN_AES from boards/<id>.json crypto facts: SHA256 on Puck.js, MDBT42Q and
+ * Bangle.js 2, AES on Puck.js only; Espruino's libs/crypto/jswrap_crypto.c), the pure ES5 code otherwise.
  * The constants are fixed at build time (esbuild `define`), so esbuild drops the branch (and module) this
  * board does not use. Host code importing this module must define them as globals first.
+ * Only AES "ECB" of the built-in is used: Espruino's CTR mode ignores the IV (ctr.ts builds counter blocks).
+ * No argument checks: every caller is the token's own code, with fixed sizes.
  */
-import { checkBytes } from "./check";
-import { aes128EncryptBlockBuiltin, sha256Builtin } from "./builtin";
+import { u8 } from "../../common/bytes";
 import { sha256Pure } from "./sha256";
 import { aes128EncryptBlockPure } from "./aes128";
 
@@ -16,13 +18,10 @@ declare const HAS_BUILTIN_AES: boolean;
 
 /** SHA-256 digest (32 bytes) of a message of any length. */
 export function sha256(message: Uint8Array): Uint8Array {
-  checkBytes("message", message, -1);
-  return HAS_BUILTIN_SHA256 ? sha256Builtin(message) : sha256Pure(message);
+  return HAS_BUILTIN_SHA256 ? u8(require("crypto").SHA256(message)) : sha256Pure(message);
 }
 
 /** AES-128-ECB encryption of one 16-byte block with a 16-byte key. */
 export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-  checkBytes("key", key, 16);
-  checkBytes("block", block, 16);
-  return HAS_BUILTIN_AES ? aes128EncryptBlockBuiltin(key, block) : aes128EncryptBlockPure(key, block);
+  return HAS_BUILTIN_AES ? u8(require("crypto").AES.encrypt(block, key, { mode: "ECB" })) : aes128EncryptBlockPure(key, block);
 }

@@ -1,8 +1,9 @@
 /**
  * SHA-256 (FIPS 180-4 section 6.2) in ES5 for boards whose firmware lacks require("crypto").SHA256
- * (Jolt.js, nRF52840 DK, Pixl.js: shared/spec/ESPRUINO.md section 3). Tables live in typed arrays and
+ * (Jolt.js, nRF52840 DK, Pixl.js: docs/spec/espruino-platform.md section 3). Tables live in typed arrays and
  * are made on first use, so this module costs nothing (and is tree-shaken) where the built-in exists.
  */
+import { u8 } from "../../common/bytes";
 
 /** Round constants K[0..63] (FIPS 180-4 section 4.2.2) as one hex string: smaller than 64 number literals. */
 const K_HEX =
@@ -31,7 +32,7 @@ export function sha256Pure(message: Uint8Array): Uint8Array {
   const n = message.length;
   // message, 0x80, zeros, 64-bit big-endian bit length: a whole number of 64-byte blocks
   const total = ((n + 72) >> 6) << 6;
-  const p = new Uint8Array(total);
+  const p = u8(total);
   p.set(message, 0);
   p[n] = 0x80;
   const hiBits = Math.floor(n / 0x20000000);
@@ -64,7 +65,7 @@ export function sha256Pure(message: Uint8Array): Uint8Array {
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
   }
-  const out = new Uint8Array(32);
+  const out = u8(32);
   for (let i = 0; i < 8; i++) {
     const v = h[i];
     out[4 * i] = v >>> 24; out[4 * i + 1] = v >>> 16; out[4 * i + 2] = v >>> 8; out[4 * i + 3] = v;

@@ -4,10 +4,13 @@
  * from firmware/main.ts. Owned by the sync module; the app implements it.
  */
 
-import type { StatusBody } from "../../common/formats/syncMessages";
+import type { StatusRow } from "../../common/formats/syncMessages";
 
-/** The token's health as the app reports it: the STATUS body (defined once, in common/formats) less the hub cadence the service adds. */
-export type TokenStatus = Omit<StatusBody, "hubSeconds">;
+/**
+ * The token's health as the app reports it: the STATUS row (common/formats/syncMessages.ts STATUS_FIELDS
+ * order, positional) less the hub cadence the sync session appends.
+ */
+export type TokenStatus = StatusRow;
 
 export interface DailyKey {
   tek: Uint8Array;

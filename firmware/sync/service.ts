@@ -1,84 +1,67 @@
 /**
- * Sync service on the token (issue 5): the GATT service, the sync window opened by a button press,
- * the optional home-hub beacon, and one TokenSession (session.ts) per connection.
+ * Sync service on the token: the GATT service, the sync window opened by a button press, the optional
+ * home-hub beacon, and one TokenSession (session.ts) per connection.
  *
- * - The token is connectable only inside a window: syncWindowOpen() (the app calls it on a button
- *   press) or a short home-hub window every `hub` seconds (off by default). During a window the
- *   service holds the radio's advertising (SyncHost.holdAdvertising) and advertises the sync advert
- *   (common/formats/syncMessages.ts syncAdvert) from a fresh random static address, unrelated to the
- *   GAEN identifiers; a fresh random nonce + HMAC tag lets only the owner's host recognise it.
+ * - The token is connectable only inside a window: syncWindowOpen() (a button press) or a short
+ *   home-hub window every `hub` seconds (off by default). During a window the service holds the radio's
+ *   advertising (SyncHost.holdAdvertising) and advertises the sync advert (common/formats/syncMessages.ts
+ *   syncAdvert) from a fresh random static address, unrelated to the GAEN identifiers; a fresh random
+ *   nonce + HMAC tag lets only the owner's host recognise it. The radio sleeps while the address and
+ *   payload change, so no advert ever pairs the old payload with the new address (advertiser.ts).
  * - Three failed authentications lock the token until the next button press (docs/SECURITY.md).
- * - The Nordic UART (REPL) is removed from the GATT table (setServices uart:false): during a window
+ * - The Nordic UART (the REPL) is removed from the GATT table (setServices uart:false): during a window
  *   a stranger could otherwise reach the console.
  */
+import { u8 } from "../../common/bytes";
 import { SyncHost } from "./host";
-import { createTokenSession, TokenSession, TokenEnv, CONSENT_MS } from "./session";
-import { SyncPrimitives, syncAdvert, beaconTag, Adv, Size, Uuid } from "../../common/formats/syncMessages";
+import { createTokenSession, TokenSession, TokenEnv } from "./session";
+import { syncAdvert, beaconTag, Adv, Size, Uuid } from "../../common/formats/syncMessages";
 import { hmacSha256 } from "../crypto/hmac";
 import { hkdfSha256 } from "../crypto/hkdf";
 import { ctrXor } from "../crypto/ctr";
+import { randomAddress, randomBytes } from "../app/random";
 
-/** Button window length, home-hub window length, idle link timeout, failed-auth limit. */
-export var WINDOW_MS = 60000;
-export var HUB_WINDOW_MS = 4000;
-export var IDLE_MS = CONSENT_MS + 15000;
-export var MAX_AUTH_FAILURES = 3;
-/** After a link is lost mid-session, the window stays open (or reopens) for this long, so the host can resume. */
-export var RESUME_MS = 30000;
-/** Delay between a session's last notification and the token hanging up. */
-export var CLOSE_DELAY_MS = 500;
-/** Advertising interval inside a window (connectable). */
-export var WINDOW_ADV_MS = 100;
-
-/** The UUIDs once each in the built file (a const enum member is written out at every use). */
-var SVC: string = Uuid.SERVICE;
-var RX: string = Uuid.RX;
-var TX: string = Uuid.TX;
-
-/**
- * ctrXor: the sync keystream (CCM-format counter blocks) from the shared firmware/crypto/ctr.ts,
- * native AES-CCM where the board has it and no AES block function (Bangle.js 2).
- */
-var prims: SyncPrimitives = { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, ctrXor: ctrXor };
-
-var H: SyncHost | null = null;
-var session: TokenSession | null = null;
-var connected = false;
-var windowOpen = false;
-var byButton = false;
-var failures = 0;
-var hub = 0;
-var windowTimer: any = null;
-var hubTimer: any = null;
-var idleTimer: any = null;
-var closeTimer: any = null;
-var queue: Uint8Array[] = [];
-var sending = false;
-var closeAfterQueue = false;
-var decommissioned = false;
-
-function random(n: number): Uint8Array {
-  var b = new Uint8Array(n);
-  var r = 0;
-  for (var i = 0; i < n; i++) {
-    if ((i & 3) === 0) r = E.hwRand();
-    b[i] = (r >>> ((i & 3) * 8)) & 255;
-  }
-  return b;
+/** Button window, home-hub window, idle link timeout (ms), failed-authentication limit. */
+const enum Win {
+  WINDOW_MS = 60000,
+  HUB_WINDOW_MS = 4000,
+  /** A link idle this long is dropped: the consent time (session.ts, 30 s) plus 15 s. */
+  IDLE_MS = 45000,
+  MAX_AUTH_FAILURES = 3,
+  /** After a link is lost mid-session, the window stays open (or reopens) this long, so the host can resume. */
+  RESUME_MS = 30000,
+  /** Delay between a session's last notification and the token hanging up. */
+  CLOSE_DELAY_MS = 500,
+  /** Advertising interval inside a window (connectable). */
+  WINDOW_ADV_MS = 100,
 }
 
+/** The service and notify UUIDs once each in the built file (a const enum member is written out at every use). */
+var SVC: string = Uuid.SERVICE;
+var TX: string = Uuid.TX;
+var H: SyncHost;
+var session: TokenSession | null = null;
+var connected = 0;
+var windowOpen = 0;
+var byButton = 0;
+var failures = 0;
+var decommissioned = 0;
+var windowTimer: any = 0;
+var hubTimer: any = 0;
+var idleTimer: any = 0;
+var closeTimer: any = 0;
+var queue: Uint8Array[] = [];
+var sending = 0;
+var closeAfterQueue = 0;
+
 /** Sends queued notifications; a full radio buffer throws, so retry shortly after. */
-function pump() {
-  sending = false;
+function pump(): void {
+  sending = 0;
   while (queue.length) {
-    var tx: any = {};
-    tx[TX] = { value: queue[0], notify: true };
-    var svc: any = {};
-    svc[SVC] = tx;
     try {
-      NRF.updateServices(svc);
+      NRF.updateServices({ [SVC]: { [TX]: { value: queue[0], notify: true } } });
     } catch (e) {
-      sending = true;
+      sending = 1;
       setTimeout(pump, 20);
       return;
     }
@@ -86,181 +69,167 @@ function pump() {
   }
   if (closeAfterQueue) {
     // let the last notifications leave before the link goes (the host usually hangs up first)
-    closeAfterQueue = false;
-    closeTimer = setTimeout(function () {
-      closeTimer = null;
-      if (connected) NRF.disconnect();
-    }, CLOSE_DELAY_MS);
+    closeAfterQueue = 0;
+    closeTimer = setTimeout(hangUp, Win.CLOSE_DELAY_MS);
   }
 }
 
-var link = {
-  send: function (v: Uint8Array) {
-    queue.push(v);
-    if (!sending) pump();
-  },
-  close: function () {
-    closeAfterQueue = true;
-    if (!sending) pump();
-  },
-};
+function hangUp(): void {
+  if (connected) NRF.disconnect();
+}
 
 var env: TokenEnv = {
   host: null as any,
-  crypto: prims,
-  random: random,
+  crypto: { hmacSha256: hmacSha256, hkdfSha256: hkdfSha256, ctrXor: ctrXor },
+  random: randomBytes,
   pairingAllowed: function () {
-    return byButton && windowOpen && !env.host.secret();
+    return !!(byButton && windowOpen && !H.secret());
   },
   locked: function () {
-    return failures >= MAX_AUTH_FAILURES;
+    return failures >= Win.MAX_AUTH_FAILURES;
   },
   authFailed: function () {
     failures++;
   },
   hubSeconds: function () {
-    return hub;
+    return H.hubSeconds ? H.hubSeconds() : 0;
   },
   stopped: function () {
-    decommissioned = true;
-    hub = 0;
-    scheduleHub();
+    decommissioned = 1;
+    clearInterval(hubTimer);
   },
   setHubSeconds: function (s: number) {
-    hub = s;
-    if (env.host.setHubSeconds) env.host.setHubSeconds(s);
+    if (H.setHubSeconds) H.setHubSeconds(s);
     scheduleHub();
   },
 };
 
-function advertise() {
-  var h = env.host;
-  var s = h.secret();
-  var nonce = random(4);
-  var flags = (s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB);
-  if (NRF.setAddress) {
-    var a = random(6);
-    a[5] |= 0xc0; // random static address: top two bits 11
-    var parts: string[] = [];
-    for (var i = 5; i >= 0; i--) parts.push((a[i] < 16 ? "0" : "") + a[i].toString(16));
-    try {
-      NRF.setAddress(parts.join(":") + " random");
-    } catch (e) {
-      /* keep the current address if the stack refuses */
-    }
+/**
+ * The sync advert, a fresh nonce each time; `fresh`: from a new address, set while the radio sleeps
+ * (see the module comment). A window keeps one address: when a host hangs up, Espruino restarts the
+ * last advert at once, under the window's address, before this code runs, and a host that saw that
+ * advert must find the token there.
+ */
+function advertise(fresh: number): void {
+  var s = H.secret();
+  var nonce = randomBytes(4);
+  if (fresh) {
+    NRF.sleep();
+    NRF.setAddress(randomAddress());
   }
-  NRF.setAdvertising(syncAdvert(flags, nonce, s ? beaconTag(prims, s, nonce) : new Uint8Array(4)), {
+  NRF.setAdvertising(syncAdvert((s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB), nonce, s ? beaconTag(env.crypto, s, nonce) : u8(4)), {
     connectable: true,
     scannable: false,
-    interval: WINDOW_ADV_MS,
+    interval: Win.WINDOW_ADV_MS,
   });
+  if (fresh) NRF.wake();
 }
 
-function closeWindow() {
-  windowTimer = null;
-  windowOpen = false;
-  if (connected || !H || decommissioned) return;
-  byButton = false;
+function closeWindow(): void {
+  windowTimer = 0;
+  windowOpen = 0;
+  if (connected || decommissioned) return;
+  byButton = 0;
   H.holdAdvertising(false);
 }
 
-function openWindow(ms: number, button: boolean) {
+function openWindow(ms: number, button: number): void {
   if (!H || decommissioned) return;
   if (button) {
-    byButton = true;
+    byButton = 1;
     failures = 0;
   }
-  if (failures >= MAX_AUTH_FAILURES && !button) return;
-  windowOpen = true;
+  if (failures >= Win.MAX_AUTH_FAILURES && !button) return;
+  var was = windowOpen;
+  windowOpen = 1;
   if (!connected) {
     H.holdAdvertising(true);
-    advertise();
+    advertise(was ? 0 : 1);
   }
-  if (windowTimer) clearTimeout(windowTimer);
+  clearTimeout(windowTimer);
   windowTimer = setTimeout(closeWindow, ms);
 }
 
-function scheduleHub() {
-  if (hubTimer) clearInterval(hubTimer);
-  hubTimer = null;
-  if (hub > 0) {
-    hubTimer = setInterval(function () {
-      if (H && H.secret() && !windowOpen) openWindow(HUB_WINDOW_MS, false);
-    }, hub * 1000);
-  }
+function hubWindow(): void {
+  if (H.secret() && !windowOpen) openWindow(Win.HUB_WINDOW_MS, 0);
 }
 
-function idle() {
-  idleTimer = null;
-  if (connected) NRF.disconnect();
+function scheduleHub(): void {
+  clearInterval(hubTimer);
+  hubTimer = 0;
+  var s = env.hubSeconds();
+  if (s > 0 && !decommissioned) hubTimer = setInterval(hubWindow, s * 1000);
 }
 
-/** A new link or a lost one: forget timers and queue of the previous link. */
-function resetLink() {
+/** A new link or a lost one: forget the queue and session of the previous link. */
+function resetLink(): void {
   queue = [];
-  closeAfterQueue = false;
-  if (closeTimer) clearTimeout(closeTimer);
-  closeTimer = null;
+  closeAfterQueue = 0;
+  clearTimeout(closeTimer);
+  closeTimer = 0;
   if (session) session.end();
   session = null;
 }
 
-function touch() {
-  if (idleTimer) clearTimeout(idleTimer);
-  idleTimer = setTimeout(idle, IDLE_MS);
+function touch(): void {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(hangUp, Win.IDLE_MS);
 }
 
 /**
  * The owner pressed the button: open the sync window for WINDOW_MS (an unpaired token also accepts
- * PAIR during it). The app calls this; it is also Omamori.sync.open() from the console.
+ * PAIR during it). It is also Omamori.sync.open() from the console.
  */
 export function syncWindowOpen(): void {
-  openWindow(WINDOW_MS, true);
+  openWindow(Win.WINDOW_MS, 1);
 }
 
-/** True while a host is connected (the app may show it on the LED). */
-export function syncConnected(): boolean {
-  return connected;
+function onConnect(): void {
+  connected = 1;
+  resetLink();
+  session = createTokenSession(env, {
+    send: function (v: Uint8Array) {
+      queue.push(v);
+      if (!sending) pump();
+    },
+    close: function () {
+      closeAfterQueue = 1;
+      if (!sending) pump();
+    },
+  });
+  touch();
+}
+
+function onDisconnect(): void {
+  // a link lost mid-session (not closed with BYE): stay reachable a little so the host can resume
+  var lost = session && session.isOpen();
+  connected = 0;
+  resetLink();
+  if (lost) {
+    windowOpen = 1;
+    clearTimeout(windowTimer);
+    windowTimer = setTimeout(closeWindow, Win.RESUME_MS);
+  }
+  clearTimeout(idleTimer);
+  idleTimer = 0;
+  if (windowOpen && !decommissioned) advertise(0);
+  else closeWindow();
+}
+
+function onWrite(evt: any): void {
+  touch();
+  if (session) session.data(u8(evt.data));
 }
 
 export function syncStart(host: SyncHost): void {
-  H = host;
-  env.host = host;
-  hub = host.hubSeconds ? host.hubSeconds() : 0;
-  var rx: any = {};
-  rx[RX] = {
-    writable: true,
-    maxLen: Size.MAX_FRAG,
-    value: [0],
-    onWrite: function (evt: any) {
-      touch();
-      if (session) session.data(new Uint8Array(evt.data));
+  H = env.host = host;
+  NRF.setServices({
+    [SVC]: {
+      [Uuid.RX]: { writable: true, maxLen: Size.MAX_FRAG, value: [0], onWrite: onWrite },
+      [TX]: { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] },
     },
-  };
-  rx[TX] = { readable: true, notify: true, maxLen: Size.MAX_FRAG, value: [0] };
-  var svc: any = {};
-  svc[SVC] = rx;
-  NRF.setServices(svc, { uart: false });
-  NRF.on("connect", function () {
-    connected = true;
-    resetLink();
-    session = createTokenSession(env, link);
-    touch();
-  });
-  NRF.on("disconnect", function () {
-    // a link lost mid-session (not closed with BYE): stay reachable a little so the host can resume
-    var lost = session && session.isOpen();
-    connected = false;
-    resetLink();
-    if (lost) {
-      windowOpen = true;
-      if (windowTimer) clearTimeout(windowTimer);
-      windowTimer = setTimeout(closeWindow, RESUME_MS);
-    }
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = null;
-    if (windowOpen && !decommissioned) advertise();
-    else closeWindow();
-  });
+  }, { uart: false });
+  NRF.on("connect", onConnect);
+  NRF.on("disconnect", onDisconnect);
   scheduleHub();
 }

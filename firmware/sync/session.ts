@@ -1,5 +1,5 @@
 /**
- * One sync connection on the token (issue 5): mutual HMAC challenge-response, then sealed
+ * One sync connection on the token (docs/FORMATS.md "Sync messages"): mutual HMAC challenge-response, then sealed
  * requests answered from the SyncHost. Pure logic, no Espruino globals, so it runs unchanged in
  * Node tests (test/sync/) and in the built firmware. Formats: common/formats/syncMessages.ts;
  * flow and threat model: docs/FORMATS.md, docs/SECURITY.md.
@@ -8,18 +8,19 @@
  * random nonce and an error. Any bad, forged, replayed or out-of-order message ends the session.
  */
 import { SyncHost } from "./host";
-import { readU32LE } from "../../common/bytes";
+import { readU32LE, u8 } from "../../common/bytes";
 import {
   SyncPrimitives, SessionKeys, createReassembler, fragment, message, errorBody, seal, unseal,
   sessionKeys, authProof, checkProof, encodeStatus, encodeKeys, u32s, getU16, concat, Dir, Err, Kind,
   Label, Op, Size,
 } from "../../common/formats/syncMessages";
 
-/** How long the owner has to press the button after a daily-key request. */
-export var CONSENT_MS = 30000;
-
-/** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
-export var ACTION_DELAY_MS = 1000;
+export const enum SessionTime {
+  /** How long the owner has to press the button after a daily-key request. */
+  CONSENT_MS = 30000,
+  /** Erase and decommission run this long after their answer (the service hangs up after 500 ms). */
+  ACTION_DELAY_MS = 1000,
+}
 
 /** What a session needs besides the SyncHost; the sync service (service.ts) provides it. */
 export interface TokenEnv {
@@ -84,55 +85,41 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
 
   function request(op: number, b: Uint8Array) {
     var h = env.host;
-    if (waiting) return reply(Op.ERROR, errorBody(Err.BUSY));
-    if (op === Op.STATUS) {
-      var s: any = h.status();
-      s.hubSeconds = env.hubSeconds();
-      return reply(op | Op.RESPONSE, encodeStatus(s));
-    }
-    if (op === Op.SET_CLOCK && b.length === 4) return reply(op | Op.RESPONSE, u32s([h.setClock(readU32LE(b, 0))]));
-    if (op === Op.READ_LOG && b.length === 8) {
-      var max = Math.min(readU32LE(b, 4), Size.MAX_MESSAGE - 64);
-      var r = h.readLog(readU32LE(b, 0), max);
-      return reply(op | Op.RESPONSE, concat([u32s([r.next]), r.data]));
-    }
-    if (op === Op.READ_KEYS && b.length === 0) {
+    var out: Uint8Array | null = null;
+    var err = 0;
+    var n = b.length;
+    if (waiting) err = Err.BUSY;
+    else if (op === Op.STATUS) {
+      var s = h.status();
+      s.push(env.hubSeconds());
+      out = encodeStatus(s);
+    } else if (op === Op.SET_CLOCK && n === 4) out = u32s([h.setClock(readU32LE(b, 0))]);
+    else if (op === Op.READ_LOG && n === 8) {
+      var r = h.readLog(readU32LE(b, 0), Math.min(readU32LE(b, 4), Size.MAX_MESSAGE - 64));
+      out = concat([u32s([r.next]), r.data]);
+    } else if (op === Op.READ_KEYS && !n) {
       waiting = true;
-      return h.askConsent(CONSENT_MS, function (granted) {
+      return h.askConsent(SessionTime.CONSENT_MS, function (granted) {
         waiting = false;
-        if (state !== 2) return;
         if (granted) reply(op | Op.RESPONSE, encodeKeys(h.dailyKeys()));
         else reply(Op.ERROR, errorBody(Err.REFUSED));
       });
-    }
-    if (op === Op.SET_ALERT && b.length === 1) {
-      h.setAlert(b[0] === 1);
-      return reply(op | Op.RESPONSE, null);
-    }
-    if ((op === Op.ERASE_ALL || op === Op.DECOMMISSION) && b.length === 0) {
+    } else if (op === Op.SET_ALERT && n === 1) h.setAlert(b[0] === 1);
+    else if ((op === Op.ERASE_ALL || op === Op.DECOMMISSION) && !n) {
       reply(op | Op.RESPONSE, null);
       close();
       if (op === Op.DECOMMISSION) env.stopped();
       // after the answer has left and the link is down (decommission puts the radio to sleep)
-      setTimeout(function () {
+      return setTimeout(function () {
         if (op === Op.ERASE_ALL) h.eraseAll();
         else h.decommission();
-      }, ACTION_DELAY_MS);
-      return;
-    }
-    if (op === Op.SET_SCAN && b.length === 8) {
-      if (h.setScanSettings(readU32LE(b, 0), readU32LE(b, 4))) return reply(op | Op.RESPONSE, null);
-      return reply(Op.ERROR, errorBody(Err.BAD_ARGUMENT));
-    }
-    if (op === Op.SET_HUB && b.length === 2) {
-      env.setHubSeconds(getU16(b, 0));
-      return reply(op | Op.RESPONSE, null);
-    }
-    if (op === Op.BYE) {
-      reply(op | Op.RESPONSE, null);
-      return close();
-    }
-    reply(Op.ERROR, errorBody(Err.BAD_ARGUMENT));
+      }, SessionTime.ACTION_DELAY_MS);
+    } else if (op === Op.SET_SCAN && n === 8) {
+      if (!h.setScanSettings(readU32LE(b, 0), readU32LE(b, 4))) err = Err.BAD_ARGUMENT;
+    } else if (op === Op.SET_HUB && n === 2) env.setHubSeconds(getU16(b, 0));
+    else if (op !== Op.BYE) err = Err.BAD_ARGUMENT;
+    reply(err ? Op.ERROR : op | Op.RESPONSE, err ? errorBody(err) : out);
+    if (op === Op.BYE && !err) close();
   }
 
   function handle(m: Uint8Array) {
@@ -153,7 +140,7 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       hostNonce = m.slice(4);
       tokenNonce = env.random(Size.NONCE);
       state = 1;
-      var c = new Uint8Array(2);
+      var c = u8(2);
       c[0] = Size.VERSION;
       return send(message(Kind.CHALLENGE, concat([c, tokenNonce])));
     }

@@ -1,5 +1,5 @@
 /**
- * The diagnosis-key export file, defined once for the whole project (GAEN.md section 4).
+ * The diagnosis-key export file, defined once for the whole project (docs/spec/gaen-protocol.md section 4).
  *
  *   export.zip  = exactly two root entries, export.bin and export.sig (nothing else)
  *   export.bin  = 16-byte header "EK Export v1    " + TemporaryExposureKeyExport (proto2)
@@ -7,24 +7,37 @@
  *                 export.bin (header included), ASN.1 DER (X9.62), algorithm OID 1.2.840.10045.4.3.2
  *
  * Schema: export.proto beside this file, read with protobufjs. Size limit: Apple's 16 MB per
- * file; zip entries are inflated as a stream and cut off at the limit (zip bombs).
+ * file; zip entries are inflated as a stream and cut off at the limit (zip bombs), then checked
+ * against the zip's central directory (names, sizes, CRC-32; zipDirectory.ts).
+ * Signature algorithms: the table of Google's verifier (SIGNATURE_ALGORITHMS below).
  * Every format problem throws ExportFormatError with a plain message; nothing is half-read.
  */
 import { readFileSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import { createPrivateKey, createPublicKey, sign as ecdsaSign, verify as ecdsaVerify, type KeyObject } from "node:crypto";
 import protobuf from "protobufjs";
 import { Unzip, UnzipInflate, zipSync } from "fflate";
 import { asciiBytes, concat } from "../../common/bytes";
+import { readZipDirectory } from "./zipDirectory";
 
 /** "EK Export v1" followed by four spaces: 16 bytes before the protobuf message. */
 export const EXPORT_BIN_HEADER = "EK Export v1    ";
 export const EXPORT_BIN_HEADER_BYTES = asciiBytes(EXPORT_BIN_HEADER);
 /** Apple: at most 16 MB per export (applies to the zip and to each inflated entry). */
 export const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
-/** ECDSA with SHA-256 (X9.62). */
+/** ECDSA with SHA-256 (X9.62, RFC 5758): what the export format specifies and every server writes. */
 export const ECDSA_SHA256_OID = "1.2.840.10045.4.3.2";
-/** Also accepted by Google's verifier (GAEN.md section 4); the digest is still SHA-256 of export.bin. */
+/** ECDSA with SHA-512 (RFC 5758): also accepted by Google's verifier, which then hashes with SHA-512. */
 export const ECDSA_SHA512_OID = "1.2.840.10045.4.3.4";
+/**
+ * signature_algorithm OID -> the digest the signature is computed over, as Google's exposure
+ * notification verifier maps them (SHA256withECDSA, SHA512withECDSA; docs/spec/gaen-protocol.md
+ * section 4). Any other OID is refused.
+ */
+export const SIGNATURE_ALGORITHMS: Readonly<Record<string, "sha256" | "sha512">> = Object.freeze({
+  [ECDSA_SHA256_OID]: "sha256",
+  [ECDSA_SHA512_OID]: "sha512",
+});
 export const EXPORT_BIN_NAME = "export.bin";
 export const EXPORT_SIG_NAME = "export.sig";
 
@@ -292,20 +305,33 @@ export interface VerifyResult {
 }
 
 /**
- * Verify export.sig against export.bin with the trusted keys (Google's SignatureVerifier rules):
- * a signature counts when its algorithm is ECDSA-SHA256, a trusted key matches its
- * key id + version, its batch numbers equal the bin's, and the DER signature verifies over the
- * whole bin. Malformed input throws ExportFormatError (it is not just "invalid").
+ * Verify export.sig against export.bin with the trusted keys (the rules of Google's verifier):
+ * the bin's batch number is 1..batch size, export.sig holds as many signatures as the bin lists
+ * signature infos, and at least one signature counts: its algorithm is in SIGNATURE_ALGORITHMS
+ * (verified with that digest), a trusted key matches its key id + version, its batch numbers equal
+ * the bin's, and the DER signature verifies over the whole bin. Malformed input throws
+ * ExportFormatError (it is not just "invalid"). `header`: the bin's batch numbers and signature
+ * infos when the caller has already read them (saves decoding the bin again).
  */
-export function verifyExport(bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[]): VerifyResult {
+export function verifyExport(
+  bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[], header?: Pick<ExportContent, "batchNum" | "batchSize" | "signatureInfos">,
+): VerifyResult {
   if (!Array.isArray(trusted)) throw new TypeError("trusted must be an array of verification keys");
-  const content = decodeExportBin(bin);
+  const content = header ?? decodeExportBin(bin);
   const signatures = decodeSignatureList(sig);
   if (signatures.length === 0) return { valid: false, signatures: [], reason: "export.sig holds no signature" };
+  if (!(content.batchNum >= 1 && content.batchNum <= content.batchSize)) {
+    return { valid: false, signatures: [], reason: `export.bin says batch ${content.batchNum} of ${content.batchSize}` };
+  }
+  if (content.signatureInfos.length !== signatures.length) {
+    return { valid: false, signatures: [], reason: `export.bin lists ${content.signatureInfos.length} signature(s) but export.sig holds ${signatures.length}` };
+  }
   const checks = signatures.map((s): SignatureCheck => {
     const info = s.signatureInfo;
     const c: SignatureCheck = { keyId: info.verificationKeyId, keyVersion: info.verificationKeyVersion, algorithm: info.signatureAlgorithm, valid: false };
-    if (info.signatureAlgorithm !== ECDSA_SHA256_OID && info.signatureAlgorithm !== ECDSA_SHA512_OID) {
+    const algorithm = info.signatureAlgorithm;
+    const digest = algorithm !== undefined && Object.prototype.hasOwnProperty.call(SIGNATURE_ALGORITHMS, algorithm) ? SIGNATURE_ALGORITHMS[algorithm] : undefined;
+    if (digest === undefined) {
       c.problem = "unsupported signature algorithm " + JSON.stringify(info.signatureAlgorithm);
       return c;
     }
@@ -323,7 +349,7 @@ export function verifyExport(bin: Uint8Array, sig: Uint8Array, trusted: Verifica
     for (const k of candidates) {
       let ok = false;
       try {
-        ok = ecdsaVerify("sha256", bin, { key: k.publicKey, dsaEncoding: "der" }, s.signature);
+        ok = ecdsaVerify(digest, bin, { key: k.publicKey, dsaEncoding: "der" }, s.signature);
       } catch {
         ok = false;
       }
@@ -352,7 +378,8 @@ export function writeExportZip(bin: Uint8Array, sig: Uint8Array): Uint8Array {
 
 /**
  * Read export.bin and export.sig from a zip. Rejects other or repeated entries, a missing entry,
- * and anything that inflates beyond 16 MB (streamed: a zip bomb is cut off, never fully inflated).
+ * anything that inflates beyond 16 MB (streamed: a zip bomb is cut off, never fully inflated), and
+ * an entry whose inflated bytes disagree with the central directory (name, size, CRC-32).
  */
 export function readExportZip(zip: Uint8Array): { bin: Uint8Array; sig: Uint8Array } {
   checkBytes("zip", zip);
@@ -408,6 +435,18 @@ export function readExportZip(zip: Uint8Array): { bin: Uint8Array; sig: Uint8Arr
     if (!parts[name]) throw new ExportFormatError(`the zip has no ${name}; an export needs export.bin and export.sig`);
     if (!done[name]) throw new ExportFormatError(`${name} in the zip is truncated`);
   }
-  return { bin: concat(parts[EXPORT_BIN_NAME]), sig: concat(parts[EXPORT_SIG_NAME]) };
+  const bin = concat(parts[EXPORT_BIN_NAME]);
+  const sig = concat(parts[EXPORT_SIG_NAME]);
+  const directory = readZipDirectory(zip);
+  if (directory.length !== 2 || directory.some((e) => e.name !== EXPORT_BIN_NAME && e.name !== EXPORT_SIG_NAME) || directory[0].name === directory[1].name) {
+    throw new ExportFormatError(`the zip's directory lists ${JSON.stringify(directory.map((e) => e.name))}; an export has only export.bin and export.sig`);
+  }
+  for (const entry of directory) {
+    const data = entry.name === EXPORT_BIN_NAME ? bin : sig;
+    if (entry.flags & 1) throw new ExportFormatError(`${entry.name} in the zip is encrypted`);
+    if (entry.size !== data.length) throw new ExportFormatError(`${entry.name} in the zip is damaged: ${data.length} bytes where the zip's directory says ${entry.size}`);
+    if (crc32(data) !== entry.crc32) throw new ExportFormatError(`${entry.name} in the zip is damaged: its CRC-32 does not match (the file was changed or cut short)`);
+  }
+  return { bin, sig };
 }
 

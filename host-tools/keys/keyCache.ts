@@ -3,18 +3,24 @@
  *
  *   $OMAMORI_HOME/keys/
  *     files/<sha256>.zip   verified export zips, named by the SHA-256 of their bytes
+ *     files/<sha256>.keys  their keys, decoded once, in flat form (keyRecords.ts)
  *     index.json           { version: 1, files: [...], sources: { <list url>: { lastCreated } },
  *                            lastCheckedAt }
+ *     store.bin            every cached key merged, ready to match (keyStore.ts)
  *
- * A file enters the cache only after it unzipped, decoded and verified; the zip is written first,
- * the index last (both atomically, host-tools/sync/atomicFile.ts), so a crash or a bad file never leaves a half entry. Reading
- * back re-checks each file's SHA-256. Files whose keys are older than 15 days are pruned.
+ * A file enters the cache only after it unzipped, decoded and verified; the zip and its keys are
+ * written first, the index last (all atomically, host-tools/base/atomicFile.ts), so a crash or a
+ * bad file never leaves a half entry. Decoding a cached zip again re-checks its SHA-256; a
+ * missing or damaged .keys file is made again from its zip. Files whose keys are older than 15
+ * days are pruned.
  */
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { writeFileAtomic } from "../base/atomicFile";
 import { decodeExportBin, ExportFormatError, readExportZip, type ExportContent } from "./exportFile";
+import { readExportKeys } from "./exportKeys";
+import { decodeKeyRecords, encodeKeyRecords, type KeyRecords } from "./keyRecords";
 import { sha256Hex, type CheckedExport } from "./readExport";
 
 export interface CachedFile {
@@ -63,6 +69,11 @@ export class KeyCache {
     return join(this.dir, "files", sha256 + ".zip");
   }
 
+  /** The flat keys of a cached file (keyRecords.ts). */
+  recordsPath(sha256: string): string {
+    return this.filePath(sha256).replace(/\.zip$/, ".keys");
+  }
+
   private readIndex(): CacheIndex {
     let text: string;
     try {
@@ -88,14 +99,15 @@ export class KeyCache {
   async add(zip: Uint8Array, checked: CheckedExport, meta: { source: string; created?: number }): Promise<boolean> {
     if (this.has(checked.sha256)) return false;
     await writeFileAtomic(this.filePath(checked.sha256), zip);
-    const c = checked.content;
+    await writeFileAtomic(this.recordsPath(checked.sha256), encodeKeyRecords(checked.records));
+    const c = checked.header;
     const entry: CachedFile = {
       sha256: checked.sha256,
       source: meta.source,
       region: c.region,
       startTimestamp: c.startTimestamp,
       endTimestamp: c.endTimestamp,
-      keys: c.keys.length + c.revisedKeys.length,
+      keys: checked.records.read,
       signatureValid: checked.verify.valid,
       addedAt: new Date().toISOString(),
     };
@@ -129,7 +141,10 @@ export class KeyCache {
     if (old.length === 0) return 0;
     this.index.files = this.index.files.filter((f) => !old.includes(f));
     await this.save();
-    for (const f of old) await rm(this.filePath(f.sha256), { force: true });
+    for (const f of old) {
+      await rm(this.filePath(f.sha256), { force: true });
+      await rm(this.recordsPath(f.sha256), { force: true });
+    }
     return old.length;
   }
 
@@ -138,13 +153,35 @@ export class KeyCache {
     return this.index.files.slice().sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || a.addedAt.localeCompare(b.addedAt));
   }
 
-  /** Decoded content of one cached file, after re-checking its SHA-256. */
-  content(file: CachedFile): ExportContent {
+  /** The zip of a cached file, after re-checking its SHA-256. */
+  private zip(file: CachedFile): Uint8Array {
     const zip = new Uint8Array(readFileSync(this.filePath(file.sha256)));
     if (sha256Hex(zip) !== file.sha256) {
       throw new ExportFormatError(`the cached file ${this.filePath(file.sha256)} was changed on disk; delete it and check again`);
     }
-    return decodeExportBin(readExportZip(zip).bin);
+    return zip;
+  }
+
+  /** Decoded content of one cached file, after re-checking its SHA-256. */
+  content(file: CachedFile): ExportContent {
+    return decodeExportBin(readExportZip(this.zip(file)).bin);
+  }
+
+  /**
+   * The keys of one cached file in flat form: its .keys file, or, when that is missing or damaged,
+   * decoded again from the zip (SHA-256 re-checked) and written back.
+   */
+  async records(file: CachedFile): Promise<KeyRecords> {
+    const path = this.recordsPath(file.sha256);
+    try {
+      return decodeKeyRecords(new Uint8Array(readFileSync(path)), path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && !(e instanceof ExportFormatError)) throw e;
+    }
+    const records = readExportKeys(readExportZip(this.zip(file)).bin).records;
+    await writeFileAtomic(path, encodeKeyRecords(records));
+    return records;
   }
 
   /** Decoded content of every cached file, oldest first. */

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { ExportFormatError } from "./exportFile";
 import type { KeyCache } from "./keyCache";
+import { applyTimeRules, currentStore } from "./keyStore";
 import { checkExportZip, exportPaths, type Trust } from "./readExport";
 import { KeyCollector, type KeyValidation } from "./validateKeys";
 
@@ -33,8 +34,8 @@ export function keysFromPaths(paths: string[], trust: Trust, nowSeconds: number)
       }
       try {
         const c = checkExportZip(zip, trust);
-        collector.add(c.content);
-        files.push({ path: file, keys: c.content.keys.length + c.content.revisedKeys.length, signatureValid: c.verify.valid });
+        collector.addRecords(c.records);
+        files.push({ path: file, keys: c.records.read, signatureValid: c.verify.valid });
       } catch (e) {
         throw new ExportFormatError(`${file}: ${(e as Error).message}`);
       }
@@ -47,32 +48,21 @@ export interface CachedKeys extends LoadedKeys {
   /** SHA-256 of each cached file, in the order applied. */
   fileSha256: string[];
   /** Per key (KeySet index): the position in fileSha256 of the file that last added or revised it. */
-  origin: Int32Array;
+  origin: Uint32Array;
 }
 
-/** Keys from every cached file (already verified when they entered the cache). */
-export function keysFromCache(cache: KeyCache, nowSeconds: number): CachedKeys {
+/**
+ * Keys from every cached file (verified when they entered the cache), through the key store
+ * (keyStore.ts: one flat file, rebuilt only when the cached files changed), as of `nowSeconds`.
+ */
+export async function keysFromCache(cache: KeyCache, nowSeconds: number): Promise<CachedKeys> {
   const files = cache.orderedFiles();
-  const collector = new KeyCollector(nowSeconds, files.reduce((n, f) => n + f.keys, 0));
-  let origin = new Int32Array(Math.max(16, collector.keys.capacity));
-  let current = 0;
-  collector.onTouch = (i) => {
-    if (i >= origin.length) {
-      const o = new Int32Array(Math.max(2 * origin.length, i + 1));
-      o.set(origin);
-      origin = o;
-    }
-    origin[i] = current;
-  };
-  files.forEach((f, n) => {
-    current = n;
-    collector.add(cache.content(f));
-  });
-  const validation = collector.result();
+  const stored = await currentStore(cache);
+  const { origin, ...validation } = applyTimeRules(stored, nowSeconds);
   return {
     validation,
     files: files.map((f) => ({ path: f.source, keys: f.keys, signatureValid: f.signatureValid })),
-    fileSha256: files.map((f) => f.sha256),
-    origin: origin.subarray(0, validation.keys.count),
+    fileSha256: stored.files,
+    origin,
   };
 }

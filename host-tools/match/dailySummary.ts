@@ -1,5 +1,5 @@
 /**
- * Daily summaries and COCOA's risky-day decision (GAEN.md sections 6-7):
+ * Daily summaries and COCOA's risky-day decision (docs/spec/gaen-protocol.md sections 6-7):
  *
  *   bucket of a scan instance by typical attenuation: immediate <= t0 < near <= t1 < medium <= t2 < other
  *   window weightedDuration = sum(secondsSinceLastScan x bucket weight)

@@ -1,5 +1,5 @@
 /**
- * From matched identifiers to GAEN v2 exposure windows (GAEN.md section 7):
+ * From matched identifiers to GAEN v2 exposure windows (docs/spec/gaen-protocol.md section 7):
  *
  *   TX power   decrypt the AEM with the derived RPI and the key's AEMK; drop the encounter when
  *              the TX power is outside config.txPowerRangeDbm (Google: -50..+20 dBm)

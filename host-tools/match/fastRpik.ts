@@ -1,6 +1,6 @@
 /**
  * RPIK = HKDF-SHA256(IKM = TEK (16 bytes), salt = none, info = "EN-RPIK", L = 16), specialised
- * for the matcher's hot loop (GAEN.md section 1; RFC 5869 with one output block):
+ * for the matcher's hot loop (docs/spec/gaen-protocol.md section 1; RFC 5869 with one output block):
  *
  *   PRK  = HMAC-SHA256(key = 32 zero bytes, TEK)
  *   RPIK = HMAC-SHA256(key = PRK, "EN-RPIK" || 0x01)[0..15]

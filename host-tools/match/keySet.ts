@@ -1,6 +1,6 @@
 /**
  * A compact set of diagnosis keys for the matcher: parallel typed arrays instead of one object
- * per key, so a national peak (6 million keys, GAEN.md section 4 / issue 6) fits in ~150 MB.
+ * per key, so a national peak (6 million keys, docs/spec/gaen-protocol.md section 4, docs/MATCHING.md section 7) fits in ~150 MB.
  * Each key is identified by (key data, rolling start interval); adding the same key twice keeps
  * the first (an open-addressing hash over the key bytes finds it without one string per key).
  * The columns the matcher reads (key data, rolling start, period) live in SharedArrayBuffers so
@@ -29,7 +29,8 @@ export class KeySet {
   reportType: Int8Array;
   daysSinceOnset: Int8Array;
   transmissionRiskLevel: Int8Array;
-  private table: Int32Array;
+  /** Open-addressing index over the keys; built when first needed (a loaded store may never need it). */
+  private table: Int32Array | null;
 
   constructor(capacity = 1024) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer, got " + capacity);
@@ -42,16 +43,46 @@ export class KeySet {
     this.table = new Int32Array(tableSizeFor(capacity)).fill(-1);
   }
 
+  /**
+   * A set over existing columns of `count` keys (already free of duplicates, e.g. the key store's),
+   * without copying them. The columns' length is the capacity.
+   */
+  static fromColumns(count: number, c: Pick<KeySet, "keyData" | "rollingStart" | "rollingPeriod" | "reportType" | "daysSinceOnset" | "transmissionRiskLevel">): KeySet {
+    const n = c.rollingStart.length;
+    if (!(count >= 0 && count <= n) || c.keyData.length !== 16 * n || [c.rollingPeriod, c.reportType, c.daysSinceOnset, c.transmissionRiskLevel].some((a) => a.length !== n)) {
+      throw new RangeError("fromColumns: the columns must all hold the same number of keys (at least count)");
+    }
+    const s = Object.create(KeySet.prototype) as KeySet;
+    s.count = count;
+    s.keyData = c.keyData;
+    s.rollingStart = c.rollingStart;
+    s.rollingPeriod = c.rollingPeriod;
+    s.reportType = c.reportType;
+    s.daysSinceOnset = c.daysSinceOnset;
+    s.transmissionRiskLevel = c.transmissionRiskLevel;
+    s.table = null;
+    return s;
+  }
+
   get capacity(): number {
     return this.rollingStart.length;
   }
 
+  private index(): Int32Array {
+    if (!this.table) {
+      this.table = new Int32Array(tableSizeFor(this.capacity)).fill(-1);
+      this.rebuild();
+    }
+    return this.table;
+  }
+
   /** Index of the key (16 bytes at data[off..]) with this rolling start, or -1. */
   find(data: Uint8Array, off: number, rollingStart: number): number {
-    const mask = this.table.length - 1;
+    const table = this.index();
+    const mask = table.length - 1;
     let h = hashOf(data, off, rollingStart) & mask;
     for (;;) {
-      const i = this.table[h];
+      const i = table[h];
       if (i < 0) return -1;
       if (this.rollingStart[i] === rollingStart && this.sameBytes(i, data, off)) return i;
       h = (h + 1) & mask;
@@ -62,10 +93,11 @@ export class KeySet {
   add(data: Uint8Array, off: number, f: KeyFields): number {
     if (this.find(data, off, f.rollingStart) >= 0) return -1;
     if (this.count === this.capacity) this.grow();
+    const table = this.index();
     const i = this.count++;
     this.keyData.set(data.subarray(off, off + 16), 16 * i);
     this.set(i, f);
-    this.insert(i);
+    this.insert(table, i);
     return i;
   }
 
@@ -108,16 +140,17 @@ export class KeySet {
     return true;
   }
 
-  private insert(i: number): void {
-    const mask = this.table.length - 1;
+  private insert(table: Int32Array, i: number): void {
+    const mask = table.length - 1;
     let h = hashOf(this.keyData, 16 * i, this.rollingStart[i]) & mask;
-    while (this.table[h] >= 0) h = (h + 1) & mask;
-    this.table[h] = i;
+    while (table[h] >= 0) h = (h + 1) & mask;
+    table[h] = i;
   }
 
   private rebuild(): void {
-    this.table.fill(-1);
-    for (let i = 0; i < this.count; i++) this.insert(i);
+    const table = this.table!;
+    table.fill(-1);
+    for (let i = 0; i < this.count; i++) this.insert(table, i);
   }
 
   private grow(): void {
@@ -128,8 +161,7 @@ export class KeySet {
     const rt = new Int8Array(cap); rt.set(this.reportType); this.reportType = rt;
     const ds = new Int8Array(cap); ds.set(this.daysSinceOnset); this.daysSinceOnset = ds;
     const tr = new Int8Array(cap); tr.set(this.transmissionRiskLevel); this.transmissionRiskLevel = tr;
-    this.table = new Int32Array(tableSizeFor(cap)).fill(-1);
-    this.rebuild();
+    this.table = null; // rebuilt at the next lookup, for the new capacity
   }
 }
 

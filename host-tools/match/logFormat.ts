@@ -14,7 +14,7 @@
  * parseContactLog names the first problem plainly.
  */
 import type { LogEncounter, ScanSummary } from "../../common/formats/logRecord";
-import type { OmamoriLog } from "../sync/logStore";
+import { MAX_CLOCK_CORRECTION_SECONDS, type OmamoriLog } from "../sync/logStore";
 
 export const LOG_FORMAT = "omamori-log";
 export const LOG_VERSION = 1;
@@ -52,6 +52,9 @@ export function checkContactLog(o: unknown): ContactLog {
   if (!isNum(log.rssiOffsetDb)) throw new LogFormatError("the log needs rssiOffsetDb (a number)");
   if (log.tokenId !== undefined && typeof log.tokenId !== "string") throw new LogFormatError("tokenId must be a string");
   if (log.scanPeriodSeconds !== undefined && !(isNum(log.scanPeriodSeconds) && log.scanPeriodSeconds > 0)) throw new LogFormatError("scanPeriodSeconds must be a number of seconds above 0");
+  if (log.clockCorrectionSeconds !== undefined && !(isNum(log.clockCorrectionSeconds) && Math.abs(log.clockCorrectionSeconds) <= MAX_CLOCK_CORRECTION_SECONDS)) {
+    throw new LogFormatError(`clockCorrectionSeconds must be a number of seconds within ±${MAX_CLOCK_CORRECTION_SECONDS} (the token clock's range), got ${JSON.stringify(log.clockCorrectionSeconds)}`);
+  }
   if (!Array.isArray(log.encounters)) throw new LogFormatError("the log needs an encounters array");
   log.encounters.forEach((e: any, i: number) => {
     const where = `encounter ${i}`;

@@ -1,12 +1,14 @@
 /**
  * Match one contact log against a set of diagnosis keys and summarise by day: the whole
- * pipeline of issue 6 "Matching" (engine -> exposure windows -> daily summaries).
+ * pipeline of docs/MATCHING.md section 2 (engine -> exposure windows -> daily summaries).
  *
  * Receiver calibration: the RSSI offset of the token's board from boards/<id>.json
  * (radio.rssiOffsetDb); the log's own rssiOffsetDb only when its board is not in the catalogue.
  */
 import { loadBoard } from "../../boards/index";
-import { findMatchesParallel } from "./parallelMatch";
+import type { MatchRun } from "./engine";
+import { matchTargets } from "./matchTargets";
+import type { MatcherStatus } from "./nativeMatcher";
 import { buildExposureWindows, type ExposureWindow, type WindowDrops } from "./exposureWindows";
 import { summarizeDays, type ExposureSummary } from "./dailySummary";
 import type { KeySet } from "./keySet";
@@ -28,6 +30,8 @@ export interface MatchReport {
   dropped: WindowDrops;
   windows: ExposureWindow[];
   summary: ExposureSummary;
+  /** The engine that derived the identifiers (nativeMatcher.ts). */
+  engine: MatcherStatus;
 }
 
 /** Receiver RSSI calibration for a log: from its board file when known, else the log's value. */
@@ -39,11 +43,16 @@ export function receiverRssiOffset(log: ContactLog): number {
   }
 }
 
-/** Match on every core (parallelMatch.ts); `threads` 1 keeps it on this thread. */
+/** Match on every core (matchTargets.ts); `threads` 1 keeps the JS engine on this thread. */
 export async function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number): Promise<MatchReport> {
   if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds), got " + nowSeconds);
   const index = new SightingIndex(log);
-  const run = await findMatchesParallel(log, index, keys, threads);
+  const pass = await matchTargets(keys, [{ index }], { threads });
+  return reportOf(log, index, keys, pass.runs[0], config, nowSeconds, pass.engine);
+}
+
+/** Windows and daily summary of one log from its matches (a pass over one or many logs). */
+export function reportOf(log: ContactLog, index: SightingIndex, keys: KeySet, run: MatchRun, config: RiskConfig, nowSeconds: number, engine: MatcherStatus): MatchReport {
   const rssiOffsetDb = receiverRssiOffset(log);
   const { windows, dropped } = buildExposureWindows(index, keys, run.matches, config, rssiOffsetDb);
   const report: MatchReport = {
@@ -57,6 +66,7 @@ export async function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig
     dropped,
     windows,
     summary: summarizeDays(windows, config, nowSeconds),
+    engine,
   };
   if (log.tokenId !== undefined) report.tokenId = log.tokenId;
   return report;

@@ -1,22 +1,17 @@
 /**
- * One matcher thread (parallelMatch.ts): builds its own SightingIndex from the log, matches its
- * share of the keys straight from the shared key columns, and posts the raw matches back.
+ * One JS matcher thread (matchTargets.ts, used when the native addon is not available): matches
+ * its share of the keys against the plan, reading both from shared memory, and posts the hits.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { findMatches } from "./engine";
-import type { ContactLog } from "./logFormat";
-import { SightingIndex } from "./sightingIndex";
+import { findMatchesInPlan, type MatchableKeys } from "./engine";
+import type { MatchPlanArrays } from "./matchPlan";
 
 export interface MatchJob {
-  log: ContactLog;
-  keyData: Uint8Array;
-  rollingStart: Uint32Array;
-  rollingPeriod: Uint8Array;
-  count: number;
+  plan: MatchPlanArrays;
+  keys: MatchableKeys;
   from: number;
   to: number;
 }
 
 const job = workerData as MatchJob;
-const run = findMatches(new SightingIndex(job.log), job, job.from, job.to);
-parentPort!.postMessage(run);
+parentPort!.postMessage(findMatchesInPlan(job.plan, job.keys, job.from, job.to));

@@ -1,6 +1,6 @@
 /**
  * Risk configuration: how matched sightings become exposure windows, daily summaries and a
- * "risky day" decision (GAEN.md sections 6-7). The default is COCOA's final configuration,
+ * "risky day" decision (docs/spec/gaen-protocol.md sections 6-7). The default is COCOA's final configuration,
  * default-risk-config.json beside this file; docs/MATCHING.md explains every field.
  *
  * The key-metadata mapping is explicit, because COCOA's failure was a missing one:

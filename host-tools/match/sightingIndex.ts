@@ -1,19 +1,25 @@
 /**
- * The contact log arranged for matching (the shape of Google's prefix_id_map.cc):
- *   - a 2^24-bit filter over the first 3 bytes of every logged identifier (2 MB) that rejects
- *     almost every derived RPI with one memory read,
- *   - a map from the first 6 bytes (48 bits, the shortest stored prefix) to the encounters,
- *   - the intervals that have a sighting within +-12 intervals (+-2 h, GAEN.md section 7; wider
- *     when the sync had to correct the token's clock), so
- *     identifiers are derived only where a match is possible,
- *   - the 16-byte PaddedData blocks of every interval in that span, built once, so a key's
- *     identifiers come from one AES call over a slice of them.
+ * One contact log arranged for matching and scoring: each logged identifier as bytes with its
+ * scans sorted by time and the intervals of those scans, the log's clock tolerance and scan
+ * period. The lookup structures of a matching pass (over one or many logs) are built from these
+ * by matchPlan.ts.
  */
-import { fromHex } from "../../common/bytes";
-import { eninFromUnixSeconds } from "../../common/gaen/interval";
-import { paddedData } from "../../common/gaen/paddedData";
+import { eninFromUnixSeconds, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
-import type { ContactLog, LogScan } from "./logFormat";
+import { LogFormatError, type ContactLog, type LogScan } from "./logFormat";
+
+/**
+ * The widest clock tolerance, intervals: matchPlan.ts keeps each identifier's tolerance in a byte.
+ * A clock correction widens the tolerance up to this (about 40 h): an absurd correction must not
+ * size anything, and a token whose clock was off by days is matched within +-42 h of the corrected
+ * times.
+ */
+export const MAX_TOLERANCE_INTERVALS = 255;
+/**
+ * The longest span of scan times one log may have (10 years). A log spanning more has damaged
+ * times: refused with a plain message, never a RangeError from arrays sized by the span.
+ */
+export const MAX_SPAN_DAYS = 3650;
 
 export interface IndexedEncounter {
   /** Logged identifier: 16 bytes or a prefix (>= 6 bytes). */
@@ -26,25 +32,18 @@ export interface IndexedEncounter {
   lastEnin: number;
 }
 
-const FILTER_BITS = 24;
-
 /** First 6 bytes as an exact integer (< 2^48). */
 export function prefix48(b: Uint8Array, off: number): number {
   return (b[off] * 0x10000 + (b[off + 1] << 8) + b[off + 2]) * 0x1000000 + ((b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]);
 }
 
+/** Hex already checked by logFormat.ts (even length, hex digits) to bytes. */
+function hexBytes(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
 export class SightingIndex {
   readonly encounters: IndexedEncounter[];
-  /** First interval covered by `near` and `paddedBlocks` (0 when the log is empty). */
-  readonly base: number;
-  /** Number of intervals covered. */
-  readonly span: number;
-  /** near[k - base] = 1 when interval k has a sighting within +-12 intervals. */
-  readonly near: Uint8Array;
-  /** PaddedData of interval base + i at [16 i, 16 i + 16). */
-  readonly paddedBlocks: Uint8Array;
-  readonly filter: Uint8Array;
-  readonly byPrefix: Map<number, number[]>;
   /**
    * Intervals of clock tolerance: 12 (+-2 h), widened by the log's clockCorrectionSeconds (the
    * token's clock was that far off before the sync corrected it; docs/FORMATS.md).
@@ -55,12 +54,12 @@ export class SightingIndex {
 
   constructor(log: ContactLog) {
     this.scanPeriodSeconds = typeof log.scanPeriodSeconds === "number" ? log.scanPeriodSeconds : null;
-    this.tolerance = TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600);
+    this.tolerance = Math.min(MAX_TOLERANCE_INTERVALS, TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600));
     this.encounters = log.encounters.map((e) => {
-      const scans = e.scans.slice().sort((a, b) => a.t - b.t);
+      const scans = e.scans.length > 1 ? e.scans.slice().sort((a, b) => a.t - b.t) : e.scans;
       return {
-        rpi: fromHex(e.rpi),
-        aem: fromHex(e.aem),
+        rpi: hexBytes(e.rpi),
+        aem: hexBytes(e.aem),
         scans,
         firstEnin: eninFromUnixSeconds(scans[0].t),
         lastEnin: eninFromUnixSeconds(scans[scans.length - 1].t),
@@ -71,38 +70,9 @@ export class SightingIndex {
       lo = Math.min(lo, e.firstEnin);
       hi = Math.max(hi, e.lastEnin);
     }
-    if (this.encounters.length === 0) {
-      this.base = 0;
-      this.span = 0;
-    } else {
-      this.base = Math.max(0, lo - this.tolerance);
-      this.span = hi + this.tolerance - this.base + 1;
+    if (hi - lo > MAX_SPAN_DAYS * TEK_ROLLING_PERIOD) {
+      const year = (enin: number) => String(new Date(Math.min(enin * 600_000, 8.64e15)).getUTCFullYear());
+      throw new LogFormatError(`the log's scan times span from ${year(lo)} to ${year(hi)}, more than ${MAX_SPAN_DAYS / 365} years: some times are damaged`);
     }
-    this.near = new Uint8Array(this.span);
-    const diff = new Int32Array(this.span + 1);
-    for (const e of this.encounters) {
-      for (const s of e.scans) {
-        const k = eninFromUnixSeconds(s.t);
-        diff[Math.max(0, k - this.tolerance - this.base)]++;
-        diff[k + this.tolerance - this.base + 1]--;
-      }
-    }
-    let run = 0;
-    for (let i = 0; i < this.span; i++) {
-      run += diff[i];
-      this.near[i] = run > 0 ? 1 : 0;
-    }
-    this.paddedBlocks = new Uint8Array(16 * this.span);
-    for (let i = 0; i < this.span; i++) this.paddedBlocks.set(paddedData(this.base + i), 16 * i);
-    this.filter = new Uint8Array(1 << (FILTER_BITS - 3));
-    this.byPrefix = new Map();
-    this.encounters.forEach((e, i) => {
-      const v = (e.rpi[0] << 16) | (e.rpi[1] << 8) | e.rpi[2];
-      this.filter[v >>> 3] |= 1 << (v & 7);
-      const p = prefix48(e.rpi, 0);
-      const list = this.byPrefix.get(p);
-      if (list) list.push(i);
-      else this.byPrefix.set(p, [i]);
-    });
   }
 }

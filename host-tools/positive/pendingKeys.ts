@@ -1,6 +1,6 @@
 /**
  * Daily keys read from the token for a positive registration, kept on the host until the server
- * has accepted them (COCOA.md "Registering as positive": a wrong number or an unreachable server
+ * has accepted them (docs/spec/cocoa-promises.md "Registering as positive": a wrong number or an unreachable server
  * must not make the owner press the token again, and must not lose the keys):
  *
  *   $OMAMORI_HOME/positive/pending-<tokenId>.json   mode 0600, folder 0700
@@ -13,8 +13,8 @@
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fromHex, toHex } from "../../common/bytes";
-import { readJsonFile, writeFileAtomic } from "../sync/atomicFile";
-import { checkTokenId } from "../sync/dataDir";
+import { readJsonFile, writeFileAtomic } from "../base/atomicFile";
+import { checkTokenId } from "../base/dataDir";
 
 export interface PendingKey {
   keyData: Uint8Array;

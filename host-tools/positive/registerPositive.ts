@@ -1,5 +1,5 @@
 /**
- * `omamori register-positive` as a function (issue 6 "Registering as positive", COCOA.md
+ * `omamori register-positive` as a function (docs/spec/cocoa-promises.md
  * "Registering as positive"):
  *
  *   1. explain exactly what will be uploaded and ask for consent;
@@ -18,7 +18,7 @@
  */
 import { HostSession } from "../sync/session";
 import { connectToken } from "../sync/syncToken";
-import { DataDir } from "../sync/dataDir";
+import { DataDir } from "../base/dataDir";
 import { SyncError } from "../sync/errors";
 import type { SyncTransport } from "../sync/transport";
 import { buildSubmission, submitDiagnosis, SubmissionError, type SubmitOptions, type SubmissionFailure } from "../server/client";

@@ -5,13 +5,13 @@
  *   { "format": "omamori-alert", "version": 1, "createdAt": ISO time,
  *     "riskyDays": n, "riskyMinutes": m, "latestRiskyDate": "YYYY-MM-DD" }
  *
- * and the sync service (host-tools/sync/dataDir.ts alertPending / clearAlertPending: any file
+ * and the sync service (host-tools/base/dataDir.ts alertPending / clearAlertPending: any file
  * whose name starts with "alert-pending") sets the token's contact light at its next sync and
  * then deletes the file. Nothing in it identifies anyone.
  */
 import { join } from "node:path";
-import { checkTokenId } from "../sync/dataDir";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { checkTokenId } from "../base/dataDir";
+import { writeFileAtomic } from "../base/atomicFile";
 import type { ExposureSummary } from "../match/dailySummary";
 
 export const ALERT_FILE = "alert-pending.json";

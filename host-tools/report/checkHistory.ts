@@ -18,7 +18,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../sync/atomicFile";
+import { DamagedFileError, writeFileAtomic } from "../base/atomicFile";
+import type { VerdictKind } from "./verdict";
 import type { ExposureSummary } from "../match/dailySummary";
 import type { MatchMemo } from "./incrementalMatch";
 
@@ -29,7 +30,7 @@ export interface CheckRecord {
   checkedAt: string;
   keyFiles: number;
   keysUsable: number;
-  tokens: { tokenId: string; riskyDays: number; riskyMinutes: number; contactDays: number; latestRiskyDate: string | null }[];
+  tokens: { tokenId: string; verdict?: VerdictKind; riskyDays: number; riskyMinutes: number; contactDays: number; latestRiskyDate: string | null }[];
 }
 
 export interface TokenMemo {
@@ -50,15 +51,27 @@ export function historyPath(home: string): string {
   return join(home, HISTORY_FILE);
 }
 
-/** Read the history; a missing or damaged file starts a new one (it holds nothing irreplaceable). */
+/**
+ * Read the history; a missing file starts a new one. A damaged one is a DamagedFileError: the
+ * check keeps it aside (never deleted) and starts a new history.
+ */
 export function loadHistory(home: string): CheckHistory {
+  const path = historyPath(home);
+  let text: string;
   try {
-    const o = JSON.parse(readFileSync(historyPath(home), "utf8"));
-    if (o && o.version === 1 && Array.isArray(o.checks) && o.tokens && typeof o.tokens === "object") return o as CheckHistory;
-  } catch {
-    /* missing or damaged: start again */
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, checks: [], tokens: {} };
+    throw e;
   }
-  return { version: 1, checks: [], tokens: {} };
+  let o: any;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    throw new DamagedFileError(path, "not valid JSON (" + (e as Error).message + ")");
+  }
+  if (o && o.version === 1 && Array.isArray(o.checks) && o.tokens && typeof o.tokens === "object" && !Array.isArray(o.tokens)) return o as CheckHistory;
+  throw new DamagedFileError(path, "not a check history (version 1)");
 }
 
 export async function saveHistory(home: string, h: CheckHistory): Promise<void> {

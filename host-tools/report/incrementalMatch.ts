@@ -1,6 +1,6 @@
 /**
- * Incremental matching for `omamori check` (issue 6: "nothing is fetched or matched twice", "a
- * daily incremental check in seconds"; docs/MATCHING.md section 5 "Incremental matching").
+ * Incremental matching for `omamori check` (docs/MATCHING.md section 5
+ * "Incremental matching": nothing is matched twice).
  *
  * A token's memo (checkHistory.ts `match`) remembers what the last check already matched: the
  * key-cache files (by SHA-256), the log's horizon (latest scan time), how many scans the log then
@@ -22,15 +22,16 @@
  * too old then may be usable now), or the log holds more scans up to the horizon than it did (it
  * is not the log that was matched, extended by a sync).
  */
-import { fromHex, toHex } from "../../common/bytes";
+import { toHex } from "../../common/bytes";
 import { eninFromUnixSeconds } from "../../common/gaen/interval";
 import type { CachedKeys } from "../keys/loadKeys";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
-import type { MatchableKeys } from "../match/engine";
 import { KeySet } from "../match/keySet";
 import type { ContactLog } from "../match/logFormat";
-import { matchLog, type MatchReport } from "../match/matchLog";
-import { findMatchesParallel } from "../match/parallelMatch";
+import { reportOf, type MatchReport } from "../match/matchLog";
+import type { MatchTarget } from "../match/matchPlan";
+import { matchTargets } from "../match/matchTargets";
+import type { MatcherStatus } from "../match/nativeMatcher";
 import type { RiskConfig } from "../match/riskConfig";
 import { SightingIndex } from "../match/sightingIndex";
 
@@ -98,13 +99,6 @@ function logStats(log: ContactLog, upTo: number | null): { horizon: number | nul
   return { horizon, scans, scansUpTo };
 }
 
-/** A view of `keys` in which only the keys where `take[i]` is 1 are matched (the others look revoked). */
-function viewOf(keys: KeySet, take: Uint8Array): MatchableKeys {
-  const period = new Uint8Array(new SharedArrayBuffer(Math.max(1, keys.count)));
-  for (let i = 0; i < keys.count; i++) period[i] = take[i] ? keys.rollingPeriod[i] : 0;
-  return { count: keys.count, keyData: keys.keyData, rollingStart: keys.rollingStart, rollingPeriod: period };
-}
-
 /** Why the memo cannot be used for this log and configuration, or null when it can. */
 function fullMatchReason(memo: unknown, log: ContactLog, tolerance: number, configDigest: string, nowEnin: number): string | null {
   if (memo === undefined || memo === null) return "first check";
@@ -116,72 +110,156 @@ function fullMatchReason(memo: unknown, log: ContactLog, tolerance: number, conf
   return null;
 }
 
+/** One token's log and the memo of its last check. */
+export interface TokenToMatch {
+  log: ContactLog;
+  memo: unknown;
+}
+
+export interface TokensResult {
+  /** Per token, in order. */
+  results: IncrementalResult[];
+  /** The engine of the shared pass (nativeMatcher.ts). */
+  engine: MatcherStatus;
+}
+
+/** A mask over the keys in shared memory (matcher threads read it without a copy). */
+function keyMask(n: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(Math.max(1, n))).subarray(0, n);
+}
+
+/** Key indexes of "<key data hex>:<rolling start>" strings still in `keys` (one scan, no hash table needed). */
+function indexesOf(keys: KeySet, wanted: string[]): number[] {
+  // first 4 bytes of the key data -> the wanted keys starting with them
+  const byHead = new Map<number, { data: Buffer; start: number }[]>();
+  for (const w of wanted) {
+    const [hex, start] = w.split(":");
+    const data = Buffer.from(hex, "hex");
+    const head = data.readUInt32BE(0);
+    const list = byHead.get(head);
+    if (list) list.push({ data, start: Number(start) });
+    else byHead.set(head, [{ data, start: Number(start) }]);
+  }
+  const out: number[] = [];
+  if (byHead.size === 0) return out;
+  const kd = keys.keyData;
+  for (let i = 0; i < keys.count; i++) {
+    const o = 16 * i;
+    const list = byHead.get(((kd[o] << 24) | (kd[o + 1] << 16) | (kd[o + 2] << 8) | kd[o + 3]) >>> 0);
+    if (!list) continue;
+    for (const w of list) {
+      if (w.start !== keys.rollingStart[i]) continue;
+      let same = true;
+      for (let b = 4; b < 16; b++) if (kd[o + b] !== w.data[b]) { same = false; break; }
+      if (same) out.push(i);
+    }
+  }
+  return out;
+}
+
+interface Planned {
+  index: SightingIndex;
+  reason: string | null;
+  /** Targets of this token in the pass: [whole log] or [whole log (fresh keys), new sightings (older keys)]. */
+  targets: number[];
+  old?: Uint8Array;
+  newEncounters: number;
+}
+
 /**
- * Match `log` against the merged key set, re-using `memo` (from the previous check of this token)
- * when it applies. Gives the same report summary and windows as matchLog(log, loaded keys).
+ * Match every token's log against the merged key set in ONE pass (each key's identifiers derived
+ * once for all logs), re-using each token's memo when it applies. Each token gets the same report
+ * summary and windows as matchLog(its log, loaded keys).
+ */
+export async function matchTokensIncrementally(
+  tokens: TokenToMatch[], loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number,
+): Promise<TokensResult> {
+  const keys = loaded.validation.keys;
+  const nowEnin = eninFromUnixSeconds(nowSeconds);
+  const targets: MatchTarget[] = [];
+  // One pair of masks per distinct memo (tokens checked together share it).
+  const masks = new Map<string, { fresh: Uint8Array; old: Uint8Array }>();
+  const planned: Planned[] = tokens.map(({ log, memo }) => {
+    const index = new SightingIndex(log);
+    const reason = fullMatchReason(memo, log, index.tolerance, configDigest, nowEnin);
+    if (reason !== null) {
+      targets.push({ index });
+      return { index, reason, targets: [targets.length - 1], newEncounters: 0 };
+    }
+    const m = memo as MatchMemo;
+    const id = `${m.nowEnin}|${m.files.join(",")}`;
+    let mask = masks.get(id);
+    if (!mask) {
+      const known = new Set(m.files);
+      const fresh = loaded.fileSha256.map((sha) => !known.has(sha));
+      const futureLimit = m.nowEnin + TOLERANCE_INTERVALS;
+      mask = { fresh: keyMask(keys.count), old: keyMask(keys.count) };
+      for (let i = 0; i < keys.count; i++) {
+        const f = fresh[loaded.origin[i]] || keys.rollingStart[i] > futureLimit;
+        mask.fresh[i] = f ? 1 : 0;
+        mask.old[i] = f ? 0 : 1;
+      }
+      masks.set(id, mask);
+    }
+    targets.push({ index, keys: mask.fresh });
+    const mine = [targets.length - 1];
+    // No earlier scan (an empty log was matched): every sighting is new.
+    const from = m.horizon === null ? -Infinity : m.horizon - TOLERANCE_INTERVALS * 600;
+    const sub: ContactLog = { ...log, encounters: log.encounters.filter((e) => e.scans.some((s) => s.t > from)) };
+    if (sub.encounters.length > 0) {
+      targets.push({ index: new SightingIndex(sub), keys: mask.old });
+      mine.push(targets.length - 1);
+    }
+    return { index, reason, targets: mine, old: mask.old, newEncounters: sub.encounters.length };
+  });
+  const pass = await matchTargets(keys, targets);
+  const results: IncrementalResult[] = [];
+  for (let t = 0; t < tokens.length; t++) {
+    const { log, memo } = tokens[t];
+    const p = planned[t];
+    const matched = new Set<number>();
+    for (const ti of p.targets) for (const r of pass.runs[ti].matches) matched.add(r.keyIndex);
+    let keysAfresh = pass.runs[p.targets[0]].keysChecked, keysAgainstNewSightings = 0;
+    if (p.reason === null) {
+      if (p.targets.length > 1) keysAgainstNewSightings = pass.runs[p.targets[1]].keysChecked;
+      else for (let i = 0; i < keys.count; i++) if (p.old![i] && keys.rollingPeriod[i] !== 0) keysAgainstNewSightings++;
+      for (const i of indexesOf(keys, (memo as MatchMemo).keys)) matched.add(i);
+    }
+    const small = new KeySet(Math.max(1, matched.size));
+    const memoKeys: string[] = [];
+    for (const i of [...matched].sort((a, b) => a - b)) {
+      if (keys.isRevoked(i)) continue;
+      const data = keys.keyData.subarray(16 * i, 16 * i + 16);
+      small.add(data, 0, keys.fields(i));
+      memoKeys.push(`${toHex(data)}:${keys.rollingStart[i]}`);
+    }
+    // The keys that matched anything, against the whole log: the same windows as a full match.
+    const own = await matchTargets(small, [{ index: p.index }], { threads: 1 });
+    const report: MatchReport = reportOf(log, p.index, small, own.runs[0], config, nowSeconds, pass.engine);
+    const st = logStats(log, null);
+    const next: MatchMemo = {
+      version: MATCH_MEMO_VERSION,
+      files: loaded.fileSha256.slice(),
+      horizon: st.horizon,
+      scans: st.scans,
+      nowEnin,
+      configDigest,
+      tolerance: p.index.tolerance,
+      keys: memoKeys,
+    };
+    const stats: IncrementalStats = { full: p.reason !== null, keysAfresh, keysAgainstNewSightings, newEncounters: p.newEncounters, keysMatched: small.count };
+    if (p.reason !== null) stats.reason = p.reason;
+    results.push({ report, memo: next, stats });
+  }
+  return { results, engine: pass.engine };
+}
+
+/**
+ * Match one token's `log` against the merged key set, re-using `memo` (from the previous check of
+ * this token) when it applies. Gives the same report summary and windows as matchLog(log, loaded keys).
  */
 export async function matchIncrementally(
   log: ContactLog, loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number, memo: unknown,
 ): Promise<IncrementalResult> {
-  const keys = loaded.validation.keys;
-  const index = new SightingIndex(log);
-  const reason = fullMatchReason(memo, log, index.tolerance, configDigest, eninFromUnixSeconds(nowSeconds));
-  const take = new Uint8Array(keys.count);
-  const matched = new Set<number>();
-  let keysAfresh = 0, keysAgainstNewSightings = 0, newEncounters = 0;
-  if (reason !== null) {
-    const run = await findMatchesParallel(log, index, keys);
-    keysAfresh = run.keysChecked;
-    for (const m of run.matches) matched.add(m.keyIndex);
-  } else {
-    const m = memo as MatchMemo;
-    const known = new Set(m.files);
-    const fresh = loaded.fileSha256.map((sha) => !known.has(sha));
-    const futureLimit = m.nowEnin + TOLERANCE_INTERVALS;
-    for (let i = 0; i < keys.count; i++) take[i] = fresh[loaded.origin[i]] || keys.rollingStart[i] > futureLimit ? 1 : 0;
-    const freshRun = await findMatchesParallel(log, index, viewOf(keys, take));
-    keysAfresh = freshRun.keysChecked;
-    for (const r of freshRun.matches) matched.add(r.keyIndex);
-    // No earlier scan (an empty log was matched): every sighting is new.
-    const from = m.horizon === null ? -Infinity : m.horizon - TOLERANCE_INTERVALS * 600;
-    const sub: ContactLog = { ...log, encounters: log.encounters.filter((e) => e.scans.some((s) => s.t > from)) };
-    newEncounters = sub.encounters.length;
-    for (let i = 0; i < keys.count; i++) take[i] ^= 1;
-    const oldView = viewOf(keys, take);
-    if (newEncounters > 0) {
-      const oldRun = await findMatchesParallel(sub, new SightingIndex(sub), oldView);
-      keysAgainstNewSightings = oldRun.keysChecked;
-      for (const r of oldRun.matches) matched.add(r.keyIndex);
-    } else {
-      for (let i = 0; i < keys.count; i++) if (oldView.rollingPeriod[i] !== 0) keysAgainstNewSightings++;
-    }
-    for (const k of m.keys) {
-      const [hex, start] = k.split(":");
-      const i = keys.find(fromHex(hex), 0, Number(start));
-      if (i >= 0) matched.add(i);
-    }
-  }
-  const small = new KeySet(Math.max(1, matched.size));
-  const memoKeys: string[] = [];
-  for (const i of [...matched].sort((a, b) => a - b)) {
-    if (keys.isRevoked(i)) continue;
-    const data = keys.keyData.subarray(16 * i, 16 * i + 16);
-    small.add(data, 0, keys.fields(i));
-    memoKeys.push(`${toHex(data)}:${keys.rollingStart[i]}`);
-  }
-  const report = await matchLog(log, small, config, nowSeconds, 1);
-  const st = logStats(log, null);
-  const next: MatchMemo = {
-    version: MATCH_MEMO_VERSION,
-    files: loaded.fileSha256.slice(),
-    horizon: st.horizon,
-    scans: st.scans,
-    nowEnin: eninFromUnixSeconds(nowSeconds),
-    configDigest,
-    tolerance: index.tolerance,
-    keys: memoKeys,
-  };
-  const stats: IncrementalStats = { full: reason !== null, keysAfresh, keysAgainstNewSightings, newEncounters, keysMatched: small.count };
-  if (reason !== null) stats.reason = reason;
-  return { report, memo: next, stats };
+  return (await matchTokensIncrementally([{ log, memo }], loaded, config, configDigest, nowSeconds)).results[0];
 }

@@ -1,34 +1,42 @@
 /**
- * `omamori check` as a function (issue 6 "Telling the owner"): fetch new keys, match every synced
- * token in the data directory, write the large-print report and, for a new risky day, the
- * token's alert request; record the check in the local history.
+ * `omamori check` as a function (docs/MATCHING.md section 5): fetch new keys, match every paired
+ * token, decide the verdict for each (verdict.ts: contact / no contact in the period covered /
+ * could not tell, with reasons), say which days the log covers (coverage.ts), write the
+ * large-print report and, for a new risky day, the token's alert request; record the check in
+ * the local history.
  *
  * Data directory (see docs/MATCHING.md; tokens/ is kept by the sync service, docs/FORMATS.md):
  *   tokens/<id>/log.json           the synced log (interchange format)     read
- *   tokens/<id>/sync-state.json    { lastSyncAt, status }                   read (token health)
+ *   tokens/<id>/sync-state.json    { lastSyncAt, status, history }          read (health, coverage)
  *   tokens/<id>/alert-pending.json alert request                            written
  *   keys/                          key cache (keyCache.ts)                  read/written
  *   reports/check-<id>-<date>.html large-print report                       written
  *   check-history.json             history (checkHistory.ts)                read/written
  *   check.json                     settings (checkSettings.ts)              read
+ * With `readOnly` (the folder cannot be written) nothing is fetched or written, and the verdict
+ * can only be "contact" or "could not tell".
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex, type Trust } from "../keys/readExport";
-import { fetchKeys, type FetchOptions, type FetchResult } from "../keys/fetchKeys";
+import { fetchKeys, type FetchOptions, type FetchProblem, type FetchResult } from "../keys/fetchKeys";
 import { KeyCache } from "../keys/keyCache";
-import { keysFromCache } from "../keys/loadKeys";
+import { keysFromCache, type CachedKeys } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
-import { parseContactLog } from "../match/logFormat";
-import { loadRiskConfig } from "../match/riskConfig";
+import { parseContactLog, type ContactLog } from "../match/logFormat";
+import { matcherStatus, type MatcherStatus } from "../match/nativeMatcher";
+import { loadRiskConfig, type RiskConfig } from "../match/riskConfig";
 import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
-import { loadHistory, saveHistory } from "./checkHistory";
-import { loadCheckSettings } from "./checkSettings";
-import { matchIncrementally, type IncrementalStats } from "./incrementalMatch";
+import { loadHistory, saveHistory, type TokenMemo } from "./checkHistory";
+import { CheckSettingsError, defaultCheckSettings, loadCheckSettings, type CheckSettings } from "./checkSettings";
+import { coverage, type Coverage } from "./coverage";
+import { matchTokensIncrementally, type IncrementalResult, type IncrementalStats } from "./incrementalMatch";
 import { htmlReport } from "./htmlReport";
-import { writeFileAtomic } from "../sync/atomicFile";
-import { DataDir } from "../sync/dataDir";
-import type { Lang, OwnerResult, TokenHealth } from "./resultText";
+import { decide, exitCodeOf, overall, sortReasons, type Reason, type Verdict, type VerdictKind } from "./verdict";
+import { DamagedFileError, keepAside, writeFileAtomic } from "../base/atomicFile";
+import { DataDir, type SyncState } from "../base/dataDir";
+import type { Lang } from "../base/language";
+import type { OwnerResult, TokenHealth } from "./resultText";
 
 export interface CheckOptions {
   home: string;
@@ -41,140 +49,283 @@ export interface CheckOptions {
   allowUnsigned?: boolean;
   /** Skip fetching (use the cache as it is). */
   offline?: boolean;
+  /** Override check.json maxKeyAgeHours / maxSyncAgeHours. */
+  maxKeyAgeHours?: number;
+  maxSyncAgeHours?: number;
+  /** The data folder cannot be written (why, e.g. "read-only"): fetch and write nothing. */
+  readOnly?: string;
   onProgress?: FetchOptions["onProgress"];
   fetchImpl?: typeof fetch;
 }
 
 export interface TokenCheck {
   tokenId: string;
+  verdict: Verdict;
+  coverage: Coverage;
   result: OwnerResult;
-  /** Path of the HTML report written. */
-  reportPath: string;
+  /** Path of the HTML report written (null when the folder is read-only). */
+  reportPath: string | null;
   /** True when a new alert request was written for the token. */
   alertRequested: boolean;
   /** True when the previous result was reused (nothing changed). */
   reused: boolean;
   /**
    * How much was matched (incrementalMatch.ts): keys matched afresh against the whole log, keys
-   * matched only against the new sightings; absent when the result was reused or on a problem.
+   * matched only against the new sightings; absent when the result was reused or not matched.
    */
   matching?: IncrementalStats;
-  /** Problem reading this token's log, if any (the token is then skipped). */
-  problem?: string;
 }
 
 export interface CheckRun {
+  /** The answer over every token (verdict.ts overall) and its exit code. */
+  verdict: VerdictKind;
+  exitCode: number;
+  /** Reasons that concern every token (settings, keys, the data folder). */
+  reasons: Reason[];
+  /** Damaged files kept aside and started afresh during this check. */
+  recovered: { file: string; keptAs: string }[];
   fetch: FetchResult | null;
   keyFiles: number;
   keysUsable: number;
   keysCheckedAt: string | null;
   tokens: TokenCheck[];
+  /** The matcher used (native addon or JS engine, and why: nativeMatcher.ts). */
+  matcher: MatcherStatus;
 }
 
-/** Paired tokens (host-tools/sync/dataDir.ts) that hold a synced log. */
-export async function syncedTokenIds(home: string): Promise<string[]> {
-  const data = new DataDir(home);
-  return (await data.tokenIds()).filter((id) => existsSync(data.logPath(id)));
+function tokenHealth(st: SyncState): TokenHealth {
+  const h: TokenHealth = { lastSyncAt: st.lastSyncAt ?? null };
+  const s = st.status;
+  if (s && typeof s === "object") {
+    if (typeof s.batteryPercent === "number" && s.batteryPercent >= 0) h.batteryPercent = s.batteryPercent;
+    if (typeof s.firstDay === "number" && s.firstDay >= 0) h.firstDay = s.firstDay;
+    if (typeof s.storageUsedBytes === "number") h.storageUsedBytes = s.storageUsedBytes;
+    if (typeof s.storageFreeBytes === "number") h.storageFreeBytes = s.storageFreeBytes;
+    if (typeof s.paused === "boolean") h.paused = s.paused;
+  }
+  return h;
 }
 
-async function tokenHealth(home: string, id: string): Promise<TokenHealth | undefined> {
+/** A fetch problem as a reason, by what went wrong. */
+export function fetchReason(p: FetchProblem, settingsPath: string): Reason {
+  const m = p.message;
+  const code = /cannot find|not a plain file|no such file/i.test(m) ? "key-source-missing"
+    : /could not reach|answered HTTP/i.test(m) ? "key-source-unreachable"
+    : /signature/i.test(m) ? "key-file-unverified"
+    : "key-file-damaged";
+  return { code, subject: p.source, settingsPath, detail: m };
+}
+
+/** check.json, or the defaults and the reason it could not be used. */
+function settingsOf(home: string, reasons: Reason[]): CheckSettings {
   try {
-    const st = await new DataDir(home).loadState(id);
-    const h: TokenHealth = { lastSyncAt: st.lastSyncAt ?? null };
-    const s = st.status;
-    if (s && typeof s === "object") {
-      if (typeof s.batteryPercent === "number" && s.batteryPercent >= 0) h.batteryPercent = s.batteryPercent;
-      if (typeof s.firstDay === "number" && s.firstDay >= 0) h.firstDay = s.firstDay;
-      if (typeof s.storageUsedBytes === "number") h.storageUsedBytes = s.storageUsedBytes;
-      if (typeof s.storageFreeBytes === "number") h.storageFreeBytes = s.storageFreeBytes;
-      if (typeof s.paused === "boolean") h.paused = s.paused;
-    }
-    return h;
-  } catch {
-    return undefined;
+    return loadCheckSettings(home);
+  } catch (e) {
+    if (!(e instanceof CheckSettingsError)) throw e;
+    reasons.push({ code: "settings-invalid", subject: e.path, problem: e.problem, setting: e.setting, suggestion: e.suggestion, detail: e.detail });
+    return { ...defaultCheckSettings(home), exists: true };
+  }
+}
+
+/** The risk configuration; a broken one named in check.json is a reason, and COCOA's is used. */
+function configOf(settings: CheckSettings, reasons: Reason[]): RiskConfig {
+  try {
+    return loadRiskConfig(settings.riskConfig);
+  } catch (e) {
+    if (!settings.riskConfig || (e as Error).name !== "RiskConfigError") throw e;
+    reasons.push({ code: "settings-invalid", subject: settings.path, problem: "bad-value", setting: "riskConfig", detail: "riskConfig: " + (e as Error).message });
+    return loadRiskConfig();
   }
 }
 
 export async function runCheck(o: CheckOptions): Promise<CheckRun> {
-  const settings = loadCheckSettings(o.home);
+  const global: Reason[] = [];
+  const recovered: CheckRun["recovered"] = [];
+  const write = !o.readOnly;
+  if (o.readOnly) global.push({ code: "home-not-writable", subject: o.home, detail: o.readOnly });
+  const settings = settingsOf(o.home, global);
+  const maxKeyAge = o.maxKeyAgeHours ?? settings.maxKeyAgeHours;
+  const maxSyncAge = o.maxSyncAgeHours ?? settings.maxSyncAgeHours;
   const trust: Trust = { keys: settings.publicKeys.concat(o.extraTrust ?? []), allowUnsigned: !!o.allowUnsigned || settings.allowUnsigned };
-  const config = loadRiskConfig(settings.riskConfig);
-  const cache = new KeyCache(o.home);
+  const config = configOf(settings, global);
+  let cache: KeyCache;
+  try {
+    cache = new KeyCache(o.home);
+  } catch (e) {
+    if ((e as Error).name !== "ExportFormatError" || !write) throw e;
+    const index = join(o.home, "keys", "index.json");
+    recovered.push({ file: index, keptAs: await keepAside(index, o.now) }); // rebuilt by this fetch
+    cache = new KeyCache(o.home);
+  }
   const nowSeconds = o.now.getTime() / 1000;
   const sources = o.sources ?? settings.keySources;
+  if (!settings.exists && !o.sources) global.push({ code: "settings-missing", subject: settings.path });
+  else if (sources.length === 0) global.push({ code: "no-key-source", settingsPath: settings.path });
   let fetched: FetchResult | null = null;
-  if (!o.offline && sources.length) {
-    fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl });
+  if (write && !o.offline && sources.length) {
+    fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl, now: () => o.now.getTime() });
     if (fetched.problems.length === 0) await cache.markChecked(o.now);
+    for (const p of fetched.problems) global.push(fetchReason(p, settings.path));
   }
-  await cache.prune(nowSeconds);
-  const loaded = keysFromCache(cache, nowSeconds);
+  const checkedAt = cache.index.lastCheckedAt;
+  if (sources.length || o.offline) {
+    if (!checkedAt) global.push({ code: "keys-never-fetched" });
+    else {
+      const ageHours = (o.now.getTime() - Date.parse(checkedAt)) / 3600_000;
+      if (ageHours > maxKeyAge) global.push({ code: "keys-stale", at: checkedAt, ageHours, maxHours: maxKeyAge });
+    }
+  }
+  if (write) await cache.prune(nowSeconds);
+  const loaded = await keysFromCache(cache, nowSeconds);
   const keys = loaded.validation.keys;
   const keysUsable = keys.count - countRevoked(keys);
   const keysDigest = cache.digest();
   const configDigest = sha256Hex(new TextEncoder().encode(JSON.stringify(config)));
-  const history = loadHistory(o.home);
-  const run: CheckRun = { fetch: fetched, keyFiles: loaded.files.length, keysUsable, keysCheckedAt: cache.index.lastCheckedAt, tokens: [] };
+  let history;
+  try {
+    history = loadHistory(o.home);
+  } catch (e) {
+    if (!(e instanceof DamagedFileError) || !write) throw e;
+    recovered.push({ file: e.path, keptAs: await keepAside(e.path, o.now) });
+    history = loadHistory(o.home);
+  }
   const data = new DataDir(o.home);
-  for (const id of await syncedTokenIds(o.home)) {
-    const logBytes = new Uint8Array(readFileSync(data.logPath(id)));
-    const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
+  const ids = await data.tokenIds();
+  if (ids.length === 0) global.push({ code: "no-token" });
+  const run: CheckRun = {
+    verdict: "could-not-tell", exitCode: 0, reasons: sortReasons(global), recovered, fetch: fetched,
+    keyFiles: loaded.files.length, keysUsable, keysCheckedAt: checkedAt, tokens: [], matcher: matcherStatus(),
+  };
+  const emptySummary = (): ExposureSummary => ({ days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) });
+  // Every token whose inputs changed is matched in ONE pass (each key's identifiers derived once
+  // for all their logs); the others reuse their last result.
+  const prepared: PreparedToken[] = [];
+  for (const id of ids) prepared.push(await prepareToken(data, id, history.tokens[id], [...global], keysDigest, configDigest, nowSeconds));
+  const matched = await matchTokens(prepared, loaded, config, configDigest, nowSeconds);
+  run.matcher = matched.engine;
+  for (const [n, p] of prepared.entries()) {
+    const { id, state, reasons, inputs } = p;
     const memo = history.tokens[id];
-    let summary: ExposureSummary;
-    let reused = false;
-    let problem: string | undefined;
+    let summary: ExposureSummary = emptySummary();
+    let isMatched = false;
     let matching: IncrementalStats | undefined;
     let matchMemo = memo?.match;
-    if (memo && memo.inputs === inputs) {
+    const inc = matched.results[n];
+    if (p.reuse && memo) {
       summary = memo.summary;
-      reused = true;
-    } else {
-      try {
-        const log = parseContactLog(new TextDecoder().decode(logBytes));
-        const inc = await matchIncrementally(log, loaded, config, configDigest, nowSeconds, memo?.match);
-        summary = inc.report.summary;
-        matching = inc.stats;
-        matchMemo = inc.memo;
-      } catch (e) {
-        problem = (e as Error).message;
-        summary = { days: [], riskyDays: 0, riskyMinutes: 0, fromDate: isoDate(nowSeconds - (config.reportDays - 1) * 86400), toDate: isoDate(nowSeconds) };
+      isMatched = true;
+    } else if (inc) {
+      summary = inc.report.summary;
+      matching = inc.stats;
+      matchMemo = inc.memo;
+      isMatched = true;
+    } else if (p.log) {
+      reasons.push({ code: "match-failed", tokenId: id, detail: matched.error ?? "the log was not matched" });
+    }
+    const reused = p.reuse;
+    const cov = coverage({ nowSeconds, days: config.reportDays, lastSyncAt: state?.lastSyncAt ?? null, history: state?.history ?? [], status: state?.status ?? null });
+    const syncAgeHours = state?.lastSyncAt ? (o.now.getTime() - Date.parse(state.lastSyncAt)) / 3600_000 : null;
+    if (syncAgeHours !== null && syncAgeHours > maxSyncAge) reasons.push({ code: "sync-stale", tokenId: id, at: state!.lastSyncAt!, ageHours: syncAgeHours, maxHours: maxSyncAge });
+    else if (cov.from === null && !reasons.some((r) => r.tokenId === id)) reasons.push({ code: "not-covered", tokenId: id, days: config.reportDays });
+    const verdict = decide(isMatched ? summary.riskyDays : null, reasons);
+    const result: OwnerResult = { tokenId: id, summary, verdict, coverage: cov, keysCheckedAt: checkedAt, checkedAt: o.now.toISOString(), contacts: settings.contacts };
+    if (state) result.health = tokenHealth(state);
+    let reportPath: string | null = null;
+    let alertRequested = false;
+    if (write) {
+      reportPath = join(o.home, "reports", `check-${id}-${isoDate(nowSeconds)}.html`);
+      await writeFileAtomic(reportPath, htmlReport(result, o.lang));
+      const latest = latestRiskyDate(summary);
+      const alertedThrough = memo?.alertedThrough ?? null;
+      if (verdict.kind === "contact" && latest && (alertedThrough === null || latest > alertedThrough)) {
+        await writeAlertRequest(o.home, id, summary, o.now);
+        alertRequested = true;
+      }
+      if (isMatched) {
+        history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
+        if (matchMemo) history.tokens[id].match = matchMemo;
       }
     }
-    const result: OwnerResult = { tokenId: id, summary, keysCheckedAt: cache.index.lastCheckedAt, checkedAt: o.now.toISOString(), contacts: settings.contacts };
-    const health = await tokenHealth(o.home, id);
-    if (health) result.health = health;
-    const reportPath = join(o.home, "reports", `check-${id}-${isoDate(nowSeconds)}.html`);
-    await writeFileAtomic(reportPath, htmlReport(result, o.lang));
-    const latest = latestRiskyDate(summary);
-    const alertedThrough = memo?.alertedThrough ?? null;
-    let alertRequested = false;
-    if (!problem && latest && (alertedThrough === null || latest > alertedThrough)) {
-      await writeAlertRequest(o.home, id, summary, o.now);
-      alertRequested = true;
-    }
-    if (!problem) {
-      history.tokens[id] = { inputs, summary, alertedThrough: alertRequested ? latest : alertedThrough };
-      if (matchMemo) history.tokens[id].match = matchMemo;
-    }
-    const t: TokenCheck = { tokenId: id, result, reportPath, alertRequested, reused };
+    const t: TokenCheck = { tokenId: id, verdict, coverage: cov, result, reportPath, alertRequested, reused };
     if (matching) t.matching = matching;
-    if (problem) t.problem = problem;
     run.tokens.push(t);
   }
-  history.checks.push({
-    checkedAt: o.now.toISOString(),
-    keyFiles: run.keyFiles,
-    keysUsable,
-    tokens: run.tokens.map((t) => ({
-      tokenId: t.tokenId,
-      riskyDays: t.result.summary.riskyDays,
-      riskyMinutes: t.result.summary.riskyMinutes,
-      contactDays: t.result.summary.days.length,
-      latestRiskyDate: latestRiskyDate(t.result.summary),
-    })),
-  });
-  await saveHistory(o.home, history);
+  run.verdict = overall(run.tokens.map((t) => t.verdict.kind));
+  run.exitCode = exitCodeOf(run.verdict);
+  if (write) {
+    history.checks.push({
+      checkedAt: o.now.toISOString(),
+      keyFiles: run.keyFiles,
+      keysUsable,
+      tokens: run.tokens.map((t) => ({
+        tokenId: t.tokenId,
+        verdict: t.verdict.kind,
+        riskyDays: t.result.summary.riskyDays,
+        riskyMinutes: t.result.summary.riskyMinutes,
+        contactDays: t.result.summary.days.length,
+        latestRiskyDate: latestRiskyDate(t.result.summary),
+      })),
+    });
+    await saveHistory(o.home, history);
+  }
   return run;
+}
+
+interface PreparedToken {
+  id: string;
+  state: SyncState | null;
+  /** Reasons so far (the check's own, then this token's). */
+  reasons: Reason[];
+  inputs: string;
+  /** The inputs did not change: the last result stands. */
+  reuse: boolean;
+  /** The log to match (when not reused and readable). */
+  log?: ContactLog;
+  memo?: unknown;
+}
+
+/** Reads a token's sync record and log, and decides whether it must be matched again. */
+async function prepareToken(data: DataDir, id: string, memo: TokenMemo | undefined, reasons: Reason[], keysDigest: string, configDigest: string, nowSeconds: number): Promise<PreparedToken> {
+  let state: SyncState | null = null;
+  try {
+    state = await data.loadState(id);
+  } catch (e) {
+    if (!(e instanceof DamagedFileError)) throw e;
+    reasons.push({ code: "state-damaged", tokenId: id, subject: e.path, detail: e.detail });
+  }
+  let logBytes: Uint8Array | null = null;
+  try {
+    logBytes = new Uint8Array(readFileSync(data.logPath(id)));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  if (!logBytes) {
+    if (state?.lastSyncAt) reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: "the file is missing" });
+    else if (state) reasons.push({ code: "never-synced", tokenId: id });
+    return { id, state, reasons, inputs: "", reuse: false };
+  }
+  const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
+  if (memo && memo.inputs === inputs) return { id, state, reasons, inputs, reuse: true };
+  try {
+    return { id, state, reasons, inputs, reuse: false, log: parseContactLog(new TextDecoder().decode(logBytes)), memo: memo?.match };
+  } catch (e) {
+    reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: (e as Error).message });
+    return { id, state, reasons, inputs, reuse: false };
+  }
+}
+
+/** The tokens that need it, matched together; results by token position (undefined for the others). */
+async function matchTokens(prepared: PreparedToken[], loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number) {
+  const which = prepared.flatMap((p, n) => (p.log ? [n] : []));
+  const results: (IncrementalResult | undefined)[] = prepared.map(() => undefined);
+  if (which.length === 0) return { results, engine: matcherStatus(), error: undefined };
+  try {
+    const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
+    which.forEach((n, k) => (results[n] = pass.results[k]));
+    return { results, engine: pass.engine, error: undefined };
+  } catch (e) {
+    return { results, engine: matcherStatus(), error: (e as Error).message };
+  }
 }
 
 function countRevoked(keys: { count: number; isRevoked(i: number): boolean }): number {

@@ -3,7 +3,7 @@
  * server command.
  *
  *   server.json         settings (region, key id/version, keys per file, public URL)
- *   signing-key.pem     ECDSA P-256 private key that signs export.bin (GAEN.md §4), mode 0600
+ *   signing-key.pem     ECDSA P-256 private key that signs export.bin (docs/spec/gaen-protocol.md section 4), mode 0600
  *   public-key.pem      its public key, to give to clients with the key id and version
  *   number-secret       32 random bytes: the HMAC key under which processing numbers are stored
  *   omamori.sqlite      database (see store.ts)

@@ -1,23 +1,26 @@
 /**
- * The reference diagnosis-key server over node:http (issue 7):
+ * The reference diagnosis-key server over node:http (docs/SERVER.md):
  *
  *   PUT  /v3/diagnosis        COCOA v3 positive registration (submission.ts, registration.ts);
  *                             with an X-Chaff header: cover traffic, validated and answered, not stored
  *   GET  /health              {"status":"ok"} when the database answers
  *   GET  /c19r/440/list.json  and the export zips: the published directory (staticFiles.ts)
  *
- * Errors are JSON with stable codes (apiErrors.ts). Wrong processing numbers are rate-limited
- * per client address in memory only; the log lines carry method, path and status, never an
- * address. When `publishEveryMinutes` > 0 the server also publishes on a timer.
+ * Errors are JSON with stable codes (apiErrors.ts). Guesses of processing numbers are limited per
+ * client and globally, reserved when the headers arrive (guessLimiter.ts); the client is the
+ * address the last trusted proxy saw (clientAddress.ts). Addresses are kept in memory only; the
+ * log lines carry method, path and status, never an address. When `publishEveryMinutes` > 0 the
+ * server also publishes on a timer.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiError } from "./apiErrors";
 import { handleLegacyV1, LEGACY_V1_PATH } from "./legacyV1";
 import { initDataDir, publicKeyInfo, type PublicKeyInfo } from "./dataDir";
-import { FailureLimiter } from "./failureLimiter";
+import { clientAddress, limitKey, parseTrustProxy, type TrustProxy } from "./clientAddress";
+import { GuessLimiter, type GuessTicket } from "./guessLimiter";
 import { issueNumber, type IssuedNumber } from "./processingNumbers";
-import { ensureListJson, publish, type PublishResult } from "./publish";
+import { ensureListJson, materialize, publish, type PublishResult } from "./publish";
 import { registerKeys } from "./registration";
 import { DEFAULTS } from "./settings";
 import { serveStatic } from "./staticFiles";
@@ -38,13 +41,18 @@ export interface ServerOptions {
   /** Publish on a timer every N minutes (default 60; 0 = only when publishNow() is called). */
   publishEveryMinutes?: number;
   maxBodyBytes?: number;
+  /** Wrong processing numbers allowed per client within the window (default 5). */
   maxFailedNumbers?: number;
+  /** Wrong processing numbers allowed from everybody together within the window (default 100). */
+  maxFailedNumbersGlobal?: number;
   failedNumberWindowMs?: number;
   /**
-   * Behind a reverse proxy or load balancer: take the client address for the rate limit from the
-   * first X-Forwarded-For entry (otherwise every client would share the proxy's address).
+   * Behind reverse proxies or load balancers (clientAddress.ts): the number of proxy hops in front
+   * of this server (`true` = 1), or the proxies' addresses / CIDR ranges. The client is then the
+   * address the last trusted proxy saw in X-Forwarded-For, never an entry the client wrote.
+   * Default: no proxy, the socket's peer is the client.
    */
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
   /** One line per request; default: nothing. */
   log?: (line: string) => void;
   /** Also accept COCOA's 2020 `PUT /diagnosis` (v1, client-set transmission risk; legacyV1.ts). Default off. */
@@ -123,22 +131,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? Date.now;
   const log = options.log ?? (() => {});
   const maxBody = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
-  const limiter = new FailureLimiter({
-    maxFailures: options.maxFailedNumbers ?? DEFAULTS.maxFailedNumbers,
+  const limiter = new GuessLimiter({
+    perClient: options.maxFailedNumbers ?? DEFAULTS.maxFailedNumbers,
+    global: options.maxFailedNumbersGlobal ?? DEFAULTS.maxFailedNumbersGlobal,
     windowMs: options.failedNumberWindowMs ?? DEFAULTS.failedNumberWindowMs,
   });
+  const proxyTrust = parseTrustProxy(options.trustProxy);
+  /**
+   * Reserves one guess for the request's client before its body is read, or answers 429.
+   * Returns undefined when the request was refused (the answer is already sent).
+   */
+  function reserveGuess(req: IncomingMessage, res: ServerResponse): GuessTicket | undefined {
+    const address = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], proxyTrust);
+    const decision = limiter.begin(address === null ? "unknown" : limitKey(address), clock());
+    if (decision.allowed) return decision.ticket;
+    const seconds = Math.ceil(decision.retryAfterMs / 1000);
+    req.resume(); // the body is not read; the connection closes after the answer
+    sendError(res, new ApiError("TOO_MANY_ATTEMPTS", `try again in ${seconds} s`), { "Retry-After": String(seconds), Connection: "close" });
+    return undefined;
+  }
   const publishEvery = options.publishEveryMinutes ?? DEFAULTS.publishEveryMinutes;
   if (!(publishEvery >= 0)) throw new RangeError(`publishEveryMinutes must be 0 or more, got ${publishEvery}`);
 
   async function handleDiagnosis(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const forwarded = options.trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() : "";
-    const client = forwarded || req.socket.remoteAddress || "unknown";
-    const wait = limiter.retryAfterMs(client, clock());
-    if (wait > 0) {
-      req.resume();
-      sendError(res, new ApiError("TOO_MANY_ATTEMPTS", `try again in ${Math.ceil(wait / 1000)} s`), { "Retry-After": String(Math.ceil(wait / 1000)) });
-      return;
+    const ticket = reserveGuess(req, res);
+    if (!ticket) return;
+    try {
+      await registerWithTicket(req, res, ticket);
+    } finally {
+      ticket.release(); // no number was checked, or it was right (a wrong one was settled already)
     }
+  }
+
+  async function registerWithTicket(req: IncomingMessage, res: ServerResponse, ticket: GuessTicket): Promise<void> {
     let body: Buffer;
     try {
       body = await readBody(req, maxBody);
@@ -166,7 +191,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       sendJson(res, 200, registerKeys(db, data.numberSecret, submission, now));
     } catch (e) {
-      if (e instanceof ApiError && (e.code === "INVALID_NUMBER" || e.code === "NUMBER_EXPIRED")) limiter.recordFailure(client, now);
+      if (e instanceof ApiError && (e.code === "INVALID_NUMBER" || e.code === "NUMBER_EXPIRED")) ticket.wrong(now);
       throw e;
     }
   }
@@ -174,7 +199,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
     if (options.legacyV1 && path === LEGACY_V1_PATH) {
-      return handleLegacyV1(req, res, { db, numberSecret: data.numberSecret, region: data.settings.region, clock, limiter, trustProxy: !!options.trustProxy, readBody: (r) => readBody(r, maxBody) });
+      if (req.method !== "PUT") throw new ApiError("METHOD_NOT_ALLOWED", "use PUT");
+      const ticket = reserveGuess(req, res);
+      if (!ticket) return;
+      try {
+        return await handleLegacyV1(req, res, { db, numberSecret: data.numberSecret, region: data.settings.region, clock, ticket, readBody: (r) => readBody(r, maxBody) });
+      } finally {
+        ticket.release();
+      }
     }
     if (path === DIAGNOSIS_PATH) {
       if (req.method !== "PUT") throw new ApiError("METHOD_NOT_ALLOWED", "use PUT");
@@ -219,6 +251,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${host}:${addr.port}`;
   const publicUrl = options.publicUrl ?? data.settings.publicUrl ?? url;
 
+  // A publish killed after its commit left files to write: finish it before serving.
+  try {
+    const m = materialize(data, db, publicUrl);
+    if (m.written.length) log(`wrote ${m.written.length} published file(s) a stopped publish had left`);
+  } catch (e) {
+    log(`could not bring the published folder up to date: ${(e as Error).message}`);
+  }
   const publishNow = () => publish(data, db, { nowMs: clock(), publicUrl });
   let timer: NodeJS.Timeout | undefined;
   if (publishEvery > 0) {

@@ -1,7 +1,7 @@
 /**
  * COCOA's 2020-era submission path, `PUT /diagnosis` (v1, the API of COCOA 1.0-1.2), off by
  * default (ServerOptions.legacyV1). It exists to reproduce COCOA's failure honestly in the
- * end-to-end test (test/e2e/story.test.ts, COCOA.md "The lesson from COCOA's failure"): v1 clients
+ * end-to-end test (test/e2e/story.test.ts, docs/spec/cocoa-promises.md "The lesson from COCOA's failure"): v1 clients
  * sent each key's `transmissionRisk` themselves (Android sent 0) and no report type, and the server
  * published what it got. A key registered here keeps the client's level, so exports carry keys
  * with transmission risk level 0, as COCOA's did from 2020-09 to 2021-02.
@@ -13,7 +13,7 @@
  *
  * Rules shared with v3: base64 16-byte keys, rolling period 0..144 (0 = 144), keys older than 14 days
  * or in the future dropped, region 440, the processing number used once in the same transaction
- * that stores the keys, wrong numbers counted by the caller's rate limit. v1 has no onset date
+ * that stores the keys, guesses limited by the caller's reservation (guessLimiter.ts). v1 has no onset date
  * and no report type: the store needs a value for each, so keys are stored with report type
  * UNKNOWN (0), which clients treat exactly as a missing report type (GAEN v2;
  * host-tools/match/riskConfig.ts), and days since onset 0.
@@ -21,7 +21,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dayFromEnin, eninFromUnixSeconds, isValidEnin, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { ApiError } from "./apiErrors";
-import type { FailureLimiter } from "./failureLimiter";
+import type { GuessTicket } from "./guessLimiter";
 import { consumeNumber } from "./processingNumbers";
 import { EMBARGO_HOURS, KEY_RETENTION_DAYS } from "./settings";
 import type { Db } from "./store";
@@ -110,18 +110,14 @@ export interface LegacyContext {
   numberSecret: Uint8Array;
   region: string;
   clock: () => number;
-  limiter: FailureLimiter;
-  trustProxy: boolean;
+  /** This request's reserved guess (the caller reserved it before the body and releases it after). */
+  ticket: GuessTicket;
   readBody: (req: IncomingMessage) => Promise<Buffer>;
 }
 
 /** The route: PUT /diagnosis. Errors are thrown as ApiError for the server's error answer. */
 export async function handleLegacyV1(req: IncomingMessage, res: ServerResponse, c: LegacyContext): Promise<void> {
   if (req.method !== "PUT") throw new ApiError("METHOD_NOT_ALLOWED", "use PUT");
-  const forwarded = c.trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() : "";
-  const client = forwarded || req.socket.remoteAddress || "unknown";
-  const wait = c.limiter.retryAfterMs(client, c.clock());
-  if (wait > 0) throw new ApiError("TOO_MANY_ATTEMPTS", `try again in ${Math.ceil(wait / 1000)} s`);
   const body = await c.readBody(req);
   let parsed: unknown;
   try {
@@ -135,7 +131,7 @@ export async function handleLegacyV1(req: IncomingMessage, res: ServerResponse, 
   try {
     answer = registerLegacyV1(c.db, c.numberSecret, v, now);
   } catch (e) {
-    if (e instanceof ApiError && (e.code === "INVALID_NUMBER" || e.code === "NUMBER_EXPIRED")) c.limiter.recordFailure(client, now);
+    if (e instanceof ApiError && (e.code === "INVALID_NUMBER" || e.code === "NUMBER_EXPIRED")) c.ticket.wrong(now);
     throw e;
   }
   const text = JSON.stringify(answer);

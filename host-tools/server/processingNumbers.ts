@@ -1,5 +1,5 @@
 /**
- * Processing numbers (処理番号, COCOA.md "Registering as positive"): 8 random digits
+ * Processing numbers (処理番号, docs/spec/cocoa-promises.md "Registering as positive"): 8 random digits
  * (COCOA's `\A[0-9]{8}\z`), single use, expiring, handed to the patient by the health centre.
  *
  * Stored as HMAC-SHA256(number-secret, digits), never in clear. Why HMAC with a secret rather

@@ -1,10 +1,10 @@
 /**
  * The server's fixed facts and tunable defaults, in one place.
  *
- * COCOA values (docs/GAEN.md §6): region and key id "440" (Japan's MCC), key version "v1",
+ * COCOA values (docs/spec/gaen-protocol.md section 6): region and key id "440" (Japan's MCC), key version "v1",
  * blob container "c19r", at most 250 000 keys per export file, keys accepted for 14 days,
  * days since onset kept -3..+10 (symptoms) or -3..+7 (test date). Apple's publishing rule
- * (GAEN.md §4): never publish a key before its validity ended plus 2 hours.
+ * (docs/spec/gaen-protocol.md section 5): never publish a key before its validity ended plus 2 hours.
  */
 
 /** Milliseconds in one UTC day. */
@@ -41,8 +41,14 @@ export const DEFAULTS = {
   maxBodyBytes: 64 * 1024,
   /** Processing numbers expire after this many hours unless --ttl-hours says otherwise. */
   numberTtlHours: 72,
-  /** Failed processing numbers allowed per client address within the window below. */
+  /** Failed processing numbers allowed per client (IPv4 address, IPv6 /56) within the window below. */
   maxFailedNumbers: 5,
+  /**
+   * Failed processing numbers allowed from everybody together within the window; past it only
+   * clients with a clean record may try (guessLimiter.ts). Each wrong guess hits one of the
+   * outstanding numbers with probability outstanding / 10^8.
+   */
+  maxFailedNumbersGlobal: 100,
   failedNumberWindowMs: 15 * 60 * 1000,
   /** How often `serve` publishes by itself (0 = never). */
   publishEveryMinutes: 60,

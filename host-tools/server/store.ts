@@ -5,7 +5,8 @@
  *   processing_numbers  HMAC of each unused number and when it expires (deleted when used)
  *   submissions         HMAC(idempotency key + number) -> the answer, so a retry gets the same answer
  *   diagnosis_keys      the uploaded daily keys; no submission id, no address, no time of upload
- *   export_files        the published files (batch number = file name)
+ *   export_files        the published files (batch number = file name) with their zip bytes,
+ *                       recorded before the file is written (publish.ts: commit, then write)
  */
 import Database from "better-sqlite3";
 
@@ -37,7 +38,8 @@ CREATE TABLE IF NOT EXISTS export_files (
   batch       INTEGER PRIMARY KEY AUTOINCREMENT,
   day         INTEGER NOT NULL,
   created_ms  INTEGER NOT NULL,
-  key_count   INTEGER NOT NULL
+  key_count   INTEGER NOT NULL,
+  zip         BLOB
 );
 `;
 
@@ -48,5 +50,8 @@ export function openStore(path: string): Db {
   db.pragma("busy_timeout = 5000");
   db.pragma("synchronous = NORMAL");
   db.exec(SCHEMA);
+  // Databases made before the zip bytes were recorded get the column (their rows keep NULL).
+  const columns = db.prepare("SELECT name FROM pragma_table_info('export_files')").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "zip")) db.exec("ALTER TABLE export_files ADD COLUMN zip BLOB");
   return db;
 }

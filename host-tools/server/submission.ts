@@ -1,5 +1,5 @@
 /**
- * COCOA's v3 positive registration body (GAEN.md §6, `V3DiagnosisSubmissionParameter`), and its
+ * COCOA's v3 positive registration body (docs/spec/gaen-protocol.md section 6, `V3DiagnosisSubmissionParameter`), and its
  * validation as COCOA's server did it (`TemporaryExposureKeyValidationService`):
  *
  *   - keyData is base64 of exactly 16 bytes; rollingPeriod <= 144 (0 means 144); reportType 0..5.

@@ -1,17 +1,18 @@
 /**
- * What the sync-related commands (sync, status, token) share: the transport options, choosing
- * the token, and turning failures into one plain line. The `sim` transport builds a simulated
- * world (simWorld.ts), hands its fresh token the saved secret, lets `--sim-hours` pass and presses
- * the button, so the command then behaves as with a real token.
+ * What the commands that reach a token (sync, status, token, register-positive) share: the
+ * transport options, choosing the token, and turning failures into one plain line. The `sim`
+ * transport builds a simulated world (transports/simWorld.ts) that ends at the real present, hands
+ * its fresh token the saved secret, lets `--sim-hours` pass and presses the button, so every
+ * command behaves as with a real token — and what it syncs is dated today.
  */
 import { Command, Option } from "commander";
-import { UsageError } from "../cli/errors";
-import { DataDir, checkTokenId } from "./dataDir";
+import { UsageError, closest } from "../base/errors";
+import { DataDir, PairingLostError, checkTokenId } from "../base/dataDir";
+import { DamagedFileError } from "../base/atomicFile";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
-import { openSimWorld, type SimSyncWorld } from "./simWorld";
-import { randomBytesHost } from "./primitives";
-import { say } from "./language";
+import { openSimWorld, type SimSyncWorld } from "./transports/simWorld";
+import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
 export interface TransportOptions {
@@ -49,48 +50,73 @@ function hours(v: string): number {
 export async function openTransport(o: TransportOptions, secret: Uint8Array | null): Promise<OpenTransport> {
   if (o.transport === "ble") {
     const t = new BleTransport();
+    await t.ready(); // no adapter, Bluetooth off, not allowed: said first, before any waiting
     return { transport: t, now: Date.now, sim: null, close: () => t.close() };
   }
   const h = hours(o.simHours);
+  const end = Date.now();
+  const DAY = 86_400_000;
   let sw: SimSyncWorld;
   try {
-    sw = await openSimWorld({ scenario: o.scenario, device: o.simDevice });
+    // the scenario's days start at midnight: begin at the midnight (UTC) before `h` hours ago
+    sw = await openSimWorld({ scenario: o.scenario, device: o.simDevice, startAt: Math.floor((end - h * 3600_000) / DAY) * DAY });
   } catch (e) {
     if (e instanceof TypeError) throw new UsageError(e.message);
     throw e;
   }
   if (secret) await sw.provision(secret);
-  await sw.run(h * 3600000);
+  await sw.run(Math.max(0, end - sw.world.now));
   await sw.press();
   return { transport: sw.transport, now: () => sw.world.now, sim: sw, close: async () => undefined };
 }
 
 /** The token to use: --token, or the only paired one. */
 export async function chooseToken(data: DataDir, wanted: string | undefined): Promise<string> {
+  const ids = await data.tokenIds();
   if (wanted !== undefined) {
+    if (ids.includes(wanted)) return wanted;
+    if (ids.length) {
+      const guess = closest(wanted, ids);
+      throw new UsageError(say(
+        `no paired token is named "${wanted}"` + (guess ? `; did you mean "${guess}"?` : "") + ` Paired tokens: ${ids.join(", ")}.`,
+        `「${wanted}」という名前でペアリングしたお守りはありません。` + (guess ? `「${guess}」のことですか？` : "") + `ペアリングしたお守り：${ids.join("、")}。`,
+      ));
+    }
     try {
       checkTokenId(wanted);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+    } catch {
+      throw new UsageError(tokenIdRule(wanted));
     }
-    if (!(await data.tokenIds()).includes(wanted)) {
-      throw new UsageError(say(`no paired token named "${wanted}" in ${data.root}; pair it with \`omamori token pair --token ${wanted}\``, `「${wanted}」という登録済みのお守りは ${data.root} にありません。\`omamori token pair --token ${wanted}\` で登録してください`));
-    }
-    return wanted;
+    throw new UsageError(noTokenYet(data.root, wanted));
   }
-  const ids = await data.tokenIds();
   if (ids.length === 1) return ids[0];
-  if (ids.length === 0) throw new UsageError(say("no paired token yet; pair one with `omamori token pair --token NAME`", "登録済みのお守りがありません。`omamori token pair --token 名前` で登録してください"));
-  throw new UsageError(say("several tokens are paired (" + ids.join(", ") + "); choose one with --token", "複数のお守りが登録されています（" + ids.join(", ") + "）。--token で選んでください"));
+  if (ids.length === 0) throw new UsageError(noTokenYet(data.root));
+  throw new UsageError(say("several tokens are paired (" + ids.join(", ") + "); choose one with --token NAME", "複数のお守りをペアリングしています（" + ids.join("、") + "）。--token 名前 で選んでください。"));
 }
 
-/** Secret of a paired token, or a fresh one for a first sim run. */
-export async function secretFor(data: DataDir, id: string): Promise<Uint8Array> {
-  try {
-    return (await data.loadToken(id)).secret;
-  } catch {
-    return randomBytesHost(32);
-  }
+/** "No token paired yet: pair one with ..." */
+function noTokenYet(home: string, name = "NAME"): string {
+  return say(
+    `no paired token yet in ${home}; press the token's button, then pair it: npx omamori token pair --token ${name}`,
+    `${home} には、ペアリングしたお守りがありません。お守りのボタンを押してから、ペアリングしてください：npx omamori token pair --token ${name === "NAME" ? "名前" : name}`,
+  );
+}
+
+/** The rule for token names, with the rejected value. */
+export function tokenIdRule(got: string): string {
+  return say(
+    `a token name must be 1 to 32 characters: lowercase letters a-z, digits 0-9 and '-', starting with a letter or digit; got ${JSON.stringify(got)}`,
+    `お守りの名前は、半角の小文字 a～z、数字 0～9、「-」で1～32文字にしてください（先頭は文字か数字）。${JSON.stringify(got)} は使えません。`,
+  );
+}
+
+/** The secret of a paired token, recovering a damaged token.json when its secret can still be read. */
+export async function tokenSecret(data: DataDir, id: string): Promise<Uint8Array> {
+  const rec = await data.loadTokenRecovering(id, new Date(), (k) => process.stderr.write("omamori: " + say(
+    `the pairing record of "${id}" was damaged, but its secret could still be read: the damaged file was kept as ${k.keptAs} and the record written again.`,
+    `「${id}」のペアリングの記録が壊れていましたが、秘密の鍵は読み取れました。壊れたファイルは ${k.keptAs} として残し、記録を書き直しました。`,
+  ) + "\n"));
+  return rec.secret;
 }
 
 /** Problems with the user's files or arguments that the sync modules report as TypeErrors. */
@@ -98,13 +124,24 @@ function isDataProblem(m: string): boolean {
   return m.startsWith("omamori-log:") || m.includes(" is damaged") || m.startsWith("no paired token") || m.startsWith("token id must") || m.startsWith("a token named");
 }
 
-/** Runs a command body: SyncError -> one plain line on stderr and exit code 1; a damaged data file or bad name -> UsageError. */
+/**
+ * Runs a command body: a SyncError, a lost pairing or a damaged data file -> one plain line on
+ * stderr with what to do, exit code 1; a bad name or file given by the user -> UsageError (exit 2).
+ */
 export async function plainFailures(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (e instanceof SyncError) {
+    if (e instanceof SyncError || e instanceof PairingLostError) {
       process.stderr.write("omamori: " + e.message + "\n");
+      process.exitCode = 1;
+      return;
+    }
+    if (e instanceof DamagedFileError) {
+      process.stderr.write("omamori: " + say(
+        `${e.path} is damaged (${e.detail}). Sync the token: the damaged file is then kept aside (never deleted) and rebuilt from the token.`,
+        `${e.path} が壊れています。お守りを同期してください。壊れたファイルは残したまま（消しません）、お守りから作り直します。`,
+      ) + "\n");
       process.exitCode = 1;
       return;
     }

@@ -1,5 +1,5 @@
 /**
- * Home hub (issue 5 "When the token accepts a connection"): a computer at home listens for the
+ * Home hub (docs/SECURITY.md, docs/FORMATS.md "Flow of one sync"): a computer at home listens for the
  * private sync beacons of its paired tokens (tokens with `omamori token hub --every MIN`) and syncs
  * each one when it shows up, with nobody pressing anything. A beacon is recognised only with the
  * token's secret (FORMATS.md "Sync advert"). A token synced less than COOLDOWN_MS ago is left alone
@@ -9,8 +9,9 @@ import { beaconTag, Adv } from "../../common/formats/syncMessages";
 import { bytesEqual } from "../../common/bytes";
 import { hostPrimitives } from "./primitives";
 import { SyncError } from "./errors";
+import { say } from "../base/language";
 import { syncToken, type SyncReport } from "./syncToken";
-import type { DataDir, TokenRecord } from "./dataDir";
+import type { DataDir, TokenRecord } from "../base/dataDir";
 import type { SyncTransport } from "./transport";
 
 export const COOLDOWN_MS = 60_000;
@@ -27,6 +28,8 @@ export interface HubOptions {
   now?: () => number;
   onSync?: (report: SyncReport) => void;
   onWarning?: (message: string) => void;
+  /** Runs each sync (e.g. holding the data-folder lock, host-tools/base/lock.ts); default: just runs it. */
+  around?: <T>(body: () => Promise<T>) => Promise<T>;
 }
 
 /** Serves the tokens' hub beacons; returns the reports of the syncs it made. */
@@ -34,7 +37,12 @@ export async function runHub(o: HubOptions): Promise<SyncReport[]> {
   const now = o.now ?? Date.now;
   const ids = o.tokenIds ?? (await o.data.tokenIds());
   const tokens: TokenRecord[] = [];
-  for (const id of ids) tokens.push(await o.data.loadToken(id));
+  for (const id of ids) {
+    tokens.push(await o.data.loadTokenRecovering(id, new Date(now()), (k) => o.onWarning?.(say(
+      `${id}: the pairing record was damaged, but its secret could still be read (the damaged file was kept as ${k.keptAs})`,
+      `${id}: ペアリングの記録が壊れていましたが、秘密の鍵は読み取れました（壊れたファイルは ${k.keptAs} として残しました）`,
+    ))));
+  }
   const lastSync: Record<string, number> = {};
   const reports: SyncReport[] = [];
   for (let round = 0; o.rounds === undefined || round < o.rounds; round++) {
@@ -53,7 +61,8 @@ export async function runHub(o: HubOptions): Promise<SyncReport[]> {
     const t = which as TokenRecord | null;
     if (!t) continue;
     try {
-      const report = await syncToken({ transport: o.transport, data: o.data, tokenId: t.tokenId, now, scanTimeoutMs: 10_000, onWarning: o.onWarning });
+      const run = () => syncToken({ transport: o.transport, data: o.data, tokenId: t.tokenId, now, scanTimeoutMs: 10_000, onWarning: o.onWarning });
+      const report = await (o.around ? o.around(run) : run());
       reports.push(report);
       o.onSync?.(report);
     } catch (e) {

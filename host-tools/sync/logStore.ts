@@ -6,7 +6,7 @@
  * checks, atomic writing, and an incremental merge that never duplicates a scan.
  */
 import type { LogEncounter, ScanSummary } from "../../common/formats/logRecord";
-import { readJsonFile, writeFileAtomic } from "./atomicFile";
+import { DamagedFileError, readJsonFile, writeFileAtomic } from "../base/atomicFile";
 
 export type { LogEncounter, ScanSummary };
 
@@ -39,6 +39,13 @@ export interface OmamoriLog {
 
 const HEX = /^[0-9a-f]+$/;
 
+/**
+ * Largest clock correction a sync can record: the token's clock is a u32 of seconds, so no real
+ * correction exceeds 2^32 s. A larger value is a damaged or hand-made file (and the matcher would
+ * widen its time tolerance by it).
+ */
+export const MAX_CLOCK_CORRECTION_SECONDS = 2 ** 32;
+
 function fail(where: string, what: string): never {
   throw new TypeError("omamori-log: " + where + " " + what);
 }
@@ -56,7 +63,9 @@ export function checkLog(doc: unknown): OmamoriLog {
   if (d.version !== 1) fail("version", "must be 1, got " + JSON.stringify(d.version));
   for (const k of ["tokenId", "board", "syncedAt"]) if (typeof d[k] !== "string") fail(k, "must be a string");
   checkNumber("rssiOffsetDb", d.rssiOffsetDb, false);
-  checkNumber("clockCorrectionSeconds", d.clockCorrectionSeconds, true);
+  if (Math.abs(checkNumber("clockCorrectionSeconds", d.clockCorrectionSeconds, true)) > MAX_CLOCK_CORRECTION_SECONDS) {
+    fail("clockCorrectionSeconds", "must be within ±" + MAX_CLOCK_CORRECTION_SECONDS + " seconds (the token clock's range), got " + d.clockCorrectionSeconds);
+  }
   if (d.scanPeriodSeconds !== undefined && checkNumber("scanPeriodSeconds", d.scanPeriodSeconds, false) <= 0) fail("scanPeriodSeconds", "must be above 0");
   if (!Array.isArray(d.encounters)) fail("encounters", "must be an array");
   (d.encounters as unknown[]).forEach((e0, i) => {
@@ -84,10 +93,18 @@ export function emptyLog(tokenId: string, board: string, rssiOffsetDb: number): 
   return { format: "omamori-log", version: 1, tokenId, board, rssiOffsetDb, clockCorrectionSeconds: 0, syncedAt: new Date(0).toISOString(), encounters: [] };
 }
 
-/** Reads and checks a log file; null when it does not exist. A corrupt file is an error, never overwritten silently. */
+/**
+ * Reads and checks a log file; null when it does not exist. A file that is not a valid log is a
+ * DamagedFileError naming it, never overwritten silently (the sync keeps it aside and rebuilds).
+ */
 export async function readLog(path: string): Promise<OmamoriLog | null> {
   const doc = await readJsonFile(path);
-  return doc === null ? null : checkLog(doc);
+  if (doc === null) return null;
+  try {
+    return checkLog(doc);
+  } catch (e) {
+    throw new DamagedFileError(path, (e as Error).message);
+  }
 }
 
 /** Writes a log atomically (temp file + rename): a crash leaves the previous copy intact. */

@@ -1,5 +1,5 @@
 /**
- * The host side of one sync connection (issue 5; formats in common/formats/syncMessages.ts,
+ * The host side of one sync connection (formats in common/formats/syncMessages.ts,
  * docs/FORMATS.md "Sync messages"): the host proves it knows the shared secret, checks the token's
  * proof, then sends sealed requests one at a time and opens sealed responses, each exactly once in
  * sequence. Anything forged, replayed or out of order ends the session with a SyncError.
@@ -181,15 +181,14 @@ export class HostSession {
     if (this.closed) throw new SyncError("disconnected", "session closed");
     await sendMessage(this.link, seal(this.crypto, this.keys, Dir.HOST, this.txSeq++, message(op, body)));
     const m = await this.pipe.next(timeoutMs);
-    if (m[0] === Kind.ERROR && m.length === 2) {
-      this.closed = true;
-      throw tokenError(m[1]);
-    }
+    // After authentication nothing unsealed is believed: a plain ERROR could come from anyone in
+    // radio range ("the secret does not match" would send the owner to re-pair). The real token
+    // sends one only when it could not open our message, so it means "the link was disturbed".
     const plain = m[0] === Kind.SEALED ? unseal(this.crypto, this.keys, Dir.TOKEN, this.rxSeq, m) : null;
     if (!plain || plain.length < 1) {
       this.closed = true;
       await this.link.disconnect().catch(() => undefined);
-      throw new SyncError("integrity");
+      throw new SyncError("integrity", m[0] === Kind.ERROR ? "an unauthenticated error message was ignored" : undefined);
     }
     this.rxSeq++;
     if (plain[0] === Op.ERROR) throw tokenError(plain[1]);
@@ -197,30 +196,51 @@ export class HostSession {
     return plain.subarray(1);
   }
 
+  /**
+   * Decodes an authenticated answer; a body that does not decode ends the session with a
+   * SyncError "protocol" (the token's firmware and this host disagree), never another error.
+   */
+  private async decoded<T>(decode: () => T): Promise<T> {
+    try {
+      return decode();
+    } catch (e) {
+      this.closed = true;
+      await this.link.disconnect().catch(() => undefined);
+      throw e instanceof SyncError ? e : new SyncError("protocol", (e as Error).message);
+    }
+  }
+
   /** Token health and clock drift (token minus host, measured at the request/response midpoint). */
   async status(now: () => number = Date.now): Promise<StatusReading> {
     const t0 = now();
     const body = await this.request(Op.STATUS, null);
     const t1 = now();
-    const status = decodeStatus(body);
+    const status = await this.decoded(() => decodeStatus(body));
     return { status, driftSeconds: status.clockSeconds - (t0 + t1) / 2000 };
   }
 
   /** Sets the token clock (unix seconds); returns the correction the token applied (new - old). */
   async setClock(unixSeconds: number): Promise<number> {
-    return i32At(await this.request(Op.SET_CLOCK, u32s([Math.round(unixSeconds)])), 0);
+    const b = await this.request(Op.SET_CLOCK, u32s([Math.round(unixSeconds)]));
+    return this.decoded(() => {
+      if (b.length !== 4) throw new SyncError("protocol", "clock answer of " + b.length + " bytes");
+      return i32At(b, 0);
+    });
   }
 
   /** Whole log records from `cursor`, at most `maxBytes`; `next` is the cursor to ask for next time. */
   async readLog(cursor: number, maxBytes: number): Promise<{ data: Uint8Array; next: number }> {
     const b = await this.request(Op.READ_LOG, u32s([cursor, maxBytes]));
-    if (b.length < 4) throw new SyncError("protocol", "short log answer");
-    return { next: readU32LE(b, 0), data: b.slice(4) };
+    return this.decoded(() => {
+      if (b.length < 4) throw new SyncError("protocol", "short log answer");
+      return { next: readU32LE(b, 0), data: b.slice(4) };
+    });
   }
 
   /** Daily keys; the owner must press the token's button within the token's consent window. */
   async readKeys(consentWaitMs = 40000): Promise<KeyBody[]> {
-    return decodeKeys(await this.request(Op.READ_KEYS, null, consentWaitMs));
+    const b = await this.request(Op.READ_KEYS, null, consentWaitMs);
+    return this.decoded(() => decodeKeys(b));
   }
 
   async setAlert(on: boolean): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * One sync of a paired token (issue 5 "Host side"): find its advert by the secret-derived tag,
+ * One sync of a paired token (docs/FORMATS.md "Flow of one sync"): find its advert by the secret-derived tag,
  * authenticate, read its health and measure clock drift, correct the clock, honour a pending alert,
  * then read the log from the saved cursor in acknowledged chunks (the next request carries the
  * new cursor), merging into the data directory as it goes. A lost connection is resumed from the
@@ -13,10 +13,12 @@ import { loadBoard } from "../../boards/index";
 import { hostPrimitives, randomBytesHost } from "./primitives";
 import { HostSession, pairToken } from "./session";
 import { SyncError } from "./errors";
-import { DataDir, type TokenRecord } from "./dataDir";
+import { DataDir, emptyState, type KeptAside, type SyncState, type TokenRecord } from "../base/dataDir";
+import { DamagedFileError, keepAside } from "../base/atomicFile";
 import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "./logStore";
 import type { SeenAdvert, SyncLink, SyncTransport } from "./transport";
-import { say } from "./language";
+import { say } from "../base/language";
+import { implausibleRecord } from "./plausibility";
 
 /** Clock differences below this are left alone in the log (records have 5 s resolution). */
 export const CLOCK_SHIFT_THRESHOLD_S = 60;
@@ -60,6 +62,14 @@ export interface SyncReport {
   alertSet: boolean;
   reconnects: number;
   cursor: number;
+  /** Records left out because no real scan could produce them (plausibility.ts). */
+  recordsSkipped: number;
+  /** The whole log was read from its start (first sync, or a rebuild after a damaged file). */
+  fullRead: boolean;
+  /** Earliest scan time (Unix seconds, corrected) read in this sync; null when nothing was new. */
+  firstRecordAt: number | null;
+  /** Damaged files of this token kept aside (never deleted) and rebuilt in this sync. */
+  recovered: KeptAside[];
 }
 
 /** Scans until an advert of the token holding `secret` shows up (its tag verifies). */
@@ -143,13 +153,61 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   const now = opts.now ?? Date.now;
   const warn = opts.onWarning ?? (() => undefined);
   let chunk = opts.chunkBytes ?? 512;
-  const token = await opts.data.loadToken(opts.tokenId);
-  const state = await opts.data.loadState(opts.tokenId);
+  const recovered: KeptAside[] = [];
+  const token = await opts.data.loadTokenRecovering(opts.tokenId, new Date(now()), (k) => {
+    recovered.push(k);
+    warn(say(
+      `The pairing record of this token on this computer was damaged, but its secret could still be read: the damaged file was kept as ${k.keptAs} and the record written again.`,
+      `このパソコンにあるお守りのペアリングの記録が壊れていましたが、秘密の鍵は読み取れました。壊れたファイルは ${k.keptAs} として残し、記録を書き直しました。`,
+    ));
+  });
+  let state: SyncState;
+  try {
+    state = await opts.data.loadState(opts.tokenId);
+  } catch (e) {
+    if (!(e instanceof DamagedFileError)) throw e;
+    const keptAs = await keepAside(e.path, new Date(now()));
+    recovered.push({ file: e.path, keptAs });
+    warn(say(
+      `This computer's record of the syncs of this token was damaged. It was kept as ${keptAs} (nothing was deleted), and the whole log is read again from the token; nothing is counted twice.`,
+      `このパソコンにある同期の記録が壊れていました。壊れたファイルは ${keptAs} として残し（何も消していません）、お守りから記録をすべて読み直します。同じ記録が二重に数えられることはありません。`,
+    ));
+    state = emptyState();
+  }
   const logPath = opts.data.logPath(opts.tokenId);
-  let log: OmamoriLog | null = await readLog(logPath);
+  let log: OmamoriLog | null;
+  try {
+    log = await readLog(logPath);
+  } catch (e) {
+    if (!(e instanceof DamagedFileError)) throw e;
+    const keptAs = await keepAside(e.path, new Date(now()));
+    recovered.push({ file: e.path, keptAs });
+    warn(say(
+      `The copy of this token's log on this computer was damaged. It was kept as ${keptAs} (nothing was deleted), and the whole log is read again from the token.`,
+      `このパソコンにあるお守りの記録の写しが壊れていました。壊れたファイルは ${keptAs} として残し（何も消していません）、お守りから記録をすべて読み直します。`,
+    ));
+    log = null;
+    state.cursor = 0;
+  }
+  if (log === null && state.cursor > 0) {
+    warn(say(
+      "The copy of this token's log was missing from this computer; the whole log is read again from the token.",
+      "このパソコンから、お守りの記録の写しがなくなっていました。お守りから記録をすべて読み直します。",
+    ));
+    state.cursor = 0;
+  }
   const report: SyncReport = {
     tokenId: opts.tokenId, status: null as unknown as StatusBody, driftSeconds: 0, clockSet: false, clockCorrectionSeconds: 0,
-    bytesRead: 0, scansAdded: 0, alertSet: false, reconnects: 0, cursor: state.cursor,
+    bytesRead: 0, scansAdded: 0, alertSet: false, reconnects: 0, cursor: state.cursor, fullRead: state.cursor === 0,
+    firstRecordAt: null, recovered, recordsSkipped: 0,
+  };
+  let statusAtMs = 0;
+  /** The token's clock now (seconds), as far as this sync knows it; null when it was not set. */
+  const tokenClockNow = (): number | null => {
+    if (!report.status) return null;
+    const old = report.status.clockValid ? report.status.clockSeconds + (now() - statusAtMs) / 1000 : null;
+    const set = report.clockSet ? now() / 1000 : null;
+    return old === null ? set : set === null ? old : Math.max(old, set);
   };
   let measured = false;
   let pending: LogEncounter[] = [];
@@ -173,6 +231,7 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   const once = async (session: HostSession) => {
     if (!measured) {
       const { status, driftSeconds } = await session.status(now);
+      statusAtMs = now();
       measured = true;
       report.status = status;
       report.driftSeconds = driftSeconds;
@@ -204,10 +263,32 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
       report.alertSet = true;
       await opts.data.clearAlertPending(pendingAlert);
     }
+    // A token answers with its log once; more than twice its whole storage in one connection, or a
+    // cursor that does not move, is a token gone wrong: stop rather than read forever.
+    const limit = 2 * (report.status.storageUsedBytes + report.status.storageFreeBytes) + 65536;
+    let readNow = 0;
     for (;;) {
       const r = await session.readLog(report.cursor, chunk);
       if (r.data.length === 0) break;
-      pending.push(...decodeLogStream(r.data));
+      readNow += r.data.length;
+      if (r.next === report.cursor || readNow > limit) throw new SyncError("protocol", "the token's log did not come to an end");
+      let decoded: LogEncounter[];
+      try {
+        decoded = decodeLogStream(r.data);
+      } catch (e) {
+        throw new SyncError("protocol", (e as Error).message); // the cursor stays where it was
+      }
+      for (const e of decoded) {
+        if (implausibleRecord(e, tokenClockNow()) !== null) {
+          report.recordsSkipped++;
+          continue;
+        }
+        for (const s of e.scans) {
+          const t = s.t + report.clockCorrectionSeconds;
+          if (report.firstRecordAt === null || t < report.firstRecordAt) report.firstRecordAt = t;
+        }
+        pending.push(e);
+      }
       report.bytesRead += r.data.length;
       report.cursor = r.next;
       opts.onProgress?.({ bytes: report.bytesRead, totalBytes: report.status.storageUsedBytes });
@@ -229,7 +310,18 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
     }
   }
   state.lastSyncAt = new Date(now()).toISOString();
+  const s = report.status;
+  state.history.push({
+    at: state.lastSyncAt, clockValid: s.clockValid, paused: s.paused, recordsDropped: s.recordsDropped, firstDay: s.firstDay,
+    firstRecordAt: report.firstRecordAt, fullRead: report.fullRead,
+  });
   await save();
+  if (report.recordsSkipped > 0) {
+    warn(say(
+      `${report.recordsSkipped} record(s) from the token were damaged (values no real scan produces) and were left out. Everything else was synced.`,
+      `お守りの記録のうち ${report.recordsSkipped} 件が壊れていた（実際の受信ではありえない値）ため、取り込みませんでした。それ以外はすべて同期しました。`,
+    ));
+  }
   return report;
 }
 

@@ -1,5 +1,5 @@
 /**
- * How the host reaches a token (issue 5 "Host side"): a transport finds sync adverts and opens a
+ * How the host reaches a token (docs/FORMATS.md "Flow of one sync"): a transport finds sync adverts and opens a
  * GATT link to one. Implementations: transports/sim.ts (the simulator's GATT central) and
  * transports/ble.ts (@stoprocent/noble on a real adapter). The session (session.ts) only sees SyncLink.
  */

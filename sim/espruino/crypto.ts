@@ -1,6 +1,6 @@
 /**
  * require("crypto") and the global AES object as each board's firmware has them
- * (libs/crypto/jswrap_crypto.c at Espruino c5ff787b19; ESPRUINO.md section 3 and its table;
+ * (libs/crypto/jswrap_crypto.c at Espruino c5ff787b19; docs/spec/espruino-platform.md section 3 and its table;
  * boards/<id>.json "crypto"):
  *   - SHA1 where crypto.sha1, SHA224/SHA256 where crypto.sha256; results are ArrayBuffers;
  *   - crypto.AES.encrypt/decrypt only where crypto.aesEcb (Puck.js): default mode CBC with a

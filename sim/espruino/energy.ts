@@ -1,6 +1,6 @@
 /**
  * Battery charge a token spends, integrated over simulated time from the board's current
- * figures (boards/<id>.json "current", restating ESPRUINO.md section 5 "Power").
+ * figures (boards/<id>.json "current", restating docs/spec/espruino-platform.md section 5 "Power").
  *
  * Model (all charge in microcoulombs, µC = µA x s):
  *   sleep         sleepUa all the time the token is powered (RTC, RAM retention)

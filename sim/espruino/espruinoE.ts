@@ -1,5 +1,5 @@
 /**
- * The `E` object (src/jswrap_espruino.c; ESPRUINO.md section 2 "Other system calls") and the
+ * The `E` object (src/jswrap_espruino.c; docs/spec/espruino-platform.md section 2) and the
  * board objects Puck/Bangle where the firmware may touch them:
  *   - E.hwRand(): the SoftDevice TRNG on nRF5x — here a signed 32-bit integer from the seed;
  *   - E.getBattery(): 0..100 only where boards/<id>.json battery.espruinoGetBattery (Puck.js,
@@ -15,7 +15,8 @@
  */
 import type { EspruinoRuntime } from "./runtime";
 import { EventHub } from "./events";
-import { bytesToString, toBytes } from "./realm";
+import { bytesToString, toBytes, rawArgs, plain, flashStringAddress } from "./realm";
+import { storageIsMemoryMapped } from "./modules";
 
 export interface ConsoleLock { password: string | null; locked: boolean; console: string | null }
 
@@ -31,7 +32,7 @@ export function installE(rt: EspruinoRuntime): void {
     hwRand: () => rt.rng() | 0,
     // die temperature: 22 °C with a slow daily swing of ±1 °C (no randomness drawn, so reading
     // it never shifts E.hwRand's sequence)
-    getTemperature: () => 22 + Math.sin((rt.tokenTimeMs() / 86_400_000) * 2 * Math.PI),
+    getTemperature: () => realm.float(22 + Math.sin((rt.tokenTimeMs() / 86_400_000) * 2 * Math.PI)),
     toUint8Array: (...args: unknown[]) => {
       const b = toBytes(args.length === 1 ? args[0] : args);
       return realm.uint8Array(b ?? new Uint8Array(0));
@@ -70,18 +71,23 @@ export function installE(rt: EspruinoRuntime): void {
       let s = 0;
       const a = arr as ArrayLike<number>;
       for (let i = 0; i < a.length; i++) s += Number(a[i]);
-      return s;
+      return realm.float(s);
     },
-    clip: (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x)),
-    // Strings from Storage.read are memory-mapped flash on the device: their data address is
-    // known for the most recent reads (a snapshot here — V8 strings do not follow later flash
-    // writes the way a memory-mapped string would). Anything else: 0.
-    getAddressOf: (v: unknown, flat: unknown) => (flat && typeof v === "string" ? rt.flashStrings.get(v) ?? 0 : 0),
+    clip: (x: number, lo: number, hi: number) => realm.float(Math.min(hi, Math.max(lo, x))),
+    // E.getSizeOf(v): variables v holds, as the variable meter counts them (varMeter.ts); 1 without it
+    getSizeOf: rawArgs((v: unknown) => (rt.vars ? rt.vars.sizeOf(v) : 1)),
+    // jsvGetDataPointer: a Storage.read string on memory-mapped (internal) flash gives its flash
+    // address; on Bangle.js 2 it is a flash string on SPI flash, which has no pointer: 0. The
+    // device also gives RAM addresses of short and flat strings and flat ArrayBuffers; the sim
+    // gives 0 for those (firmware has no use for RAM addresses).
+    getAddressOf: rawArgs((v: unknown, flat: unknown) => {
+      if (!plain(flat)) return 0;
+      const a = flashStringAddress(v);
+      return a !== undefined && storageIsMemoryMapped(rt) ? a : 0;
+    }),
     setDeepSleep: () => {},
     showMessage: () => {},
     dumpStr: () => "",
-    // E.getSizeOf(v): variables v holds, as the variable meter counts them (varMeter.ts); 1 without it
-    getSizeOf: (v: unknown) => (rt.vars ? rt.vars.sizeOf(v) : 1),
   });
   if (board.battery.espruinoGetBattery) E.getBattery = () => Math.round(rt.energy.remainingFraction() * 100);
   events.attach(E);

@@ -1,5 +1,5 @@
 /**
- * NOR flash as the nRF52 has it (ESPRUINO.md section 4, "Flash and RAM"):
+ * NOR flash as the nRF52 has it (docs/spec/espruino-platform.md section 4, "Flash, Storage and RAM"):
  *   - 4 KB pages that erase to 0xFF (jshFlashErasePage erases 4096 bytes);
  *   - writes can only clear bits (new = old AND data);
  *   - writes are whole 4-byte words at 4-byte aligned addresses (nRF NVMC); Espruino's
@@ -84,6 +84,11 @@ export class NorFlash {
     c.ops.writes = this.ops.writes;
     c.ops.erases = this.ops.erases;
     return c;
+  }
+
+  /** Changes with every word write and page erase (live flash strings re-read only then). */
+  generation(): number {
+    return this.ops.writes + this.ops.erases;
   }
 
   /** True once an armed power cut has happened (until revive()). */

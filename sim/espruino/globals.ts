@@ -16,6 +16,8 @@
 import type { EspruinoRuntime } from "./runtime";
 import type { QueuedEvent } from "./timerQueue";
 import { installRequire } from "./modules";
+import { plain } from "./realm";
+import { espFloatToString } from "./numbers";
 
 const TIMER_MIN_INTERVAL = 0.1;
 const TIMER_MAX_INTERVAL = 31536000001000;
@@ -25,10 +27,12 @@ interface Timer { event: QueuedEvent; intervalMs: number; fn: unknown; args: unk
 
 /** Espruino-style text for print()/console.log() of a non-string value. */
 export function formatValue(v: unknown): string {
+  v = plain(v);
   if (typeof v === "string") return JSON.stringify(v);
   if (v === undefined) return "undefined";
   if (typeof v === "function") return "function () { ... }";
-  if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
+  if (typeof v === "number") return espFloatToString(v);
+  if (typeof v === "boolean" || v === null) return String(v);
   if (ArrayBuffer.isView(v)) {
     const name = Object.prototype.toString.call(v).slice(8, -1);
     return "new " + name + "([" + Array.prototype.join.call(v, ", ") + "])";
@@ -113,8 +117,9 @@ export function installGlobals(rt: EspruinoRuntime): void {
     arm(Number(id), t, interval);
   };
 
-  // ---- clock (ESPRUINO.md section 2, "Other system calls": getTime/setTime, float seconds)
-  g.getTime = () => rt.tokenTimeMs() / 1000;
+  // ---- clock (docs/spec/espruino-platform.md section 2: getTime/setTime, float seconds)
+  // getTime() returns a float (jswrap_interactive.c "float"): boxed when it happens to be integral
+  g.getTime = () => realm.float(rt.tokenTimeMs() / 1000);
   g.setTime = (seconds: unknown) => {
     const s = Number(seconds);
     if (!Number.isFinite(s)) throw rt.error("setTime needs a number of seconds");
@@ -126,7 +131,7 @@ export function installGlobals(rt: EspruinoRuntime): void {
 
   // ---- console
   const print = (...args: unknown[]) => {
-    rt.print(args.map((a) => (typeof a === "string" ? a : formatValue(a))).join(" "));
+    rt.print(args.map((a) => plain(a)).map((a) => (typeof a === "string" ? a : formatValue(a))).join(" "));
   };
   g.print = print;
   g.console = realm.object({ log: print, info: print, warn: print, error: print, debug: print, trace: print });
@@ -146,7 +151,11 @@ export function installGlobals(rt: EspruinoRuntime): void {
       const usage = Math.min(total, rt.vars ? rt.vars.count().vars : rt.estimatedJsVars());
       return realm.object({ free: total - usage, usage, total, history: 0, gc: 0, gctime: 0, blocksize: board.ram.bytesPerVariable });
     },
-    on: () => {},
+    // process.on("uncaughtException", f): f gets what no code caught, instead of the console
+    // (src/jsinteractive.c jsiCheckErrors); other events are accepted and never fire here
+    on: (event: unknown, fn: unknown) => {
+      if (event === "uncaughtException" && typeof fn === "function") rt.uncaughtHandler = fn as (e: unknown) => void;
+    },
   });
 
   installRequire(rt);

@@ -16,6 +16,7 @@
  * Time values are getTime() seconds.
  */
 import type { EspruinoRuntime } from "./runtime";
+import { plain } from "./realm";
 import type { QueuedEvent } from "./timerQueue";
 
 interface Watch {
@@ -158,7 +159,8 @@ export class IoPins {
       if (o.debounce !== undefined) debounce = Number(o.debounce);
       if (Number.isNaN(debounce) || debounce < 0) debounce = 0;
       if (o.edge !== undefined) {
-        if (typeof o.edge === "number") edge = o.edge > 0 ? 1 : o.edge < 0 ? -1 : 0;
+        const e = plain(o.edge);
+        if (typeof e === "number") edge = e > 0 ? 1 : e < 0 ? -1 : 0;
         else if (o.edge === "rising") edge = 1;
         else if (o.edge === "falling") edge = -1;
         else if (o.edge === "both") edge = 0;

@@ -49,47 +49,8 @@ export interface ScopeSite {
   codeChars: number;
   /** Whether this function's instances carry a scope reader (it creates functions). */
   hasReader: boolean;
-  /**
-   * Names that Espruino holds as floats even when the value is a whole number (assigned a float
-   * literal such as 6e4, a division, Math.floor/ceil/min/max/abs, getTime()): a variable of their own
-   * instead of a value packed into the name.
-   */
-  floatNames: Set<string>;
 }
 
-const FLOAT_MATH = new Set(["floor", "ceil", "min", "max", "abs", "sqrt", "pow", "random", "sin", "cos", "exp", "log", "atan2"]);
-
-/** Whether Espruino computes this expression as a float (src/jsvar.c jsvMathsOp, jswrap_math.c). */
-function floatish(e: AnyNode | null): boolean {
-  if (!e) return false;
-  switch (e.type) {
-    case "Literal":
-      return typeof e.value === "number" && (/^[^x]*[.eE]/i.test(e.raw) && !/^0x/i.test(e.raw) || e.value > 2147483647 || e.value < -2147483648);
-    case "BinaryExpression":
-      if (e.operator === "/") return true;
-      if (e.operator === "*" || e.operator === "+" || e.operator === "-" || e.operator === "%") return floatish(e.left) || floatish(e.right);
-      return false;
-    case "UnaryExpression":
-      return e.operator === "-" && floatish(e.argument);
-    case "ConditionalExpression":
-      return floatish(e.consequent) || floatish(e.alternate);
-    case "SequenceExpression":
-      return floatish(e.expressions[e.expressions.length - 1]);
-    case "AssignmentExpression":
-      return e.operator === "=" && floatish(e.right);
-    case "CallExpression": {
-      const c = e.callee;
-      if (c.type === "Identifier") return c.name === "getTime" || c.name === "parseFloat";
-      if (c.type === "MemberExpression" && !c.computed && c.object.type === "Identifier") {
-        if (c.object.name === "Math") return FLOAT_MATH.has(c.property.name);
-        if (c.object.name === "Date" && c.property.name === "now") return true;
-      }
-      return false;
-    }
-    default:
-      return false;
-  }
-}
 
 /** Every site instrumented in this process, by id. */
 export const SITES: ScopeSite[] = [];
@@ -161,7 +122,6 @@ interface SiteBuild {
   exprName: string | null;
   codeChars: number;
   hasReader: boolean;
-  floatNames: Set<string>;
   node: AnyNode;
   nameIndex: Map<string, number>;
   lexical: boolean;
@@ -207,7 +167,7 @@ export function instrumentWith(code: string, timing: typeof TIMING): Instrumente
   const newSite = (node: AnyNode, parent: SiteBuild | null): SiteBuild => {
     const s: SiteBuild = {
       id: sites.length, depth: parent ? parent.depth + 1 : 0, parent: parent ? parent.id : -1, names: [], params: [],
-      exprName: null, codeChars: 0, hasReader: false, floatNames: new Set(), node, nameIndex: new Map(), lexical: false, nestedFns: [],
+      exprName: null, codeChars: 0, hasReader: false, node, nameIndex: new Map(), lexical: false, nestedFns: [],
     };
     sites.push(s);
     siteOf.set(node, s);
@@ -281,20 +241,9 @@ export function instrumentWith(code: string, timing: typeof TIMING): Instrumente
     if (BUILTIN_OBJECTS.has(name)) builtinUsed.add(name);
     return acc + rootEntries;
   };
-  // references per site: sorted positions with prefix sums of their scan costs
   // per site: positions of name lookups (with entries scanned), operators, call sites
   const events: { pos: number; scan: number; op: number; call: number }[][] = sites.map(() => []);
-  /** The site declaring `name` as seen from s (null: a global). */
-  const declaringSite = (name: string, s: SiteBuild): SiteBuild | null => {
-    for (let c: SiteBuild | null = s; c; c = c.parent >= 0 ? sites[c.parent] : null) if (c.nameIndex.has(name)) return c;
-    return null;
-  };
   const refWalk = (n: AnyNode, s: SiteBuild, parent: AnyNode | null, key: string): void => {
-    if ((n.type === "VariableDeclarator" && n.id.type === "Identifier" && floatish(n.init)) ||
-        (n.type === "AssignmentExpression" && n.operator === "=" && n.left.type === "Identifier" && floatish(n.right))) {
-      const name = n.type === "VariableDeclarator" ? n.id.name : n.left.name;
-      declaringSite(name, s)?.floatNames.add(name);
-    }
     if (n.type === "BinaryExpression" || n.type === "LogicalExpression" || n.type === "AssignmentExpression" ||
         n.type === "UpdateExpression" || (n.type === "UnaryExpression" && n.operator !== "typeof")) {
       events[s.id].push({ pos: n.start, scan: 0, op: 1, call: 0 });
@@ -583,7 +532,7 @@ export function instrumentWith(code: string, timing: typeof TIMING): Instrumente
   for (const b of sites) {
     const site: ScopeSite = {
       id: base + b.id, depth: b.depth, parent: b.parent >= 0 ? outSites[b.parent] : null, names: b.names, params: b.params,
-      exprName: b.exprName, codeChars: b.codeChars, hasReader: b.hasReader, floatNames: b.floatNames,
+      exprName: b.exprName, codeChars: b.codeChars, hasReader: b.hasReader,
     };
     outSites.push(site);
     SITES.push(site);

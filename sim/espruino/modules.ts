@@ -3,7 +3,7 @@
  * and "crypto" where the board's firmware has it — then a Storage file of that name evaluated as
  * a module (exports/module), else Error 'Module "X" not found'. Modules are cached per boot.
  *
- * require("Storage") (src/jswrap_storage.c over sim/espruino/storage.ts, ESPRUINO.md section 4):
+ * require("Storage") (src/jswrap_storage.c over sim/espruino/storage.ts, docs/spec/espruino-platform.md section 4):
  *   write(name, data, offset, size) (objects -> JSON; offset/size as jsfWriteFile), read
  *   (binary-safe 8-bit string, undefined if missing), readArrayBuffer, readJSON(name,
  *   noExceptions), writeJSON (compact: unquoted keys, typed arrays as arrays), erase, eraseAll,
@@ -18,10 +18,11 @@
  */
 import type { EspruinoRuntime } from "./runtime";
 import { FLAG_NONE, FLAG_STORAGEFILE, HEADER_BYTES, JsfStorage, NAME_BYTES, StorageError, nameBytes } from "./storage";
-import { bytesToString, toBytes } from "./realm";
+import { bytesToString, toBytes, plain, rawArgs, makeFlashString, isBoxedNumber } from "./realm";
 import { makeCryptoModule, installGlobalAes } from "./crypto";
 import { PowerCutError } from "./flash";
 import { crc32 } from "./espruinoE";
+import { espFloatToString, espStringGetInteger, isIntValue } from "./numbers";
 import { STORAGE_HEADER_MS } from "./cpuModel";
 
 /** Built-in calls where RAM peaks: the variable meter samples there (with the call's arguments). */
@@ -67,7 +68,7 @@ export function installRequire(rt: EspruinoRuntime): void {
       const src = n.length <= NAME_BYTES ? rt.storage.read(nameBytes(n)) : null;
       if (!src) throw rt.error("Module " + JSON.stringify(n) + " not found");
       const module = realm.object({ exports: realm.object() }) as { exports: unknown };
-      const fn = realm.run(rt.prepareCode("(function(exports, module){" + bytesToString(src) + "\n})"), n) as (e: unknown, m: unknown) => void;
+      const fn = realm.runFirmware("(function(exports, module){" + bytesToString(src) + "\n})", n) as (e: unknown, m: unknown) => void;
       fn(module.exports, module);
       exp = module.exports;
     }
@@ -92,15 +93,17 @@ export function installRequire(rt: EspruinoRuntime): void {
   installGlobalAes(rt);
 }
 
-const FLASH_STRINGS_KEPT = 64;
+/**
+ * Where Storage lives: Bangle.js 2 keeps it on external SPI flash mapped "in software" at
+ * SPIFLASH_BASE 0x60000000 (boards/BANGLEJS2.py); jshFlashGetMemMapAddress returns 0 for that
+ * range (targets/nrf5x/jshardware.c), so Storage.read gives a JSV_FLASH_STRING (read through
+ * jshFlashRead) whose E.getAddressOf(str, true) is 0. Every other board's Storage is internal,
+ * memory-mapped flash: Storage.read gives a native string pointing into it.
+ */
+const SPIFLASH_BASE = 0x60000000;
 
-/** Note where a string read from Storage lives in flash (for E.getAddressOf). */
-function rememberFlashString(rt: EspruinoRuntime, s: string, address: number): void {
-  if (!s.length) return;
-  const m = rt.flashStrings;
-  m.delete(s);
-  m.set(s, address);
-  if (m.size > FLASH_STRINGS_KEPT) m.delete(m.keys().next().value as string);
+export function storageIsMemoryMapped(rt: EspruinoRuntime): boolean {
+  return rt.board.flash.memoryMapped;
 }
 
 /** Run a Storage operation, turning jsfWriteFile's exceptions into token-side Errors. */
@@ -114,31 +117,68 @@ function guard<T>(rt: EspruinoRuntime, fn: () => T): T {
   }
 }
 
-function intArg(v: unknown): number {
-  if (v === undefined || v === null) return 0;
-  const n = Math.trunc(Number(v));
-  return Number.isFinite(n) ? n : 0;
+/**
+ * An "int" parameter of a built-in, as jsvGetInteger makes it: floats truncated (and wrapped to
+ * 32 bits), booleans 0/1, numeric strings by their integer part, a one-element array by its
+ * element, anything else 0.
+ */
+export function intArg(v: unknown): number {
+  v = plain(v);
+  if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) | 0 : 0;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string") return espStringGetInteger(v);
+  if (Array.isArray(v) && v.length === 1) return intArg(v[0]);
+  return 0;
 }
 
-/** Storage.writeJSON's compact form (JSON_DROP_QUOTES | JSON_IGNORE_FUNCTIONS | JSON_NO_UNDEFINED | JSON_ARRAYBUFFER_AS_ARRAY). */
-export function compactJson(v: unknown): string | undefined {
+/**
+ * Storage.writeJSON's compact form (jsfGetJSONWithCallback with JSON_DROP_QUOTES |
+ * JSON_IGNORE_FUNCTIONS | JSON_NO_UNDEFINED | JSON_ARRAYBUFFER_AS_ARRAY, no JSON_ALL_UNICODE_ESCAPE):
+ * keys unquoted when they are identifiers or integers, numbers printed by ftoa, strings with
+ * Espruino's JS escapes (escapeCharacter with jsonStyle false: "\xFF", "\0"), keys in `keysOf`'s
+ * order (the context's, with hidden keys left out).
+ */
+export function compactJson(v: unknown, keysOf: (o: object) => string[] = Object.keys): string | undefined {
+  v = plain(v);
   if (v === null) return "null";
   if (v === undefined || typeof v === "function") return undefined;
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "number") return Number.isFinite(v) ? espFloatToString(v) : "null";
   if (typeof v === "boolean") return String(v);
-  if (typeof v === "string") return JSON.stringify(v);
-  if (ArrayBuffer.isView(v)) return "[" + Array.prototype.join.call(v, ",") + "]";
+  if (typeof v === "string") return jsQuote(v);
+  if (ArrayBuffer.isView(v)) return "[" + Array.from(v as unknown as ArrayLike<number>, (x) => espFloatToString(x)).join(",") + "]";
   if (Object.prototype.toString.call(v) === "[object ArrayBuffer]") return "[" + Array.from(new Uint8Array(v as ArrayBuffer)).join(",") + "]";
-  if (Array.isArray(v)) return "[" + v.map((x) => compactJson(x) ?? "null").join(",") + "]";
+  if (Array.isArray(v)) return "[" + v.map((x) => compactJson(x, keysOf) ?? "null").join(",") + "]";
   const o = v as Record<string, unknown>;
-  if (typeof o.toJSON === "function") return compactJson(o.toJSON());
+  if (typeof o.toJSON === "function") return compactJson(o.toJSON(), keysOf);
   const parts: string[] = [];
-  for (const k of Object.keys(o)) {
-    const s = compactJson(o[k]);
+  for (const k of keysOf(o)) {
+    const s = compactJson(o[k], keysOf);
     if (s === undefined) continue;
-    parts.push((/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)) + ":" + s);
+    parts.push((/^[A-Za-z_$][\w$]*$/.test(k) || /^-?\d+$/.test(k) ? k : jsQuote(k)) + ":" + s);
   }
   return "{" + parts.join(",") + "}";
+}
+
+/** A string quoted as escapeCharacter(ch, next, jsonStyle false) writes it (src/jsutils.c). */
+function jsQuote(s: string): string {
+  const hex = "0123456789ABCDEF";
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const next = i + 1 < s.length ? s.charCodeAt(i + 1) : -1;
+    if (c === 10) out += "\\n";
+    else if (c === 9) out += "\\t";
+    else if (c === 8) out += "\\b";
+    else if (c === 11) out += "\\v";
+    else if (c === 12) out += "\\f";
+    else if (c === 13) out += "\\r";
+    else if (c === 92) out += "\\\\";
+    else if (c === 34) out += '\\"';
+    else if (c < 8 && (next < 48 || next > 55)) out += "\\" + c;
+    else if (c < 32 || c >= 127) out += c > 255 ? "\\u" + hex[(c >> 12) & 15] + hex[(c >> 8) & 15] + hex[(c >> 4) & 15] + hex[c & 15] : "\\x" + hex[(c >> 4) & 15] + hex[c & 15];
+    else out += s[i];
+  }
+  return out + '"';
 }
 
 export function storageFileChunkSize(rt: EspruinoRuntime): number {
@@ -155,7 +195,7 @@ function makeStorageModule(rt: EspruinoRuntime): Record<string, unknown> {
     } catch {
       try {
         // Espruino's jswrap_json_parse_liberal also accepts writeJSON's unquoted keys
-        return realm.run("(" + text + "\n)", "readJSON");
+        return realm.runFirmware("(" + text + "\n)", "readJSON");
       } catch (e) {
         if (noExceptions) return undefined;
         throw rt.error("Expecting a valid JSON value in Storage file: " + ((e as Error).message ?? String(e)));
@@ -179,17 +219,24 @@ function makeStorageModule(rt: EspruinoRuntime): Record<string, unknown> {
       return st.write(nameBytes(String(name)), bytes, FLAG_NONE, off, sz);
     }),
     writeJSON: (name: unknown, data: unknown) => guard(rt, () => {
-      const text = compactJson(data) ?? "";
+      const text = compactJson(data, (o) => realm.sem.keys(o)) ?? "";
       return st.write(nameBytes(String(name)), toBytes(text)!, FLAG_NONE, 0, 0);
     }),
+    // jsfReadFile: a live view of the flash bytes (see makeFlashString), "" for no bytes
     read: (name: unknown, offset: unknown, length: unknown) => {
       const n = nameBytes(String(name));
-      const b = st.read(n, intArg(offset), intArg(length));
-      if (!b) return undefined;
-      const s = bytesToString(b);
-      const h = st.find(n)!;
-      rememberFlashString(rt, s, h.addr + HEADER_BYTES + Math.min(Math.max(0, intArg(offset)), h.size));
-      return s;
+      const h = st.find(n);
+      if (!h) return undefined;
+      let off = intArg(offset);
+      let len = intArg(length);
+      if (off < 0) off = 0;
+      if (len <= 0) len = h.size;
+      if (off > h.size) off = h.size;
+      if (off + len > h.size) len = h.size - off;
+      if (len <= 0) return "";
+      const addr = h.addr + HEADER_BYTES + off;
+      const flash = rt.flash;
+      return makeFlashString(realm, addr, len, () => flash.read(addr, len), () => flash.generation());
     },
     readArrayBuffer: (name: unknown) => {
       const b = st.read(nameBytes(String(name)));
@@ -396,42 +443,73 @@ function openStorageFile(rt: EspruinoRuntime, nameArg: unknown, modeArg: unknown
   return f;
 }
 
+/** Espruino's name for a value's type in messages (%t: jswGetBasicObjectName, else typeof). */
+export function espTypeName(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (isBoxedNumber(v) || typeof v === "number" || typeof v === "boolean") return "Number";
+  if (typeof v === "string" || typeof plain(v) === "string") return "String";
+  if (typeof v === "function") return "Function";
+  if (Array.isArray(v)) return "Array";
+  if (ArrayBuffer.isView(v)) return Object.prototype.toString.call(v).slice(8, -1);
+  if (Object.prototype.toString.call(v) === "[object ArrayBuffer]") return "ArrayBuffer";
+  return "Object";
+}
+
+/**
+ * require("Flash") (src/jswrap_flash.c, targets/nrf5x/jshardware.c):
+ *   - erasePage(addr) takes its argument as a JsVar and refuses anything but an int-typed value
+ *     (jsvIsInt): "Address should be an integer, got Number" for a float — even an integral one
+ *     such as Math.ceil(a/4096)*4096 — "got String", "got undefined"...;
+ *   - write(data, addr), read(length, addr) and getPage(addr) take "int" parameters, which
+ *     jsvGetInteger makes of anything (floats truncated), so the same float is accepted there;
+ *   - getPage: Bangle.js 2's SPI flash (0x60000000 + 8 MB) in 4096-byte pages; internal flash up to
+ *     the chip's size (nRF52832 512 KB, nRF52840 1 MB; the C code compares with `>`, so the
+ *     address just past the end still gets a page); anything else undefined;
+ *   - write() of data it cannot turn into bytes writes nothing (no error); of undefined throws
+ *     "Data is not defined".
+ * The sim holds only the board's Storage area and rawFreePages below it: touching other flash
+ * (firmware, SoftDevice, bootloader — the device would write or silently refuse) is an error here.
+ */
 function makeFlashModule(rt: EspruinoRuntime): Record<string, unknown> {
   const realm = rt.realm;
   const flash = rt.flash;
-  const addrOf = (a: unknown, what: string): number => {
-    const n = Number(a);
-    if (!Number.isInteger(n) || n < flash.startAddress || n >= flash.endAddress) {
-      throw rt.error(what + ": address " + String(a) + " is outside the emulated flash 0x" + flash.startAddress.toString(16) + "..0x" + flash.endAddress.toString(16) + " (Storage and free pages)");
+  const chipBytes = rt.board.mcu === "nRF52840" ? 1024 * 1024 : 512 * 1024;
+  const spi = storageIsMemoryMapped(rt) ? null : { start: SPIFLASH_BASE, end: SPIFLASH_BASE + rt.board.flash.storageBytes };
+  const inSim = (addr: number, len: number, what: string): number => {
+    if (addr < flash.startAddress || addr + len > flash.endAddress) {
+      throw rt.error(what + ": address 0x" + (addr >>> 0).toString(16) + " is outside the flash the simulator holds 0x" + flash.startAddress.toString(16) + "..0x" + flash.endAddress.toString(16) + " (Storage and free pages)");
     }
-    return n;
+    return addr;
   };
   return realm.object({
     getPage: (a: unknown) => {
-      const n = Number(a);
-      if (!Number.isInteger(n) || n < flash.startAddress || n >= flash.endAddress) return undefined;
-      const page = n - ((n - flash.startAddress) % flash.pageSize);
-      return realm.object({ addr: page, length: flash.pageSize });
+      const n = intArg(a) >>> 0;
+      if (spi && n >= spi.start && n < spi.end) return realm.object({ addr: n - (n % 4096), length: 4096 });
+      if (n > chipBytes) return undefined;
+      return realm.object({ addr: n - (n % 4096), length: 4096 });
     },
     getFree: () => {
       if (!flash.rawFreePages) return realm.array([]);
       return realm.array([realm.object({ addr: flash.startAddress, length: flash.rawFreePages * flash.pageSize })]);
     },
-    erasePage: (a: unknown) => flash.erasePage(addrOf(a, "Flash.erasePage")),
+    erasePage: rawArgs((a: unknown) => {
+      const v = plain(a);
+      if (isBoxedNumber(a) || typeof v !== "number" || !isIntValue(v)) {
+        throw rt.error("Address should be an integer, got " + espTypeName(a));
+      }
+      flash.erasePage(inSim(v >>> 0, 0, "Flash.erasePage"));
+    }),
     write: (data: unknown, a: unknown) => {
       if (data === undefined) throw rt.error("Data is not defined");
       const b = toBytes(data);
-      if (!b) throw rt.error("Data is not defined");
-      const addr = addrOf(a, "Flash.write");
-      if (addr + b.length > flash.endAddress) addrOf(addr + b.length, "Flash.write");
-      flash.writeAligned(addr, b);
+      if (!b || !b.length) return;
+      flash.writeAligned(inSim(intArg(a) >>> 0, b.length, "Flash.write"), b);
     },
     read: (len: unknown, a: unknown) => {
       const n = intArg(len);
       if (n <= 0) return undefined;
-      const addr = addrOf(a, "Flash.read");
-      if (addr + n > flash.endAddress) addrOf(addr + n, "Flash.read");
-      return realm.uint8Array(flash.read(addr, n));
+      return realm.uint8Array(flash.read(inSim(intArg(a) >>> 0, n, "Flash.read"), n));
     },
   });
 }

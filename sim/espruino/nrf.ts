@@ -1,6 +1,6 @@
 /**
  * The `NRF` object (libs/bluetooth/jswrap_bluetooth.c, targets/nrf5x/bluetooth.c,
- * libs/bluetooth/bluetooth_utils.c at Espruino c5ff787b19; ESPRUINO.md section 2) and the radio
+ * libs/bluetooth/bluetooth_utils.c at Espruino c5ff787b19; docs/spec/espruino-platform.md section 2) and the radio
  * state the world reads:
  *
  * Advertising
@@ -15,17 +15,37 @@
  *     overflow throws "Advertising data too long when adding <what>";
  *   - an array of packets is rotated, one per advertising event (radioState().rotation);
  *   - interval: ms -> 0.625 ms units clamped to 20..10240 ms; non-connectable adverts are also
- *     kept >= 100 ms (BLE 4.x rule for ADV_NONCONN_IND, ESPRUINO.md);
+ *     kept >= 100 ms (BLE 4.x rule for ADV_NONCONN_IND, docs/spec/espruino-platform.md);
  *   - while a central is connected advertising stops unless whenConnected:true (then it is
  *     non-connectable) — jsble_advertising_start.
- * Address
- *   - setAddress("aa:bb:cc:dd:ee:ff <type>"): malformed -> "Expecting mac address of the form
- *     aa:bb:cc:dd:ee:ff"; top two bits must match the type (random static 11, resolvable 01,
- *     non-resolvable 00) and the type must be one this board's stack accepts
- *     (boards radio.addressTypes), else "ERR 0x3202 (INVALID_BLE_ADDR)"; applying it restarts
- *     the SoftDevice, which waits for a connection to end; the restart re-starts a running scan
- *     with default parameters (passive, window = interval = 100 ms);
- *   - getAddress() returns the address without type, first byte OR 0xC0 (as the C code does).
+ * Address and SoftDevice restarts (jswrap_ble_setAddress, jswrap_ble_restart,
+ * jsble_restart_softdevice, jsble_init, jswrap_ble_reconfigure_softdevice, jswrap_ble_wake/sleep,
+ * jsble_advertising_start; the SoftDevices' ble_gap.h sd_ble_gap_addr_set — S132 v3.1 on the
+ * nRF52832 boards, S140 6.1.1 on the nRF52840 ones — reached through the peer manager's
+ * pm_id_addr_set):
+ *   - setAddress only parses (bleVarToAddr: ':' at 2,5,8,11,14, hex digits not checked, an
+ *     optional " public"/" random"/" private-resolvable"/" private-nonresolvable"), else it throws
+ *     "Expecting mac address of the form aa:bb:cc:dd:ee:ff"; it stores the string and restarts
+ *     the SoftDevice — at once, or, while a central is connected, after the disconnection
+ *     ("BLE Connected, queueing BLE restart for later");
+ *   - the restart: sleep (advertising stops, a link drops), the SoftDevice comes back with the
+ *     chip's factory address (random static, from FICR), then the stored address is applied:
+ *     the identity address must be public or random static (top bits 11); anything else —
+ *     private-resolvable, private-nonresolvable, a "random" address without the 11 bits — is
+ *     refused on every board, and the refusal is only printed ("pm_id_addr_set failed: 0x3202"),
+ *     so the factory address stays on the air; then a running scan restarts with default
+ *     parameters, the STORED advertising data is set up again and, unless NRF.sleep() was in
+ *     force, advertising starts — with the old payload under the new address until the next
+ *     setAdvertising;
+ *   - every start of advertising (power-on, wake, restart, setAdvertising while advertising,
+ *     after a disconnection) sends its first event at once (runtime takeAdvertStarts()): a
+ *     payload replaced in the same instant is still heard once;
+ *   - while NRF.sleep() is in force nothing is sent: setAdvertising and setAddress only store,
+ *     and NRF.wake() starts advertising with what is stored (the safe way to change identifier
+ *     and address together: sleep, setAdvertising, setAddress, wake);
+ *   - getAddress() is the factory address, getAddress(true) the last one set (accepted or not);
+ *     both with the first byte ORed with 0xC0 as the C code prints it; the default name's last
+ *     4 hex digits come from the latter.
  * Scanning
  *   - setScan(cb, {filters, active, window, interval}) / setScan() to stop; window/interval (ms,
  *     2v22+) as jsble_set_scan_params takes them (default 100/100 = receiver always on);
@@ -48,6 +68,7 @@ import type { EspruinoRuntime } from "./runtime";
 import { EventHub } from "./events";
 import { toBytes } from "./realm";
 import { formatValue } from "./globals";
+import { espTypeName } from "./modules";
 import { BUILTIN_X86_MS, advertEventBytes } from "./cpuModel";
 
 /**
@@ -59,6 +80,16 @@ import { BUILTIN_X86_MS, advertEventBytes } from "./cpuModel";
 export const QUEUED_REPORT_VARS = 17;
 
 export interface AdvertIn { address: string; addressType: string; rssi: number; data: Uint8Array }
+
+/** The first advertising event of a start of advertising, sent at once by the SoftDevice. */
+export interface AdvertStart {
+  timeMs: number;
+  address: string;
+  addressType: string;
+  data: Uint8Array;
+  connectable: boolean;
+  scannable: boolean;
+}
 
 export interface RadioStateView {
   /** scanResponse: what NRF.setScanResponse set (sent to active scanners when scannable), or null. */
@@ -144,12 +175,20 @@ interface AdvConfig {
   whenConnected: boolean;
 }
 
-/** Address parse per bleVarToAddr; returns null for a malformed string. */
-export function parseAddress(s: unknown): { address: string; type: string } | null {
-  if (typeof s !== "string" || s.length < 17) return null;
+/** bleVarToAddr: the string split into bytes (chtod: hex digits are not checked) and a type, or null. */
+export function bleVarToAddr(s: unknown): { address: string; type: string } | null {
+  if (typeof s !== "string") return null;
   for (const i of [2, 5, 8, 11, 14]) if (s[i] !== ":") return null;
-  const hex = s.slice(0, 17);
-  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(hex)) return null;
+  const chtod = (c: string | undefined): number => {
+    if (c === undefined) return -1;
+    const x = c.charCodeAt(0);
+    if (x >= 48 && x <= 57) return x - 48;
+    if (x >= 97 && x <= 122) return 10 + x - 97;
+    if (x >= 65 && x <= 90) return 10 + x - 65;
+    return -1;
+  };
+  const bytes: string[] = [];
+  for (let i = 0; i < 6; i++) bytes.push((((chtod(s[i * 3]) << 4) | chtod(s[i * 3 + 1])) & 0xff).toString(16).padStart(2, "0"));
   let type = "public";
   if (s.length !== 17) {
     const rest = s.slice(17);
@@ -159,23 +198,38 @@ export function parseAddress(s: unknown): { address: string; type: string } | nu
     else if (rest.startsWith(" private-nonresolvable")) type = "private-nonresolvable";
     else return null;
   }
-  return { address: hex.toLowerCase(), type };
+  return { address: bytes.join(":"), type };
 }
 
-const TOP_BITS: Record<string, number | null> = { public: null, random: 3, "private-resolvable": 1, "private-nonresolvable": 0 };
+/** sd_ble_gap_addr_set: an identity address is public, or random static with the top bits 11. */
+function identityAddressOk(a: { address: string; type: string }): boolean {
+  if (a.type === "public") return true;
+  return a.type === "random" && parseInt(a.address.slice(0, 2), 16) >> 6 === 3;
+}
+
+/** BLE_ERROR_GAP_INVALID_BLE_ADDR (ble_gap.h: BLE_GAP_ERR_BASE 0x3200 + 2). */
+const INVALID_BLE_ADDR = 0x3202;
 
 export class Radio {
   private readonly rt: EspruinoRuntime;
   private readonly events: EventHub;
   private adv: AdvConfig;
+  /** The chip's factory address (FICR): the SoftDevice's address after every enable. */
+  private readonly factoryAddress: string;
+  /** The address the SoftDevice uses. */
   private address: string;
   private addressType = "random";
-  private pendingAddress: { address: string; type: string } | null = null;
+  /** What NRF.setAddress stored (hiddenRoot BLE_MAC), applied at the next SoftDevice start. */
+  private macRequest: string | null = null;
   private txPowerDbm: number;
+  /** BLE_IS_SLEEPING / BLE_IS_ADVERTISING */
   private sleeping = false;
+  private advertising = false;
+
   private scan: null | { cb: unknown; filters: unknown; active: boolean; intervalMs: number; windowMs: number; found?: Map<string, Record<string, unknown>> } = null;
   private services: ServiceTable = new Map();
   private pendingServices: ServiceTable | null = null;
+  /** BLE_NEEDS_SOFTDEVICE_RESTART: a restart waits for the connection to end. */
   private restartQueued = false;
   private uart = true;
   private link: { central: GattCentral; mtu: number; open: boolean } | null = null;
@@ -190,10 +244,12 @@ export class Radio {
     this.rt = rt;
     this.events = new EventHub((fn, t, a) => rt.runCallback(fn, t, a), (m) => rt.error(m));
     this.txPowerDbm = rt.board.radio.defaultTxPowerDbm;
-    this.address = deviceAddress(rt);
+    this.factoryAddress = deviceAddress(rt);
+    this.address = this.factoryAddress;
     this.adv = { packets: [this.buildObjectAdvert(undefined, undefined)], intervalMs: DEFAULT_INTERVAL_MS, connectable: true, scannable: true, whenConnected: false };
     this.services = this.parseServices(undefined, true); // the UART service is there from power-on
     this.install();
+    this.advertisingStart(); // jsble_init: advertising from power-on
     this.powerUpdate();
     const meter = rt.vars;
     if (meter) meter.addHeld(() => this.held((n) => meter.nameVars(n)));
@@ -220,6 +276,23 @@ export class Radio {
     return out;
   }
 
+  /** jsble_advertising_start: nothing if already advertising or connected (unless whenConnected). */
+  private advertisingStart(): void {
+    if (this.advertising) return;
+    const connected = !!this.link?.open;
+    if (connected && !this.adv.whenConnected) return;
+    if (!this.adv.packets.length) return;
+    this.advertising = true;
+    this.rt.advertStarted({
+      timeMs: this.rt.worldTimeMs(), address: this.address, addressType: this.addressType,
+      data: this.adv.packets[0].slice(), connectable: this.adv.connectable && !connected, scannable: this.adv.scannable,
+    });
+  }
+
+  private advertisingStop(): void {
+    this.advertising = false;
+  }
+
   /** What the radio looks like when the token has no power. */
   static offView(): RadioStateView {
     return { advertising: null, address: "", addressType: "", txPowerDbm: 0, scanning: null, sleeping: true, connected: false };
@@ -228,7 +301,7 @@ export class Radio {
   view(): RadioStateView {
     const connected = !!this.link?.open;
     let advertising: RadioStateView["advertising"] = null;
-    if (!this.sleeping && (!connected || this.adv.whenConnected) && this.adv.packets.length) {
+    if (this.advertising && this.adv.packets.length) {
       const connectable = this.adv.connectable && !connected;
       advertising = {
         data: this.adv.packets[0].slice(),
@@ -296,7 +369,9 @@ export class Radio {
 
   private deviceName(): string {
     const base = DEVICE_NAMES[this.rt.board.espruinoBoard] ?? this.rt.board.name;
-    return base + " " + this.address.slice(12, 14) + this.address.slice(15, 17);
+    // jsbleGetDeviceName: the last two bytes of the current address (getAddress(true))
+    const a = this.currentMac();
+    return base + " " + a.slice(12, 14) + a.slice(15, 17);
   }
 
   private buildObjectAdvert(data: unknown, options: unknown): Uint8Array {
@@ -315,7 +390,7 @@ export class Radio {
     let manufacturerData: Uint8Array = new Uint8Array(0);
     let name = this.deviceName();
     if (options !== undefined && options !== null) {
-      if (typeof options !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof options);
+      if (typeof options !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + espTypeName(options));
       const o = options as Record<string, unknown>;
       if (o.showName !== undefined) showName = !!o.showName;
       if (o.name !== undefined) name = String(o.name).slice(0, 31);
@@ -357,7 +432,7 @@ export class Radio {
 
   private rawAdvert(v: unknown): Uint8Array {
     const b = toBytes(v);
-    if (!b) throw this.rt.realm.typeError("Expecting Array or Object, got " + typeof v);
+    if (!b) throw this.rt.realm.typeError("Expecting Array or Object, got " + espTypeName(v));
     if (b.length > MAX_ADV) throw this.rt.error("ERR 0x9 (INVALID_LENGTH)");
     return b;
   }
@@ -381,8 +456,8 @@ export class Radio {
         this.notifyChange();
       },
       setAddress: (addr: unknown) => this.setAddress(addr),
-      getAddress: () => {
-        const a = this.address;
+      getAddress: (current: unknown) => {
+        const a = current ? this.currentMac() : this.factoryAddress;
         const first = (parseInt(a.slice(0, 2), 16) | 0xc0).toString(16).padStart(2, "0");
         return first + a.slice(2);
       },
@@ -395,12 +470,12 @@ export class Radio {
       setScan: (cb: unknown, options: unknown) => this.setScan(cb, options),
       findDevices: (cb: unknown, options: unknown) => this.findDevices(cb, options),
       sleep: () => {
-        this.sleeping = true;
-        if (this.link?.open) this.dropLink(HCI_LOCAL_HOST_TERMINATED);
+        this.sleep();
         this.notifyChange();
       },
       wake: () => {
         this.sleeping = false;
+        this.advertisingStart();
         this.notifyChange();
       },
       restart: () => this.restart(),
@@ -418,7 +493,7 @@ export class Radio {
       eraseBonds: () => {
         if (this.link?.open) throw rt.error("BLE Connected, can't erase bonds.");
       },
-      getBattery: () => batteryVolts(rt),
+      getBattery: () => realm.float(batteryVolts(rt)),
       setRSSIHandler: () => {},
     });
     this.events.attach(NRF);
@@ -432,7 +507,7 @@ export class Radio {
     const rt = this.rt;
     rt.peakSample("NRF.setAdvertising", [data, options]);
     if (options !== undefined && (options === null || typeof options !== "object")) {
-      throw rt.realm.typeError("Expecting Object or undefined, got " + (options === null ? "null" : typeof options));
+      throw rt.realm.typeError("Expecting Object or undefined, got " + espTypeName(options));
     }
     const o = (options ?? {}) as Record<string, unknown>;
     let packets: Uint8Array[];
@@ -443,7 +518,7 @@ export class Radio {
     } else if (data === undefined || (data !== null && typeof data === "object")) {
       packets = [this.buildObjectAdvert(data, options)];
     } else {
-      throw rt.realm.typeError("Expecting Array or Object, got " + (data === null ? "null" : typeof data));
+      throw rt.realm.typeError("Expecting Array or Object, got " + espTypeName(data));
     }
     const next: AdvConfig = { ...this.adv, packets };
     if (o.interval !== undefined) next.intervalMs = Number(o.interval) || DEFAULT_INTERVAL_MS;
@@ -452,28 +527,39 @@ export class Radio {
     if (o.whenConnected !== undefined) next.whenConnected = !!o.whenConnected;
     this.adv = next;
     this.kept.adv = [data, options];
+    // jswrap_ble_setAdvertising: stored; if advertising (or whenConnected while connected), restarted
+    const restartAdv = this.advertising || (next.whenConnected && !!this.link?.open && o.whenConnected !== undefined);
+    if (restartAdv && !this.sleeping) {
+      this.advertisingStop();
+      this.advertisingStart();
+    }
     this.notifyChange();
+  }
+
+  /** The address NRF.setAddress stored, else the factory one. */
+  private currentMac(): string {
+    const p = this.macRequest === null ? null : bleVarToAddr(this.macRequest);
+    return p ? p.address : this.factoryAddress;
+  }
+
+  /** jswrap_ble_sleep: advertising stops, a connected central is disconnected. */
+  private sleep(): void {
+    this.sleeping = true;
+    this.advertisingStop();
+    if (this.link?.open) this.dropLink(HCI_LOCAL_HOST_TERMINATED);
   }
 
   private setAddress(addr: unknown): void {
     this.rt.peakSample("NRF.setAddress", [addr]);
-    const p = parseAddress(addr);
-    if (!p) throw this.rt.error("Expecting mac address of the form aa:bb:cc:dd:ee:ff");
-    const bits = TOP_BITS[p.type];
-    const top = parseInt(p.address.slice(0, 2), 16) >> 6;
-    if ((bits !== null && top !== bits) || !this.rt.board.radio.addressTypes.includes(p.type)) {
-      throw this.rt.error("ERR 0x3202 (INVALID_BLE_ADDR)");
-    }
-    this.pendingAddress = p;
+    if (!bleVarToAddr(addr)) throw this.rt.error("Expecting mac address of the form aa:bb:cc:dd:ee:ff");
+    this.macRequest = addr as string;
     this.kept.address = addr;
     this.restart();
   }
 
   /**
-   * jswrap_ble_restart / jsble_restart_softdevice: queued while a central is connected (with
-   * Espruino's console message), else at once: a pending address and service table take effect
-   * and a running scan is restarted with default parameters (passive, window = interval = 100 ms)
-   * by jswrap_ble_reconfigure_softdevice.
+   * jswrap_ble_restart: queued while a central is connected (with Espruino's console message),
+   * else jsble_restart_softdevice at once.
    */
   private restart(): void {
     if (this.link?.open) {
@@ -481,17 +567,39 @@ export class Radio {
       this.restartQueued = true;
       return;
     }
+    this.restartSoftdevice();
+  }
+
+  /**
+   * jsble_restart_softdevice: kill (sleep: advertising off, link dropped), jsble_init (factory
+   * address, then the stored one through pm_id_addr_set — a refusal is only printed), services,
+   * jswrap_ble_reconfigure_softdevice (a scan restarted with default parameters, the stored
+   * advertising data set up again), then advertising starts unless NRF.sleep() was in force.
+   */
+  private restartSoftdevice(): void {
     this.restartQueued = false;
-    if (this.pendingAddress) {
-      this.address = this.pendingAddress.address;
-      this.addressType = this.pendingAddress.type;
-      this.pendingAddress = null;
+    const wasSleeping = this.sleeping;
+    this.sleep();
+    this.address = this.factoryAddress;
+    this.addressType = "random";
+    if (this.macRequest !== null) {
+      const p = bleVarToAddr(this.macRequest)!;
+      if (identityAddressOk(p)) {
+        this.address = p.address;
+        this.addressType = p.type;
+      } else {
+        this.rt.print("pm_id_addr_set failed: 0x" + INVALID_BLE_ADDR.toString(16));
+      }
     }
     if (this.pendingServices) {
       this.services = this.pendingServices;
       this.pendingServices = null;
     }
     if (this.scan) this.scan = { ...this.scan, active: false, intervalMs: 100, windowMs: 100 };
+    if (!wasSleeping) {
+      this.sleeping = false;
+      this.advertisingStart();
+    }
     this.notifyChange();
   }
 
@@ -508,7 +616,7 @@ export class Radio {
       this.notifyChange();
       return;
     }
-    if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + typeof cb);
+    if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + espTypeName(cb));
     const o = (options && typeof options === "object" ? options : {}) as Record<string, unknown>;
     if (o.filters !== undefined && !Array.isArray(o.filters)) throw this.rt.realm.typeError("requestDevice expecting an array of filters, got " + typeof o.filters);
     // jsble_set_scan_params: window/interval in 0.625 ms units, used only within 4..16384, interval >= window
@@ -524,7 +632,7 @@ export class Radio {
   }
 
   private findDevices(cb: unknown, options: unknown): void {
-    if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + typeof cb);
+    if (typeof cb !== "function") throw this.rt.error("Expecting function for first argument, got " + espTypeName(cb));
     let timeout = 2000;
     let opts: unknown = undefined;
     if (typeof options === "number") timeout = options;
@@ -532,7 +640,7 @@ export class Radio {
       opts = options;
       const t = (options as { timeout?: unknown }).timeout;
       if (t !== undefined) timeout = Number(t);
-    } else if (options !== undefined) throw this.rt.error("Expecting Number or object, got " + typeof options);
+    } else if (options !== undefined) throw this.rt.error("Expecting Number or object, got " + espTypeName(options));
     if (Number.isNaN(timeout) || timeout < 10) throw this.rt.error("Invalid timeout");
     const found = new Map<string, Record<string, unknown>>();
     this.setScan(() => {}, opts);
@@ -637,7 +745,7 @@ export class Radio {
     const dev = this.deviceObject(p);
     let ok = Radio.matches(scan.filters, dev);
     if (scan.found) {
-      if (!ok && scan.found.has(dev.id as string)) ok = true; // issue #2178: later packets of a matched device pass
+      if (!ok && scan.found.has(dev.id as string)) ok = true; // github.com/espruino/Espruino/issues/2178: later packets of a matched device pass
       if (!ok) return;
       const prev = scan.found.get(dev.id as string);
       if (prev) {
@@ -688,7 +796,7 @@ export class Radio {
       }
       const realm = this.rt.realm;
       this.rt.runCallback(() => {
-        const result = realm.run(line, "console", 5000);
+        const result = realm.runFirmware(line, "console", 5000);
         this.rt.print("=" + (typeof result === "string" ? JSON.stringify(result) : formatValue(result)));
       }, undefined, []);
     }
@@ -699,7 +807,7 @@ export class Radio {
   private parseServices(data: unknown, uart: boolean): ServiceTable {
     const table: ServiceTable = new Map();
     if (data !== undefined && data !== null) {
-      if (typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof data);
+      if (typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + espTypeName(data));
       for (const skey of Object.keys(data as object)) {
         let suuid: string;
         try { suuid = uuidOfKey(skey); } catch { throw this.rt.error("Invalid Service UUID: " + skey); }
@@ -740,7 +848,7 @@ export class Radio {
 
   private updateServices(data: unknown): void {
     this.rt.peakSample("NRF.updateServices", [data]);
-    if (!data || typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + typeof data);
+    if (!data || typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + espTypeName(data));
     for (const skey of Object.keys(data as object)) {
       const suuid = uuidOfKey(skey);
       const svc = this.services.get(suuid);
@@ -774,7 +882,12 @@ export class Radio {
     this.consoleUnlocked = false;
     this.link = null;
     for (const svc of this.services.values()) for (const c of svc.values()) c.subscribed = false;
-    if (this.restartQueued) this.restart();
+    // BLE_GAP_EVT_DISCONNECTED: advertising restarts (unless asleep), then a queued SoftDevice restart
+    if (!this.sleeping) {
+      this.advertisingStop();
+      this.advertisingStart();
+    }
+    if (this.restartQueued) this.restartSoftdevice();
     this.notifyChange();
     if (reason === HCI_LOCAL_HOST_TERMINATED) link.central.onDisconnect();
     this.events.emit("disconnect", [reason]);
@@ -788,6 +901,9 @@ export class Radio {
     if (!v.advertising || !v.advertising.connectable || this.link?.open) return null;
     const link = { central, mtu: Math.min(central.mtu, this.rt.board.radio.maxMtu), open: true };
     this.link = link;
+    // BLE_GAP_EVT_CONNECTED: connectable advertising ends; restarted (non-connectable) with whenConnected
+    this.advertisingStop();
+    if (this.adv.whenConnected && !this.sleeping) this.advertisingStart();
     this.notifyChange();
     this.events.emit("connect", [central.address ?? "00:00:00:00:00:00 public"]);
     const self = this;

@@ -1,7 +1,7 @@
 /**
  * One emulated Espruino token: a node:vm context with the board's Espruino API, a virtual clock
  * driven by the world, a timer queue, NOR flash with Storage, the radio as seen by the world,
- * and an energy meter. Platform facts come from shared/spec/ESPRUINO.md; each module of this
+ * and an energy meter. Platform facts come from docs/spec/espruino-platform.md; each module of this
  * folder cites the section it emulates. The public API is documented in docs/SIM-RUNTIME.md.
  *
  * Time: the world owns one clock (ms since the Unix epoch). The token has its own oscillator
@@ -19,6 +19,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { detokenise, isPretokenised } from "./pretokenised";
 import { loadBoard, type Board } from "../../boards/index";
 import { NorFlash, PowerCutError } from "./flash";
 import { JsfStorage } from "./storage";
@@ -28,12 +29,12 @@ import { TimerQueue, type QueuedEvent } from "./timerQueue";
 import { installGlobals, formatValue } from "./globals";
 import { IoPins } from "./io";
 import { installE } from "./espruinoE";
-import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn } from "./nrf";
+import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn, type AdvertStart } from "./nrf";
 import { HOOK, SITES, instrument } from "./meterCode";
 import { VarMeter } from "./varMeter";
 import { BUILTIN_X86_MS, FLASH_ERASE_PAGE_MS, FLASH_WRITE_WORD_MS, X86_TO_NRF52, ioBufferBytes, ioQueueHasRoom, nrf52Ms } from "./cpuModel";
 
-export type { GattCentral, GattLink, RadioStateView, AdvertIn } from "./nrf";
+export type { GattCentral, GattLink, RadioStateView, AdvertIn, AdvertStart } from "./nrf";
 export { NorFlash, PowerCutError } from "./flash";
 
 export interface RuntimeOptions {
@@ -93,6 +94,9 @@ class RuntimeStop extends Error {}
  */
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 
+/** First advertising events kept for takeAdvertStarts() (older ones are dropped). */
+const ADVERT_STARTS_KEPT = 1000;
+
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The built firmware for a board (dist/firmware/<board>.js), as the sim runs it. */
@@ -102,7 +106,8 @@ export function loadBuiltFirmware(boardId: string): string {
   if (!existsSync(file)) {
     throw new Error("firmware for " + boardId + " is not built: " + file + " is missing; run `npm run build` first");
   }
-  return readFileSync(file, "utf8");
+  // latin1: a pretokenised file holds token bytes 0x80-0xFF, one character each
+  return readFileSync(file, "latin1");
 }
 
 /** splitmix32: small, fast, deterministic. */
@@ -142,11 +147,6 @@ export class EspruinoRuntime {
   /** @internal E.setPassword/lockConsole/setConsole state */
   consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
   private readonly factoryAddress: Uint8Array;
-  /**
-   * @internal Strings Storage.read handed out, with the flash address of their first byte, for
-   * E.getAddressOf(str, true) (Espruino returns memory-mapped strings). Most recent wins.
-   */
-  readonly flashStrings = new Map<string, number>();
   /** @internal E.setTimeZone state, read by the context's Date */
   timeZone = { tzMinutes: 0 };
   /** The variable meter (null when the runtime was made with varMeter: false). */
@@ -220,7 +220,6 @@ export class EspruinoRuntime {
     const every = typeof opts.varMeter === "object" ? opts.varMeter : {};
     this.idleEveryMs = every.idleEveryMs ?? 3_600_000;
     this.peakEveryMs = every.peakEveryMs ?? 1_800_000;
-    if (this.vars) this.vars.flashStrings = { has: (s: string) => this.flashStrings.has(s) };
     const vars = this.vars;
     this.hooks = {
       n: 0,
@@ -233,10 +232,14 @@ export class EspruinoRuntime {
 
   // ---------------------------------------------------------------- boot / reboot
 
-  /** The vm context's global object (tests read global.Omamori). */
+  /**
+   * The vm context's global object as the host sees it (tests read global.Omamori): floats the
+   * token keeps boxed (sim/espruino/semantics.ts) read as plain numbers, flash strings as strings,
+   * through a view that passes calls and assignments on to the token's own objects.
+   */
   get global(): any {
     if (!this.realm) throw new Error("the token has not booted yet; call boot(code) or bootFromStorage() first");
-    return this.realm.global;
+    return this.realm.hostView(this.realm.global);
   }
 
   /** Power-on: clock from ~0, fresh context, run `code` as Espruino runs .bootcde, then E.on('init'). */
@@ -288,10 +291,11 @@ export class EspruinoRuntime {
     this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
     this.realm = new Realm();
     if (this.vars) this.vars.reset();
+    this.uncaughtHandler = null;
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
       if (this.realm !== realm || this.halted) return; // from a context that has since rebooted
-      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(reason);
+      const line = "Uncaught Error: Unhandled promise rejection: " + describeError(realm.sem.convertError(reason));
       this.uncaughtErrors.push(line);
       this.consoleOutput.push(line);
     };
@@ -318,7 +322,9 @@ export class EspruinoRuntime {
     if (this.vars) this.vars.markBuiltins();
     this.booted = true;
     this.setPower({ powered: true });
-    const source = code ?? this.storageBootCode();
+    // Espruino on nRF52 skips loading the saved code when BTN1 is held at any hardware reset
+    // (targets/nrf5x/main.c: jsiInit(!buttonState)): the stock console stays open to Bluetooth
+    const source = code ?? (this.buttonDown ? null : this.storageBootCode());
     this.bootCodeLength = source ? source.length : 0;
     if (source !== null) this.runCode(source, code === null ? ".bootcde" : "firmware.js");
     this.realm.drain();
@@ -341,10 +347,7 @@ export class EspruinoRuntime {
     } catch {
       return code;
     }
-    if (this.vars) {
-      for (const b of r.builtinObjects) this.vars.builtinNamesUsed.add(b);
-      for (const f of r.sites[0].floatNames) this.vars.globalFloatNames.add(f);
-    }
+    if (this.vars) for (const b of r.builtinObjects) this.vars.builtinNamesUsed.add(b);
     return r.code;
   }
 
@@ -381,11 +384,13 @@ export class EspruinoRuntime {
   /** Evaluate source in the token (errors are reported as uncaught, like Espruino). */
   private runCode(code: string, filename: string): void {
     this.callbacksRun++;
-    const prepared = this.prepareCode(code);
+    // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it; the meters'
+    // instrumentation (meterCode.ts) goes on first, Espruino's value semantics (instrument.ts) after
+    const prepared = this.prepareCode(isPretokenised(code) ? detokenise(code) : code);
     this.beginWork("boot code");
     this.inCallback++;
     try {
-      this.realm.run(prepared, filename, this.bootTimeoutMs);
+      this.realm.runFirmware(prepared, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -746,8 +751,9 @@ export class EspruinoRuntime {
     this.currentArgs = args;
     this.inCallback++;
     try {
-      if (typeof fn === "function") fn.apply(thisArg, args);
-      else if (typeof fn === "string") this.realm.run(this.prepareCode(fn), "callback");
+      const f = this.realm.unview(fn);
+      if (typeof f === "function") f.apply(this.realm.unview(thisArg), this.realm.argsToContext(args));
+      else if (typeof f === "string") this.realm.runFirmware(this.prepareCode(f), "callback");
     } catch (e) {
       this.handleThrown(e);
     } finally {
@@ -836,9 +842,25 @@ export class EspruinoRuntime {
     this.uncaughtErrors.push(line);
   }
 
+  /** @internal process.on("uncaughtException") handler of the running firmware, if any. */
+  uncaughtHandler: ((e: unknown) => void) | null = null;
+
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
     if (this.oomStop) return; // interrupted: a firmware catch may have rethrown something else
+    // what V8 threw itself becomes what Espruino throws (semantics.ts)
+    if (this.realm) e = this.realm.sem.convertError(e);
+    const handler = this.uncaughtHandler;
+    if (handler) {
+      // as jsiCheckErrors: the handler gets the exception; one it throws itself is reported
+      try {
+        handler(e);
+        return;
+      } catch (e2) {
+        if (e2 instanceof RuntimeStop || e2 instanceof PowerCutError || this.flash.isDead()) return;
+        e = this.realm ? this.realm.sem.convertError(e2) : e2;
+      }
+    }
     const line = "Uncaught " + describeError(e);
     this.uncaughtErrors.push(line);
     this.consoleOutput.push(line);
@@ -933,6 +955,26 @@ export class EspruinoRuntime {
     for (const l of this.radioListeners) l();
   }
 
+  /**
+   * The first advertising event of every start of advertising since the last call, oldest first
+   * (the SoftDevice sends it at once, so a payload that was replaced in the same instant — the old
+   * identifier under a new address after NRF.setAddress — is still on the air once). The steady
+   * advertising that follows is radioState().advertising.
+   */
+  takeAdvertStarts(): AdvertStart[] {
+    const s = this.advertStarts;
+    this.advertStarts = [];
+    return s;
+  }
+
+  /** @internal the radio started advertising (first event sent now) */
+  advertStarted(s: AdvertStart): void {
+    this.advertStarts.push(s);
+    if (this.advertStarts.length > ADVERT_STARTS_KEPT) this.advertStarts.shift();
+  }
+
+  private advertStarts: AdvertStart[] = [];
+
   /** An advertising packet reached this token's receiver (ignored unless it is scanning). */
   deliverAdvert(p: AdvertIn): void {
     if (this.halted || !this.booted) return;
@@ -960,8 +1002,8 @@ export class EspruinoRuntime {
    */
   setButton(down: boolean): void {
     if (typeof down !== "boolean") throw new TypeError("setButton needs true (held down) or false (released)");
+    this.buttonDown = down;
     if (this.io && this.booted && !this.halted) this.io.setInput("BTN", down);
-    else this.buttonDown = down;
   }
 
   /** @internal the physical button level (kept across reboots) */
@@ -996,11 +1038,14 @@ export class EspruinoRuntime {
   }
 }
 
-/** "Error: message" for Error-like values, JSON-ish text for anything else thrown. */
+/**
+ * "Error: message" for Error-like values (Espruino's errors carry their class in .type, V8's in
+ * .name), JSON-ish text for anything else thrown.
+ */
 export function describeError(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) {
-    const err = e as { name?: string; message?: string };
-    return (err.name || "Error") + ": " + err.message;
+    const err = e as { name?: string; type?: string; message?: string };
+    return (err.type || err.name || "Error") + ": " + err.message;
   }
   return formatValue(e);
 }

@@ -1,7 +1,7 @@
 /**
  * Espruino's Storage file system over NorFlash, ported operation for operation from
  * espruino/Espruino src/jsflash.c (snapshot c5ff787b19, 2v29) so that power cuts leave exactly
- * what a real token would (ESPRUINO.md section 4, `require("Storage")`):
+ * what a real token would (docs/spec/espruino-platform.md section 4, `require("Storage")`):
  *
  *   - a file is a 32-byte header {u32 size (low 24 bits) | flags << 24, 28-byte 0-padded name}
  *     followed by its data, the next header at the next 4-byte boundary (JSF_ALIGNMENT 4);

@@ -30,6 +30,7 @@
  */
 import type { Board } from "../../boards/index";
 import type { ScopeSite } from "./meterCode";
+import { isBoxedNumber, isFlashString } from "./realm";
 
 /** What a built-in keeps: its own variables plus values it references (counted like any value). */
 export interface HeldRoot { vars: number; values: unknown[] }
@@ -70,13 +71,9 @@ export class VarMeter {
   readonly fixedVars = new WeakMap<object, number>();
   /** Built-in objects the code names (each in the root). */
   readonly builtinNamesUsed = new Set<string>();
-  /** Global names the code assigns floats (see ScopeSite.floatNames). */
-  readonly globalFloatNames = new Set<string>();
   /** Global property names that exist before the code runs. */
   private builtinGlobals = new Set<string>();
   private readonly heldProviders: (() => HeldRoot[])[] = [];
-  /** Strings that are memory-mapped Storage contents (one variable each). */
-  flashStrings: { has(s: string): boolean } = { has: () => false };
   /** Function code is in Storage (native strings), as for .bootcde and Storage modules. */
   codeInFlash = true;
 
@@ -103,7 +100,6 @@ export class VarMeter {
   reset(): void {
     this.builtinGlobals = new Set();
     this.builtinNamesUsed.clear();
-    this.globalFloatNames.clear();
     this.heldProviders.length = 0;
   }
 
@@ -149,7 +145,6 @@ export class VarMeter {
   }
 
   stringVars(s: string): number {
-    if (s.length > this.strFirst && this.flashStrings.has(s)) return 1;
     const n = s.length;
     return n <= this.strFirst ? 1 : 1 + Math.ceil((n - this.strFirst) / this.strExt);
   }
@@ -169,8 +164,7 @@ export class VarMeter {
     const g = this.global();
     for (const k of Object.keys(g)) {
       if (this.builtinGlobals.has(k)) continue;
-      const v = g[k];
-      parts.globals += this.nameVars(k) + (typeof v === "number" && this.globalFloatNames.has(k) ? 1 : this.valueVars(v, false, seen));
+      parts.globals += this.nameVars(k) + this.valueVars(g[k], false, seen);
     }
     for (const name of this.builtinNamesUsed) parts.builtins += this.nameVars(name) + 1;
     for (const p of this.heldProviders) {
@@ -200,6 +194,9 @@ export class VarMeter {
       case "string": return this.stringVars(v);
       case "object":
         if (v === null) return 1;
+        // a float the semantics keep boxed (whole-number floats), a string read from Storage
+        // (a native or flash string: one variable pointing at flash)
+        if (isBoxedNumber(v) || isFlashString(v)) return 1;
         return seen.has(v) ? 0 : this.objectVars(v, seen);
       case "function":
         return seen.has(v) ? 0 : this.objectVars(v, seen);
@@ -281,11 +278,7 @@ export class VarMeter {
       const scopeSite = this.readerSite.get(reader);
       n += 1; // the scope object
       if (scopeSite) {
-        const floats = scopeSite.floatNames;
-        for (let i = 0; i < scopeSite.names.length; i++) {
-          const name = scopeSite.names[i], v = vals[i + 1];
-          n += this.nameVars(name) + (typeof v === "number" && floats.has(name) ? 1 : this.valueVars(v, false, seen));
-        }
+        for (let i = 0; i < scopeSite.names.length; i++) n += this.nameVars(scopeSite.names[i]) + this.valueVars(vals[i + 1], false, seen);
       } else {
         for (let i = 1; i < vals.length; i++) n += 1 + this.valueVars(vals[i], false, seen);
       }

@@ -30,7 +30,7 @@
  * K = 4 indoors (a line-of-sight share typical at 1-5 m), 1.5 in a train (rich multipath),
  * K = 0 would be Rayleigh. Reported RSSI = received power - receiver rssiOffsetDb, rounded to an
  * integer dBm (a receiver that under-reads has a positive offset: calibrated = measured + offset,
- * GAEN.md section 7).
+ * docs/spec/gaen-protocol.md section 7).
  *
  * Reception: sensitivity about -96 dBm for the nRF52 1 Mbps BLE receiver (Nordic nRF52832/nRF52840
  * product specifications), -95 dBm assumed for phones. Probability of losing a packet

@@ -60,6 +60,22 @@ export function deliverWindow(link: LinkInWindow, t0: number, t1: number, rng: R
 }
 
 /**
+ * One advertising event at a known time (the first event of a start of advertising, which the
+ * SoftDevice sends at once): received with the same fading, loss and collision draw as the
+ * events of a window. `link.advertising` gives the payload and connectability of that event.
+ */
+export function deliverOne(link: LinkInWindow, timeMs: number, rng: Random, out: ReceivedPacket[]): void {
+  const keep = 1 - (link.collision ?? 0);
+  const power = link.meanDbm + fadingDb(link.env.ricianK, rng);
+  if (rng.next() < keep * (1 - lossProbability(power, link.sensitivityDbm, link.env))) {
+    out.push({
+      timeMs: Math.floor(timeMs), from: link.from, address: link.address, addressType: link.addressType,
+      rssi: reportedRssi(power, link.rssiOffsetDb), data: link.advertising.data, connectable: link.advertising.connectable,
+    });
+  }
+}
+
+/**
  * The per-advert reference: every advertising event of the advertiser from t0 to t1 is simulated
  * (as an event-driven simulator would), and those falling inside the scan windows are delivered.
  * Used by bench/sim.ts as the baseline and by tests to check the analytic counts.

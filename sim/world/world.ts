@@ -14,13 +14,13 @@
  * Phones record their packets directly. Then every device is advanced to the segment end.
  */
 import { ADVERT_AIRTIME_MS, carryLossDb, meanReceivedDbm, SKIP_MARGIN_DB, type Environment } from "./channel";
-import { deliverWindow, type LinkInWindow } from "./delivery";
+import { deliverOne, deliverWindow, type LinkInWindow } from "./delivery";
 import { Random } from "./random";
 import { Scenario, type DeviceSpec, type Placement, type Span } from "./scenario";
 import { PhoneDevice } from "./devices/phone";
 import { TokenDevice } from "./devices/token";
 import { phoneModel } from "./devices/phoneModels";
-import type { ReceivedPacket, SimDevice } from "./devices/device";
+import type { AdvertStartEvent, ReceivedPacket, SimDevice } from "./devices/device";
 
 export interface DeviceContext {
   world: World;
@@ -61,6 +61,8 @@ interface Entry {
   here: Placement | null;
   /** Start of the current placement (span start, or attach time), keys the shadowing draw. */
   hereSince: number;
+  /** First advertising events the device sent that are not delivered yet (takeAdvertStarts). */
+  starts: AdvertStartEvent[];
 }
 
 const MAX_STEPS_AT_ONE_TIME = 10000;
@@ -99,7 +101,7 @@ export class World {
         dev = makeToken(ctx);
       }
       if (dev.id !== spec.id) throw new RangeError("device factory returned id " + dev.id + " for " + spec.id);
-      this.add({ device: dev, spans: o.scenario.spansOf(spec.id), cursor: 0, attachment: null, here: null, hereSince: 0 });
+      this.add({ device: dev, spans: o.scenario.spansOf(spec.id), cursor: 0, attachment: null, here: null, hereSince: 0, starts: [] });
     }
     this.place(this.nowMs);
   }
@@ -130,7 +132,7 @@ export class World {
     if (this.byId[device.id]) throw new RangeError("a device with id " + device.id + " is already in the world");
     if ("near" in where) this.device(where.near);
     else carryLossDb(where.carry);
-    this.add({ device, spans: null, cursor: 0, attachment: where, here: null, hereSince: this.nowMs });
+    this.add({ device, spans: null, cursor: 0, attachment: where, here: null, hereSince: this.nowMs, starts: [] });
     this.place(this.nowMs);
   }
 
@@ -240,16 +242,25 @@ export class World {
     const rng = this.channelRng;
     const reactive: { to: Entry; p: ReceivedPacket }[] = [];
     const direct: { to: Entry; packets: ReceivedPacket[] }[] = [];
+    // first advertising events (sent at once by a start of advertising) waiting to be delivered
+    for (const e of this.entries) {
+      const s = e.device.takeAdvertStarts ? e.device.takeAdvertStarts() : [];
+      // a start made while the devices were advanced to t0 may carry a fractional time just before
+      // it (a token's event that waited for its CPU): it is on the air from t0
+      for (const x of s) e.starts.push(x.timeMs < t0 ? { ...x, timeMs: t0 } : x);
+    }
     for (const rx of this.entries) {
       const rs = rx.device.radioState();
       if (!rs.scanning || rs.sleeping || !rx.here) continue;
       const out: ReceivedPacket[] = [];
       const links: LinkInWindow[] = [];
+      const firsts: { link: LinkInWindow; timeMs: number }[] = [];
       let rate = 0;
       for (const tx of this.entries) {
         if (tx === rx || !tx.here) continue;
         const ts = tx.device.radioState();
-        if (!ts.advertising || ts.sleeping) continue;
+        const starts = tx.starts.filter((x) => x.timeMs >= t0 && x.timeMs < t1);
+        if ((!ts.advertising || ts.sleeping) && !starts.length) continue;
         const path = this.scenario.path(tx.here.room, rx.here.room);
         if (!path) continue;
         this.stats.linksConsidered++;
@@ -263,10 +274,12 @@ export class World {
           rxCarryDb: carryLossDb(rx.here.carry),
         }) - this.shadow(tx, rx);
         if (meanDbm < rx.device.sensitivityDbm - SKIP_MARGIN_DB) continue;
-        links.push({
-          from: tx.device.id, address: ts.address, addressType: ts.addressType, advertising: ts.advertising,
-          meanDbm, env, sensitivityDbm: rx.device.sensitivityDbm, rssiOffsetDb: rx.device.rssiOffsetDb,
-        });
+        const common = { from: tx.device.id, meanDbm, env, sensitivityDbm: rx.device.sensitivityDbm, rssiOffsetDb: rx.device.rssiOffsetDb };
+        for (const x of starts) {
+          firsts.push({ timeMs: x.timeMs, link: { ...common, address: x.address, addressType: x.addressType, advertising: { data: x.data, intervalMs: 1, connectable: x.connectable, scannable: false } } });
+        }
+        if (!ts.advertising || ts.sleeping) continue;
+        links.push({ ...common, address: ts.address, addressType: ts.addressType, advertising: ts.advertising });
         // advertisers the scanner can hear (mean power above its sensitivity) collide with each other
         if (meanDbm >= rx.device.sensitivityDbm) rate += (2 * ADVERT_AIRTIME_MS) / ts.advertising.intervalMs;
       }
@@ -275,6 +288,11 @@ export class World {
         l.collision = 1 - Math.exp(-(rate - own));
         deliverWindow(l, t0, t1, rng, out);
       }
+      for (const f of firsts) {
+        f.link.collision = 1 - Math.exp(-rate);
+        deliverOne(f.link, f.timeMs, rng, out);
+      }
+      out.sort((a, b) => a.timeMs - b.timeMs);
       if (out.length === 0) continue;
       if (rx.device.kind === "phone") {
         direct.push({ to: rx, packets: out });
@@ -307,6 +325,8 @@ export class World {
         if (this.logPackets) this.packetLog.push({ ...p, to: d.to.device.id });
       }
     }
+    // first events before the segment's end are done with (delivered, or nobody was listening)
+    for (const e of this.entries) if (e.starts.length) e.starts = e.starts.filter((x) => x.timeMs >= end);
     return end;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * How robust the story's outcomes are to the radio's randomness: runs host-tools/demo/story.ts with
  * N seeds and prints, per seed, each token's daily scores ("score/scan-seconds" per day with a
- * sighting) and how often each expectation of issue 7 held. Not part of `npm test` (about 5 s a
+ * sighting) and how often each expectation of the story (docs/E2E.md) held. Not part of `npm test` (about 5 s a
  * seed); docs/E2E.md quotes its figures.
  *
  *   npx tsx test/e2e/sweep.ts [seeds, default 12] [scan window ms/period ms, e.g. 1000/60000]

@@ -18,7 +18,7 @@ export function builtFirmware(boardId: string): string {
     execFileSync(process.execPath, [join(REPO, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO, "scripts", "build-firmware.ts"), "--quiet"], { cwd: REPO, stdio: "inherit" });
     built = true;
   }
-  return readFileSync(file, "utf8");
+  return readFileSync(file, "latin1");
 }
 
 export interface BootedToken {

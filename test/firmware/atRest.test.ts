@@ -13,7 +13,7 @@ import { decodeRecordBody, isRecordLength, type LogEncounter } from "../../commo
 import { toHex } from "../../common/bytes";
 import { nameBytes } from "../../sim/espruino/storage";
 import type { EspruinoRuntime } from "../../sim/espruino/runtime";
-import { bootToken, expectHealthy, readWholeLog, runWithAdverts, state, T0_MS, type Advert } from "./sim";
+import { bootToken, expectHealthy, readWholeLog, runWithAdverts, settingsOf, state, T0_MS, type Advert } from "./sim";
 
 const MIN = 60_000;
 
@@ -53,10 +53,10 @@ interface RawRecord { seq: number; offset: number; body: Buffer; plain: LogEncou
 
 /**
  * Every committed record of the log, decrypted here from the raw flash pages with node:crypto
- * (key from the token's om.r), oldest page first; checks CTR = CCM on the way.
+ * (key from the token's settings file), oldest page first; checks CTR = CCM on the way.
  */
 function decryptFlash(rt: EspruinoRuntime): RawRecord[] {
-  const key = Buffer.from(Buffer.from(rt.storage.read(nameBytes("om.r"))!).toString("latin1"), "hex");
+  const key = Buffer.from(settingsOf(rt).z, "hex");
   expect(key.length).to.equal(16);
   const s = state(rt).log;
   const file = rt.storage.find(nameBytes("om.log"))!;

@@ -19,7 +19,7 @@ export function simFirmware(boardId: string): string {
 
 export interface TokenOpts {
   board?: string;
-  /** Hold the button down while the token powers on (the maintenance gesture). */
+  /** Hold the button down while the token powers on: Espruino then skips the saved code (maintenance). */
   buttonHeldAtBoot?: boolean;
   seed?: number;
   worldTimeMs?: number;
@@ -31,6 +31,8 @@ export interface TokenOpts {
    * the CPU could handle in a window turn it off; what the CPU does to a crowd is tested with it on.
    */
   cpuTime?: boolean;
+  /** Bytes of another Storage file written before the firmware (a Storage with little room left). */
+  otherFileBytes?: number;
 }
 
 /**
@@ -40,12 +42,29 @@ export interface TokenOpts {
 export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   const board = o.board ?? "puckjs";
   const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash, cpuTime: o.cpuTime });
-  // (a button pin written high reads back high: the sim's way to have it held at power-on)
-  const code = (o.buttonHeldAtBoot ? "digitalWrite(" + rt.board.io.button + ",1);\n" : "") + simFirmware(board);
+  const code = simFirmware(board);
+  if (o.buttonHeldAtBoot) rt.setButton(true);
+  if (o.otherFileBytes) rt.storage.write(nameBytes("other"), new Uint8Array(o.otherFileBytes).fill(0x41), 0, 0, 0);
   if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(code, "latin1")), 0, 0, 0);
   rt.bootFromStorage();
   if (o.setClock ?? true) setClock(rt);
   return rt;
+}
+
+/** The token's settings file (firmware/app/store.ts), newest complete generation, parsed. */
+export function settingsOf(rt: EspruinoRuntime): any {
+  let best: any = null;
+  for (const name of ["om.s0", "om.s1"]) {
+    const b = rt.storage.read(nameBytes(name));
+    if (!b) continue;
+    try {
+      const s = JSON.parse(Buffer.from(b).toString("latin1"));
+      if (!best || s.g > best.g) best = s;
+    } catch {
+      // a torn copy: the other one decides, as on the token
+    }
+  }
+  return best;
 }
 
 /** Omamori.setClock(world seconds) inside the token, as the sync service calls it. */

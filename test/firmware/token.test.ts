@@ -1,8 +1,9 @@
 /**
  * The token as a whole, running the built firmware in the sim runtime: no clock means no radio,
  * identifiers equal what the daily keys give, rotation, new daily keys, the light and button as a
- * person meets them, watchdog reboot and erase-all (issue 4).
+ * person meets them, watchdog reboot and erase-all.
  */
+import { statusFromRow } from "../../common/formats/syncMessages";
 import { expect } from "chai";
 import { toHex } from "../../common/bytes";
 import { buildAdvert } from "../../common/gaen/advert";
@@ -10,7 +11,7 @@ import { eninFromUnixSeconds, rollingStartFor } from "../../common/gaen/interval
 import { encodeMetadata } from "../../common/gaen/metadata";
 import { fastCrypto } from "../../host-tools/gaen/crypto";
 import { allBoards } from "../../boards/index";
-import { bootToken, expectHealthy, flashesSeen, readWholeLog, runWithAdverts, setClock, state, T0_MS, type Advert } from "./sim";
+import { bootToken, expectHealthy, flashesSeen, readWholeLog, runWithAdverts, setClock, settingsOf, state, T0_MS, type Advert } from "./sim";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -140,7 +141,8 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     const heard: Advert[] = [{ rpi: Uint8Array.from({ length: 16 }, (_, i) => 200 - i), aem: Uint8Array.from([9, 9, 9, 9]), rssi: -45 }];
     runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? heard : []));
     const tek = state(rt).keys[0].tekHex;
-    const atRest = Buffer.from(rt.storage.read(new Uint8Array([...Buffer.from("om.r")].concat(new Array(24).fill(0))))!).toString("latin1");
+    const atRest = settingsOf(rt).z;
+    expect(atRest).to.match(/^[0-9a-f]{32}$/);
     expect(readWholeLog(rt).length).to.equal(1);
     let t = rt.worldTimeMs();
     // a 10 s hold alone does nothing yet...
@@ -223,19 +225,22 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     expect(rt.global.Omamori.host.dailyKeys()).to.deep.equal([]);
   });
 
-  it("closes the console to Bluetooth in normal use; the button held at power-on opens maintenance instead", () => {
+  it("closes the console to Bluetooth in normal use; with the button held at power-on Espruino skips the firmware (maintenance)", () => {
     const normal = bootToken({ seed: 39 });
     expect((normal as unknown as { consoleLock: { console: string | null } }).consoleLock.console).to.equal(null);
-    expect(normal.global.Omamori.maintenance).to.equal(false);
     const rt = bootToken({ seed: 40, buttonHeldAtBoot: true, setClock: false });
     rt.runCallback(rt.global.setTime, null, [Math.floor(rt.worldTimeMs() / 1000)]);
     rt.advanceTo(T0_MS + 3 * MIN);
-    expect(rt.global.Omamori.maintenance).to.equal(true);
+    // nRF52 Espruino does not load .bootcde when BTN1 is held at reset (targets/nrf5x/main.c)
+    expect(rt.global.Omamori, "the firmware did not run").to.equal(undefined);
     expect((rt as unknown as { consoleLock: { console: string | null } }).consoleLock.console).to.equal("Bluetooth");
     const adv = rt.radioState().advertising!;
     expect(adv.connectable, "Espruino's own connectable advert, for the Web IDE").to.equal(true);
     expect(toHex(adv.data)).to.not.contain("6ffd");
-    expect(flashesSeen(rt, T0_MS, T0_MS + 2000).map((f) => f.color)).to.deep.equal(["blue", "blue", "blue", "blue", "blue"]);
+    // let go and reset: the firmware runs again, with its keys and log
+    rt.setButton(false);
+    rt.reboot("reset");
+    expect(rt.global.Omamori.board).to.equal("puckjs");
   });
 
   it("starts recording within a minute of a clock set with setTime from the Web IDE", () => {
@@ -256,7 +261,7 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     rt.advanceTo((t += 3 * MIN));
     const low = flashesSeen(rt, t - 3 * MIN, t);
     expect(low.map((f) => f.color)).to.deep.equal(new Array(9).fill("red"));
-    expect(rt.global.Omamori.host.status().batteryPercent).to.be.below(15);
+    expect(statusFromRow(rt.global.Omamori.host.status()).batteryPercent).to.be.below(15);
     rt.runCallback(rt.global.Omamori.host.setAlert, null, [true]);
     rt.reboot("reset");
     rt.advanceTo((t += MIN));
@@ -292,20 +297,21 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
     }
   });
 
-  it("on a board with no room left for a log (Pixl.js) it stays quiet and asks for help instead of failing", () => {
-    const rt = bootToken({ seed: 44, board: "pixljs" });
+  it("with no room left for a log it stays quiet and asks for help instead of failing (Pixl.js, Storage mostly taken)", () => {
+    // Pixl.js: 36 KB of Storage; another 10 KB file leaves less than the two pages a ring needs
+    const rt = bootToken({ seed: 44, board: "pixljs", otherFileBytes: 10000 });
     rt.advanceTo(T0_MS + 3 * MIN + 1000);
     expect(state(rt).log.pages).to.equal(0);
     expect(state(rt).running).to.equal(false);
     expect(rt.radioState().advertising).to.equal(null);
-    expect(rt.global.Omamori.host.status().storageFreeBytes).to.equal(0);
+    expect(statusFromRow(rt.global.Omamori.host.status()).storageFreeBytes).to.equal(0);
     // Pixl.js has one white LED (the backlight): the needs-sync pattern is two flashes a minute
     const f = flashesSeen(rt, T0_MS, T0_MS + 3 * MIN + 1000);
     expect(f.length).to.equal(6);
     expect(rt.uncaughtErrors).to.deep.equal([]);
   });
 
-  for (const board of allBoards().map((b) => b.id).filter((id) => id !== "pixljs")) {
+  for (const board of allBoards().map((b) => b.id)) {
     it("runs on " + board + ": today's identifier on the air, a heard identifier logged, no errors", () => {
       const rt = bootToken({ seed: 45, board });
       const heard: Advert = { rpi: Uint8Array.from({ length: 16 }, (_, i) => 7 * i + 3), aem: Uint8Array.from([5, 6, 7, 8]), rssi: -55 };
@@ -317,7 +323,6 @@ describe("firmware token: radio, keys, light, button, watchdog, erase (built fil
       const onAir = toHex(rt.radioState().advertising!.data);
       const candidates = [0, 600, 1200].map((back) => expectedAdvert(Uint8Array.from(s.keys[0].tek), now - back, rt.board.radio.advertisedTxPowerDbm));
       expect(candidates).to.include(onAir);
-      expect(onAir).to.contain(s.advert.rpi);
       expect(readWholeLog(rt).map((e) => e.rpi)).to.deep.equal([toHex(heard.rpi.subarray(0, 6))]);
       expectHealthy(rt);
     });

@@ -1,4 +1,4 @@
-/** The official GAEN v1.2 vectors from shared/spec, loaded once for every suite. */
+/** The official GAEN v1.2 vectors (test/vectors/gaen-v1.2.json, source in test/vectors/README.md), loaded for every suite. */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,11 +13,9 @@ export interface VectorSet {
   intervals: { i: number; enin: number; rpi: string; aem: string }[];
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** shared/ sits beside the repository checkout (../shared from the repo root). */
-export const SPEC_DIR = join(here, "..", "..", "..", "shared", "spec");
+const VECTORS_FILE = join(dirname(fileURLToPath(import.meta.url)), "..", "vectors", "gaen-v1.2.json");
 
 export function officialVectors(): VectorSet {
-  const json = JSON.parse(readFileSync(join(SPEC_DIR, "gaen-test-vectors.json"), "utf8"));
+  const json = JSON.parse(readFileSync(VECTORS_FILE, "utf8"));
   return json.set as VectorSet;
 }

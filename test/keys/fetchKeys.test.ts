@@ -36,11 +36,15 @@ describe("keys/fetchKeys and cache", () => {
   beforeEach(() => { home = mkdtempSync(join(tmpdir(), "omamori-keys-")); });
   afterEach(() => rmSync(home, { recursive: true }));
 
-  it("parseListJson_cocoaShape_numbersAsRegion_relativeUrlsResolved; badShape_throws", () => {
+  it("parseListJson_cocoaShape_numbersAsRegion_relativeUrlsResolved; badShape_throws; badEntry_skippedAndNamed", () => {
     const l = parseListJson('[{"region":440,"url":"1.zip","created":1598022036649}]', LIST);
-    expect(l).to.deep.equal([{ region: "440", url: "https://cdn.example/c19r/440/1.zip", created: 1598022036649 }]);
+    expect(l.entries).to.deep.equal([{ region: "440", url: "https://cdn.example/c19r/440/1.zip", created: 1598022036649 }]);
+    expect(l.problems).to.deep.equal([]);
     expect(() => parseListJson('{"a":1}')).to.throw(ExportFormatError, /array/);
-    expect(() => parseListJson('[{"region":"440","url":"x","created":"yesterday"}]')).to.throw(ExportFormatError, /milliseconds/);
+    const bad = parseListJson('[{"region":"440","url":"x","created":"yesterday"},{"region":"440","url":"2.zip","created":5}]', LIST);
+    expect(bad.problems).to.have.length(1);
+    expect(bad.problems[0]).to.match(/entry 0 skipped: created must be Unix milliseconds/);
+    expect(bad.entries.map((e) => e.url)).to.deep.equal(["https://cdn.example/c19r/440/2.zip"]);
   });
 
   it("fetchKeys_listJson_incremental_onlyNewerEntriesFetched_nothingTwice", async () => {
@@ -118,7 +122,7 @@ describe("keys/readExport trust", () => {
     expect(() => checkExportZip(zip, { keys: [], allowUnsigned: false })).to.throw(ExportFormatError, /no trusted public key/);
     const c = checkExportZip(zip, { keys: [], allowUnsigned: true });
     expect(c.verify.valid).to.equal(false);
-    expect(c.content.keys).to.have.length(2);
+    expect(c.records.count).to.equal(2);
     expect(checkExportZip(zip, trust).verify.valid).to.equal(true);
   });
 });

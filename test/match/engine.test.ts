@@ -134,9 +134,9 @@ describe("match/keySet", () => {
   });
 });
 
-describe("match/parallelMatch", () => {
-  it("findMatchesParallel_threeThreads_sameMatchesAsOneThread", async () => {
-    const { findMatchesParallel } = await import("../../host-tools/match/parallelMatch");
+describe("match/matchTargets", () => {
+  it("matchTargets_jsEngineOnThreeThreads_sameMatchesAsOneThread", async () => {
+    const { matchTargets } = await import("../../host-tools/match/matchTargets");
     const teks = Array.from({ length: 300 }, randomTek);
     const starts = teks.map((_, i) => DAY0_ENIN + 144 * (i % 2));
     const encounters = [];
@@ -146,7 +146,7 @@ describe("match/parallelMatch", () => {
     const index = new SightingIndex(log);
     const keys = keySetOf(teks, starts);
     const one = findMatches(index, keys);
-    const many = await findMatchesParallel(log, index, keys, 3, 0);
+    const many = (await matchTargets(keys, [{ index }], { engine: "js", threads: 3, minKeysForThreads: 0 })).runs[0];
     const key = (m: { keyIndex: number; enin: number; encounter: number; rpi: Uint8Array }) => `${m.keyIndex}/${m.enin}/${m.encounter}/${toHex(m.rpi)}`;
     expect(many.matches.map(key).sort()).to.deep.equal(one.matches.map(key).sort());
     expect(many.matches).to.have.length(9);

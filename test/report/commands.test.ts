@@ -82,9 +82,13 @@ describe("omamori keys / match / export-log", () => {
     expect(j.windows[0]).to.not.have.property("key");
   });
 
-  it("match_text_english", async () => {
+  it("match_text_aboutTheseInputsOnly_englishAndJapanese", async () => {
     const r = await runCli(["match", "--log", h.logPath, "--keys", zip(), "--public-key", h.publicKey, "--now", CHECK_NOW]);
-    expect(r.stdout).to.include("Contact on 1 day, 26 minutes in total.");
+    expect(r.stdout).to.include("This log against these 2 keys: contact on 1 day, 26 minutes in total.");
+    expect(r.stdout).to.include("Tue 10 November: 26 minutes of contact");
+    expect(r.stdout).to.include("the owner's answer");
+    const ja = await runCli(["match", "--log", h.logPath, "--keys", zip(), "--public-key", h.publicKey, "--now", CHECK_NOW], { LANG: "ja_JP.UTF-8" });
+    expect(ja.stdout).to.include("この記録とこれらの鍵（2件）の照合：1日間に合計26分間の接触がありました。");
   });
 
   it("match_unsignedWithoutPublicKey_exit2_saysWhatToDo", async () => {
@@ -114,9 +118,18 @@ describe("omamori keys / match / export-log", () => {
     expect(again.stderr).to.include("already exists");
   });
 
-  it("exportLog_unknownToken_exit2", async () => {
+  it("exportLog_unknownToken_exit2_listsThePairedTokens", async () => {
     const r = await runCli(["export-log", "--token", "nobody"], { OMAMORI_HOME: h.home });
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.include("no paired token named \"nobody\"");
+    expect(r.stderr).to.include('no paired token is named "nobody" Paired tokens: grandma.');
+  });
+
+  it("exportLog_misspelledToken_suggestsTheClosestName_notANewPairing", async () => {
+    const r = await runCli(["export-log", "--token", "grandmaa"], { OMAMORI_HOME: h.home });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('did you mean "grandma"?');
+    expect(r.stderr).not.to.include("token pair");
+    const ja = await runCli(["export-log", "--token", "grnadma"], { OMAMORI_HOME: h.home, LANG: "ja_JP.UTF-8" });
+    expect(ja.stderr).to.include("「grandma」のことですか？");
   });
 });

@@ -13,7 +13,7 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   const saved = { out: process.stdout.write, err: process.stderr.write, env: { ...process.env }, exitCode: process.exitCode };
   process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  for (const k of ["LANG", "LC_ALL", "OMAMORI_HOME"]) delete process.env[k];
+  for (const k of ["LANG", "LC_ALL", "LC_MESSAGES", "OMAMORI_LANG", "OMAMORI_HOME"]) delete process.env[k];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
   process.exitCode = undefined;
   try {
@@ -22,7 +22,10 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   } finally {
     process.stdout.write = saved.out;
     process.stderr.write = saved.err;
-    process.env = saved.env;
+    // restore key by key: replacing process.env by a plain object would cut it off from the
+    // process (a later TZ change would no longer reach the clock)
+    for (const k of Object.keys(process.env)) if (!(k in saved.env)) delete process.env[k];
+    for (const [k, v] of Object.entries(saved.env)) if (process.env[k] !== v) process.env[k] = v;
     process.exitCode = saved.exitCode;
   }
 }

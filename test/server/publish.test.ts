@@ -25,7 +25,11 @@ describe("server publishing", () => {
     registerKeys(t.db, t.data.numberSecret, validateSubmission(b, nowMs, "440"), nowMs);
   }
   const readZip = (path: string) => readExportZip(new Uint8Array(readFileSync(path)));
-  const readList = (path: string): ListEntry[] => parseListJson(readFileSync(path, "utf8"));
+  const readList = (path: string): ListEntry[] => {
+    const parsed = parseListJson(readFileSync(path, "utf8"));
+    expect(parsed.problems).to.deep.equal([]);
+    return parsed.entries;
+  };
   const b64 = (k: Uint8Array) => Buffer.from(k).toString("base64");
 
   it("publish_beforeValidityEndPlus2h_waits; at2h_publishes", () => {
@@ -162,20 +166,23 @@ describe("server publishing", () => {
     }
   });
 
-  it("publish_failingHalfway_rollsBackLeavesNoFileAndLosesNoKey", () => {
+  it("publish_fileCannotBeWritten_listShowsOnlyWholeFiles_nextPublishFinishesWithTheRecordedBytes", () => {
     t = tempDataDir();
     register([key(TODAY - 1), key(TODAY - 2)]);
     // The second file cannot be written: a folder stands where 2.zip would go.
     const blocker = join(regionDir(t.data), "2.zip");
     mkdirSync(blocker, { recursive: true });
     expect(() => publish(t.data, t.db, { nowMs: NOON })).to.throw();
-    expect(existsSync(join(regionDir(t.data), "1.zip"))).to.equal(false);
-    expect(readList(join(regionDir(t.data), "list.json"))).to.deep.equal([]);
+    const first = readFileSync(join(regionDir(t.data), "1.zip"));
+    expect(readList(join(regionDir(t.data), "list.json"))).to.deep.equal([]); // nothing listed that is not on disk
     expect(readdirSync(regionDir(t.data)).filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);
     rmSync(blocker, { recursive: true });
     const retry = publish(t.data, t.db, { nowMs: NOON });
-    expect(retry.keysPublished).to.equal(2);
+    expect(retry.keysPublished).to.equal(0); // they were given their files in the first run
     expect(readList(retry.listPath)).to.have.length(2);
+    expect(readFileSync(join(regionDir(t.data), "1.zip")).equals(first)).to.equal(true);
+    const keys = [1, 2].flatMap((n) => decodeExportBin(readZip(join(regionDir(t.data), `${n}.zip`)).bin).keys);
+    expect(keys).to.have.length(2);
   });
 
   it("publish_noPublicUrlAnywhere_explainsWhatToGive", () => {

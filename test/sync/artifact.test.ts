@@ -5,6 +5,7 @@
  * Pairing, sync into the data directory (the host log equals what the token recorded), every
  * operation, and the bad conditions the radio can produce.
  */
+import { statusFromRow } from "../../common/formats/syncMessages";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,7 +16,7 @@ import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import { SimCentral, type CentralOptions } from "../../sim/world/central";
 import { SimTransport } from "../../host-tools/sync/transports/sim";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { pairNewToken, syncToken, connectToken } from "../../host-tools/sync/syncToken";
 import { HostSession } from "../../host-tools/sync/session";
 import { runHub } from "../../host-tools/sync/hub";
@@ -26,7 +27,7 @@ import { buildAdvert } from "../../common/gaen/advert";
 import { buildFirmware, DIST, REPO } from "../../scripts/build-firmware";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { loadBoard } from "../../boards/index";
-import { pressWhenBlue } from "../../host-tools/demo/story";
+import { pressWhenBlue } from "../../host-tools/sync/transports/simWorld";
 
 const HOUR = 3600_000;
 
@@ -56,7 +57,7 @@ async function firmwareFile(board: string): Promise<string> {
   if (!built[board]) {
     const file = join(DIST, board + ".js");
     if (existsSync(file) && statSync(file).mtimeMs > newestSource()) {
-      built[board] = readFileSync(file, "utf8");
+      built[board] = readFileSync(file, "latin1");
     } else {
       const [b] = await buildFirmware([loadBoard(board)]);
       const errors = b.problems.filter((p) => p.level === "error");
@@ -296,7 +297,7 @@ describe("sync end to end on the built firmware in the simulator", function () {
     await s.setAlert(false);
     const err = await s.setAlert(true).catch((e) => e);
     expect((err as SyncError).code).to.equal("integrity");
-    expect(r.token.omamori.host.status().alert).to.equal(false);
+    expect(statusFromRow(r.token.omamori.host.status()).alert).to.equal(false);
     // the whole recording written again on a new connection
     await r.central.runFor(2000);
     await press(r);
@@ -313,7 +314,7 @@ describe("sync end to end on the built firmware in the simulator", function () {
       }
     }
     expect(answers.slice(0, 2)).to.deep.equal([0x02, 0x7f]); // CHALLENGE (new nonce), then ERROR
-    expect(r.token.omamori.host.status().alert).to.equal(false);
+    expect(statusFromRow(r.token.omamori.host.status()).alert).to.equal(false);
     expect(uncaught(r)).to.deep.equal([]);
   });
 

@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { mkdtemp, rm, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../host-tools/cli/main";
@@ -49,8 +50,21 @@ describe("omamori sync / status / token (sim transport)", function () {
     await rm(home, { recursive: true, force: true });
   });
 
-  it("sync pairs a simulated token, writes the log in the interchange format, status tells its health", async () => {
+  it("sync in an empty data folder pairs nothing: it says how to pair, in both languages", async () => {
     const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
+    const s = await run(["sync", "--transport", "sim", "--token", "sim-token"], env);
+    expect(s.code).to.equal(2);
+    expect(s.err).to.include("no paired token yet");
+    expect(s.err).to.include("npx omamori token pair --token sim-token");
+    const ja = await run(["sync", "--transport", "sim"], { ...env, LANG: "ja_JP.UTF-8" });
+    expect(ja.code).to.equal(2);
+    expect(ja.err).to.include("ペアリングしたお守りがありません");
+    expect(existsSync(join(home, "tokens"))).to.equal(false);
+  });
+
+  it("a simulated token paired, then synced: the log in the interchange format, status tells its health", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
+    expect((await run(["token", "pair", "--token", "obaachan", "--transport", "sim"], env)).code).to.equal(0);
     const s = await run(["sync", "--transport", "sim", "--sim-hours", "4", "--token", "obaachan"], env);
     expect(s.err).to.equal("");
     expect(s.code).to.equal(0);
@@ -63,11 +77,12 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(st.code).to.equal(0);
     expect(st.out).to.match(/Battery: \d+%/);
     expect(st.out).to.match(/Storage: \d+% used/);
-    expect(st.out).to.match(/In use since \d{4}-\d\d-\d\d \(1 days\)/);
+    expect(st.out).to.match(/In use since \d{1,2} \w+ \d{4} \(1 days\)/);
+    expect(st.out).to.match(/Last sync: .* \(.+\)/); // local time, the zone named
 
     const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
-    expect(ja.out).to.match(/電池: \d+%/);
-    expect(ja.out).to.match(/使用開始日/);
+    expect(ja.out).to.match(/電池：\d+%/);
+    expect(ja.out).to.match(/使い始めた日：\d{4}年\d{1,2}月\d{1,2}日/);
 
     const live = await run(["status", "--transport", "sim", "--sim-hours", "1"], env);
     expect(live.code).to.equal(0);
@@ -93,8 +108,11 @@ describe("omamori sync / status / token (sim transport)", function () {
     const scan = await run(["token", "scan", "--window", "3000", "--period", "240000", ...sim], env);
     expect(scan.code).to.equal(0);
     const badScan = await run(["token", "scan", "--window", "9000", "--period", "100", ...sim], env);
-    expect(badScan.code).to.equal(1);
-    expect(badScan.err).to.match(/rejected the value/);
+    expect(badScan.code).to.equal(2);
+    expect(badScan.err).to.include("--period must be a whole number of milliseconds from 10000 to 3600000, got \"100\"");
+    const wideWindow = await run(["token", "scan", "--window", "200000", "--period", "300000", ...sim], env);
+    expect(wideWindow.code).to.equal(2);
+    expect(wideWindow.err).to.include("--window must be a whole number of milliseconds from 100 to 150000 (at most half of --period), got \"200000\"");
     const list = await run(["token", "list"], env);
     expect(list.out).to.match(/^ojiichan {2}last sync: never\n$/);
     const erase = await run(["token", "erase", "--yes", ...sim], env);
@@ -113,14 +131,37 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect((await run(["sync", "--hub", "--rounds", "0", "--transport", "sim"], env)).code).to.equal(2);
   });
 
+  it("no Bluetooth adapter: said first and at once, never 'no token nearby'; status then shows the saved state", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined, OMAMORI_BLUETOOTH_SYSFS: join(home, "no-such-sysfs") };
+    expect((await run(["token", "pair", "--token", "obaachan", "--transport", "sim"], env)).code).to.equal(0);
+    expect((await run(["sync", "--transport", "sim"], env)).code).to.equal(0);
+    const s = await run(["sync"], env);
+    expect(s.code).to.equal(1);
+    expect(s.err).to.match(/^omamori: This computer has no Bluetooth adapter that omamori can use, so it cannot reach the token\. Nothing was changed\./);
+    expect(s.err).not.to.include("No token found nearby");
+    expect(s.err.trim().split("\n")).to.have.length(1);
+    const st = await run(["status"], env);
+    expect(st.code).to.equal(0);
+    expect(st.err).to.match(/^omamori: This computer has no Bluetooth adapter/);
+    expect(st.err).to.include("Showing the state from the last sync.");
+    expect(st.out).to.match(/^Last known state, from the sync at/m);
+    expect(st.out).to.match(/^Problems the token had recorded at the last sync: none$/m);
+    expect(st.out).not.to.match(/^Problems: none$/m);
+    const ja = await run(["sync"], { ...env, LANG: "ja_JP.UTF-8" });
+    expect(ja.err).to.include("このパソコンには、omamori が使える Bluetooth（ブルートゥース）の装置がないため");
+    const pair = await run(["token", "pair", "--token", "second"], env);
+    expect(pair.code).to.equal(1);
+    expect(pair.err).to.match(/^omamori: This computer has no Bluetooth adapter/);
+  });
+
   it("bad input: one plain line and exit code 2", async () => {
     const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
     const none = await run(["status", "--offline"], env);
     expect(none.code).to.equal(2);
-    expect(none.err).to.match(/^omamori: no paired token yet; pair one with `omamori token pair --token NAME`\n$/);
+    expect(none.err).to.match(/^omamori: no paired token yet in .*; press the token's button, then pair it: npx omamori token pair --token NAME\n$/);
     const name = await run(["sync", "--token", "Bad Name!"], env);
     expect(name.code).to.equal(2);
-    expect(name.err).to.match(/token id must be/);
+    expect(name.err).to.match(/a token name must be 1 to 32 characters: lowercase letters a-z, digits 0-9 and '-'/);
     const chunk = await run(["sync", "--transport", "sim", "--chunk", "ten"], env);
     expect(chunk.code).to.equal(2);
     expect(chunk.err).to.match(/--chunk must be/);
@@ -129,6 +170,6 @@ describe("omamori sync / status / token (sim transport)", function () {
     const noYes = await run(["token", "erase"], env);
     expect(noYes.code).to.equal(2);
     const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
-    expect(ja.err).to.match(/登録済みのお守りがありません/);
+    expect(ja.err).to.match(/ペアリングしたお守りがありません/);
   });
 });

@@ -8,7 +8,7 @@ import type { SyncHost, TokenStatus, DailyKey } from "../../firmware/sync/host";
 import type { TokenEnv, TokenSession } from "../../firmware/sync/session";
 import type { SyncPrimitives } from "../../common/formats/syncMessages";
 import type { SyncLink, SyncTransport, SeenAdvert } from "../../host-tools/sync/transport";
-import { beaconTag, Adv } from "../../common/formats/syncMessages";
+import { beaconTag, statusRow, Adv } from "../../common/formats/syncMessages";
 import { createTokenSession } from "../../firmware/sync/session";
 import { encodeRecord, decodeRecordBody, streamBase, type LogEncounter } from "../../common/formats/logRecord";
 
@@ -94,11 +94,11 @@ export class FakeSyncHost implements SyncHost {
 
   status(): TokenStatus {
     const used = this.logBytes;
-    return {
+    return statusRow({
       firmwareVersion: "0.1.0-test", board: "puckjs", batteryPercent: 87, clockSeconds: Math.floor(this.clock),
       clockValid: this.clockValid, storageUsedBytes: used, storageFreeBytes: Math.max(0, this.storageBytes - used),
       recordsKept: this.entries.length, recordsDropped: this.dropped, firstDay: 19675, paused: false, alert: this.alert, errorCount: 0,
-    };
+    });
   }
   setClock(t: number): number {
     const c = t - Math.floor(this.clock);

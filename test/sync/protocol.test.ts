@@ -1,11 +1,11 @@
 /**
- * The sync protocol (issue 5): formats, handshake, sealed operations and the bad conditions,
+ * The sync protocol (docs/FORMATS.md "Sync messages"): formats, handshake, sealed operations and the bad conditions,
  * host session (host-tools/sync/session.ts, noble crypto) against the firmware session
  * (firmware/sync/session.ts, the firmware's pure-JS crypto) in the Node harness.
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { fragment, createReassembler, seal, unseal, sessionKeys, encodeStatus, decodeStatus, encodeKeys, decodeKeys, type SyncPrimitives, Dir, Err, Kind } from "../../common/formats/syncMessages";
+import { fragment, createReassembler, seal, unseal, sessionKeys, encodeStatus, decodeStatus, statusRow, encodeKeys, decodeKeys, type SyncPrimitives, Dir, Err, Kind } from "../../common/formats/syncMessages";
 import { hostPrimitives } from "../../host-tools/sync/primitives";
 import { HostSession, pairToken } from "../../host-tools/sync/session";
 import { SyncError } from "../../host-tools/sync/errors";
@@ -92,9 +92,11 @@ describe("sync formats", () => {
     const s = {
       firmwareVersion: "1.2.3", board: "banglejs2", batteryPercent: -1, clockSeconds: 1_760_000_000, clockValid: true,
       storageUsedBytes: 1234, storageFreeBytes: 0, recordsKept: 99, recordsDropped: 7, firstDay: -1, paused: true,
-      alert: false, errorCount: 3, hubSeconds: 600,
+      alert: false, errorCount: 3, scanPeriodSeconds: 300, hubSeconds: 600,
     };
-    expect(decodeStatus(encodeStatus(s))).to.deep.equal(s);
+    expect(decodeStatus(encodeStatus(statusRow(s)))).to.deep.equal(s);
+    expect(() => decodeStatus(encodeStatus(statusRow({ ...s, paused: 1 as unknown as boolean })))).to.throw(TypeError, /paused must be true or false/);
+    expect(() => decodeStatus(new TextEncoder().encode('{"board":"x"}'))).to.throw(TypeError, /not a list/);
     const keys = [{ tek: rnd(16), rollingStart: 2_900_000, rollingPeriod: 144 }, { tek: rnd(16), rollingStart: 2_900_144, rollingPeriod: 70 }];
     expect(decodeKeys(encodeKeys(keys))).to.deep.equal(keys);
   });

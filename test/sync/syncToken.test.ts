@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import type { SyncPrimitives } from "../../common/formats/syncMessages";
-import { DataDir } from "../../host-tools/sync/dataDir";
+import { DataDir } from "../../host-tools/base/dataDir";
 import { syncToken, pairNewToken } from "../../host-tools/sync/syncToken";
 import { emptyLog, mergeLog, readLog, checkLog, shiftTimes, scanCount, type OmamoriLog } from "../../host-tools/sync/logStore";
 import { SyncError } from "../../host-tools/sync/errors";
@@ -53,6 +53,36 @@ describe("sync into the data directory", () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it("a record damaged in the token's flash (an RSSI no scan gives) is left out and reported; the rest syncs", async () => {
+    host.record(20, host.clock - 86400, 80000);
+    const bad = host.entries[7];
+    bad.bytes = bad.bytes.slice();
+    bad.bytes[14] ^= 0x80; // the strongest RSSI's sign bit: -6x dBm becomes +6x dBm
+    const warnings: string[] = [];
+    const r = await syncToken({ transport, data, tokenId: "grandma", now: clock, onWarning: (w) => warnings.push(w) });
+    expect(r.recordsSkipped).to.equal(1);
+    const log = (await readLog(data.logPath("grandma")))!;
+    const good = new FakeSyncHost(secret);
+    good.entries = host.entries.filter((e) => e !== bad);
+    expect(log.encounters).to.deep.equal(expected(good));
+    expect(warnings.join("\n")).to.match(/1 record\(s\) from the token were damaged .* left out/);
+  });
+
+  it("a token whose log never comes to an end (cursor stuck): the sync stops with a protocol error, what came first is kept", async () => {
+    host.record(10, host.clock - 86400, 80000);
+    const real = host.readLog.bind(host);
+    let calls = 0;
+    host.readLog = (cursor: number, max: number) => {
+      const r = real(cursor, max);
+      return calls++ < 1 ? r : { data: r.data.length ? r.data : real(0, max).data, next: cursor };
+    };
+    let caught: unknown;
+    await syncToken({ transport, data, tokenId: "grandma", now: clock, retries: 0 }).catch((e) => (caught = e));
+    expect(caught).to.be.instanceOf(SyncError);
+    expect((caught as SyncError).code).to.equal("protocol");
+    expect(calls).to.be.below(10);
+  });
+
   it("full then incremental sync: the host log equals what the token recorded, nothing twice", async () => {
     host.record(300, host.clock - 5 * 86400, 5 * 86400);
     const r1 = await syncToken({ transport, data, tokenId: "grandma", now: clock });
@@ -67,6 +97,8 @@ describe("sync into the data directory", () => {
     expect(again.scansAdded).to.equal(0);
 
     host.record(20, host.clock + 100, 3600);
+    host.clock += 2 * 3600; // the token heard them before its clock read this (nothing is recorded ahead of it)
+    now = host.clock * 1000;
     const before = host.entries.slice(-20).reduce((a, e) => a + e.bytes.length, 0);
     const r3 = await syncToken({ transport, data, tokenId: "grandma", now: clock });
     expect(r3.bytesRead).to.be.within(before, before + 5 * 20);
@@ -123,7 +155,7 @@ describe("sync into the data directory", () => {
 
   it("a small drift sets the clock without shifting times", async () => {
     now = (host.clock + 20) * 1000;
-    host.record(5, host.clock - 600, 600);
+    host.record(5, host.clock - 1800, 600); // heard up to 20 min ago (the last scan of a record is 10 min after its first)
     const r = await syncToken({ transport, data, tokenId: "grandma", now: clock });
     expect(r.clockSet).to.equal(true);
     expect(r.clockCorrectionSeconds).to.equal(0);
@@ -222,7 +254,7 @@ describe("log interchange format", () => {
     const p = join(dir, "log.json");
     const old = JSON.stringify({ old: true });
     await writeFile(p, old);
-    const script = `import { writeFileAtomic } from ${JSON.stringify(new URL("../../host-tools/sync/atomicFile.ts", import.meta.url).pathname)};
+    const script = `import { writeFileAtomic } from ${JSON.stringify(new URL("../../host-tools/base/atomicFile.ts", import.meta.url).pathname)};
       process.stdout.write("go\\n");
       await writeFileAtomic(${JSON.stringify(p)}, JSON.stringify({ big: "x".repeat(80_000_000) }));`;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });

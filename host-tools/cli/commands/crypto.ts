@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { fromHex, toHex } from "../../../common/bytes";
 import { referenceCrypto } from "../../gaen/crypto";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
 
 function parseHexArg(name: string, value: string, len: number): Uint8Array {
   if (!/^[0-9a-fA-F]*$/.test(value)) throw new UsageError(`--${name} must be hex digits, got "${value}"`);

@@ -6,11 +6,11 @@
  */
 import { existsSync } from "node:fs";
 import { Command } from "commander";
-import { say } from "../../sync/language";
+import { say } from "../../base/language";
 import { chooseToken, plainFailures } from "../../sync/cliSupport";
-import { DataDir, omamoriHome } from "../../sync/dataDir";
+import { DataDir, omamoriHome } from "../../base/dataDir";
 import { readLog, writeLog } from "../../sync/logStore";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
 
 export function registerExportLog(program: Command): void {
   program
@@ -23,14 +23,14 @@ export function registerExportLog(program: Command): void {
         const data = new DataDir(omamoriHome());
         const id = await chooseToken(data, opts.token);
         const log = await readLog(data.logPath(id));
-        if (!log) throw new UsageError(say(`token "${id}" has not been synced yet; sync it first (omamori sync)`, `お守り「${id}」はまだ同期されていません。先に同期してください (omamori sync)`));
+        if (!log) throw new UsageError(say(`token "${id}" has not been synced yet; sync it first (npx omamori sync --token ${id})`, `お守り「${id}」はまだ同期していません。先に同期してください（npx omamori sync --token ${id}）。`));
         if (!opts.out) {
           process.stdout.write(JSON.stringify(log, null, 1) + "\n");
           return;
         }
-        if (existsSync(opts.out)) throw new UsageError(say(`${opts.out} already exists; choose another file name`, `${opts.out} はすでにあります。別の名前にしてください`));
+        if (existsSync(opts.out)) throw new UsageError(say(`${opts.out} already exists; choose another file name`, `${opts.out} はすでにあります。別の名前にしてください。`));
         await writeLog(opts.out, log);
-        process.stderr.write(say(`Wrote the log of token ${id} (${log.encounters.length} entries) to ${opts.out}\n`, `お守り ${id} の記録 (${log.encounters.length} 件) を ${opts.out} に書きました\n`));
+        process.stderr.write(say(`Wrote the log of token ${id} (${log.encounters.length} entries) to ${opts.out}\n`, `お守り「${id}」の記録（${log.encounters.length} 件）を ${opts.out} に書き出しました。\n`));
       }),
     );
 }

@@ -1,5 +1,5 @@
 /**
- * `omamori server ...`: run the reference diagnosis-key server (issue 7; docs/SERVER.md).
+ * `omamori server ...`: run the reference diagnosis-key server (docs/SERVER.md).
  *
  *   init          create the data directory and signing key; print the public key for clients
  *   issue-number  print a new single-use 8-digit processing number (処理番号)
@@ -8,14 +8,27 @@
  */
 import { Command } from "commander";
 import { DataDirError, initDataDir, openDataDir, publicKeyInfo, checkPublicUrl, type DataDir } from "../../server/dataDir";
+import { parseTrustProxy, type TrustProxy } from "../../server/clientAddress";
 import { startServer } from "../../server/httpServer";
 import { issueNumber } from "../../server/processingNumbers";
 import { publish } from "../../server/publish";
 import { DEFAULTS, MS_PER_DAY } from "../../server/settings";
 import { openStore } from "../../server/store";
-import { UsageError } from "../errors";
+import { UsageError } from "../../base/errors";
 
 const DEFAULT_DATA_DIR = "omamori-server";
+
+/** `--trust-proxy` (1 hop), `--trust-proxy 2`, or `--trust-proxy 10.0.0.0/8,::1`. */
+function trustProxyOption(value: boolean | string | undefined): TrustProxy {
+  if (value === undefined || value === false) return undefined;
+  const setting: TrustProxy = value === true ? 1 : /^\d+$/.test(value.trim()) ? Number(value.trim()) : value.split(",").map((s) => s.trim()).filter((s) => s);
+  try {
+    parseTrustProxy(setting);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return setting;
+}
 
 function wholeNumber(name: string, value: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
@@ -125,10 +138,18 @@ export function registerServer(program: Command): void {
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--public-url <url>", "address written into list.json (default: the data directory's, else this server's)")
     .option("--publish-every-minutes <n>", "publish on a timer (0 = never)", String(DEFAULTS.publishEveryMinutes))
-    .option("--trust-proxy", "behind a reverse proxy: rate-limit by the first X-Forwarded-For address")
-    .action(async (opts: { data: string; port: string; host: string; publicUrl?: string; publishEveryMinutes: string; trustProxy?: boolean }) => {
+    .option(
+      "--trust-proxy [hops-or-addresses]",
+      "behind reverse proxies: how many hops (default 1), or their addresses/CIDR ranges (comma-separated); the client is the address the last of them saw",
+    )
+    .option("--max-wrong-numbers <n>", "wrong processing numbers per client per 15 minutes", String(DEFAULTS.maxFailedNumbers))
+    .option("--max-wrong-numbers-global <n>", "wrong processing numbers from everybody per 15 minutes, before only clean clients may try", String(DEFAULTS.maxFailedNumbersGlobal))
+    .action(async (opts: { data: string; port: string; host: string; publicUrl?: string; publishEveryMinutes: string; trustProxy?: boolean | string; maxWrongNumbers: string; maxWrongNumbersGlobal: string }) => {
       const port = wholeNumber("port", opts.port, 0, 65535);
       const every = wholeNumber("publish-every-minutes", opts.publishEveryMinutes, 0, 7 * 24 * 60);
+      const perClient = wholeNumber("max-wrong-numbers", opts.maxWrongNumbers, 1, 1000);
+      const global = wholeNumber("max-wrong-numbers-global", opts.maxWrongNumbersGlobal, 1, 1_000_000);
+      const trustProxy = trustProxyOption(opts.trustProxy);
       let running;
       try {
         running = await startServer({
@@ -137,7 +158,9 @@ export function registerServer(program: Command): void {
           host: opts.host,
           publicUrl: publicUrlOption(opts.publicUrl),
           publishEveryMinutes: every,
-          trustProxy: opts.trustProxy === true,
+          trustProxy,
+          maxFailedNumbers: perClient,
+          maxFailedNumbersGlobal: global,
           log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
         });
       } catch (e) {

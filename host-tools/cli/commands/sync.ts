@@ -5,12 +5,13 @@
  */
 import { Command } from "commander";
 import { SingleBar } from "cli-progress";
-import { DataDir } from "../../sync/dataDir";
-import { syncToken, pairNewToken, connectToken } from "../../sync/syncToken";
+import { DataDir } from "../../base/dataDir";
+import { syncToken, connectToken } from "../../sync/syncToken";
 import { runHub } from "../../sync/hub";
-import { addTransportOptions, chooseToken, openTransport, plainFailures, type TransportOptions } from "../../sync/cliSupport";
-import { say } from "../../sync/language";
-import { UsageError } from "../errors";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
+import { say } from "../../base/language";
+import { UsageError } from "../../base/errors";
+import { withHomeLock } from "../dataLock";
 
 interface SyncOpts extends TransportOptions {
   token?: string;
@@ -36,55 +37,48 @@ export function registerSync(program: Command): void {
       const chunk = opts.chunk === undefined ? undefined : Number(opts.chunk);
       if (opts.chunk !== undefined && (!/^\d+$/.test(opts.chunk) || chunk! < 64 || chunk! > 4000)) throw new UsageError("--chunk must be 64..4000 bytes, got " + JSON.stringify(opts.chunk));
       if (opts.hub) return hubMode(data, opts);
-      let tokenId: string;
-      let secret: Uint8Array | null = null;
-      if (opts.transport === "sim" && (await data.tokenIds()).length === 0) {
-        tokenId = opts.token ?? "sim-token";
-      } else {
-        tokenId = await chooseToken(data, opts.token);
-        secret = (await data.loadToken(tokenId)).secret;
-      }
-      const t = await openTransport(opts, secret);
-      try {
-        if (!secret) {
-          // a first simulated run: pair the simulated token in its button window
-          await t.sim!.press();
-          await pairNewToken({ transport: t.transport, data, tokenId, now: t.now });
-          await t.sim!.press();
-        }
-        const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ format: say("syncing", "同期中") + " [{bar}] {percentage}% {value}/{total} bytes", stream: process.stderr, hideCursor: true }) : null;
-        let started = false;
-        const report = await syncToken({
-          transport: t.transport, data, tokenId, now: t.now, chunkBytes: chunk,
-          onProgress: (p) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(Math.max(p.totalBytes, p.bytes), 0);
-              started = true;
-            }
-            bar.setTotal(Math.max(p.totalBytes, p.bytes));
-            bar.update(p.bytes);
-          },
-          onWarning: (w) => process.stderr.write((bar && started ? "\n" : "") + "omamori: " + w + "\n"),
-        });
-        if (bar && started) bar.stop();
-        if (opts.json) {
-          process.stdout.write(JSON.stringify({ ...report, logPath: data.logPath(tokenId) }) + "\n");
-          return;
-        }
-        process.stdout.write(
-          say(
-            `Synced token "${tokenId}": ${report.scansAdded} new sightings (${report.bytesRead} bytes), saved in ${data.logPath(tokenId)}\n`,
-            `お守り「${tokenId}」を同期しました: 新しい記録 ${report.scansAdded} 件（${report.bytesRead} バイト）を ${data.logPath(tokenId)} に保存しました\n`,
-          ) +
-            (report.alertSet ? say("The token now shows the contact alert.\n", "お守りに接触のお知らせを表示しました。\n") : "") +
-            (report.reconnects ? say(`The connection dropped ${report.reconnects} time(s); the sync resumed where it stopped.\n`, `接続が ${report.reconnects} 回切れましたが、続きから同期しました。\n`) : ""),
-        );
-      } finally {
-        await t.close();
-      }
+      const tokenId = await chooseToken(data, opts.token);
+      await withHomeLock("sync", () => syncOnce(data, tokenId, chunk, opts), data.root);
     }),
   );
+}
+
+/** One sync of a paired token, with a progress bar on a terminal. */
+async function syncOnce(data: DataDir, tokenId: string, chunk: number | undefined, opts: SyncOpts): Promise<void> {
+  const secret = await tokenSecret(data, tokenId);
+  const t = await openTransport(opts, secret);
+  try {
+    const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ format: say("syncing", "同期中") + " [{bar}] {percentage}% {value}/{total} bytes", stream: process.stderr, hideCursor: true }) : null;
+    let started = false;
+    const report = await syncToken({
+      transport: t.transport, data, tokenId, now: t.now, chunkBytes: chunk,
+      onProgress: (p) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(Math.max(p.totalBytes, p.bytes), 0);
+          started = true;
+        }
+        bar.setTotal(Math.max(p.totalBytes, p.bytes));
+        bar.update(p.bytes);
+      },
+      onWarning: (w) => process.stderr.write((bar && started ? "\n" : "") + "omamori: " + w + "\n"),
+    });
+    if (bar && started) bar.stop();
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ ...report, logPath: data.logPath(tokenId) }) + "\n");
+      return;
+    }
+    process.stdout.write(
+      say(
+        `Synced token "${tokenId}": ${report.scansAdded} new sightings (${report.bytesRead} bytes), saved in ${data.logPath(tokenId)}\n`,
+        `お守り「${tokenId}」を同期しました。新しい記録 ${report.scansAdded} 件（${report.bytesRead} バイト）を ${data.logPath(tokenId)} に保存しました。\n`,
+      ) +
+        (report.alertSet ? say("The token now shows the contact alert.\n", "お守りのランプで、接触のお知らせを表示しました。\n") : "") +
+        (report.reconnects ? say(`The connection dropped ${report.reconnects} time(s); the sync resumed where it stopped.\n`, `接続が ${report.reconnects} 回切れましたが、続きから同期しました。\n`) : ""),
+    );
+  } finally {
+    await t.close();
+  }
 }
 
 /** `--hub`: serve hub beacons (a simulated token gets its hub switched on first, every 10 minutes). */
@@ -93,7 +87,7 @@ async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
   if (opts.rounds !== undefined && (!/^\d+$/.test(opts.rounds) || rounds! < 1)) throw new UsageError("--rounds must be a whole number of at least 1, got " + JSON.stringify(opts.rounds));
   const ids = opts.token !== undefined ? [await chooseToken(data, opts.token)] : await data.tokenIds();
   if (!ids.length) await chooseToken(data, undefined); // says how to pair one
-  const secret = opts.transport === "sim" ? (await data.loadToken(ids[0])).secret : null;
+  const secret = opts.transport === "sim" ? await tokenSecret(data, ids[0]) : null;
   const t = await openTransport(opts, secret);
   try {
     if (t.sim) {
@@ -101,10 +95,11 @@ async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
       await s.setHub(600);
       await s.close();
     }
-    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています: ") + ids.join(", ") + "\n");
+    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています：") + ids.join(", ") + "\n");
     await runHub({
       transport: t.transport, data, tokenIds: ids, rounds, now: t.now,
-      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました: 新しい記録 ${r.scansAdded} 件\n`)),
+      around: (body) => withHomeLock("sync --hub", body, data.root),
+      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました：新しい記録 ${r.scansAdded} 件\n`)),
       onWarning: (w) => process.stderr.write("omamori: " + w + "\n"),
     });
   } finally {

@@ -47,6 +47,15 @@ export interface ReceivedPacket {
   connectable: boolean;
 }
 
+/** The first advertising event of a start of advertising (sent at once, whatever follows). */
+export interface AdvertStartEvent {
+  timeMs: number;
+  address: string;
+  addressType: string;
+  data: Uint8Array;
+  connectable: boolean;
+}
+
 export interface SimDevice {
   readonly id: string;
   readonly kind: "token" | "phone" | "central";
@@ -57,6 +66,11 @@ export interface SimDevice {
   radioState(): RadioState;
   /** Called whenever radioState() changes. */
   onRadioChange(cb: () => void): void;
+  /**
+   * Optional: first advertising events sent since the last call (a start of advertising sends one
+   * at once, even when the payload is replaced in the same instant). Delivered like one advert.
+   */
+  takeAdvertStarts?(): AdvertStartEvent[];
   /** Deliver one received packet at packet.timeMs (>= the device's current time). */
   receive(packet: ReceivedPacket): void;
   /** Radiated power (dBm) of adverts sent with the given conducted TX power setting. */

@@ -1,5 +1,5 @@
 /**
- * A simulated GAEN phone (GAEN.md sections 1 and 3), built on the host's GAEN crypto:
+ * A simulated GAEN phone (docs/spec/gaen-protocol.md sections 1 and 3), built on the host's GAEN crypto:
  *  - a new TEK at each UTC midnight (from the device's seeded random stream, so runs replay),
  *    kept 14 days;
  *  - RPI + AEM for the current ENIN, rotated together with a new non-resolvable private address
@@ -43,7 +43,7 @@ export interface Sighting {
 
 export interface DailyKey { tek: Uint8Array; rollingStart: number }
 
-/** A key as uploaded for a positive registration (field names of the export proto, GAEN.md section 4). */
+/** A key as uploaded for a positive registration (field names of the export proto, docs/spec/gaen-protocol.md section 4). */
 export interface ReportedKey {
   keyData: Uint8Array;
   rollingStartIntervalNumber: number;

@@ -1,6 +1,6 @@
 /**
  * Simulated GAEN phone models: what the phone claims in its AEM metadata and how it really radiates
- * and receives. Figures are assumptions chosen to match published behaviour (GAEN.md section 3):
+ * and receives. Figures are assumptions chosen to match published behaviour (docs/spec/gaen-protocol.md section 3):
  * Android advertises with AdvertiseSettings TX power LOW (-15 dBm conducted) and metadata v1.1 by
  * default (Google sample; a live GMS phone sent -14 dBm); microG sends metadata v1.0 (0x40);
  * iPhones send metadata v1.1. Radiated power = conducted power minus a few dB of antenna and

@@ -17,7 +17,7 @@
 import { loadBoard, type Board } from "../../../boards/index";
 import { EspruinoRuntime, loadBuiltFirmware, type RuntimeOptions } from "../../espruino/runtime";
 import { nameBytes } from "../../espruino/storage";
-import type { RadioState, ReceivedPacket, SimDevice } from "./device";
+import type { AdvertStartEvent, RadioState, ReceivedPacket, SimDevice } from "./device";
 import type { DeviceContext, DeviceFactory } from "../world";
 import type { Random } from "../random";
 
@@ -146,6 +146,10 @@ export class TokenDevice implements SimDevice {
 
   onRadioChange(cb: () => void): void {
     this.rt.onRadioChange(cb);
+  }
+
+  takeAdvertStarts(): AdvertStartEvent[] {
+    return this.rt.takeAdvertStarts();
   }
 
   receive(p: ReceivedPacket): void {

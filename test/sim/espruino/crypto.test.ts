@@ -6,7 +6,7 @@ import { evalIn, token } from "./helpers";
 const hex = (rtExpr: string) =>
   `(function(b){ var u = new Uint8Array(b), s = ''; for (var i = 0; i < u.length; i++) s += (u[i] < 16 ? '0' : '') + u[i].toString(16); return s; })(${rtExpr})`;
 
-describe("sim/espruino crypto module and AES (ESPRUINO.md section 3)", () => {
+describe("sim/espruino crypto module and AES (docs/spec/espruino-platform.md section 3)", () => {
   it("SHA1/SHA256 return ArrayBuffers with the right digests", () => {
     const rt = token("var c = require('crypto');");
     expect(evalIn(rt, "c.SHA256('abc') instanceof ArrayBuffer")).to.equal(true);

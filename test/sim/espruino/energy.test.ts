@@ -4,7 +4,7 @@ import { T0, token } from "./helpers";
 
 const DAY = 86_400_000;
 
-describe("sim/espruino energy meter (boards current figures, ESPRUINO.md section 5)", () => {
+describe("sim/espruino energy meter (boards current figures, docs/spec/espruino-platform.md section 5)", () => {
   it("a sleeping token draws sleepUa: Puck.js ~3 µA, ~0.072 mAh/day", () => {
     const rt = token("NRF.sleep();");
     expect(() => rt.energy.mAhPerDay()).to.throw(/no simulated time/);
