@@ -40,6 +40,7 @@ import { buildAdvert } from "../common/gaen/advert";
 import { SimTransport } from "../host-tools/sync/transports/sim";
 import { DataDir } from "../host-tools/base/dataDir";
 import { pairNewToken, syncToken, type SyncReport } from "../host-tools/sync/syncToken";
+import { fastCrypto } from "../host-tools/gaen/crypto";
 
 const DAY = 86_400_000;
 const quick = process.argv.includes("--quick");
@@ -70,7 +71,7 @@ function tokenMessageMs(board: string, reqBytes: number, respBytes: number, logB
   const pureAesMs = AES_PURE_OPS * JS_OP_MS;
   // both keystreams (firmware/crypto/ctr.ts): built-in AES (Puck.js), native AES-CCM (Bangle.js 2), else pure JS
   const syncAesMs = builtinAes || b.crypto.aesCcm ? BUILTIN_BLOCK_MS : pureAesMs;
-  // the app's at-rest decryption of the log (firmware/app/atRest.ts): one AES block per 16 bytes
+  // the app's at-rest decryption of the log (firmware/app/ringLog.ts): one AES block per 16 bytes
   const restAesMs = syncAesMs;
   const shaMs = b.crypto.module && b.crypto.sha256 ? BUILTIN_BLOCK_MS : SHA_PURE_OPS * JS_OP_MS;
   const aesMsTotal = (Math.ceil(reqBytes / 16) + Math.ceil(respBytes / 16)) * syncAesMs + Math.ceil(logBytes / 16) * restAesMs;
@@ -173,7 +174,7 @@ async function measure(world: World, token: TokenDevice, board: string, kind: st
 
 async function benchBoard(board: string, perDay: number): Promise<Row[]> {
   const b = loadBoard(board);
-  const world = new World({ scenario: new Scenario(scenario(board)), seed: "bench-sync-" + board });
+  const world = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(scenario(board)), seed: "bench-sync-" + board });
   const token = world.device<TokenDevice>("tok");
   const setup = new SimCentral(world, { id: "setup", where: { near: "tok", offsetM: 0.5, carry: "table" } });
   const root = await mkdtemp(join(tmpdir(), "omamori-bench-sync-"));
@@ -230,7 +231,7 @@ async function hubEnergy(board: string): Promise<void> {
   const rows: string[][] = [];
   let base = 0;
   for (const minutes of [0, 30, 10, 5]) {
-    const world = new World({ scenario: new Scenario(scenario(board)), seed: "bench-hub" });
+    const world = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(scenario(board)), seed: "bench-hub" });
     const token = world.device<TokenDevice>("tok");
     const central = new SimCentral(world, { id: "hub", where: { near: "tok", offsetM: 0.5, carry: "table" } });
     const transport = new SimTransport(central);

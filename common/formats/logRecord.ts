@@ -11,7 +11,7 @@
  *     first  = (first-seen time - base time) / 5 s      (base time comes from the page header)
  *     dt     = (scan time - first-seen time) / 5 s       (0..255: 21 min 15 s > the 20 min replay limit)
  *
- * In flash the body is encrypted (firmware/app/atRest.ts) and `len` is written last, as the commit.
+ * In flash the body is encrypted (firmware/app/ringLog.ts) and `len` is written last, as the commit.
  * The token hands the host a plaintext stream (SyncHost.readLog):
  *
  *   stream   = ( 0x00 | base u32 LE  |  record )*      a 0x00 byte sets the base time of what follows

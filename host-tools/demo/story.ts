@@ -231,7 +231,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   // neighbour; bench/firmware.ts measures the rates): the default seed is a draw in which the story's
   // contacts come out as its narration says. A change to the simulator's models (here: the CPU time
   // that shifts the scan windows) changes the draws, and may need another seed.
-  const world = new World({ scenario, seed: o.seed ?? "omamori-e2e-story-2", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story-2", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
   const reportDir = o.reportDir ?? join(o.workDir, "reports");
   await mkdir(reportDir, { recursive: true });
 

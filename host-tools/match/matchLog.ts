@@ -43,10 +43,15 @@ export function receiverRssiOffset(log: ContactLog): number {
   }
 }
 
-/** Match on every core (matchTargets.ts); `threads` 1 keeps the JS engine on this thread. */
-export async function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number): Promise<MatchReport> {
+/**
+ * Match on every core (matchTargets.ts); `threads` 1 keeps the JS engine on this thread. `index`:
+ * the log's index when the caller has it (logColumns.ts reads a file straight into one; `log`
+ * then only needs its header).
+ */
+export async function matchLog(
+  log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number, index = new SightingIndex(log),
+): Promise<MatchReport> {
   if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds), got " + nowSeconds);
-  const index = new SightingIndex(log);
   const pass = await matchTargets(keys, [{ index }], { threads });
   return reportOf(log, index, keys, pass.runs[0], config, nowSeconds, pass.engine);
 }
@@ -58,7 +63,7 @@ export function reportOf(log: ContactLog, index: SightingIndex, keys: KeySet, ru
   const report: MatchReport = {
     board: log.board,
     rssiOffsetDb,
-    encounters: index.encounters.length,
+    encounters: index.count,
     keysChecked: run.keysChecked,
     keysDerived: run.keysDerived,
     identifiersDerived: run.identifiersDerived,

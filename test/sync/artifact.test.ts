@@ -28,6 +28,7 @@ import { buildFirmware, DIST, REPO } from "../../scripts/build-firmware";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { loadBoard } from "../../boards/index";
 import { pressWhenBlue } from "../../host-tools/sync/transports/simWorld";
+import { fastCrypto } from "../../host-tools/gaen/crypto";
 
 const HOUR = 3600_000;
 
@@ -95,6 +96,7 @@ interface Rig {
 
 async function rig(board: string, central: CentralOptions = {}): Promise<Rig> {
   const world = new World({
+    phoneCrypto: fastCrypto,
     scenario: new Scenario(scenario(board)), seed: "sync-" + board,
     makeToken: TokenDevice.factory({ firmware: { [board]: await firmwareFile(board) } }),
   });

@@ -15,6 +15,7 @@ import { lang, say } from "../../base/language";
 import { decodeExportBin, decodeSignatureList, parsePublicKey, readExportZip, verifyExport, type VerificationKey } from "../../keys/exportFile";
 import { fetchKeys } from "../../keys/fetchKeys";
 import { KeyCache } from "../../keys/keyCache";
+import { currentStore } from "../../keys/keyStore";
 import { sha256Hex } from "../../keys/readExport";
 import { validateKeys } from "../../keys/validateKeys";
 import { checkSettingsPath, loadCheckSettings } from "../../report/checkSettings";
@@ -157,7 +158,12 @@ export function registerKeys(program: Command): void {
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned || settings.allowUnsigned };
       const sources = opts.source ?? settings.keySources;
       if (sources.length === 0) throw new UsageError(say("no key source: give --source or set keySources in check.json (see docs/MATCHING.md)", "鍵の取得元がありません。--source を指定するか、check.json の keySources を設定してください（docs/MATCHING.md）。"));
-      const r = await withHomeLock("keys fetch", async () => fetchWithBar(sources, asUsage("key cache", () => new KeyCache(home)), trust), home);
+      const r = await withHomeLock("keys fetch", async () => {
+        const cache = asUsage("key cache", () => new KeyCache(home));
+        const fetched = await fetchWithBar(sources, cache, trust);
+        if (fetched.added > 0) await currentStore(cache); // merged now, so the next check loads them at once
+        return fetched;
+      }, home);
       process.stdout.write(say(`${r.added} new file(s), ${r.keysAdded} keys; ${r.alreadyCached} already had.\n`, `新しいファイル ${r.added} 件（鍵 ${r.keysAdded} 件）、取得済み ${r.alreadyCached} 件。\n`));
       for (const p of r.problems) {
         const t = reasonText(fetchReason(p, checkSettingsPath(home)), lang());

@@ -11,7 +11,8 @@ import { loadCheckSettings } from "../../report/checkSettings";
 import { omamoriHome } from "../../base/dataDir";
 import { dayLabel } from "../../base/time";
 import type { ExposureSummary } from "../../match/dailySummary";
-import { LogFormatError, parseContactLog } from "../../match/logFormat";
+import { readLogForMatching } from "../../match/logColumns";
+import { LogFormatError } from "../../match/logFormat";
 import { matchLog } from "../../match/matchLog";
 import { loadRiskConfig } from "../../match/riskConfig";
 import { UsageError } from "../../base/errors";
@@ -50,13 +51,13 @@ export function registerMatch(program: Command): void {
       const now = opts.now ? new Date(opts.now) : new Date();
       if (Number.isNaN(now.getTime())) throw new UsageError(say(`--now must be a date and time, got "${opts.now}"`, `--now は 2026-11-23T09:00:00Z のような日時で指定してください（"${opts.now}" は使えません）。`));
       const nowSeconds = now.getTime() / 1000;
-      let logText: string;
+      let logBytes: Uint8Array;
       try {
-        logText = readFileSync(opts.log, "utf8");
+        logBytes = readFileSync(opts.log);
       } catch (e) {
         throw new UsageError(say(`cannot read the log ${opts.log} (${(e as NodeJS.ErrnoException).code})`, `記録ファイル ${opts.log} を読めません。ファイルの名前と場所を確かめてください。`));
       }
-      const log = asUsage(opts.log, () => parseContactLog(logText));
+      const { header: log, index } = asUsage(opts.log, () => readLogForMatching(logBytes));
       const config = asUsage(opts.config ?? "risk configuration", () => loadRiskConfig(opts.config));
       const settings = asUsage("check.json", () => loadCheckSettings(omamoriHome()));
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned };
@@ -66,7 +67,7 @@ export function registerMatch(program: Command): void {
       const loaded = asUsage("keys", () => keysFromPaths(opts.keys, trust, nowSeconds));
       let r: Awaited<ReturnType<typeof matchLog>>;
       try {
-        r = await matchLog(log, loaded.validation.keys, config, nowSeconds);
+        r = await matchLog(log, loaded.validation.keys, config, nowSeconds, undefined, index);
       } catch (e) {
         if (e instanceof LogFormatError) throw new UsageError(`${opts.log}: ${e.message}`); // e.g. damaged scan times
         throw e;
@@ -75,7 +76,7 @@ export function registerMatch(program: Command): void {
         const out = {
           tokenId: r.tokenId, board: r.board, rssiOffsetDb: r.rssiOffsetDb,
           keys: { files: loaded.files, read: loaded.validation.read, usable: loaded.validation.keys.count, revisedApplied: loaded.validation.revisedApplied, dropped: loaded.validation.dropped },
-          matching: { encounters: r.encounters, keysChecked: r.keysChecked, keysDerived: r.keysDerived, identifiersDerived: r.identifiersDerived, matchedIdentifiers: r.matchedIdentifiers, dropped: r.dropped },
+          matching: { encounters: r.encounters, keysChecked: r.keysChecked, keysDerived: r.keysDerived, identifiersDerived: r.identifiersDerived, matchedIdentifiers: r.matchedIdentifiers, dropped: r.dropped, engine: r.engine },
           from: r.summary.fromDate, to: r.summary.toDate,
           days: r.summary.days,
           totals: { riskyDays: r.summary.riskyDays, riskyMinutes: r.summary.riskyMinutes, contactDays: r.summary.days.length },

@@ -17,6 +17,7 @@ import { SimTransport } from "./sim";
 import { loadBoard } from "../../../boards/index";
 import { pairToken } from "../session";
 import { findFreshToken } from "../syncToken";
+import { fastCrypto } from "../../gaen/crypto";
 
 export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
 
@@ -72,7 +73,7 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
   const tokens = spec.devices.filter((d) => d.kind === "token");
   const id = o.device ?? tokens[0]?.id;
   if (!id || !tokens.some((t) => t.id === id)) throw new TypeError("scenario has no token " + JSON.stringify(o.device) + "; tokens: " + tokens.map((t) => t.id).join(", "));
-  const world = new World({ scenario: new Scenario(spec), seed: o.seed ?? "omamori-sync" });
+  const world = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(spec), seed: o.seed ?? "omamori-sync" });
   const token = world.device<TokenDevice>(id);
   const central = new SimCentral(world, { where: { near: id, offsetM: 0.5, carry: "table" }, ...o.central });
   const transport = new SimTransport(central);

@@ -112,7 +112,7 @@ describe("sim/espruino CPU time (work takes simulated time)", () => {
       rt.runCallback(() => { c.rpik(key); c.aemk(key); }, null, []);
       ms[board] = rt.cpu.busyMs - busy;
     }
-    // x86 measurements scaled to an nRF52 (ESPRUINO.md: 6.2 ms vs 106 ms on the PC, x75 here)
+    // the calibration machine's figures scaled to an nRF52 (docs/SIM-RUNTIME.md "CPU time": 4.2 ms vs 90 ms there, x75)
     expect(ms.joltjs / ms.puckjs).to.be.above(8);
     expect(ms.joltjs, "pure-JS daily key on a 64 MHz nRF52, ms").to.be.above(1000);
     expect(ms.puckjs, "built-in daily key on a 64 MHz nRF52, ms").to.be.below(1000);
