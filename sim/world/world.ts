@@ -298,7 +298,7 @@ export class World {
       }
       out.sort((a, b) => a.timeMs - b.timeMs);
       if (out.length === 0) continue;
-      if (rx.device.kind === "phone") {
+      if (rx.device.kind === "phone" || rx.device.kind === "listener") {
         direct.push({ to: rx, packets: out });
       } else {
         for (const p of out) reactive.push({ to: rx, p });
