@@ -33,7 +33,7 @@ import { loadBoard } from "../../boards/index";
 import { DataDir } from "../base/dataDir";
 import { SimTransport } from "../sync/transports/sim";
 import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
-import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";
+import { readLog, scanCount, type OmamoriLog } from "../log/omamoriLog";
 import { startServer, type RunningServer } from "../server/httpServer";
 import type { PublishResult } from "../server/publish";
 import type { LegacyAnswer } from "../server/legacyV1";

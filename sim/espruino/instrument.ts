@@ -369,7 +369,7 @@ class Rewriter {
   }
 
   /** ++x, x--, o.p++ ... (a statement or for-update ignores the value: cheaper form). */
-  private update(n: AnyNode, parent?: AnyNode): string {
+  private update(n: AnyNode, _parent?: AnyNode): string {
     const a = n.argument;
     const inc = n.operator === "++";
     const valueUnused = this.discarded.has(n);

@@ -91,7 +91,6 @@ export class SimCentral implements SimDevice {
   };
   private scanSink: ((p: ReceivedPacket) => void) | null = null;
   private readonly links: CentralLink[] = [];
-  private now: number;
 
   constructor(world: World, o: CentralOptions = {}) {
     this.world = world;
@@ -107,7 +106,6 @@ export class SimCentral implements SimDevice {
     checkRange("packetsPerEvent", this.packetsPerEvent, 1, 20);
     this.llPayloadBytes = o.llPayloadBytes ?? DEFAULT_LL_PAYLOAD;
     checkRange("llPayloadBytes", this.llPayloadBytes, DEFAULT_LL_PAYLOAD, 251);
-    this.now = world.now;
     let where = o.where;
     if (!where) {
       const token = world.devices().find((d) => d.kind === "token");
@@ -126,7 +124,6 @@ export class SimCentral implements SimDevice {
   }
 
   advanceTo(ms: number): void {
-    this.now = ms;
     for (const l of this.links.slice()) l.advanceTo(ms);
   }
 

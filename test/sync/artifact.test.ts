@@ -20,7 +20,7 @@ import { DataDir } from "../../host-tools/base/dataDir";
 import { pairNewToken, syncToken, connectToken } from "../../host-tools/sync/syncToken";
 import { HostSession } from "../../host-tools/sync/session";
 import { runHub } from "../../host-tools/sync/hub";
-import { emptyLog, mergeLog, readLog } from "../../host-tools/sync/logStore";
+import { emptyLog, mergeLog, readLog } from "../../host-tools/log/omamoriLog";
 import { SyncError } from "../../host-tools/sync/errors";
 import { decodeLogStream } from "../../common/formats/logRecord";
 import { buildAdvert } from "../../common/gaen/advert";
