@@ -94,12 +94,6 @@ function runReal(bin: string, dir: string, code: string, timeoutMs = 120000): an
   return JSON.parse(line.slice(line.indexOf("RESULT ") + 7).trim());
 }
 
-/** Lines the firmware printed as errors on the real interpreter (for the report). */
-function realErrors(bin: string, dir: string, code: string): string[] {
-  const r = spawnSync(join(DIR!, bin), ["-e", code], { cwd: dir, input: "", encoding: "latin1", timeout: 120000, maxBuffer: 64 << 20, stdio: ["pipe", "pipe", "ignore"] });
-  return (r.stdout || "").replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").split("\n").filter((l) => /Uncaught|OUT OF MEMORY|interpreter error/.test(l)).map((l) => l.trim());
-}
-
 // ------------------------------------------------------------------ 1. small structures
 
 const STRUCTURES: [string, string][] = [
