@@ -28,6 +28,7 @@ import { pendingPath, loadPending } from "../../host-tools/positive/pendingKeys"
 import { scriptedPrompter } from "../../host-tools/demo/story";
 import { pressWhenBlue } from "../../host-tools/sync/transports/simWorld";
 import { runCli } from "../report/runCli";
+import { fastCrypto } from "../../host-tools/gaen/crypto";
 
 const HOUR = 3600_000;
 let firmware: string;
@@ -50,7 +51,7 @@ async function rig(): Promise<Rig> {
     devices: [{ id: "tok", kind: "token", board: "puckjs", carry: "table" }],
     schedule: [{ device: "tok", from: "00:00", to: "24:00", room: "home", at: [0, 0] }],
   });
-  const world = new World({ scenario, seed: "register", makeToken: TokenDevice.factory({ firmware: { puckjs: firmware } }) });
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: "register", makeToken: TokenDevice.factory({ firmware: { puckjs: firmware } }) });
   const token = world.device<TokenDevice>("tok");
   const central = new SimCentral(world, { mtu: 247, connectionIntervalMs: 15 });
   const transport = new SimTransport(central);

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../host-tools/cli/main";
-import { checkLog } from "../../host-tools/sync/logStore";
+import { checkLog } from "../../host-tools/log/omamoriLog";
 
 interface Run { code: number; out: string; err: string }
 
@@ -101,8 +101,11 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(again.code).to.equal(2);
     expect(again.err).to.match(/already paired/);
     const sim = ["--transport", "sim", "--sim-device", "ojiichan", "--sim-hours", "0"];
-    const hub = await run(["token", "hub", "--every", "10", ...sim], env);
-    expect([hub.code, hub.out]).to.deep.equal([0, "Home hub beacon: every 10 min.\n"]);
+    const often = await run(["token", "hub", "--every", "10", ...sim], env);
+    expect(often.code).to.equal(2);
+    expect(often.err).to.include("--every must be a whole number of minutes from 30 to 1092");
+    const hub = await run(["token", "hub", "--every", "30", ...sim], env);
+    expect([hub.code, hub.out]).to.deep.equal([0, "Home hub beacon: about every 30 min, at random moments.\n"]);
     const alert = await run(["token", "alert", "on", ...sim], env);
     expect([alert.code, alert.out]).to.deep.equal([0, "The token shows the contact alert.\n"]);
     const scan = await run(["token", "scan", "--window", "3000", "--period", "240000", ...sim], env);
@@ -124,7 +127,7 @@ describe("omamori sync / status / token (sim transport)", function () {
   it("sync --hub listens for the paired tokens' beacons and syncs the one it hears", async () => {
     const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
     expect((await run(["token", "pair", "--token", "obaachan", "--transport", "sim"], env)).code).to.equal(0);
-    const hub = await run(["sync", "--hub", "--rounds", "2", "--transport", "sim", "--sim-hours", "2"], env);
+    const hub = await run(["sync", "--hub", "--rounds", "5", "--transport", "sim", "--sim-hours", "2"], env);
     expect(hub.code).to.equal(0);
     expect(hub.err).to.match(/^Listening for hub beacons of: obaachan\n$/);
     expect(hub.out).to.match(/^Synced "obaachan": \d+ new sightings\n/);

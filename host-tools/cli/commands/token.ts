@@ -20,6 +20,7 @@ import { localTime } from "../../base/time";
 import { DamagedFileError } from "../../base/atomicFile";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
+import { Limit } from "../../../common/formats/syncMessages";
 
 interface TokenOpts extends TransportOptions {
   token?: string;
@@ -116,14 +117,14 @@ export function registerToken(program: Command): void {
   addTransportOptions(
     token
       .command("hub")
-      .description("home hub: let the token offer a private sync beacon every few minutes (off by default)")
-      .requiredOption("--every <minutes|off>", "minutes between beacons (1..1000), or off")
+      .description("home hub: let the token offer a private sync beacon about every MIN minutes, at random moments (off by default)")
+      .requiredOption("--every <minutes|off>", "mean minutes between beacons (30..1092: the token allows no more often), or off")
       .option("--token <id>", "which paired token"),
   ).action((opts: TokenOpts & { every: string }) =>
     plainFailures(async () => {
-      const seconds = opts.every === "off" ? 0 : wholeNumber("every", opts.every, 1, 1000, MINUTES, ["or off", "止めるときは off"]) * 60;
+      const seconds = opts.every === "off" ? 0 : wholeNumber("every", opts.every, Limit.HUB_MIN_SECONDS / 60, Math.floor(Limit.HUB_MAX_SECONDS / 60), MINUTES, ["or off", "止めるときは off"]) * 60;
       await withToken(opts, async (s) => s.setHub(seconds));
-      process.stdout.write(seconds ? say(`Home hub beacon: every ${seconds / 60} min.\n`, `ホームハブ：${seconds / 60}分ごとに有効にしました。\n`) : say("Home hub beacon: off.\n", "ホームハブ：無効にしました。\n"));
+      process.stdout.write(seconds ? say(`Home hub beacon: about every ${seconds / 60} min, at random moments.\n`, `ホームハブ：およそ${seconds / 60}分ごと（時刻は毎回ばらばら）に有効にしました。\n`) : say("Home hub beacon: off.\n", "ホームハブ：無効にしました。\n"));
     }),
   );
 

@@ -17,8 +17,9 @@ import { SimTransport } from "./sim";
 import { loadBoard } from "../../../boards/index";
 import { pairToken } from "../session";
 import { findFreshToken } from "../syncToken";
+import { fastCrypto } from "../../gaen/crypto";
 
-export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
+const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
 
 export interface SimSyncWorld {
   world: World;
@@ -36,7 +37,7 @@ export interface SimSyncWorld {
 }
 
 /** Scenario by name (sim/scenarios/<name>.json) or file path. */
-export function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
+function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
   const file = existsSync(nameOrPath) ? nameOrPath : join(SCENARIOS_DIR, nameOrPath + ".json");
   if (!existsSync(file)) throw new TypeError("no scenario " + JSON.stringify(nameOrPath) + " (a file, or one of sim/scenarios/*.json)");
   return JSON.parse(readFileSync(file, "utf8")) as ScenarioSpec;
@@ -56,13 +57,14 @@ export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, press
     let blueAt = -1;
     for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
     if (blueAt >= 0) {
-      t.rt.schedule(1500, () => {
+      // a person acting on what the token shows: not delayed by the token's busy CPU
+      t.rt.schedulePhysical(1500, () => {
         pressed?.(blueAt, t.rt.worldTimeMs());
         t.rt.pressButton(200);
       });
-    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
+    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedulePhysical(250, look);
   };
-  t.rt.schedule(250, look);
+  t.rt.schedulePhysical(250, look);
 }
 
 export async function openSimWorld(o: { scenario: string; device?: string; seed?: string; central?: CentralOptions; startAt?: number }): Promise<SimSyncWorld> {
@@ -71,13 +73,15 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
   const tokens = spec.devices.filter((d) => d.kind === "token");
   const id = o.device ?? tokens[0]?.id;
   if (!id || !tokens.some((t) => t.id === id)) throw new TypeError("scenario has no token " + JSON.stringify(o.device) + "; tokens: " + tokens.map((t) => t.id).join(", "));
-  const world = new World({ scenario: new Scenario(spec), seed: o.seed ?? "omamori-sync" });
+  const world = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(spec), seed: o.seed ?? "omamori-sync" });
   const token = world.device<TokenDevice>(id);
   const central = new SimCentral(world, { where: { near: id, offsetM: 0.5, carry: "table" }, ...o.central });
   const transport = new SimTransport(central);
   const sw: SimSyncWorld = {
     world, token, central, transport,
     press: async () => {
+      // the owner presses once the token is not busy (a press while it works can be lost)
+      for (let i = 0; i < 100 && token.rt.cpuBusy(); i++) await central.runFor(Math.ceil(token.rt.cpuFreeAtMs() - world.now));
       token.rt.pressButton(150);
       await central.runFor(400);
     },
