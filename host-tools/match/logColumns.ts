@@ -1,15 +1,15 @@
 /**
  * A contact log file straight to a SightingIndex, without an object per identifier: a care home
- * checks 20 logs of ~28,000 identifiers, and JSON.parse + checkContactLog + copying into columns
+ * checks 20 logs of ~28,000 identifiers, and JSON.parse + checkLog + copying into columns
  * cost more than the matching (bench/match.ts). This reader walks the JSON bytes once and writes
  * each identifier into the columns as it goes.
  *
- * It is a fast path only: it accepts exactly the documents that JSON.parse and checkContactLog
+ * It is a fast path only: it accepts exactly the documents that JSON.parse and checkLog
  * accept and that it fully understands (no backslash escapes, the usual field types); for
  * anything else it gives up, and the caller takes the ordinary way, which then also names any
  * problem exactly as before. Equal to the ordinary way by test/match/logColumns.test.ts.
  */
-import { checkContactLog, MIN_RPI_PREFIX_BYTES, parseContactLog, type ContactLog } from "./logFormat";
+import { checkLog, MIN_RPI_PREFIX_BYTES, parseLog, type OmamoriLog } from "../log/omamoriLog";
 import { SightingIndex } from "./sightingIndex";
 
 /** Thrown inside the reader: take the ordinary way. */
@@ -220,7 +220,7 @@ function hexInto(b: Uint8Array, s: number, e: number, out: Uint8Array, off: numb
 const ENCOUNTER_KEYS = ["rpi", "aem", "scans"];
 const SCAN_KEYS = ["t", "count", "rssiMax", "rssiMean"];
 
-/** One encounter object into the builder (the checks of checkContactLog; anything else gives up). */
+/** One encounter object into the builder (the checks of checkLog; anything else gives up). */
 function encounter(r: Reader, out: Builder): void {
   r.expect(LBRACE);
   out.encounterRoom();
@@ -311,7 +311,7 @@ function sortScans(out: Builder, from: number, to: number): void {
  * The fast path: the log's header (every field but its encounters, which are left empty) and its
  * index, or null to take the ordinary way.
  */
-export function readLogColumns(bytes: Uint8Array): { header: ContactLog; index: SightingIndex } | null {
+export function readLogColumns(bytes: Uint8Array): { header: OmamoriLog; index: SightingIndex } | null {
   const r = new Reader(bytes);
   const header: Record<string, unknown> = {};
   const out = new Builder(bytes.length / 100);
@@ -343,9 +343,9 @@ export function readLogColumns(bytes: Uint8Array): { header: ContactLog; index: 
   } catch {
     return null; // GIVE_UP, or a document nested too deep for this reader: the ordinary way decides
   }
-  let log: ContactLog;
+  let log: OmamoriLog;
   try {
-    log = checkContactLog(header); // the header's checks, exactly as for any log
+    log = checkLog(header); // the header's checks, exactly as for any log
   } catch {
     return null;
   }
@@ -354,11 +354,11 @@ export function readLogColumns(bytes: Uint8Array): { header: ContactLog; index: 
 
 /**
  * A log file's bytes to its header (every field but the encounters, left empty) and its index.
- * Throws LogFormatError naming the first problem, as parseContactLog does.
+ * Throws LogFormatError naming the first problem, as parseLog does.
  */
-export function readLogForMatching(bytes: Uint8Array): { header: ContactLog; index: SightingIndex } {
+export function readLogForMatching(bytes: Uint8Array): { header: OmamoriLog; index: SightingIndex } {
   const fast = readLogColumns(bytes);
   if (fast) return fast;
-  const log = parseContactLog(DECODER.decode(bytes));
+  const log = parseLog(DECODER.decode(bytes));
   return { header: { ...log, encounters: [] }, index: new SightingIndex(log) };
 }

@@ -12,7 +12,7 @@
  */
 import { eninFromUnixSeconds, TEK_ROLLING_PERIOD } from "../../common/gaen/interval";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
-import { LogFormatError, type ContactLog, type LogScan } from "./logFormat";
+import { LogFormatError, type OmamoriLog, type ScanSummary } from "../log/omamoriLog";
 
 /**
  * The widest clock tolerance, intervals: matchPlan.ts keeps each identifier's tolerance in a byte.
@@ -32,7 +32,7 @@ export interface IndexedEncounter {
   rpi: Uint8Array;
   aem: Uint8Array;
   /** Scans sorted by time. */
-  scans: LogScan[];
+  scans: ScanSummary[];
   /** ENINs of the first and last scan. */
   firstEnin: number;
   lastEnin: number;
@@ -73,7 +73,7 @@ function allocate(count: number, scans: number): Columns {
   };
 }
 
-function columnsOf(log: ContactLog): Columns {
+function columnsOf(log: OmamoriLog): Columns {
   const encounters = log.encounters;
   let scans = 0;
   for (const e of encounters) scans += e.scans.length;
@@ -121,7 +121,7 @@ export class SightingIndex implements Columns {
   readonly scanPeriodSeconds: number | null;
   private all: IndexedEncounter[] | null = null;
 
-  constructor(log: ContactLog, columns?: Columns) {
+  constructor(log: OmamoriLog, columns?: Columns) {
     this.scanPeriodSeconds = typeof log.scanPeriodSeconds === "number" ? log.scanPeriodSeconds : null;
     this.tolerance = Math.min(MAX_TOLERANCE_INTERVALS, TOLERANCE_INTERVALS + Math.ceil(Math.abs(log.clockCorrectionSeconds ?? 0) / 600));
     const c = columns ?? columnsOf(log);
@@ -147,7 +147,7 @@ export class SightingIndex implements Columns {
 
   /** Logged identifier i as an object. */
   encounter(i: number): IndexedEncounter {
-    const scans: LogScan[] = [];
+    const scans: ScanSummary[] = [];
     for (let s = this.scanStart[i]; s < this.scanStart[i + 1]; s++) {
       scans.push({ t: this.scanTime[s], count: this.scanCount[s], rssiMax: this.scanRssiMax[s], rssiMean: this.scanRssiMean[s] });
     }
@@ -175,7 +175,7 @@ export class SightingIndex implements Columns {
   }
 
   /** The same log with only the identifiers for which keep(i) holds (each with all its scans). */
-  subset(log: ContactLog, keep: (i: number) => boolean): SightingIndex {
+  subset(log: OmamoriLog, keep: (i: number) => boolean): SightingIndex {
     const which: number[] = [];
     let scans = 0;
     for (let i = 0; i < this.count; i++) {

@@ -76,7 +76,7 @@ export type RegisterOutcome =
 
 const DAY_MS = 86_400_000;
 /** Keys kept from an earlier try are sent again only within this time; older ones are read anew. */
-export const KEPT_KEYS_MAX_AGE_MS = 3 * DAY_MS;
+const KEPT_KEYS_MAX_AGE_MS = 3 * DAY_MS;
 
 /** The 8 digits of a typed number (full-width digits, spaces and hyphens allowed), or null. */
 export function processingNumberOf(typed: string): string | null {
@@ -101,7 +101,7 @@ export function dateOf(typed: string, nowMs: number): string | null {
 }
 
 /** yes/no in either language; null when it is neither. */
-export function yesNoOf(typed: string): boolean | null {
+function yesNoOf(typed: string): boolean | null {
   const t = typed.normalize("NFKC").trim().toLowerCase();
   if (["y", "yes", "はい", "ok", "1"].includes(t)) return true;
   if (["n", "no", "いいえ", "0"].includes(t)) return false;

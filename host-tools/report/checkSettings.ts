@@ -39,13 +39,13 @@ export interface CheckSettings {
   maxSyncAgeHours: number;
 }
 
-export const CHECK_SETTINGS_FILE = "check.json";
+const CHECK_SETTINGS_FILE = "check.json";
 /** Keys must have been fetched within this many hours for a "no contact" answer. */
-export const DEFAULT_MAX_KEY_AGE_HOURS = 48;
+const DEFAULT_MAX_KEY_AGE_HOURS = 48;
 /** The token must have been synced within this many hours for a "no contact" answer. */
-export const DEFAULT_MAX_SYNC_AGE_HOURS = 48;
+const DEFAULT_MAX_SYNC_AGE_HOURS = 48;
 /** Largest accepted age limit: the 14 days a log keeps, plus a day. */
-export const MAX_AGE_LIMIT_HOURS = 360;
+const MAX_AGE_LIMIT_HOURS = 360;
 
 const KNOWN = ["keySources", "publicKeys", "allowUnsigned", "riskConfig", "contacts", "maxKeyAgeHours", "maxSyncAgeHours"];
 

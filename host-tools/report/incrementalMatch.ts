@@ -27,7 +27,7 @@ import { eninFromUnixSeconds } from "../../common/gaen/interval";
 import type { CachedKeys } from "../keys/loadKeys";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
 import { KeySet } from "../match/keySet";
-import type { ContactLog } from "../match/logFormat";
+import type { OmamoriLog } from "../log/omamoriLog";
 import { reportOf, type MatchReport } from "../match/matchLog";
 import type { MatchTarget } from "../match/matchPlan";
 import { matchTargets } from "../match/matchTargets";
@@ -108,7 +108,7 @@ function fullMatchReason(memo: unknown, index: SightingIndex, configDigest: stri
 
 /** One token's log (its header, when `index` is given: logColumns.ts) and the memo of its last check. */
 export interface TokenToMatch {
-  log: ContactLog;
+  log: OmamoriLog;
   memo: unknown;
   index?: SightingIndex;
 }
@@ -256,7 +256,7 @@ export async function matchTokensIncrementally(
  * this token) when it applies. Gives the same report summary and windows as matchLog(log, loaded keys).
  */
 export async function matchIncrementally(
-  log: ContactLog, loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number, memo: unknown,
+  log: OmamoriLog, loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number, memo: unknown,
 ): Promise<IncrementalResult> {
   return (await matchTokensIncrementally([{ log, memo }], loaded, config, configDigest, nowSeconds)).results[0];
 }

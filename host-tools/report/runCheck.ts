@@ -24,7 +24,7 @@ import { KeyCache } from "../keys/keyCache";
 import { keysFromCache, type CachedKeys } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
 import { readLogForMatching } from "../match/logColumns";
-import type { ContactLog } from "../match/logFormat";
+import type { OmamoriLog } from "../log/omamoriLog";
 import type { SightingIndex } from "../match/sightingIndex";
 import { matcherStatus, type MatcherStatus } from "../match/nativeMatcher";
 import { loadRiskConfig, type RiskConfig } from "../match/riskConfig";
@@ -282,7 +282,7 @@ interface PreparedToken {
   /** The inputs did not change: the last result stands. */
   reuse: boolean;
   /** The log to match, when not reused and readable: its header and its index (logColumns.ts). */
-  log?: ContactLog;
+  log?: OmamoriLog;
   index?: SightingIndex;
   memo?: unknown;
 }

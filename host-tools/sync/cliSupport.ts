@@ -121,7 +121,7 @@ export async function tokenSecret(data: DataDir, id: string): Promise<Uint8Array
 
 /** Problems with the user's files or arguments that the sync modules report as TypeErrors. */
 function isDataProblem(m: string): boolean {
-  return m.startsWith("omamori-log:") || m.includes(" is damaged") || m.startsWith("no paired token") || m.startsWith("token id must") || m.startsWith("a token named");
+  return m.includes(" is damaged") || m.startsWith("no paired token") || m.startsWith("token id must") || m.startsWith("a token named");
 }
 
 /**

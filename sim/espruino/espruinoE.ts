@@ -74,7 +74,8 @@ export function installE(rt: EspruinoRuntime): void {
       return realm.float(s);
     },
     clip: (x: number, lo: number, hi: number) => realm.float(Math.min(hi, Math.max(lo, x))),
-    getSizeOf: () => 1,
+    // E.getSizeOf(v): variables v holds, as the variable meter counts them (varMeter.ts); 1 without it
+    getSizeOf: rawArgs((v: unknown) => (rt.vars ? rt.vars.sizeOf(v) : 1)),
     // jsvGetDataPointer: a Storage.read string on memory-mapped (internal) flash gives its flash
     // address; on Bangle.js 2 it is a flash string on SPI flash, which has no pointer: 0. The
     // device also gives RAM addresses of short and flat strings and flat ArrayBuffers; the sim
@@ -91,6 +92,8 @@ export function installE(rt: EspruinoRuntime): void {
   if (board.battery.espruinoGetBattery) E.getBattery = () => Math.round(rt.energy.remainingFraction() * 100);
   events.attach(E);
   g.E = E;
+  const meter = rt.vars;
+  if (meter) meter.addHeld(() => events.held((n) => meter.nameVars(n)));
   // jsinteractive.c jsiSemiInit: E.on('init') listeners, then a global onInit() if there is one
   rt.emitInit = () => {
     events.emit("init", []);

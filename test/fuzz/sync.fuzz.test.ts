@@ -18,7 +18,7 @@ import { HostSession } from "../../host-tools/sync/session";
 import { parseSyncServiceData, type SyncLink } from "../../host-tools/sync/transport";
 import { FakeSyncHost, FakeToken, FakeTransport, firmwarePrimitives } from "../sync/harness";
 import { DataDir } from "../../host-tools/base/dataDir";
-import { readLog } from "../../host-tools/sync/logStore";
+import { readLog } from "../../host-tools/log/omamoriLog";
 import { syncToken } from "../../host-tools/sync/syncToken";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { randomBytes, randomInt } from "node:crypto";
 import { toHex } from "../../common/bytes";
 import { readLogColumns, readLogForMatching } from "../../host-tools/match/logColumns";
-import { LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
+import { LogFormatError, parseLog } from "../../host-tools/log/omamoriLog";
 import { SightingIndex } from "../../host-tools/match/sightingIndex";
 import { DAY0 } from "./logBuilder";
 
@@ -44,7 +44,7 @@ describe("match/logColumns (a log file straight into columns)", () => {
       const text = round % 2 ? JSON.stringify(o) : JSON.stringify(o, null, round % 4 === 0 ? "\t" : 2);
       const fast = readLogColumns(bytesOf(text));
       expect(fast, `round ${round}`).to.not.equal(null);
-      const log = parseContactLog(text);
+      const log = parseLog(text);
       expect(columns(fast!.index)).to.deep.equal(columns(new SightingIndex(log)));
       expect(fast!.header).to.deep.equal({ ...log, encounters: [] });
     }
@@ -54,7 +54,7 @@ describe("match/logColumns (a log file straight into columns)", () => {
     const text = '{"format":"omamori-log","version":1e0,"board":"puckjs","rssiOffsetDb":-0.0,"encounters":[{"rpi":"0102030405AB","aem":"00000000","scans":[{"t":1.7941536e9,"count":0,"rssiMax":-7E1,"rssiMean":-70.125},{"t":1794153000,"count":12345678901234567,"rssiMax":-1,"rssiMean":0}]}]}';
     const fast = readLogColumns(bytesOf(text));
     expect(fast).to.not.equal(null);
-    expect(columns(fast!.index)).to.deep.equal(columns(new SightingIndex(parseContactLog(text))));
+    expect(columns(fast!.index)).to.deep.equal(columns(new SightingIndex(parseLog(text))));
   });
 
   it("readLogColumns_anythingItDoesNotFullyUnderstand_givesWayAndTheOrdinaryPathDecides", () => {
@@ -78,9 +78,9 @@ describe("match/logColumns (a log file straight into columns)", () => {
     ];
     for (const [name, text] of cases) {
       expect(readLogColumns(bytesOf(text)), name).to.equal(null);
-      let slow: { ok: true; log: ReturnType<typeof parseContactLog> } | { ok: false; message: string };
+      let slow: { ok: true; log: ReturnType<typeof parseLog> } | { ok: false; message: string };
       try {
-        slow = { ok: true, log: parseContactLog(new TextDecoder().decode(bytesOf(text))) };
+        slow = { ok: true, log: parseLog(new TextDecoder().decode(bytesOf(text))) };
       } catch (e) {
         slow = { ok: false, message: (e as Error).message };
       }
@@ -101,12 +101,12 @@ describe("match/logColumns (a log file straight into columns)", () => {
       } catch (e) {
         // a log it read whose times cannot be indexed (e.g. spanning decades): refused as the ordinary way refuses it
         expect(e).to.be.instanceOf(LogFormatError);
-        expect(() => new SightingIndex(parseContactLog(new TextDecoder().decode(b)))).to.throw(LogFormatError, (e as Error).message);
+        expect(() => new SightingIndex(parseLog(new TextDecoder().decode(b)))).to.throw(LogFormatError, (e as Error).message);
         continue;
       }
       if (!fast) continue;
       accepted++;
-      const log = parseContactLog(new TextDecoder().decode(b)); // throws if the fast path accepted a bad file
+      const log = parseLog(new TextDecoder().decode(b)); // throws if the fast path accepted a bad file
       expect(columns(fast.index)).to.deep.equal(columns(new SightingIndex(log)));
     }
     expect(accepted, "some damage leaves a valid log (e.g. a changed digit)").to.be.greaterThan(0);

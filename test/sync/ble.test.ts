@@ -17,7 +17,7 @@ import { syncAdvert, beaconTag, type SyncPrimitives, Adv, Uuid } from "../../com
 import { BleTransport, nobleUuid, type NobleLike } from "../../host-tools/sync/transports/ble";
 import { DataDir } from "../../host-tools/base/dataDir";
 import { syncToken } from "../../host-tools/sync/syncToken";
-import { readLog } from "../../host-tools/sync/logStore";
+import { readLog } from "../../host-tools/log/omamoriLog";
 import { SyncError } from "../../host-tools/sync/errors";
 import { FakeSyncHost, FakeToken, firmwarePrimitives } from "./harness";
 

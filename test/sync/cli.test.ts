@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../host-tools/cli/main";
-import { checkLog } from "../../host-tools/sync/logStore";
+import { checkLog } from "../../host-tools/log/omamoriLog";
 
 interface Run { code: number; out: string; err: string }
 

@@ -1,7 +1,7 @@
 /**
  * `omamori export-log [--token ID] [--out FILE]`: write a synced token's contact log in the
  * interchange format (docs/FORMATS.md), for owners who want their data or for `omamori match`.
- * The log is checked before it is written (host-tools/sync/logStore.ts); without --out it goes to
+ * The log is checked before it is written (host-tools/log/omamoriLog.ts); without --out it goes to
  * standard output; an existing file is never overwritten.
  */
 import { existsSync } from "node:fs";
@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { say } from "../../base/language";
 import { chooseToken, plainFailures } from "../../sync/cliSupport";
 import { DataDir, omamoriHome } from "../../base/dataDir";
-import { readLog, writeLog } from "../../sync/logStore";
+import { readLog, writeLog } from "../../log/omamoriLog";
 import { UsageError } from "../../base/errors";
 
 export function registerExportLog(program: Command): void {

@@ -192,7 +192,7 @@ export function keyFileProgress(enabled = true): { onProgress: (done: number, to
 }
 
 /** fetchKeys with a progress bar on a terminal. */
-export async function fetchWithBar(sources: string[], cache: KeyCache, trust: { keys: VerificationKey[]; allowUnsigned: boolean }) {
+async function fetchWithBar(sources: string[], cache: KeyCache, trust: { keys: VerificationKey[]; allowUnsigned: boolean }) {
   const progress = keyFileProgress();
   try {
     return await fetchKeys(sources, cache, { trust, onProgress: progress.onProgress });

@@ -12,7 +12,7 @@ import { omamoriHome } from "../../base/dataDir";
 import { dayLabel } from "../../base/time";
 import type { ExposureSummary } from "../../match/dailySummary";
 import { readLogForMatching } from "../../match/logColumns";
-import { LogFormatError } from "../../match/logFormat";
+import { LogFormatError } from "../../log/omamoriLog";
 import { matchLog } from "../../match/matchLog";
 import { loadRiskConfig } from "../../match/riskConfig";
 import { UsageError } from "../../base/errors";

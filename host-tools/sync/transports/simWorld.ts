@@ -19,7 +19,7 @@ import { pairToken } from "../session";
 import { findFreshToken } from "../syncToken";
 import { fastCrypto } from "../../gaen/crypto";
 
-export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
+const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
 
 export interface SimSyncWorld {
   world: World;
@@ -37,7 +37,7 @@ export interface SimSyncWorld {
 }
 
 /** Scenario by name (sim/scenarios/<name>.json) or file path. */
-export function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
+function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
   const file = existsSync(nameOrPath) ? nameOrPath : join(SCENARIOS_DIR, nameOrPath + ".json");
   if (!existsSync(file)) throw new TypeError("no scenario " + JSON.stringify(nameOrPath) + " (a file, or one of sim/scenarios/*.json)");
   return JSON.parse(readFileSync(file, "utf8")) as ScenarioSpec;
@@ -66,14 +66,15 @@ export function pressTwiceWhenWhite(t: TokenDevice, pressed?: (whiteAtMs: number
       if (whiteAt < 0 && e.timeMs >= since && pins.every((p) => on.has(p))) whiteAt = e.timeMs;
     }
     if (whiteAt >= 0 && t.rt.worldTimeMs() >= whiteAt) {
-      t.rt.schedule(1500, () => {
+      // a person acting on what the token shows: not delayed by the token's busy CPU
+      t.rt.schedulePhysical(1500, () => {
         pressed?.(whiteAt, t.rt.worldTimeMs());
         t.rt.pressButton(200);
-        t.rt.schedule(600, () => t.rt.pressButton(200));
+        t.rt.schedulePhysical(600, () => t.rt.pressButton(200));
       });
-    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
+    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedulePhysical(250, look);
   };
-  t.rt.schedule(250, look);
+  t.rt.schedulePhysical(250, look);
 }
 
 export async function openSimWorld(o: { scenario: string; device?: string; seed?: string; central?: CentralOptions; startAt?: number }): Promise<SimSyncWorld> {
@@ -89,6 +90,8 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
   const sw: SimSyncWorld = {
     world, token, central, transport,
     press: async () => {
+      // the owner presses once the token is not busy (a press while it works can be lost)
+      for (let i = 0; i < 100 && token.rt.cpuBusy(); i++) await central.runFor(Math.ceil(token.rt.cpuFreeAtMs() - world.now));
       token.rt.pressButton(150);
       await central.runFor(400);
     },
