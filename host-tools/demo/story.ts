@@ -27,7 +27,7 @@ import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { SimCentral } from "../../sim/world/central";
-import { pinsOf, pressWhenBlue } from "../sync/transports/simWorld";
+import { pinsOf, pressTwiceWhenWhite } from "../sync/transports/simWorld";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
 import { DataDir } from "../base/dataDir";
@@ -93,8 +93,8 @@ export interface StoryResult {
   logs: Record<TokenName, LogFacts>;
   server: { url: string; publicKeyPem: string };
   registration: RegisterOutcome;
-  /** When A's token started asking (blue light) and when A pressed, world ms; null if it never asked. */
-  consentA: { blueAtMs: number; pressAtMs: number } | null;
+  /** When A's token started asking (white light) and when A first pressed, world ms; null if it never asked. */
+  consentA: { whiteAtMs: number; pressAtMs: number } | null;
   /** World time the registration started and ended. */
   registrationSpanMs: [number, number];
   /** What A's host printed and what was typed, in order ("> " marks typed answers). */
@@ -300,12 +300,12 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     const typo = issued.number.slice(0, 7);
     say(t(`  SMS to A: "Your processing number is ${issued.number}".`, `  Aへの SMS:「処理番号は ${issued.number} です」`));
 
-    // 5. A registers on the laptop; the token asks, A presses
+    // 5. A registers on the laptop; the token asks, A presses twice
     say(t("A runs `omamori register-positive` (first typing only 7 of the 8 digits):", "Aが `omamori register-positive` を実行します（最初は8桁のうち7桁だけ入力してしまいます）。"));
     const transcript: string[] = [];
     const io = scriptedPrompter(["yes", "no", "2026-11-18", typo, issued.number], transcript, (line) => say("  | " + line.split("\n").join("\n  | ")));
     const a = hosts.A;
-    const asked: { consent: { blueAtMs: number; pressAtMs: number } | null } = { consent: null };
+    const asked: { consent: { whiteAtMs: number; pressAtMs: number } | null } = { consent: null };
     const clock = (ms: number) => new Date(ms + 9 * HOUR).toISOString().slice(11, 19) + (lang === "ja" ? "" : " JST");
     const tokenKeysA = a.token.dailyKeys().map((k) => ({ hex: Buffer.from(k.tek).toString("hex"), rollingStart: k.rollingStart }));
     const regStart = world.now;
@@ -313,15 +313,15 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       home: a.home, transport: a.transport, server: server.url, lang, io, now,
       owner: {
         pressToConnect: () => press(a),
-        pressToConsent: () => pressWhenBlue(a.token, (blueAtMs, pressAtMs) => { asked.consent = { blueAtMs, pressAtMs }; }),
+        pressToConsent: () => pressTwiceWhenWhite(a.token, (whiteAtMs, pressAtMs) => { asked.consent = { whiteAtMs, pressAtMs }; }),
       },
     });
     const regEnd = world.now;
     const consent = asked.consent;
     if (consent) {
       say(t(
-        `  (A's token started blinking blue at ${clock(consent.blueAtMs)}; A pressed its button at ${clock(consent.pressAtMs)}; only then did it release its keys.)`,
-        `  （Aのお守りが ${clock(consent.blueAtMs)} に青く点滅し始め、Aが ${clock(consent.pressAtMs)} にボタンを押しました。お守りはそのあとで初めて鍵を渡しました。）`,
+        `  (A's token started flashing white at ${clock(consent.whiteAtMs)}; A pressed its button twice at ${clock(consent.pressAtMs)}; only then did it release its keys.)`,
+        `  （Aのお守りが ${clock(consent.whiteAtMs)} に白く点滅し始め、Aが ${clock(consent.pressAtMs)} にボタンを2回押しました。お守りはそのあとで初めて鍵を渡しました。）`,
       ));
     }
     say(registration.ok

@@ -6,8 +6,8 @@
  *   2. symptoms yes/no, then the onset date, or the test date;
  *   3. the 8-digit processing number, checked locally and asked again on a typo;
  *   4. the daily keys from the token through an authenticated sync session: the owner presses the
- *      token's button to find it, then again when it blinks blue to release the keys (the token
- *      refuses without that press); the keys are kept on the host (pendingKeys.ts, mode 0600)
+ *      token's button to find it, then twice when it flashes white to release the keys (the token
+ *      refuses without those presses); the keys are kept on the host (pendingKeys.ts, mode 0600)
  *      until the server has them;
  *   5. upload in COCOA's v3 format (host-tools/server/client.ts), then delete the kept keys;
  *      a wrong or used number, an expired number or an unreachable server gives a clear,

@@ -27,7 +27,7 @@ export function addTransportOptions(cmd: Command): Command {
     .addOption(new Option("--transport <kind>", "how to reach the token: ble (this computer's Bluetooth) or sim (a simulated token)").choices(["ble", "sim"]).default("ble"))
     .option("--scenario <name>", "sim: scenario name in sim/scenarios or a JSON file", "household")
     .option("--sim-device <id>", "sim: which token of the scenario (default: the first)")
-    .option("--sim-hours <n>", "sim: hours of simulated life before the sync", "24");
+    .option("--sim-hours <n>", "sim: hours of simulated life before the sync (0 to 672)", checked(hours), "24");
 }
 
 export interface OpenTransport {
@@ -37,9 +37,17 @@ export interface OpenTransport {
   close(): Promise<void>;
 }
 
+/** An option parser that checks a value when the command line is read, before anything runs; keeps the text. */
+export function checked(check: (v: string) => unknown): (v: string) => string {
+  return (v) => {
+    check(v);
+    return v;
+  };
+}
+
 function hours(v: string): number {
   const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0 && n <= 24 * 28)) throw new UsageError("--sim-hours must be a number of hours 0..672, got " + JSON.stringify(v));
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0 && n <= 24 * 28)) throw new UsageError(say(`--sim-hours must be a number of hours from 0 to 672, got ${JSON.stringify(v)}`, `--sim-hours は 0～672 の時間数で指定してください（${JSON.stringify(v)} は使えません）。`));
   return n;
 }
 

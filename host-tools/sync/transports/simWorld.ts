@@ -28,8 +28,8 @@ export interface SimSyncWorld {
   transport: SimTransport;
   /** The owner presses the token's button (opens its sync window). */
   press(): Promise<void>;
-  /** The owner presses the button once the token blinks blue (its request to release its daily keys). */
-  pressWhenBlue(): void;
+  /** The owner presses the button twice once the token flashes white (its request to release its daily keys). */
+  pressTwiceWhenWhite(): void;
   /** Lets simulated time pass. */
   run(ms: number): Promise<void>;
   /** Gives the fresh simulated token `secret` (the host's pairing with it). */
@@ -48,19 +48,29 @@ export function pinsOf(t: TokenDevice, color: string): string[] {
   return loadBoard(t.board.id).io.leds.filter((l) => l.color === color).map((l) => l.pin);
 }
 
-/** Presses `t`'s button 1.5 s after it starts blinking blue (within a minute); `pressed` is told when. */
-export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, pressAtMs: number) => void): void {
+/**
+ * The owner's consent as the user guide asks for it: once `t`'s light flashes white (every LED at
+ * once; a board without lights: 2 s after the call), wait 1.5 s, then press the button twice, 0.6 s
+ * apart (within a minute); `pressed` is told when the light came and when the first press was.
+ */
+export function pressTwiceWhenWhite(t: TokenDevice, pressed?: (whiteAtMs: number, pressAtMs: number) => void): void {
   const since = t.rt.worldTimeMs();
-  const blue = pinsOf(t, "blue");
+  const pins = t.board.io.leds.map((l) => l.pin);
   const look = (): void => {
     const log = t.rt.ledLog();
-    let blueAt = -1;
-    for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
-    if (blueAt >= 0) {
+    const on = new Set<string>();
+    let whiteAt = pins.length ? -1 : since + 2000;
+    for (const e of log) {
+      if (e.on) on.add(e.pin);
+      else on.delete(e.pin);
+      if (whiteAt < 0 && e.timeMs >= since && pins.every((p) => on.has(p))) whiteAt = e.timeMs;
+    }
+    if (whiteAt >= 0 && t.rt.worldTimeMs() >= whiteAt) {
       // a person acting on what the token shows: not delayed by the token's busy CPU
       t.rt.schedulePhysical(1500, () => {
-        pressed?.(blueAt, t.rt.worldTimeMs());
+        pressed?.(whiteAt, t.rt.worldTimeMs());
         t.rt.pressButton(200);
+        t.rt.schedulePhysical(600, () => t.rt.pressButton(200));
       });
     } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedulePhysical(250, look);
   };
@@ -85,7 +95,7 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
       token.rt.pressButton(150);
       await central.runFor(400);
     },
-    pressWhenBlue: () => pressWhenBlue(token),
+    pressTwiceWhenWhite: () => pressTwiceWhenWhite(token),
     run: (ms) => central.runFor(ms),
     provision: async (secret) => {
       await sw.press();
