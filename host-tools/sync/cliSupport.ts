@@ -1,7 +1,8 @@
 /**
  * What the commands that reach a token (sync, status, token, register-positive) share: the
  * transport options, choosing the token, and turning failures into one plain line. The `sim`
- * transport builds a simulated world (transports/simWorld.ts) that ends at the real present, hands
+ * transport builds a simulated world (transports/simWorld.ts; its firmware is built first when
+ * missing or stale, transports/simFirmware.ts) that ends at the real present, hands
  * its fresh token the saved secret, lets `--sim-hours` pass and presses the button, so every
  * command behaves as with a real token — and what it syncs is dated today.
  */
@@ -12,6 +13,7 @@ import { DamagedFileError } from "../base/atomicFile";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
 import { openSimWorld, type SimSyncWorld } from "./transports/simWorld";
+import { SimFirmwareError, ensureSimFirmware } from "./transports/simFirmware";
 import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
@@ -62,6 +64,7 @@ export async function openTransport(o: TransportOptions, secret: Uint8Array | nu
     return { transport: t, now: Date.now, sim: null, close: () => t.close() };
   }
   const h = hours(o.simHours);
+  await ensureSimFirmware((line) => process.stderr.write("omamori: " + line + "\n"));
   const end = Date.now();
   const DAY = 86_400_000;
   let sw: SimSyncWorld;
@@ -140,7 +143,7 @@ export async function plainFailures(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (e instanceof SyncError || e instanceof PairingLostError) {
+    if (e instanceof SyncError || e instanceof PairingLostError || e instanceof SimFirmwareError) {
       process.stderr.write("omamori: " + e.message + "\n");
       process.exitCode = 1;
       return;
