@@ -111,6 +111,12 @@ export function registerToken(program: Command): void {
           }
           process.stdout.write(id + "  " + say("last sync: ", "最後の同期：") + last + "\n");
         }
+        for (const l of await data.lostPairings()) {
+          process.stdout.write(l.tokenId + "  " + say(
+            "pairing lost (its record was damaged); its synced log is kept. Erase the token and pair it again: npx omamori token pair --token " + l.tokenId,
+            "ペアリングの記録が壊れました（同期した記録は残っています）。お守りを消去して、ペアリングし直してください：npx omamori token pair --token " + l.tokenId,
+          ) + "\n");
+        }
       }),
     );
 
