@@ -175,7 +175,7 @@ export function registerToken(program: Command): void {
         .option("--yes", "really do it"),
     ).action((opts: TokenOpts) =>
       plainFailures(async () => {
-        if (!opts.yes) throw new UsageError(say(`this cannot be undone; add --yes to ${what} the token`, `元に戻せません。実行するには --yes を付けてください`));
+        if (!opts.yes) throw new UsageError(say(`this cannot be undone; add --yes to ${what} the token`, `元に戻せません。実行するには --yes を付けてください。`));
         let id = "";
         const data = new DataDir();
         await withHomeLock("token " + what, async () => {
