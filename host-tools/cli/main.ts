@@ -91,7 +91,7 @@ async function chooseLanguage(argv: string[]): Promise<void> {
   const flag = langOption(argv);
   if (flag !== undefined) {
     const l = parseLang(flag);
-    if (!l) throw new UsageError(say(`--lang must be ja or en, got ${JSON.stringify(flag)}`, `--lang は ja か en で指定してください（${JSON.stringify(flag)} は使えません）`));
+    if (!l) throw new UsageError(say(`--lang must be ja or en, got ${JSON.stringify(flag)}`, `--lang は ja か en で指定してください（${JSON.stringify(flag)} は使えません）。`));
     useLanguage(l);
     return;
   }
