@@ -45,7 +45,7 @@ export function buildProgram(): Command {
     .name("omamori")
     .description("Omamori: exposure notification for people without a smartphone (host tool)")
     .version("omamori " + version(), "-v, --version", "print the version")
-    .addOption(new Option("--lang <ja|en>", "language of every message, with any command (default: `omamori settings --language`, then the computer's)").choices([...LANGS]))
+    .addOption(new Option("--lang <ja|en>", "language of every message, with any command (default: `npx omamori settings --language`, then the computer's)").choices([...LANGS]))
     .addHelpText("after", "\nExit codes: 0 done (check: no contact found), 1 could not be done, 2 bad input,\n" +
       "3 check: contact found, 4 check: could not tell, 5 data folder busy. Details: README.md.")
     .exitOverride()

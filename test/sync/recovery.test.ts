@@ -129,6 +129,11 @@ describe("recovery of damaged files at the next sync", function () {
       const r = ro.hasData ? await sync(env) : await runCli(["token", "pair", "--token", "x", "--transport", "sim"], env);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.match(/^omamori: This computer does not allow writing .* \((read-only|no permission)\)\. Nothing already saved was lost; make the folder writable, or set OMAMORI_HOME to a folder you can write, and try again\.\n$/);
+      // the folder or the file a person knows is named, never a hidden temporary copy or the lock file
+      const settings = await runCli(["settings", "--language", "ja"], env);
+      expect(settings.code).to.equal(1);
+      for (const x of [r, settings]) expect(x.stderr).not.to.match(/\.tmp\b|[\\/]lock\b/);
+      if (ro.hasData) expect(settings.stderr).to.include(`does not allow writing ${join(ro.path, "settings.json")} (`);
       const ja = await runCli(["token", "pair", "--token", "x", "--transport", "sim"], { ...env, LANG: "ja_JP.UTF-8" });
       expect(ja.code).to.equal(1);
       expect(ja.stderr).to.include("に書き込めません");
