@@ -34,10 +34,15 @@ export interface Board {
   battery: { type: string; capacityMah: number; espruinoGetBattery: boolean };
   radio: {
     defaultTxPowerDbm: number;
+    /**
+     * The TX power the firmware sets at boot (NRF.setTxPower; one of txPowerLevels): -8 dBm on the coin
+     * cell boards, where advertising is most of the charge (docs/ENERGY.md "What each saving buys").
+     */
+    txPowerDbm: number;
     txPowerLevels: number[];
     /** What the antenna really radiates at defaultTxPowerDbm (physics; used by the simulator). */
     radiatedTxPowerDbm: number;
-    /** TX power written in the AEM metadata (calibrated; see `calibration`). */
+    /** TX power written in the AEM metadata, for the power radiated at txPowerDbm (calibrated; see `calibration`). */
     advertisedTxPowerDbm: number;
     /** Receiver calibration: calibrated RSSI = reported RSSI + rssiOffsetDb (the host applies it). */
     rssiOffsetDb: number;
@@ -69,6 +74,15 @@ export interface Board {
 export const BOARDS_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Ids of every supported board, Puck.js first. */
+/**
+ * Open encounters the firmware keeps in RAM at once on a board: 8 per 1,000 JS variables (21 on a
+ * Puck.js; a scan window keeps twice as many identifiers). In a crowd that is who the token logs: the
+ * nearest this many (docs/ENERGY.md "Crowds"); the real interpreter's RAM figures are in the README.
+ */
+export function maxActiveEncounters(b: Board): number {
+  return Math.floor((8 * b.ram.jsVariables) / 1000);
+}
+
 export function boardIds(): string[] {
   const ids = readdirSync(BOARDS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
   return ["puckjs"].concat(ids.filter((i) => i !== "puckjs"));

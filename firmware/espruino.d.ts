@@ -18,12 +18,13 @@ declare const OMAMORI_BOARD: {
   vibration: boolean;
   /** mapped: Storage is memory-mapped internal flash (false on Bangle.js 2: external SPI flash at 0x60000000). */
   storage: { bytes: number; pageSize: number; address: number; mapped: boolean };
-  radio: { advertisedTxPowerDbm: number };
+  /** txPower: the TX power to set at boot, false to keep the board's default. */
+  radio: { advertisedTxPowerDbm: number; txPower: number | false };
   battery: { getBattery: boolean };
   /**
-   * vars: the board's JS variables; maxActive: open encounters kept in RAM at once, 6 per 1,000
-   * variables (15 on a Puck.js; a scan keeps twice as many new identifiers); beyond that the oldest
-   * is written early.
+   * vars: the board's JS variables; maxActive: open encounters kept in RAM at once (boards/index.ts
+   * maxActiveEncounters: 21 on a Puck.js; a scan window keeps twice as many identifiers); in a crowd
+   * the ones heard most weakly lately give way to stronger newcomers.
    */
   ram: { vars: number; maxActive: number };
 };

@@ -42,6 +42,8 @@ if (Storage.read(STOPPED_FILE)) {
 } else {
   healthStart();
   E.setConsole(null, { force: true });
+  // less TX power where advertising is most of a coin cell's charge (boards/<id>.json radio.txPowerDbm)
+  if (OMAMORI_BOARD.radio.txPower !== false) NRF.setTxPower(OMAMORI_BOARD.radio.txPower);
   tokenStart();
   syncStart(tokenHost);
   buttonStart();

@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build as esbuild } from "esbuild";
-import { allBoards, loadBoard, type Board } from "../boards/index";
+import { allBoards, loadBoard, maxActiveEncounters, type Board } from "../boards/index";
 import { checkEspruinoSource, formatGateProblem, type GateProblem } from "./espruino-gate";
 import { pretokenise } from "./pretokenise";
 
@@ -83,9 +83,9 @@ export function boardFacts(b: Board) {
     button: b.io.button,
     vibration: b.io.vibration,
     storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.memoryMapped },
-    radio: { advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm },
+    radio: { advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm, txPower: b.radio.txPowerDbm !== b.radio.defaultTxPowerDbm ? b.radio.txPowerDbm : false },
     battery: { getBattery: b.battery.espruinoGetBattery },
-    ram: { vars: b.ram.jsVariables, maxActive: Math.floor((6 * b.ram.jsVariables) / 1000) },
+    ram: { vars: b.ram.jsVariables, maxActive: maxActiveEncounters(b) },
   };
 }
 

@@ -14,6 +14,11 @@ export const enum Cfg {
   /** Default scan window and period (docs/SCAN-DEFAULTS.md); the host may change them at sync. */
   SCAN_WINDOW_MS = 290,
   SCAN_PERIOD_MS = 300000,
+  /**
+   * In a crowd (a scan window that filled the identifier table) the next window comes this soon
+   * instead of after the period, while the crowd lasts (docs/ENERGY.md "Crowds").
+   */
+  CROWD_PERIOD_MS = 60000,
   /** Limits the host's scan settings must respect. */
   SCAN_WINDOW_MIN_MS = 100,
   SCAN_PERIOD_MIN_MS = 10000,

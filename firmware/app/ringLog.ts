@@ -275,9 +275,14 @@ export function logStats(): LogStats {
     if (seqs[p]) used++;
     records += counts[p];
   }
-  var nx = cur < 0 || !logPages ? -1 : (cur + 1) % logPages;
   return {
     pages: logPages, pageSize: logPages ? OMAMORI_BOARD.storage.pageSize : 0, pagesUsed: used, records: records, dropped: dropped,
-    nextDropSeq: nx >= 0 && seqs[nx] && counts[nx] ? seqs[nx] : 0, currentSeq: maxSeq,
+    nextDropSeq: logNextDrop(), currentSeq: maxSeq,
   };
+}
+
+/** Sequence number of the page the ring will erase next if it holds records (0: none yet). */
+export function logNextDrop(): number {
+  var nx = cur < 0 || !logPages ? -1 : (cur + 1) % logPages;
+  return nx >= 0 && seqs[nx] && counts[nx] ? seqs[nx] : 0;
 }

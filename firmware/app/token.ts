@@ -15,7 +15,7 @@ import { encountersFlush, encountersReset } from "./encounters";
 import { keysExpire, keysForget, keysList } from "./keys";
 import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
-import { logEraseAll, logExpire, logOpen, logRead, logStats, maxSeq } from "./ringLog";
+import { logEraseAll, logExpire, logNextDrop, logOpen, logRead, logStats, maxSeq } from "./ringLog";
 import { randomBytes } from "./random";
 import { scanBattery, scanSettings, scanStart, scanStats, scanStop } from "./scanner";
 import { errorsDirty, st, storeErase, storeLoad, storeSave } from "./store";
@@ -25,6 +25,8 @@ import { Storage } from "./modules";
 export const STOPPED_FILE = "om.x";
 
 var alertTimer: any = 0;
+/** Heartbeats since boot. */
+var beats = 0;
 /** 1 while advertising and scanning. */
 export var running = 0;
 
@@ -32,16 +34,11 @@ export function clockValid(): boolean {
   return getTime() >= Cfg.MIN_VALID_TIME;
 }
 
-/** Battery percent as the board's E.getBattery() reads it under the scan load (scanner.ts); -1: none. */
-function battery(): number {
-  if (!OMAMORI_BOARD.battery.getBattery) return -1;
-  return scanBattery >= 0 ? scanBattery : E.getBattery();
-}
 
 /** The log would soon drop records the host has not read, or there is no room for a log. */
 export function needsSync(): boolean {
-  var s = logStats();
-  return !clockValid() || !logPages || (s.nextDropSeq > 0 && s.nextDropSeq >= st.r);
+  var d = logNextDrop();
+  return !clockValid() || !logPages || (d > 0 && d >= st.r);
 }
 
 /** Radio on or off according to clock, pause and log. */
@@ -71,7 +68,7 @@ function showStatus(long: boolean): void {
   if (st.a) flash(Color.RED, 3, on, 300);
   else if (needsSync()) flash(Color.BLUE, 2, on, 300);
   else if (st.p) flash(Color.YELLOW, 1, long ? 1500 : 500, 0);
-  else if (battery() >= 0 && battery() < Cfg.BATTERY_LOW_PERCENT) flash(Color.RED, 3, on, 300);
+  else if (scanBattery >= 0 && scanBattery < Cfg.BATTERY_LOW_PERCENT) flash(Color.RED, 3, on, 300);
   else flash(Color.GREEN, 1, long ? 1000 : 30, 0);
 }
 
@@ -80,7 +77,8 @@ function heartbeat(): void {
   // a clock set from the Web IDE (setTime) rather than through the sync service counts too
   refresh();
   var now = getTime();
-  if (clockValid()) {
+  // expiry once an hour is soon enough (days kept are whole days) and spares the CPU every minute
+  if (clockValid() && !(beats++ % 60)) {
     keysExpire(eninFromUnixSeconds(now));
     logExpire(now);
   }
@@ -191,7 +189,7 @@ export var tokenHost: SyncHost = {
   status: function () {
     var s = logStats();
     return [
-      OMAMORI_VERSION, OMAMORI_BOARD.id, battery(), Math.floor(getTime()), clockValid(), s.pagesUsed * s.pageSize, (s.pages - s.pagesUsed) * s.pageSize,
+      OMAMORI_VERSION, OMAMORI_BOARD.id, scanBattery, Math.floor(getTime()), clockValid(), s.pagesUsed * s.pageSize, (s.pages - s.pagesUsed) * s.pageSize,
       s.records, s.dropped, st.f, !!st.p, !!st.a, st.e, scanStats().periodMs / 1000,
     ];
   },

@@ -86,12 +86,13 @@ export function stubSource(b: Board): string {
 }
 
 /**
- * Crowd size for a board: no more than the encounter table holds whole (two intervals' worth are open
- * at once, the older complete), and no more than the log keeps without dropping its oldest page
- * (a 4 KB page holds about 200 two-scan records; the crowd stays 18 intervals), 24 at most.
+ * Crowd size for a board: no more than the encounter table holds whole (at an interval's change the
+ * crowd's old and new identifiers are open at once, and a full table keeps only the strongest:
+ * firmware/app/encounters.ts), and no more than the log keeps without dropping its oldest page
+ * (a 4 KB page holds about 200 two-scan records; the crowd stays 36 intervals), 24 at most.
  */
 export function crowdFor(maxActive: number, logPages: number): number {
-  return Math.max(1, Math.min(24, maxActive - 2, Math.floor(((logPages - 1) * 200 - 12) / 18)));
+  return Math.max(1, Math.min(24, Math.floor(maxActive / 2) - 1, Math.floor(((logPages - 1) * 200 - 12) / 36)));
 }
 
 /** Fixed test keys for the named neighbours (not secret, just reproducible). */
@@ -102,7 +103,7 @@ function tek(name: string): Uint8Array {
 /**
  * The neighbours of the simulated day: A in the evening, B across midnight (its own daily key changes
  * there too), C in the morning, each with real GAEN identifiers from its own keys; and a crowd of
- * `crowdSize` for three hours in the afternoon (synthetic identifiers) to fill at least one log page.
+ * `crowdSize` for six hours in the afternoon (synthetic identifiers) to fill at least one log page.
  */
 export function dayFeed(crowdSize: number): { crowd: Crowd; entries: FeedEntry[] } {
   const meta = encodeMetadata(-8, -1);
@@ -118,7 +119,7 @@ export function dayFeed(crowdSize: number): { crowd: Crowd; entries: FeedEntry[]
   add("A", h(0.5), h(1.2), 4, -58); // 20:30 - 21:12
   add("B", h(3.67), h(4.34), 3, -71); // 23:40 - 00:20
   add("C", h(11.5), h(11.84), 5, -49); // 07:30 - 07:50
-  const crowd: Crowd = { seed: 0x2468ace, fromEnin: eninFromUnixSeconds(h(17)), toEnin: eninFromUnixSeconds(h(20)), size: crowdSize, adverts: 3, rssi: -66 };
+  const crowd: Crowd = { seed: 0x2468ace, fromEnin: eninFromUnixSeconds(h(14)), toEnin: eninFromUnixSeconds(h(20)), size: crowdSize, adverts: 3, rssi: -66 };
   return { crowd, entries };
 }
 

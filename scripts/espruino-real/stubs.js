@@ -124,6 +124,11 @@ var OmH = { pa: 0, pw: 0, pe: 0, ph: "boot", scan: 0, svc: 0, onc: 0, ond: 0, co
     wake: function () {
       call("wake");
     },
+    setTxPower: function (dbm) {
+      // jswrap_ble_setTxPower: one of the radio's levels (the firmware sets boards/<id>.json radio.txPowerDbm)
+      if ([-40, -20, -16, -12, -8, -4, 0, 3, 4, 8].indexOf(dbm) < 0) throw new Error("Invalid TX power " + dbm);
+      call("setTxPower", "" + dbm);
+    },
     setScan: function (cb, o) {
       if (OmH.scan) OmH.scan.off = 1;
       if (typeof cb !== "function") {

@@ -57,6 +57,12 @@ export interface EnergyOptions {
   variant?: Variant;
   /** Cell temperature, degrees C (default 20). */
   temperatureC?: number;
+  /**
+   * Companion meters: the same token's draws under other choices, integrated from the same run (what the
+   * token does does not depend on the figures until its cell ends). Only this meter's brown-out halts the
+   * token; each companion records its own (`companions[i].brownOutAtMs`). For the bench: one run, a range.
+   */
+  also?: Omit<EnergyOptions, "also">[];
 }
 
 export interface ResolvedCurrents {
@@ -88,8 +94,8 @@ export class EnergyMeter {
   readonly variant: Variant;
   /** World ms of the brown-out that ended the token's life (null while it lives). */
   brownOutAtMs: number | null = null;
-  /** The load (mA) that browned the cell out, and the volts it would have left. */
-  brownOut: { loadMa: number; volts: number; drawnMah: number } | null = null;
+  /** The load (mA) that browned the cell out, the volts it would have left, and the charge by category then. */
+  brownOut: { loadMa: number; volts: number; drawnMah: number; mAhByCategory: Record<EnergyCategory, number>; days: number } | null = null;
   /** Called once, at the brown-out (the runtime halts the token). */
   onBrownOut: (() => void) | null = null;
   private state: PowerState = {
@@ -102,8 +108,9 @@ export class EnergyMeter {
   private readonly scanMa: number;
   /** The board's currents at this run's end of their ranges (boards/<id>.json current, current.ranges). */
   readonly currents: ResolvedCurrents;
-  /** The CPU is working (a callback is running): adds cpuMa to the instantaneous load. */
-  cpuActive = false;
+  private cpuOn = false;
+  /** Meters of the same run under other choices (EnergyOptions.also). */
+  readonly companions: EnergyMeter[];
 
   constructor(readonly board: Board, worldTimeMs: number, o: EnergyOptions = {}) {
     this.variant = o.variant ?? "central";
@@ -114,6 +121,16 @@ export class EnergyMeter {
     this.lastMs = worldTimeMs;
     this.startMs = worldTimeMs;
     this.lastCheckMs = worldTimeMs;
+    this.companions = (o.also ?? []).map((c) => new EnergyMeter(board, worldTimeMs, c));
+  }
+
+  /** The CPU is working (a callback is running): adds cpuMa to the instantaneous load. */
+  get cpuActive(): boolean {
+    return this.cpuOn;
+  }
+  set cpuActive(on: boolean) {
+    this.cpuOn = on;
+    for (const c of this.companions) c.cpuActive = on;
   }
 
   /** Charge of one advertising event in the current state, µC. */
@@ -127,6 +144,7 @@ export class EnergyMeter {
 
   /** Integrate continuous draws up to worldTimeMs (never backwards). */
   advance(worldTimeMs: number): void {
+    for (const c of this.companions) c.advance(worldTimeMs);
     const dtMs = worldTimeMs - this.lastMs;
     if (dtMs <= 0) return;
     this.lastMs = worldTimeMs;
@@ -161,6 +179,7 @@ export class EnergyMeter {
 
   /** The runtime reports a state change at worldTimeMs. */
   setState(worldTimeMs: number, change: Partial<PowerState>): void {
+    for (const c of this.companions) c.setState(worldTimeMs, change);
     this.advance(worldTimeMs);
     this.state = { ...this.state, ...change };
     this.check(worldTimeMs);
@@ -198,12 +217,16 @@ export class EnergyMeter {
     const drawn = this.totalMah();
     if (!this.cell.browns(drawn, l.plain, l.dcdc)) return;
     this.brownOutAtMs = worldTimeMs;
-    this.brownOut = { loadMa: l.plain + l.dcdc, volts: this.cell.volts(drawn, l.plain, l.dcdc), drawnMah: drawn };
+    this.brownOut = {
+      loadMa: l.plain + l.dcdc, volts: this.cell.volts(drawn, l.plain, l.dcdc), drawnMah: drawn,
+      mAhByCategory: this.mAhByCategory(), days: (worldTimeMs - this.startMs) / 86_400_000,
+    };
     if (this.onBrownOut) this.onBrownOut();
   }
 
   /** Discrete CPU work: milliseconds at cpuMa. */
   cpu(ms: number): void {
+    for (const c of this.companions) c.cpu(ms);
     this.chargeUc.cpu += this.supplyFactor() * this.currents.cpuMa * ms;
   }
   callback(): void { this.cpu(CPU_MS_PER_CALLBACK); }

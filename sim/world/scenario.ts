@@ -5,8 +5,10 @@
  *     "utcOffsetHours": 9,                       schedule times are local times at this offset
  *     "rooms": { "<room>": { "environment": "home"|"hall"|"train"|"street", "origin": [x, y] } },
  *     "walls": [ { "rooms": ["a", "b"], "material": "drywall"|"wood"|"brick"|"concrete", "count": 1 } ],
- *     "devices": [ { "id", "kind": "token"|"phone", "board"|"model", "carry": "lanyard"|...,
- *                    "clockDriftPpm"?: tokens only } ],
+ *     "devices": [ { "id", "kind": "token"|"phone"|"advertiser", "board"|"model"|"profile",
+ *                    "carry": "lanyard"|..., "clockDriftPpm"?: tokens only } ],
+ *   An "advertiser" only advertises (the rest of a crowd: GAEN devices nobody matches, phones'
+ *   own adverts, earbuds, beacons; sim/world/devices/advertiser.ts profiles).
  *     "schedule": [ { "device", "from": "HH:MM[:SS]", "to": "HH:MM[:SS]", "room",
  *                     "at": [x, y] | "path": [[x, y], ...] (walked at constant speed, 1 s steps),
  *                     "carry"?, "days"?: "all"|"weekdays"|"weekends"|[0, 3, ...]|["mon", ...] } ] }
@@ -28,14 +30,17 @@ import { fileURLToPath } from "node:url";
 import { carryLossDb, environment, wallLossDb, type Environment } from "./channel";
 import { loadBoard } from "../../boards/index";
 import { phoneModel } from "./devices/phoneModels";
+import { advertiserProfile } from "./devices/advertiser";
 
 export interface RoomSpec { environment: string; origin?: [number, number] }
 export interface WallSpec { rooms: [string, string]; material?: string; count?: number }
 export interface DeviceSpec {
   id: string;
-  kind: "token" | "phone";
+  kind: "token" | "phone" | "advertiser";
   board?: string;
   model?: string;
+  /** An advertiser's profile (sim/world/devices/advertiser.ts). */
+  profile?: string;
   carry?: string;
   /** Token oscillator error in ppm (+ = fast); the RC oscillator of nRF52832 boards is calibrated to ~250 ppm. */
   clockDriftPpm?: number;
@@ -170,13 +175,16 @@ export class Scenario {
       const at = name + ".devices[" + i + "]";
       if (typeof d.id !== "string" || !/^[A-Za-z0-9_-]+$/.test(d.id)) fail(at + ".id", "must be letters, digits, _ or -, got " + JSON.stringify(d.id));
       if (this.spans[d.id]) fail(at + ".id", "duplicate device id " + JSON.stringify(d.id));
-      if (d.kind !== "token" && d.kind !== "phone") fail(at + ".kind", "must be \"token\" or \"phone\", got " + JSON.stringify(d.kind));
+      if (d.kind !== "token" && d.kind !== "phone" && d.kind !== "advertiser") fail(at + ".kind", "must be \"token\", \"phone\" or \"advertiser\", got " + JSON.stringify(d.kind));
       if (d.kind === "token" && typeof d.board !== "string") fail(at + ".board", "a token needs a board id (see boards/)");
       if (d.kind === "phone" && typeof d.model !== "string") fail(at + ".model", "a phone needs a model id (see sim/world/devices/phoneModels.ts)");
+      if (d.kind === "advertiser" && typeof d.profile !== "string") fail(at + ".profile", "an advertiser needs a profile (see sim/world/devices/advertiser.ts)");
+      const field = d.kind === "token" ? ".board" : d.kind === "phone" ? ".model" : ".profile";
       try {
         if (d.kind === "token") loadBoard(d.board!);
-        else phoneModel(d.model!);
-      } catch (e) { fail(at + (d.kind === "token" ? ".board" : ".model"), (e as Error).message); }
+        else if (d.kind === "phone") phoneModel(d.model!);
+        else advertiserProfile(d.profile!);
+      } catch (e) { fail(at + field, (e as Error).message); }
       if (d.clockDriftPpm !== undefined && (d.kind !== "token" || typeof d.clockDriftPpm !== "number" || !(Math.abs(d.clockDriftPpm) <= 1000))) {
         fail(at + ".clockDriftPpm", "only tokens have one, a number of ppm within +-1000, got " + JSON.stringify(d.clockDriftPpm));
       }

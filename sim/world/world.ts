@@ -21,6 +21,7 @@ import { PhoneDevice } from "./devices/phone";
 import type { GaenCrypto } from "../../common/gaen/crypto";
 import { TokenDevice } from "./devices/token";
 import { phoneModel } from "./devices/phoneModels";
+import { AdvertiserDevice, advertiserProfile } from "./devices/advertiser";
 import type { AdvertStartEvent, ReceivedPacket, SimDevice } from "./devices/device";
 
 export interface DeviceContext {
@@ -97,7 +98,9 @@ export class World {
     for (const spec of o.scenario.devices) {
       const ctx: DeviceContext = { world: this, spec, rng: this.rng.fork("device/" + spec.id), startMs: this.nowMs };
       let dev: SimDevice;
-      if (spec.kind === "phone") {
+      if (spec.kind === "advertiser") {
+        dev = new AdvertiserDevice(spec.id, advertiserProfile(spec.profile!), ctx.rng, ctx.startMs);
+      } else if (spec.kind === "phone") {
         if (!o.makePhone && !o.phoneCrypto) throw new TypeError("the scenario has phones: give the world phoneCrypto (GAEN crypto, e.g. fastCrypto of host-tools/gaen/crypto.ts)");
         dev = o.makePhone ? o.makePhone(ctx) : new PhoneDevice({ id: spec.id, model: phoneModel(spec.model!), rng: ctx.rng, startMs: ctx.startMs, crypto: o.phoneCrypto! });
       } else {

@@ -131,9 +131,9 @@ describe("firmware build", () => {
     expect(boardFacts(loadBoard("banglejs2")).lights, "no LED: the motor speaks").to.deep.equal(["[]", "[]", "[]", "[]", "[]"]);
     expect(f.storage).to.deep.equal({ bytes: 40960, pageSize: 4096, address: loadBoard("puckjs").flash.storageAddress, mapped: true });
     expect(boardFacts(loadBoard("banglejs2")).storage.mapped, "Bangle.js 2: Storage on external SPI flash").to.equal(false);
-    expect(f.radio).to.deep.equal({ advertisedTxPowerDbm: 0 });
+    expect(f.radio).to.deep.equal({ advertisedTxPowerDbm: -8, txPower: -8 });
     expect(f.battery).to.deep.equal({ getBattery: true });
-    expect(f.ram).to.deep.equal({ vars: 2630, maxActive: 15 });
+    expect(f.ram).to.deep.equal({ vars: 2630, maxActive: 21 });
   });
 
   it("fails a build that is over budget or has gate errors, naming the file and the line", () => {

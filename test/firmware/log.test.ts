@@ -7,6 +7,7 @@ import { statusFromRow } from "../../common/formats/syncMessages";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { toHex } from "../../common/bytes";
+import { maxActiveEncounters } from "../../boards/index";
 import { bootToken, expectHealthy, readWholeLog, runWithAdverts, state, T0_MS, type Advert } from "./sim";
 
 const MIN = 60_000;
@@ -71,13 +72,16 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     const perPage = Math.floor((s0.pageSize - 20) / 16);
     const total = perPage * s0.pages + 100;
     const all = ids(total, "w");
-    // a scan keeps at most 2 x (6 per 1,000 JS variables) new identifiers (RAM), so scan often
-    const perScan = 2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000);
+    // a scan logs at most maxActiveEncounters new identifiers (RAM), so scan often
+    const perScan = maxActiveEncounters(rt.board);
     let ok = false;
     rt.runCallback(() => { ok = rt.global.Omamori.host.setScanSettings(250, 10000); }, null, []);
     expect(ok).to.equal(true);
     let sent = 0;
-    runWithAdverts(rt, T0_MS + Math.ceil(total / perScan + 3) * 10000, () => {
+    let n = 0;
+    // a new batch every other window: the one before is then no longer heard lately and makes room
+    runWithAdverts(rt, T0_MS + 2 * Math.ceil(total / perScan + 3) * 10000, () => {
+      if (n++ % 2) return [];
       const batch = all.slice(sent, sent + perScan);
       sent += batch.length;
       return batch;
@@ -116,24 +120,68 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     expect(readWholeLog(rt, 100)).to.deep.equal(log);
   });
 
-  it("keeps at most a RAM-sized number of new identifiers per scan (Puck.js: 30)", () => {
+  it("in a crowd keeps the nearest: of 100 identifiers in one window, the RAM-sized number of strongest (Puck.js: 21)", () => {
     // the firmware's cap, with every advert handled (no CPU-time model)
     const rt = bootToken({ seed: 15, cpuTime: false });
-    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(100, "c") : []));
+    const crowd = ids(100, "c");
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? crowd : []));
     const log = readWholeLog(rt);
-    expect(log.length).to.equal(2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000));
+    const maxActive = maxActiveEncounters(rt.board);
+    expect(log.length).to.equal(maxActive);
+    // the strongest maxActive of the 100: RSSI -40 .. -47 (two identifiers at each level)
+    const strongest = crowd.slice().sort((x, y) => y.rssi - x.rssi).slice(0, maxActive);
+    const floor = strongest[strongest.length - 1].rssi;
+    for (const e of log) expect(e.scans[0].rssiMax).to.be.at.least(floor);
     expectHealthy(rt);
   });
 
-  it("in a crowd the CPU is the limit: 100 identifiers in one window, the event queue overflows and a Puck.js logs fewer than its cap", () => {
+  it("in a crowd scans every minute until it thins (a window that fills the identifier table), then every 5 minutes again", () => {
+    const rt = bootToken({ seed: 16, cpuTime: false });
+    const starts: number[] = [];
+    const crowd = ids(60, "d");
+    runWithAdverts(rt, T0_MS + 40 * MIN, (t) => {
+      starts.push(t);
+      return t < T0_MS + 10 * MIN ? crowd : ids(3, "q");
+    });
+    const gaps = starts.slice(1).map((t, i) => Math.round((t - starts[i]) / 1000));
+    const inCrowd = gaps.filter((_g, i) => starts[i] < T0_MS + 9 * MIN);
+    expect(inCrowd.length).to.be.at.least(5);
+    for (const g of inCrowd) expect(g).to.be.within(59, 62);
+    const after = gaps.filter((_g, i) => starts[i] > T0_MS + 11 * MIN);
+    expect(after.length).to.be.at.least(3);
+    for (const g of after) expect(g).to.be.within(299, 302);
+    expectHealthy(rt);
+  });
+
+  it("an identifier written early to make room in a crowd, heard again stronger, gets a new record (not taken for a replay)", () => {
+    const rt = bootToken({ seed: 17, cpuTime: false });
+    const maxActive = maxActiveEncounters(rt.board);
+    const a = ids(maxActive, "a").map((x) => ({ ...x, rssi: -70 }));
+    const b = ids(maxActive, "b").map((x) => ({ ...x, rssi: -60 }));
+    let scan = 0;
+    runWithAdverts(rt, T0_MS + 16 * MIN, () => {
+      scan++;
+      // window 1: a; window 2: b, stronger, takes every slot; window 3: a again, stronger still
+      return scan === 1 ? a : scan === 2 ? b : scan === 3 ? a.map((x) => ({ ...x, rssi: -50 })) : [];
+    });
+    rt.runCallback(rt.global.Omamori.flush, null, []);
+    const log = readWholeLog(rt);
+    for (const x of a) {
+      const recs = log.filter((e) => e.rpi === prefix(x));
+      expect(recs.map((e) => e.scans.length).reduce((m, n) => m + n, 0), "scans of " + prefix(x)).to.equal(2);
+    }
+    expectHealthy(rt);
+  });
+
+  it("in a crowd the CPU is the limit: 100 identifiers in one window, the event queue overflows and a Puck.js logs what it could handle", () => {
     const rt = bootToken({ seed: 15 });
     runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(100, "c") : []));
     const log = readWholeLog(rt);
-    const cap = 2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000);
+    const cap = maxActiveEncounters(rt.board);
     expect(rt.ioStats.dropped, "adverts lost to a full event queue").to.be.above(0);
     expect(rt.ioStats.maxQueued).to.be.at.most(22);
     expect(log.length).to.be.above(0);
-    expect(log.length).to.be.below(cap);
+    expect(log.length).to.be.at.most(cap);
     expectHealthy(rt);
   });
 
@@ -169,8 +217,8 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
 
   it("after a firmware update moved the log file, starts a fresh log instead of reading garbage", () => {
     const rt = bootToken({ seed: 14 });
-    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(20, "u") : []));
-    expect(readWholeLog(rt).length).to.equal(20);
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(12, "u") : []));
+    expect(readWholeLog(rt).length).to.equal(12);
     const logName = new Uint8Array([...Buffer.from("om.log")].concat(new Array(22).fill(0)));
     const before = rt.storage.find(logName)!.addr;
     // the Web IDE uploads a new .bootcde: the old one becomes trash before the log, Storage compacts
@@ -190,7 +238,7 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
 
   for (const kind of ["mid-page", "page switch with wrap"] as const) {
     it("a power cut at every flash write and erase of an append (" + kind + ") loses at most that record", function () {
-      this.timeout(30000);
+      this.timeout(90000);
       const z = ids(1, "z")[0];
       const fill = ids(8 * 254, "g");
       // the same seeded token, script and adverts every time: only the cut point differs
@@ -200,11 +248,13 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
         const s = state(rt).log;
         const n = kind === "mid-page" ? 30 : Math.floor((s.pageSize - 20) / 16) * s.pages;
         const before = fill.slice(0, n);
-        const perScan = 2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000);
+        const perScan = maxActiveEncounters(rt.board);
         rt.runCallback(() => rt.global.Omamori.host.setScanSettings(250, 10000), null, []);
         let sent = 0;
-        const fillEnd = T0_MS + Math.ceil(n / perScan + 1) * 10000;
+        let w = 0;
+        const fillEnd = T0_MS + 2 * Math.ceil(n / perScan + 1) * 10000;
         runWithAdverts(rt, fillEnd, () => {
+          if (w++ % 2) return [];
           const batch = before.slice(sent, sent + perScan);
           sent += batch.length;
           return batch;
