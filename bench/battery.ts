@@ -19,7 +19,8 @@
  *               home with a partner's GAEN phone in the evening; synced weekly (Saturdays).
  * The crowds are sim/world/devices/advertiser.ts devices (cheap: they never scan).
  *
- * Run: npm run build && tsx bench/battery.ts [--board id] [--routine name] [--max-days N] [--json]
+ * Run: npm run build && tsx bench/battery.ts [--board id] [--routine name] [--max-days N] [--json] [--svg]
+ * --svg writes docs/figures/battery.svg (days per board and routine: central, and the range).
  * --json prints { bench: "battery", runs: [{ board, routine, days: { central, long, short, cold10C }
  * (days to the brown-out; null when it had not come by max-days), mAhDrawn (central, at its end),
  * mAhPerDay (central, the token's own draw), share (central, fraction per category), warningDays
@@ -43,6 +44,7 @@ import { ENERGY_CATEGORIES, type EnergyMeter } from "../sim/espruino/energy";
 import { batteryPercent } from "../sim/espruino/cell";
 import { advertEventUc, scanCurrentMa } from "../sim/espruino/power";
 import { simFirmware } from "../test/firmware/sim";
+import { rangeBars, writeFigure } from "./svg";
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -316,4 +318,12 @@ if (isMain) {
     for (const s of sv) console.log("   " + s.what.padEnd(100) + s.mAhPerDay.toFixed(3) + " mAh/day   " + s.days.toFixed(0) + " days");
   }
   if (json) console.log(JSON.stringify({ bench: "battery", maxDays: MAX_DAYS, runs: runs.map(({ byCategory: _b, ...x }) => x), savings: sv }, null, 2));
+  if (process.argv.includes("--svg")) {
+    const d = (x: number | null) => x ?? MAX_DAYS;
+    const p = writeFigure("battery", rangeBars("Battery life to the brown-out, simulated (npm run bench -- battery)", "days", runs.map((r) => ({
+      label: r.board + ", " + r.routine, central: d(r.days.central), low: d(r.days.short), high: d(r.days.long),
+      note: (r.days.central === null ? "> " + MAX_DAYS : r.days.central.toFixed(0)) + " (" + (r.days.short === null ? ">" + MAX_DAYS : r.days.short.toFixed(0)) + "-" + (r.days.long === null ? ">" + MAX_DAYS : r.days.long.toFixed(0)) + ")",
+    })), { value: 180, label: "goal 180 days (Puck.js at home)" }));
+    if (!json) console.log("\nwrote " + p);
+  }
 }

@@ -3,7 +3,8 @@
  * (so one's memory and JIT state do not colour the next). Each script prints its own figures and
  * ratios against a baseline it runs in the same process; nothing here asserts anything.
  *
- * Run one alone with `npx tsx bench/<name>.ts`. `npm run bench -- match sync` runs a subset.
+ * Run one alone with `npx tsx bench/<name>.ts`. `npm run bench -- match sync` runs a subset;
+ * `npm run bench -- --json` passes --json to each (one JSON document per benchmark, after its header).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,6 +17,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const BENCHES: { name: string; what: string }[] = [
   { name: "firmware-crypto", what: "firmware bundle sizes and crypto speed, built-in vs pure JS" },
   { name: "firmware", what: "token battery life, log capacity, RAM (variables idle and at peaks) and CPU time per board" },
+  { name: "battery", what: "battery life to the brown-out per board and routine, simulated with syncs, central and range (long: about an hour)" },
+  { name: "crowd", what: "detection of 15-minute contacts at 1 m in crowds of 20 to 180 devices, CPU and log per window" },
+  { name: "storage", what: "records lost between syncs and sync time, per deployment and board" },
+  { name: "detection", what: "exposure minutes per attenuation bucket, token and phone pairs at 0.5-3 m (calibration)" },
   { name: "sim-runtime", what: "Espruino runtime speed (token-days per second), with the variable meter and CPU model on and off" },
   { name: "sim-calibration", what: "the sim's variable meter and CPU-time model against Espruino's real interpreter (needs OMAMORI_ESPRUINO_DIR)" },
   { name: "sim", what: "radio world speed, analytic vs per-advert baseline" },
@@ -24,7 +29,8 @@ const BENCHES: { name: string; what: string }[] = [
   { name: "server", what: "diagnosis server submissions per second and publishing time" },
 ];
 
-const only = process.argv.slice(2);
+const flags = process.argv.slice(2).filter((a) => a.startsWith("--"));
+const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 let failed = 0;
 for (const b of BENCHES) {
   if (only.length > 0 && !only.includes(b.name)) continue;
@@ -32,7 +38,7 @@ for (const b of BENCHES) {
   if (!existsSync(file)) continue;
   process.stdout.write(`\n=== ${b.name}: ${b.what} ===\n`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", file], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", file, ...flags], { stdio: "inherit" });
   process.stdout.write(`--- ${b.name} took ${((Date.now() - t0) / 1000).toFixed(1)} s (exit ${r.status})\n`);
   if (r.status !== 0) failed++;
 }
