@@ -2,8 +2,9 @@
  * Token firmware figures (never asserted in tests), from the BUILT files in the sim:
  *   1. scan settings: detection of 15-minute contacts at 1 m against Puck.js battery life, for
  *      several scan windows/periods (the evidence behind docs/SCAN-DEFAULTS.md);
- *   2. battery life in days per board with the default settings (the runtime's energy meter, a
- *      day in a room with one GAEN phone visiting 15 minutes every hour);
+ *   2. the draw per board with the default settings (the runtime's energy meter, a day in a room with
+ *      one GAEN phone visiting 15 minutes every hour), and naive days = nominal capacity / that draw
+ *      (bench/battery.ts simulates to the cell's real end instead);
  *   3. log capacity in days per board at 20 / 100 / 1,000 / 5,000 encounters a day, from the log
  *      area each board really gets with its firmware stored as .bootcde;
  *   4. detection in the shared scenarios;
@@ -91,7 +92,7 @@ function pct(x: number): string {
 // ---- 1. scan settings
 console.log("1. Scan settings on Puck.js: detection of 15-min contacts at 1 m (token on a lanyard, phone in a pocket) vs battery life");
 console.log("   " + seeds + " simulated days x 23 contacts per setting\n");
-console.log("   window   period   detected   scans/contact   battery days (CR2032)");
+console.log("   window   period   detected   scans/contact   naive days (225 mAh / draw; bench/battery.ts for the real end)");
 const settings: [number, number][] = [[100, 300000], [250, 300000], [290, 300000], [300, 300000], [500, 300000], [1000, 300000], [250, 180000], [250, 600000], [500, 600000], [2000, 300000]];
 for (const [win, per] of settings) {
   let d = 0, n = 0, sc = 0, bat = 0;
@@ -103,8 +104,8 @@ for (const [win, per] of settings) {
 }
 
 // ---- 2. battery per board, default settings
-console.log("\n2. Battery life per board, default settings (same day: a phone 1 m away 15 min every hour)\n");
-console.log("   board        battery          days   mAh/day   where the charge goes (%)");
+console.log("\n2. Draw per board, default settings (same day: a phone 1 m away 15 min every hour); naive days = nominal capacity / draw\n");
+console.log("   board        battery          naive days   mAh/day   where the charge goes (%)");
 const dayRuns: Record<string, ReturnType<typeof runDay>> = {};
 for (const b of allBoards()) {
   const r = runDay(b.id, 1, null, null);

@@ -75,12 +75,13 @@ export const BOARDS_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Ids of every supported board, Puck.js first. */
 /**
- * Open encounters the firmware keeps in RAM at once on a board: 8 per 1,000 JS variables (21 on a
+ * Open encounters the firmware keeps in RAM at once on a board: 6 per 1,000 JS variables (15 on a
  * Puck.js; a scan window keeps twice as many identifiers). In a crowd that is who the token logs: the
- * nearest this many (docs/ENERGY.md "Crowds"); the real interpreter's RAM figures are in the README.
+ * nearest this many (docs/ENERGY.md "Crowds"). 8 per 1,000 ran the Puck.js minimal firmware out of
+ * memory during a sync on the real interpreter (its pure-JS crypto needs the room).
  */
 export function maxActiveEncounters(b: Board): number {
-  return Math.floor((8 * b.ram.jsVariables) / 1000);
+  return Math.floor((6 * b.ram.jsVariables) / 1000);
 }
 
 export function boardIds(): string[] {

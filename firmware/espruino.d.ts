@@ -23,7 +23,7 @@ declare const OMAMORI_BOARD: {
   battery: { getBattery: boolean };
   /**
    * vars: the board's JS variables; maxActive: open encounters kept in RAM at once (boards/index.ts
-   * maxActiveEncounters: 21 on a Puck.js; a scan window keeps twice as many identifiers); in a crowd
+   * maxActiveEncounters: 15 on a Puck.js; a scan window keeps twice as many identifiers); in a crowd
    * the ones heard most weakly lately give way to stronger newcomers.
    */
   ram: { vars: number; maxActive: number };

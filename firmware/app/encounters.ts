@@ -35,8 +35,8 @@ var weakestHeard = 0;
  * one takes the next slot (encounters close in about the order they opened); an entry older than
  * CLOSED_KEEP_SECONDS no longer counts.
  */
-var closedKeys = new Int32Array(4 * OMAMORI_BOARD.ram.maxActive);
-var closedFirsts = new Uint32Array(4 * OMAMORI_BOARD.ram.maxActive);
+var closedKeys = new Int32Array(2 * OMAMORI_BOARD.ram.maxActive);
+var closedFirsts = new Uint32Array(2 * OMAMORI_BOARD.ram.maxActive);
 var closedNext = 0;
 /** Records handed to the log since boot (maintenance console, tests). */
 export var written = 0;

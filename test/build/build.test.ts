@@ -133,7 +133,7 @@ describe("firmware build", () => {
     expect(boardFacts(loadBoard("banglejs2")).storage.mapped, "Bangle.js 2: Storage on external SPI flash").to.equal(false);
     expect(f.radio).to.deep.equal({ advertisedTxPowerDbm: -8, txPower: -8 });
     expect(f.battery).to.deep.equal({ getBattery: true });
-    expect(f.ram).to.deep.equal({ vars: 2630, maxActive: 21 });
+    expect(f.ram).to.deep.equal({ vars: 2630, maxActive: 15 });
   });
 
   it("fails a build that is over budget or has gate errors, naming the file and the line", () => {

@@ -117,12 +117,12 @@ describe("espruino-real: the feed and the radio that reads it", () => {
   });
 
   it("the crowd fits the encounter table and the log (no page dropped, so every fed identifier must be there)", () => {
-    // Puck.js: 21 open encounters, the crowd's old and new identifiers both open at an interval's change
-    expect(crowdFor(21, 4)).to.equal(9);
-    expect(crowdFor(96, 3)).to.equal(10); // 3 pages: 2 x 200 records over 36 intervals, with the named ones
-    expect(crowdFor(96, 57)).to.equal(24);
-    expect(crowdFor(21, 2)).to.equal(5);
-    expect(crowdFor(21, 0)).to.equal(1);
+    // Puck.js: 15 open encounters, the crowd's old and new identifiers both open at an interval's change
+    expect(crowdFor(15, 4)).to.equal(6);
+    expect(crowdFor(72, 3)).to.equal(10); // 3 pages: 2 x 200 records over 36 intervals, with the named ones
+    expect(crowdFor(72, 57)).to.equal(24);
+    expect(crowdFor(15, 2)).to.equal(5);
+    expect(crowdFor(15, 0)).to.equal(1);
   });
 
   it("the day's feed: neighbours with real GAEN identifiers before, across and after midnight", () => {

@@ -120,7 +120,7 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     expect(readWholeLog(rt, 100)).to.deep.equal(log);
   });
 
-  it("in a crowd keeps the nearest: of 100 identifiers in one window, the RAM-sized number of strongest (Puck.js: 21)", () => {
+  it("in a crowd keeps the nearest: of 100 identifiers in one window, the RAM-sized number of strongest (Puck.js: 15)", () => {
     // the firmware's cap, with every advert handled (no CPU-time model)
     const rt = bootToken({ seed: 15, cpuTime: false });
     const crowd = ids(100, "c");
