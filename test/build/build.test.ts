@@ -131,7 +131,7 @@ describe("firmware build", () => {
     expect(boardFacts(loadBoard("banglejs2")).lights, "no LED: the motor speaks").to.deep.equal(["[]", "[]", "[]", "[]", "[]"]);
     expect(f.storage).to.deep.equal({ bytes: 40960, pageSize: 4096, address: loadBoard("puckjs").flash.storageAddress, mapped: true });
     expect(boardFacts(loadBoard("banglejs2")).storage.mapped, "Bangle.js 2: Storage on external SPI flash").to.equal(false);
-    expect(f.radio).to.deep.equal({ advertisedTxPowerDbm: -8, txPower: -8 });
+    expect(f.radio).to.deep.equal({ advertisedTxPowerDbm: -4, txPower: -4 });
     expect(f.battery).to.deep.equal({ getBattery: true });
     expect(f.ram).to.deep.equal({ vars: 2630, maxActive: 15 });
   });

@@ -17,9 +17,9 @@
  *   GAEN_RSSI_SCALE_DB = the median RSSI correction (+4): the median phone taken as reporting the
  *                       power it receives                                                       = +4
  * so a model with table values (tx, corr) radiates tx - GAEN_TX_SCALE_DB and reports received power
- * - (corr - GAEN_RSSI_SCALE_DB). A token is put on the same scale (boards/*.json radio): it claims
- * its radiated power + GAEN_TX_SCALE_DB and the host adds GAEN_RSSI_SCALE_DB to its RSSI (its nRF52
- * reports without bias, Nordic: +-2 dB).
+ * - (corr - GAEN_RSSI_SCALE_DB). A token on the same scale would claim its radiated power +
+ * GAEN_TX_SCALE_DB and have GAEN_RSSI_SCALE_DB added to its RSSI (its nRF52 reports without bias);
+ * the boards' numbers are not there yet (docs/CALIBRATION.md says why and what it would change).
  *
  * Models: the table's median Android phone; five models sold in Japan or common, with their own table
  * values; the table's most extreme model; an iPhone (Apple does not publish its values: taken as

@@ -5,7 +5,7 @@ import { decodeMetadata } from "../../../common/gaen/metadata";
 import { eninFromUnixSeconds, rollingStartFor } from "../../../common/gaen/interval";
 import { toHex } from "../../../common/bytes";
 import { PhoneDevice } from "../../../sim/world/devices/phone";
-import { phoneModel } from "../../../sim/world/devices/phoneModels";
+import { GAEN_RSSI_SCALE_DB, GAEN_TX_SCALE_DB, PHONE_MODELS, phoneModel } from "../../../sim/world/devices/phoneModels";
 import { Random } from "../../../sim/world/random";
 
 const START = Date.parse("2026-11-02T00:00:00Z");
@@ -27,7 +27,7 @@ describe("sim world: GAEN phone", () => {
       const k = keys.find((x) => x.rollingStart === rollingStartFor(enin))!;
       expect(toHex(a.rpi)).to.equal(toHex(referenceCrypto.rpi(referenceCrypto.rpik(k.tek), enin)));
       const md = decodeMetadata(referenceCrypto.aem(referenceCrypto.aemk(k.tek), a.rpi, a.aem));
-      expect(md).to.deep.equal({ major: 1, minor: 1, confidence: 2, txPowerDbm: -18 });
+      expect(md).to.deep.equal({ major: 1, minor: 1, confidence: 2, txPowerDbm: phoneModel("android").metadataTxPowerDbm });
     }
     const parsed = parseAdvert(p.radioState().advertising!.data)!;
     expect(toHex(parsed.rpi)).to.equal(toHex(p.advertised[p.advertised.length - 1].rpi));
@@ -110,5 +110,28 @@ describe("sim world: GAEN phone", () => {
     a.advanceTo(START + 1000);
     expect(() => a.advanceTo(START)).to.throw(RangeError, /back in time/);
     expect(() => phoneModel("nokia3310")).to.throw(RangeError, /known: android/);
+  });
+});
+
+describe("sim world: phone models from Google's calibration table", () => {
+  it("every pair of models computes the same attenuation at the same place, whatever their TX and RSSI corrections", () => {
+    const models = Object.values(PHONE_MODELS).filter((m) => m.id !== "android-miscalibrated");
+    expect(models.length).to.be.at.least(8);
+    const pathLossDb = 60;
+    const atts = new Set<number>();
+    for (const tx of models) {
+      for (const rx of models) {
+        // received power, then the receiver's report (its error), then GAEN's attenuation with its correction
+        const reported = tx.radiatedTxPowerDbm - pathLossDb - rx.rssiOffsetDb;
+        atts.add(tx.metadataTxPowerDbm - (reported + rx.rssiCorrectionDb));
+      }
+    }
+    expect([...atts]).to.deep.equal([pathLossDb + GAEN_TX_SCALE_DB - GAEN_RSSI_SCALE_DB]);
+    // the metadata is a calibrated value, not dBm: the median Android phone claims -25 and radiates -18
+    expect(phoneModel("android").metadataTxPowerDbm).to.equal(-25);
+    expect(phoneModel("android").radiatedTxPowerDbm).to.equal(-18);
+    // the miscalibrated one breaks the promise by its 6 dB
+    const m = phoneModel("android-miscalibrated");
+    expect(m.metadataTxPowerDbm - m.radiatedTxPowerDbm - GAEN_TX_SCALE_DB).to.equal(6);
   });
 });
