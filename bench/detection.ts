@@ -100,8 +100,8 @@ function contact(rxKind: Kind, txKind: Kind, d: number, seed: number): { heard: 
     }
   } else {
     const p = w.device<PhoneDevice>("rx");
-    // the RSSI correction the phone applies (Google's table; before it: the model's offset)
-    const corr = "rssiCorrectionDb" in p.model ? (p.model as { rssiCorrectionDb: number }).rssiCorrectionDb : p.model.rssiOffsetDb;
+    // the RSSI correction the phone applies (Google's table)
+    const corr = p.model.rssiCorrectionDb;
     let last = -Infinity;
     for (const start of p.scans) {
       const gap = Math.min(300, (start - last) / 1000);
