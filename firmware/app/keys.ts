@@ -11,24 +11,27 @@ import { aemk, rpik } from "../crypto/gaen";
 import { Cfg } from "./config";
 import { randomBytes } from "./random";
 import { st, storeSave } from "./store";
-import { Storage } from "./modules";
 
 /** Rolling start of the cached key (-1: none), and its RPIK and AEMK. */
 var cacheRs = -1;
 export var dayRpik = u8(16);
 export var dayAemk = u8(16);
 
-/** Drop keys older than 14 days before the day of `enin`; erase them from flash for real. */
+/**
+ * Drop keys older than 14 days before the day of `enin`, and keys of days after tomorrow (made while the
+ * clock ran ahead, before the host set it back: at most Cfg.MAX_KEYS are kept); erase them from flash.
+ */
 export function keysExpire(enin: number): void {
-  var oldest = rollingStartFor(enin) - Cfg.KEEP_DAYS * TEK_ROLLING_PERIOD;
+  var today = rollingStartFor(enin);
   var k = "";
-  for (var i = 0; i < st.k.length; i += 40) if (parseInt(st.k.substr(i, 8), 16) >= oldest) k += st.k.substr(i, 40);
+  for (var i = 0; i < st.k.length; i += 40) {
+    var rs = parseInt(st.k.substr(i, 8), 16);
+    if (rs >= today - Cfg.KEEP_DAYS * TEK_ROLLING_PERIOD && rs <= today + TEK_ROLLING_PERIOD) k += st.k.substr(i, 40);
+  }
   if (k === st.k) return;
   st.k = k;
+  // the expired key's entry is zeroed in flash (store.ts): its bytes are really gone
   storeSave();
-  // Storage only marks the old file deleted: compact so the expired key's bytes are really gone (the
-  // settings file lies after the log area, so only the pages after the log are rewritten)
-  Storage.compact();
 }
 
 /**
