@@ -1,7 +1,7 @@
 /**
  * Daily keys (GAEN: a new Temporary Exposure Key each UTC day; COCOA kept 14 days): a new TEK from the
- * hardware RNG for each UTC day, rolling start = ENIN floored to 144, kept in the settings file
- * (store.ts) for today and the 14 days before, then erased. RPIK and AEMK of the current day are derived
+ * hardware RNG for each UTC day, rolling start = ENIN floored to 144, kept in the settings (store.ts)
+ * for today and the 14 days before, then erased. RPIK and AEMK of the current day are derived
  * once and cached (deriving them costs about 100 ms of pure-JS crypto per key on a PC, far more on the
  * token).
  */
@@ -60,16 +60,17 @@ function hex8(n: number): string {
   return ("0000000" + n.toString(16)).slice(-8);
 }
 
-/** Keys kept (oldest first unless the clock was set back), as the sync KEYS response and the console list them. */
+/** Keys kept, oldest first, as the sync KEYS response and the console list them. */
 export function keysList(): { tek: Uint8Array; rollingStart: number; rollingPeriod: number }[] {
   var out = [];
   for (var i = 0; i < st.k.length; i += 40) {
     out.push({ tek: fromHex(st.k.substr(i + 8, 32)), rollingStart: parseInt(st.k.substr(i, 8), 16), rollingPeriod: TEK_ROLLING_PERIOD });
   }
-  return out;
+  // (st.k is in the order the keys were made or, after a boot, found in the ring)
+  return out.sort(function (a, b) { return a.rollingStart - b.rollingStart; });
 }
 
-/** Forget the cached day key (erase-all; the settings file holding the keys is erased by the caller). */
+/** Forget the cached day key (erase-all; the settings holding the keys are erased by the caller). */
 export function keysForget(): void {
   cacheRs = -1;
 }

@@ -69,11 +69,6 @@ function addr(p: number): number {
   return (logAddress + p * OMAMORI_BOARD.storage.pageSize) | 0;
 }
 
-/** Where an entry is, as one number (never 0): page * 65536 + offset + 1. */
-function locOf(p: number, o: number): number {
-  return p * 65536 + o + 1;
-}
-
 /** The check of entry `e` (its last 4 bytes) holds. */
 function checks(e: Uint8Array): boolean {
   return E.CRC32(e.subarray(0, e.length - 4)) === readU32LE(e, e.length - 4);
@@ -123,6 +118,12 @@ function setting(p: number, o: number, b: number): Uint8Array | null {
   return checks(e) ? e : null;
 }
 
+/** The setting at `loc` holds `text` (what the store last saved there; a byte changed in flash does not). */
+export function logHolds(loc: number, text: string): boolean {
+  var e = Flash.read(4 + text.length, addr(((loc - 1) / 65536) | 0) + (loc - 1) % 65536);
+  return e[2] === text.length && E.toString(e.subarray(4)) === text;
+}
+
 /** The store's callbacks: a setting found at boot (location, type, payload); a setting moved (old, new location). */
 var onSetting: (loc: number, type: number, payload: Uint8Array) => void;
 var onMoved: (from: number, to: number) => void;
@@ -130,7 +131,7 @@ var onMoved: (from: number, to: number) => void;
 /** At boot: counts records, hands settings to the store. */
 function openEntry(p: number, o: number, b: number): boolean {
   var e = setting(p, o, b);
-  if (e) onSetting(locOf(p, o), e[1], e.subarray(4, 4 + e[2]));
+  if (e) onSetting(p * 65536 + o + 1, e[1], e.subarray(4, 4 + e[2]));
   else if (!(b & 3)) {
     counts[p]++;
     lastOff = o;
@@ -138,22 +139,23 @@ function openEntry(p: number, o: number, b: number): boolean {
   return false;
 }
 
-/** Write entry `e` (its first byte len | state, its check made) at the current position: written, then committed. */
-function put(e: Uint8Array): number {
+/**
+ * Write entry `e` at the current position: written with state 11, then committed with first byte `b`
+ * (len | state); with `b` 0, `e` is a whole entry copied as it is, else its check is made here first.
+ * Returns where it is, as one number (never 0): page * 65536 + offset + 1.
+ */
+function put(e: Uint8Array, b: number): number {
   var a = addr(cur) + off;
-  var b = e[0];
+  if (b) {
+    e[0] = b;
+    writeU32LE(e, e.length - 4, E.CRC32(e.subarray(0, e.length - 4)));
+  }
+  b = e[0];
   e[0] = b | 3;
   Flash.write(e, a);
   Flash.write([b], a);
-  off += b & 0xfc;
-  return locOf(cur, off - (b & 0xfc));
-}
-
-/** Entry `e` with its first byte `b` and its check (the last 4 bytes) made. */
-function seal(e: Uint8Array, b: number): Uint8Array {
-  e[0] = b;
-  writeU32LE(e, e.length - 4, E.CRC32(e.subarray(0, e.length - 4)));
-  return e;
+  off += e.length;
+  return cur * 65536 + off - e.length + 1;
 }
 
 /** Zero the setting at `loc` from byte 4 on (its check then fails): superseded or expired. */
@@ -163,28 +165,18 @@ export function logZero(loc: number): void {
   Flash.write(u8((Flash.read(1, addr(p) + o)[0] & 0xfc) - 4), addr(p) + o + 4);
 }
 
-/** Bytes of the live settings of page q. */
-function liveBytes(q: number): number {
-  var n = 0;
-  walk(q, HEADER, function (p, o, b) {
-    if (setting(p, o, b)) n += b & 0xfc;
-    return false;
-  });
-  return n;
-}
-
 /** Copy the live settings of page q into the current page, then zero them in q (before q is erased). */
 function rescue(q: number): void {
-  if (q !== cur && seqs[q]) walk(q, HEADER, rescueOne);
-}
-
-function rescueOne(p: number, o: number, b: number): boolean {
-  var e = setting(p, o, b);
-  if (e) {
-    onMoved(locOf(p, o), put(e));
-    logZero(locOf(p, o));
+  if (q !== cur && seqs[q]) {
+    walk(q, HEADER, function (p, o, b) {
+      var e = setting(p, o, b);
+      if (e) {
+        onMoved(p * 65536 + o + 1, put(e, 0));
+        logZero(p * 65536 + o + 1);
+      }
+      return false;
+    });
   }
-  return false;
 }
 
 /**
@@ -200,7 +192,7 @@ export function logPutSetting(type: number, payload: any): number {
   e[3] = 255;
   e.set(d, 4);
   if (cur < 0 || off + e.length > OMAMORI_BOARD.storage.pageSize) openPage(getTime());
-  return put(seal(e, e.length | 1));
+  return put(e, e.length | 1);
 }
 
 /** Pages holding a header, oldest first. */
@@ -251,8 +243,14 @@ export function logOpen(setting: (loc: number, type: number, payload: Uint8Array
   if (cur >= 0 && !logMoved) rescue((cur + 1) % logPages);
 }
 
-/** The at-rest key, once the store has read it (after logOpen): records can be read and written from now on. */
+/**
+ * The at-rest key, once the store has read it (after logOpen) or, after erase-all, written the new
+ * settings: records can be read and written from now on. Erase-all's step two: the page that held the
+ * old settings and the erase mark is erased (read back).
+ */
 export function logKey(k: Uint8Array): void {
+  if (eraseLater >= 0 && eraseLater !== cur) erase(eraseLater);
+  eraseLater = -1;
   key = k;
   var b = cur >= 0 && lastOff >= 0 ? body(cur, lastOff, Flash.read(1, addr(cur) + lastOff)[0]) : null;
   if (b) newest[cur] = bases[cur] + ((b[10] | (b[11] << 8)) + (b.length > 15 ? b[b.length - 4] : 0)) * TIME_UNIT_SECONDS;
@@ -269,16 +267,11 @@ function erase(p: number): void {
   seqs[p] = counts[p] = newest[p] = 0;
 }
 
-/** Erase page p if it holds anything (a header, or a torn one a power cut left); its records are gone. */
-function recycle(p: number): void {
-  var h = Flash.read(HEADER, addr(p));
-  if (seqs[p] || E.sum(h) !== 255 * HEADER) erase(p);
-}
-
 function openPage(now: number): void {
   var p = cur < 0 ? 0 : (cur + 1) % logPages;
   if (seqs[p] && newest[p] >= now - Cfg.KEEP_DAYS * 86400) dropped += counts[p];
-  recycle(p);
+  // erased if it holds anything (a header, or a torn one a power cut left): its records are gone
+  if (seqs[p] || E.sum(Flash.read(HEADER, addr(p))) !== 255 * HEADER) erase(p);
   var h = u8(HEADER);
   var seq = maxSeq + 1;
   var base = Math.floor((now - BASE_LEAD_SECONDS) / TIME_UNIT_SECONDS) * TIME_UNIT_SECONDS;
@@ -312,7 +305,7 @@ export function logAppend(rec: Uint8Array, firstUnits: number, now: number): boo
   setRecordFirst(rec, firstUnits - bases[cur] / TIME_UNIT_SECONDS);
   var e = u8(len);
   e.set(ctrXor(key!, nonce(cur, off), rec.subarray(1)), 1);
-  put(seal(e, len));
+  put(e, len);
   counts[cur]++;
   var last = first + (len > 20 ? rec[len - 8] * TIME_UNIT_SECONDS : 0);
   if (last > newest[cur]) newest[cur] = last;
@@ -331,7 +324,12 @@ export function logExpire(now: number): void {
     if (p === cur || !counts[p] || newest[p] >= limit) continue;
     // (opening a page erases the page after the current one, which holds no setting — so never p, whose
     // settings need room — and moves the settings of the page after that, which may be p)
-    if (off + liveBytes(p) > OMAMORI_BOARD.storage.pageSize) openPage(now);
+    var n = 0;
+    walk(p, HEADER, function (q, o, b) {
+      if (setting(q, o, b)) n += b & 0xfc;
+      return false;
+    });
+    if (off + n > OMAMORI_BOARD.storage.pageSize) openPage(now);
     rescue(p);
     erase(p);
   }
@@ -396,8 +394,8 @@ export function logRead(cursor: number, maxBytes: number): { data: Uint8Array; n
 /**
  * Erase-all, step one: every page but the current one (which holds the erase mark, store.ts) erased and
  * read back, and the ring forgotten, so that the next setting opens a fresh page after it; step two
- * (logEraseDone) erases that page once the new settings are written. A cut at any point leaves the
- * mark (a boot finishes the erase) or the new settings. (After a moved log or on a new area: every page.)
+ * (logKey) erases that page once the new settings are written. A cut at any point leaves the mark (a
+ * boot finishes the erase) or the new settings. (After a moved log or on a new area: every page.)
  */
 export function logEraseAll(): void {
   var old = logMoved ? -1 : cur;
@@ -414,12 +412,6 @@ export function logEraseAll(): void {
 
 /** The page erase-all keeps until the new settings are written (-1: none). */
 var eraseLater = -1;
-
-/** Erase-all, step two: the page that held the old settings and the erase mark, erased and read back. */
-export function logEraseDone(): void {
-  if (eraseLater >= 0 && eraseLater !== cur) erase(eraseLater);
-  eraseLater = -1;
-}
 
 export interface LogStats {
   pages: number;

@@ -13,7 +13,7 @@
  */
 import { fromHex, toHex } from "../../common/bytes";
 import { Cfg } from "./config";
-import { logPutSetting, logZero } from "./ringLog";
+import { logHolds, logPutSetting, logZero } from "./ringLog";
 
 export interface Settings {
   /** paused, contact alert, stopped for good (decommissioned): 0/1 */
@@ -32,7 +32,7 @@ export interface Settings {
   f: number;
   /** log page seq the host has read up to */
   r: number;
-  /** daily keys: per key its rolling start (8 hex digits) then the TEK (32 hex digits), in rolling-start order */
+  /** daily keys: per key its rolling start (8 hex digits) then the TEK (32 hex digits), in no particular order */
   k: string;
   /** home-hub beacon cadence in seconds, 0 = off */
   h: number;
@@ -51,9 +51,8 @@ export var st: Settings = defaults(0, 0, 0);
 const KEY = 75; // 'K'
 const ERASING = 88; // 'X'
 
-/** Where each field's entry is (a ringLog location, 0 = none), and its JSON as saved, by letter from 'A'. */
+/** Where each field's entry is (a ringLog location, 0 = none), by letter from 'A'. */
 var locs = new Uint32Array(58);
-var kept: string[] = [];
 /** Where each daily key's entry is, and its rolling start. */
 var keyLocs = new Uint32Array(Cfg.MAX_KEYS);
 var keyRs = new Uint32Array(Cfg.MAX_KEYS);
@@ -80,16 +79,9 @@ export function storeEntry(loc: number, type: number, d: Uint8Array): void {
       keyRs[i] = rs;
       st.k += h;
     }
-  } else (st as any)[String.fromCharCode(type)] = JSON.parse((kept[i] = E.toString(d)));
+  } else (st as any)[String.fromCharCode(type)] = JSON.parse(E.toString(d));
   if (at[i]) logZero(at[i]);
   at[i] = loc;
-}
-
-/** After boot's reading: the daily keys in rolling-start order (a key moved in the ring is read late). */
-export function storeLoaded(): void {
-  var a = [];
-  for (var i = 0; i < st.k.length; i += 40) a.push(st.k.substr(i, 40));
-  st.k = a.sort().join("");
 }
 
 /** A setting was copied elsewhere (ringLog): follow it. */
@@ -117,10 +109,7 @@ export function storeSave(): void {
     if (f === "k") continue;
     var t = JSON.stringify((st as any)[f]);
     var i = f.charCodeAt(0) - 65;
-    if (!locs[i] || kept[i] !== t) {
-      put(locs, i, f.charCodeAt(0), t);
-      kept[i] = t;
-    }
+    if (!locs[i] || !logHolds(locs[i], t)) put(locs, i, f.charCodeAt(0), t);
   }
   // daily keys: new ones written, dropped ones zeroed
   for (var j = 0; j < st.k.length; j += 40) {
@@ -142,24 +131,22 @@ export function storeSave(): void {
 
 /** Where the settings were is forgotten (their pages are erased or left behind): the next save writes them all. */
 export function storeForget(): void {
-  kept = [];
   locs.fill(0);
   keyLocs.fill(0);
   keyRs.fill(0);
 }
 
-/** Everything forgotten and the defaults back, paused, scan settings and a decommission kept (erase-all). */
-export function storeErase(): void {
+/**
+ * Everything forgotten and the defaults back, paused, scan settings and a decommission kept (erase-all).
+ * With `mark`, an erase-all begins: its mark is written first, so that until it is done a boot finishes it.
+ */
+export function storeErase(mark?: boolean): void {
+  if (mark) logPutSetting(ERASING, "1");
   storeForget();
   erasing = 0;
   var s = st.s;
   st = defaults(1, st.w, st.P);
   st.s = s;
-}
-
-/** Mark the start of an erase-all: until it is done, a boot finishes it. */
-export function storeEraseMark(): void {
-  logPutSetting(ERASING, "1");
 }
 
 /** Record an error (message cut to 40 characters, time in unix seconds); saved by the heartbeat. */

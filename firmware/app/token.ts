@@ -14,10 +14,10 @@ import { encountersFlush, encountersReset } from "./encounters";
 import { keysExpire, keysForget, keysList } from "./keys";
 import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
-import { logEraseAll, logEraseDone, logExpire, logKey, logMoved, logOpen, logRead, logStats, maxSeq } from "./ringLog";
+import { logEraseAll, logExpire, logKey, logMoved, logOpen, logRead, logStats, maxSeq } from "./ringLog";
 import { randomBytes } from "./random";
 import { scanSettings, scanStart, scanStats, scanStop } from "./scanner";
-import { erasing, errorsDirty, st, storeEntry, storeErase, storeEraseMark, storeForget, storeLoaded, storeMoved, storeSave } from "./store";
+import { erasing, errorsDirty, st, storeEntry, storeErase, storeForget, storeMoved, storeSave } from "./store";
 
 var alertTimer: any = 0;
 /** 1 while advertising and scanning. */
@@ -107,7 +107,6 @@ function startAlert(): void {
 function openLog(): void {
   logAreaFind(false);
   logOpen(storeEntry, storeMoved);
-  storeLoaded();
   if (erasing) storeErase();
   if (st.z && !logMoved) logKey(fromHex(st.z));
   else freshLog();
@@ -115,7 +114,7 @@ function openLog(): void {
 
 /**
  * A new log: its area reserved if need be, every page erased and read back, a new at-rest key and the
- * settings written into it (ringLog.ts logEraseAll: the page that held the old ones is erased last).
+ * settings written into it (ringLog.ts logEraseAll: the page that held the old ones is erased last, by logKey).
  */
 function freshLog(): void {
   logAreaFind(true);
@@ -123,7 +122,6 @@ function freshLog(): void {
   storeForget();
   st.z = toHex(randomBytes(16));
   storeSave();
-  logEraseDone();
   logKey(fromHex(st.z));
 }
 
@@ -183,8 +181,7 @@ export function tokenEraseAll(): void {
   advertiseStop();
   encountersReset();
   keysForget();
-  storeEraseMark();
-  storeErase();
+  storeErase(true);
   freshLog();
   startAlert();
   lightsOff();
