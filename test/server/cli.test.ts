@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { main } from "../../host-tools/cli/main";
 import { openDataDir } from "../../host-tools/server/dataDir";
@@ -84,6 +85,22 @@ describe("omamori server (CLI)", () => {
       const r = await run("server", ...args);
       expect(r.code, args.join(" ")).to.equal(2);
       expect(r.err.trim().split("\n"), args.join(" ")).to.have.length(1);
+    }
+  });
+
+  it("serve_portInUse_saysSoAndWhatToDo_inBothLanguages", async () => {
+    await run("server", "init", "--data", dir);
+    const busy = createServer();
+    const port = await new Promise<number>((done) => busy.listen(0, "127.0.0.1", () => done((busy.address() as AddressInfo).port)));
+    try {
+      const r = await run("server", "serve", "--data", dir, "--port", String(port));
+      expect(r.code).to.equal(2);
+      expect(r.err).to.equal(`omamori: cannot listen on 127.0.0.1:${port}: the port is in use (another server already runs there?); stop it, or choose another --port\n`);
+      const ja = await run("--lang", "ja", "server", "serve", "--data", dir, "--port", String(port));
+      expect(ja.err).to.include("このポートは使用中です");
+      expect(ja.err).to.include("別の --port を指定してください。");
+    } finally {
+      await new Promise((done) => busy.close(done));
     }
   });
 
