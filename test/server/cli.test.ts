@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { main } from "../../host-tools/cli/main";
+import { useLanguage } from "../../host-tools/base/language";
 import { openDataDir } from "../../host-tools/server/dataDir";
 import { consumeNumber } from "../../host-tools/server/processingNumbers";
 import { openStore } from "../../host-tools/server/store";
@@ -25,6 +26,7 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
     process.stdout.write = w1;
     process.stderr.write = w2;
     process.exitCode = undefined;
+    useLanguage(null); // a --lang given to this run does not reach the tests after it
   }
 }
 
