@@ -1,8 +1,9 @@
 /**
  * The token's state and its one rule: it advertises and logs only while its clock is valid, it is not
- * paused and it has a log; otherwise the radio is quiet and the light says why. Owner settings: store.ts. A heartbeat every minute kicks the watchdog, expires keys and log
- * pages, saves noted errors and blinks the status (docs/USER-GUIDE.md). `tokenHost` is the token's
- * side of the sync service's SyncHost contract (firmware/sync/host.ts).
+ * paused and it has a log; otherwise the radio is quiet and the light says why. Owner settings: store.ts.
+ * A heartbeat every minute kicks the watchdog, expires keys and log pages, saves noted errors and blinks
+ * the status (docs/USER-GUIDE.md). `tokenHost` is the token's side of the sync service's SyncHost
+ * contract (firmware/sync/host.ts).
  */
 import { dayFromEnin, eninFromUnixSeconds } from "../../common/gaen/interval";
 import { fromHex, toHex } from "../../common/bytes";
@@ -16,7 +17,7 @@ import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
 import { logEraseAll, logExpire, logKey, logMoved, logOpen, logRead, logStats, maxSeq } from "./ringLog";
 import { randomBytes } from "./random";
-import { scanSettings, scanStart, scanStats, scanStop } from "./scanner";
+import { scanBattery, scanSettings, scanStart, scanStats, scanStop } from "./scanner";
 import { erasing, errorsDirty, st, storeEntry, storeErase, storeForget, storeMoved, storeSave } from "./store";
 
 var alertTimer: any = 0;
@@ -27,8 +28,10 @@ export function clockValid(): boolean {
   return getTime() >= Cfg.MIN_VALID_TIME;
 }
 
+/** Battery percent as the board's E.getBattery() reads it under the scan load (scanner.ts); -1: none. */
 function battery(): number {
-  return OMAMORI_BOARD.battery.getBattery ? E.getBattery() : -1;
+  if (!OMAMORI_BOARD.battery.getBattery) return -1;
+  return scanBattery >= 0 ? scanBattery : E.getBattery();
 }
 
 /** The log would soon drop records the host has not read, or there is no room for a log. */
