@@ -530,7 +530,7 @@ async function serverUrl(): Promise<string> {
     const s = JSON.parse(new TextDecoder().decode(readBytes(WEB_JSON)));
     if (typeof s.server === "string" && s.server) return s.server;
   } catch { /* not set */ }
-  return config.server ?? new URL(".", location.href).toString().replace(/\/$/, "");
+  return new URL(config.server ?? ".", location.href).toString().replace(/\/$/, "");
 }
 
 function readCheckJson(): Record<string, any> {

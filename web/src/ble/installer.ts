@@ -152,9 +152,12 @@ export class EspruinoConsole {
     return answer;
   }
 
-  /** Sends a command that ends the connection (a restart); does not wait for an answer. */
-  async fire(command: string): Promise<void> {
-    await this.write(command).catch(() => undefined);
+  /**
+   * Sends a command that ends the connection (a restart). Waits for no answer: the write itself may
+   * never be acknowledged once the token restarts, so at most `waitMs`.
+   */
+  async fire(command: string, waitMs = 3000): Promise<void> {
+    await Promise.race([this.write(command).catch(() => undefined), new Promise((r) => setTimeout(r, waitMs))]);
   }
 
   close(): void {

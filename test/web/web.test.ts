@@ -1,0 +1,313 @@
+/**
+ * The web app in a real browser (docs/WEB.md): Debian's Chromium driven by playwright-core, its Web
+ * Bluetooth emulation bridged to the simulated world (bleBridge.ts), where the tokens run the built
+ * firmware. One story, one browser:
+ *
+ *   Monday 09:10 (world time; the page's clock is set to it): A's new Puck.js still has Espruino's
+ *   stock console. The helper installs Omamori from the page (upload over the Nordic UART, checked,
+ *   restarted), sees it run, pairs it and syncs it (which sets its clock: it starts recording).
+ *   Three days pass in the simulator; on Tuesday A had coffee with B for 20 minutes.
+ *   Thursday: the page syncs A again; B (who tested positive) registers with the real diagnosis
+ *   server, which publishes; the page (served by that server, beside its exports) checks: it
+ *   downloads list.json and the zips, verifies them with WebCrypto, matches in Web Workers, and
+ *   says "contact" in the report's words; the next sync lights A's token. Then A registers a
+ *   positive test from the page, confirming on the token. The token's folder is saved as a .zip and
+ *   brought into a fresh browser profile. Every screen passes axe-core.
+ *
+ * Skipped, saying so, when no Chromium is installed (.ci/run installs it).
+ */
+import { expect } from "chai";
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { chromiumPath, launchChromium } from "./chromium";
+import { BleBridge, PUMP_SCRIPT } from "./bleBridge";
+import { Scenario } from "../../sim/world/scenario";
+import { World } from "../../sim/world/world";
+import { TokenDevice } from "../../sim/world/devices/token";
+import { SimCentral } from "../../sim/world/central";
+import { loadBuiltFirmware } from "../../sim/espruino/runtime";
+import { nameBytes } from "../../sim/espruino/storage";
+import { loadBoard } from "../../boards/index";
+import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
+import { openDataDir } from "../../host-tools/server/dataDir";
+import { buildSubmission, submitDiagnosis } from "../../host-tools/server/client";
+import { placeWebApp, WEB_APP_DIR } from "../../host-tools/web/webApp";
+import { alertFlashes, pressWhenBlue, STORY_SCENARIO } from "../../host-tools/demo/story";
+
+const MIN = 60_000, HOUR = 60 * MIN, DAY = 24 * HOUR;
+const AXE = join(process.cwd(), "node_modules", "axe-core", "axe.min.js");
+const SHOTS = process.env.OMAMORI_WEB_SCREENSHOTS ? join(process.cwd(), "docs", "web") : null;
+
+describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", function () {
+  this.timeout(300_000);
+  this.bail(true); // one story: a later step needs the earlier ones
+  const exe = chromiumPath();
+  if (!exe) {
+    it("needs Chromium: NOT RUN (no chromium found; `apt-get install chromium` or set CHROMIUM_PATH; .ci/run installs it)", function () {
+      console.log("    ** the browser tests did not run: no Chromium on this machine **");
+      this.skip();
+    });
+    return;
+  }
+
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let world: World;
+  let central: SimCentral;
+  let bridge: BleBridge;
+  let server: RunningServer;
+  let work: string;
+  let tokenA: TokenDevice;
+  let appUrl: string;
+  const violations: string[] = [];
+  const pageLog: string[] = [];
+  const tail = () => "\nbridge: " + bridge.log.slice(-15).join("\n") + "\npage: " + pageLog.slice(-15).join("\n");
+
+  async function axe(label: string): Promise<void> {
+    await page.addScriptTag({ path: AXE });
+    const found = (await page.evaluate(async () => {
+      const r = await (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run({ resultTypes: ["violations"] });
+      return r.violations.map((v) => v.id + " (" + v.nodes.length + ")");
+    })) as string[];
+    for (const v of found) violations.push(label + ": " + v);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, label + ".png"), fullPage: true });
+  }
+
+  /** The owner presses A's button (the sim runs 400 ms), then the page's clock is set to the world's. */
+  async function pressA(): Promise<void> {
+    tokenA.rt.pressButton(150);
+    await central.runFor(400);
+    await context.clock.setSystemTime(world.now);
+    bridge.announce();
+    await new Promise((r) => setTimeout(r, 300));
+    bridge.resume();
+  }
+
+  function pickA(): void {
+    bridge.pick = (devices) => devices.find((d) => d.id === tokenA.rt.radioState().address.toUpperCase())?.id ?? null;
+  }
+
+  async function statusText(): Promise<string> {
+    return (await page.locator("#app .status").last().textContent()) ?? "";
+  }
+
+  async function waitStatus(re: RegExp, ms = 60_000): Promise<string> {
+    const t0 = Date.now();
+    for (;;) {
+      const s = await statusText();
+      if (re.test(s)) return s;
+      if (/error|went wrong|failed/i.test((await page.locator("#app .status.error").count()) ? s : "")) throw new Error("the page said: " + s + tail());
+      if (Date.now() - t0 > ms) throw new Error("waited for " + re + ", the page says: " + s + tail());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  before(async function () {
+    if (!existsSync(join(WEB_APP_DIR, "app.js"))) throw new Error("dist/web is not built: run `npm run build`");
+    work = mkdtempSync(join(tmpdir(), "omamori-web-"));
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    const scenario = Scenario.load(STORY_SCENARIO);
+    const normal = TokenDevice.factory();
+    world = new World({
+      scenario, seed: "omamori-web",
+      makeToken: (ctx) => {
+        if (ctx.spec.id !== "A") return normal(ctx);
+        // A new board as it comes from the shop: Espruino's stock firmware, nothing in Storage
+        const t = new TokenDevice({ id: "A", board: ctx.spec.board!, rng: ctx.rng, startMs: ctx.startMs, firmware: "", bootFrom: "ram", setClock: false });
+        t.rt.bootFromStorage();
+        return t;
+      },
+    });
+    tokenA = world.device<TokenDevice>("A");
+    central = new SimCentral(world, { id: "browser", where: { near: "A", offsetM: 0.5, carry: "table" }, mtu: 23, connectionIntervalMs: 7.5 });
+    world.runUntil(scenario.startMs + 10 * MIN);
+    server = await startServer({ dataDir: join(work, "server"), clock: () => world.now, publishEveryMinutes: 0 });
+    const pub = openDataDir(join(work, "server")).publicDir;
+    placeWebApp(join(pub, "web"), {
+      keySources: ["../c19r/440/list.json"],
+      publicKeys: [{ keyId: server.publicKey.keyId, keyVersion: server.publicKey.keyVersion, publicKey: server.publicKey.pem }],
+      server: "..",
+    });
+    appUrl = server.url + "/web/index.html";
+    browser = await launchChromium();
+    bridge = await BleBridge.create(browser, world, central);
+    context = await browser.newContext({ locale: "en-US", acceptDownloads: true });
+    await context.addInitScript(PUMP_SCRIPT);
+    await context.addInitScript('localStorage.setItem("omamori-lang", localStorage.getItem("omamori-lang") || "en")');
+    await context.clock.install({ time: world.now });
+    page = await context.newPage();
+    page.on("console", (m) => pageLog.push(m.type() + ": " + m.text()));
+    page.on("pageerror", (e) => pageLog.push("error: " + e.message));
+    await bridge.attach(context, page);
+    await page.goto(appUrl);
+    bridge.announce();
+    bridge.resume();
+  });
+
+  after(async function () {
+    await bridge?.close();
+    await browser?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("installs the firmware over Espruino's console, byte for byte, and sees it run", async function () {
+    await page.getByRole("heading", { name: "Tokens" }).waitFor();
+    await axe("01-tokens-empty");
+    await page.click("#install");
+    await page.selectOption("#board", "puckjs");
+    await axe("02-install");
+    bridge.pick = (devices) => devices.find((d) => d.id === tokenA.rt.radioState().address.toUpperCase())?.id ?? null;
+    await page.click("#connect");
+    await waitStatus(/has started/, 120_000);
+    const want = new Uint8Array(readFileSync(join(process.cwd(), "dist", "firmware", "puckjs.js")));
+    const got = tokenA.rt.storage.read(nameBytes(".bootcde"));
+    expect(got, ".bootcde on the token").to.not.equal(null);
+    expect(Buffer.compare(Buffer.from(got!), Buffer.from(want)), "the file on the token is the built file, byte for byte").to.equal(0);
+    expect([...want].some((b) => b >= 0x80), "the built file is pretokenised (8-bit bytes)").to.equal(true);
+    // the restart: the token now runs Omamori (its console is closed to Bluetooth)
+    await central.runFor(2000);
+    expect(String(tokenA.rt.global.Omamori?.version ?? ""), "Omamori runs on the token").to.match(/\d/);
+    await pressA();
+    pickA();
+    await page.click("#confirm-running");
+    await waitStatus(/waiting to be paired/);
+    expect(tokenA.rt.radioState().advertising?.connectable, "the token advertises its sync window").to.equal(true);
+  });
+
+  it("pairs and syncs the token with the host's own protocol code", async function () {
+    await page.click("#pair-now");
+    await page.fill("#token-name", "grandma");
+    await axe("03-pair");
+    await page.click("#find-token");
+    await waitStatus(/Paired/);
+    expect(await statusText()).to.contain("puckjs");
+    await pressA();
+    pickA();
+    await page.click("#sync-after-pair");
+    await page.click("#find-token");
+    await waitStatus(/Synced/);
+    expect(await statusText()).to.contain("clock was set");
+    expect(tokenA.omamori.state().clockValid, "the first sync set the token's clock").to.equal(true);
+    await axe("04-synced");
+  });
+
+  it("three days later: syncs the log, checks the published keys (WebCrypto, Web Worker) and finds the contact", async function () {
+    bridge.pause();
+    const start = world.scenario.startMs;
+    world.runUntil(start + 3 * DAY + 30 * MIN); // Thursday 09:30 JST
+    await context.clock.setSystemTime(world.now);
+    await page.click("text=Back to the list");
+    await pressA();
+    pickA();
+    await page.locator('article[data-token="grandma"] button', { hasText: "Sync this token" }).click();
+    await page.click("#find-token");
+    const synced = await waitStatus(/Synced/, 120_000);
+    expect(Number(/(\d+) new sightings/.exec(synced)?.[1] ?? 0), "sightings copied from the token").to.be.greaterThan(0);
+
+    // B tested positive: the health centre's number, B's keys to the real server, published after the embargo
+    bridge.pause();
+    const issued = server.issueNumber();
+    const keysB = world.device<TokenDevice>("B").dailyKeys().filter((k) => k.rollingStart * 600_000 < world.now - DAY);
+    const answer = await submitDiagnosis(server.url, buildSubmission({
+      keys: keysB.map((k) => ({ keyData: k.tek, rollingStartNumber: k.rollingStart, rollingPeriod: k.rollingPeriod })),
+      processingNumber: issued.number, hasSymptom: false, onsetDate: new Date(world.now - DAY).toISOString().slice(0, 10),
+    }));
+    expect(answer.keysAccepted).to.be.greaterThan(0);
+    world.runUntil(start + 3 * DAY + 3 * HOUR);
+    const published = server.publishNow();
+    expect(published.keysPublished).to.be.greaterThan(0);
+    await context.clock.setSystemTime(world.now);
+    bridge.resume();
+
+    await page.click("text=Back to the list");
+    await page.click("#check-all");
+    await axe("05-check");
+    await page.click("#start-check");
+    await waitStatus(/Done/, 180_000);
+    const card = page.locator('#results article[data-token="grandma"]');
+    expect(await card.getAttribute("data-verdict")).to.equal("contact");
+    const headline = (await card.locator(".headline").first().textContent()) ?? "";
+    expect(headline).to.match(/^Contact on 1 day, \d+ minutes in total\.$/);
+    expect(await card.textContent()).to.contain("The token's light will show the alert at its next sync");
+    await axe("06-contact");
+  });
+
+  it("the next sync lights the token's contact alert", async function () {
+    await pressA();
+    pickA();
+    await page.locator('#results article[data-token="grandma"] button', { hasText: "Sync this token" }).click();
+    await page.click("#find-token");
+    await waitStatus(/light now shows the contact alert/, 120_000);
+    bridge.pause();
+    const from = world.now;
+    world.runUntil(from + 30_000);
+    const red = loadBoard("puckjs").io.leds.filter((l) => l.color === "red").map((l) => l.pin);
+    const flashes = alertFlashes(tokenA.rt.ledLog().filter((e) => e.timeMs >= from + 5000), red);
+    expect(flashes, "red flashes of the alert pattern in 25 s").to.be.at.least(8);
+    await context.clock.setSystemTime(world.now);
+    bridge.resume();
+    await page.click("text=Back to the list");
+    expect(await page.locator('article[data-token="grandma"] .verdict').getAttribute("data-verdict")).to.equal("contact");
+    await axe("07-tokens");
+  });
+
+  it("registers a positive test with the processing number and the consent press on the token", async function () {
+    const issued = server.issueNumber();
+    await page.locator('article[data-token="grandma"] button', { hasText: "Register a positive test" }).click();
+    await page.click("#answer-yes"); // consent
+    await axe("08-register");
+    await page.click("#answer-no"); // no symptoms
+    await page.fill("#answer", new Date(world.now - DAY).toISOString().slice(0, 10));
+    await page.click("#answer-ok");
+    await page.fill("#answer", issued.number);
+    await page.click("#answer-ok");
+    await page.locator("#find-token").waitFor();
+    await pressA();
+    pickA();
+    let consent: { blueAtMs: number; pressAtMs: number } | null = null;
+    pressWhenBlue(tokenA, (blueAtMs, pressAtMs) => (consent = { blueAtMs, pressAtMs }));
+    await page.click("#find-token");
+    await page.locator(".dialog", { hasText: "Registered." }).waitFor({ timeout: 120_000 });
+    expect(consent, "the keys left the token only after its button was pressed while it blinked blue").to.not.equal(null);
+    const said = (await page.locator(".dialog").textContent()) ?? "";
+    expect(Number(/accepted (\d+) daily keys/.exec(said)?.[1] ?? 0)).to.be.greaterThan(0);
+  });
+
+  it("saves the token's folder in the CLI's format and brings it into a fresh browser", async function () {
+    await page.click("text=Back to the list");
+    const download = page.waitForEvent("download");
+    await page.locator('article[data-token="grandma"] button', { hasText: "Save this token's data" }).click();
+    const file = join(work, "grandma.zip");
+    await (await download).saveAs(file);
+    const { unzipSync } = await import("fflate");
+    const entries = unzipSync(new Uint8Array(readFileSync(file)));
+    expect(Object.keys(entries).sort()).to.include.members(["grandma/token.json", "grandma/log.json", "grandma/sync-state.json"]);
+    const log = JSON.parse(Buffer.from(entries["grandma/log.json"]).toString("utf8"));
+    expect(log.format).to.equal("omamori-log");
+    expect(log.encounters.length).to.be.greaterThan(0);
+    const fresh = await browser.newContext({ locale: "en-US" });
+    await fresh.addInitScript('localStorage.setItem("omamori-lang", "en")');
+    const p2 = await fresh.newPage();
+    await p2.goto(appUrl);
+    await p2.getByText("No token is set up").waitFor();
+    await p2.setInputFiles("#import-file", file);
+    await p2.locator('article[data-token="grandma"]').waitFor();
+    expect(await p2.locator('article[data-token="grandma"]').textContent()).to.match(/Last sync: \d/);
+    await fresh.close();
+  });
+
+  it("speaks Japanese too, and no screen has an accessibility violation (axe-core)", async function () {
+    await page.click("header button >> nth=0");
+    await page.getByRole("heading", { name: "お守りの一覧" }).waitFor();
+    expect(await page.locator('article[data-token="grandma"] .verdict').textContent()).to.equal("接触あり");
+    expect(await page.evaluate("document.documentElement.lang")).to.equal("ja");
+    await axe("09-tokens-ja");
+    await page.click("header button >> nth=1");
+    await axe("10-settings-ja");
+    expect(violations, violations.join("\n")).to.deep.equal([]);
+  });
+});
