@@ -58,7 +58,7 @@ interface Peripheral {
   link: CentralLink | null;
   chars: Map<string, { svc: string; char: string; queue: Uint8Array[] }>;
   byUuid: Map<string, string>;
-  servicesAdded: boolean;
+  serviceIds: string[];
 }
 
 function u(s: string): string {
@@ -157,7 +157,7 @@ export class BleBridge {
         this.log.push("advert " + JSON.stringify(entry));
       }
       void (async () => {
-        if (first) {
+        if (first && entry.scanRecord.name) {
           // the emulation takes a device's name only from this call (an advert's name is not shown
           // to the chooser's name filters); the name is the one the device advertises
           const r = entry.scanRecord;
@@ -203,7 +203,7 @@ export class BleBridge {
   private peripheral(address: string): Peripheral {
     let p = this.peripherals.get(address);
     if (!p) {
-      p = { address, link: null, chars: new Map(), byUuid: new Map(), servicesAdded: false };
+      p = { address, link: null, chars: new Map(), byUuid: new Map(), serviceIds: [] };
       this.peripherals.set(address, p);
     }
     return p;
@@ -223,11 +223,17 @@ export class BleBridge {
           p.link = null;
           for (const c of p.chars.values()) c.queue.length = 0;
           this.log.push("token hung up " + e.address + ": " + reason);
-          void this.bs.send("BluetoothEmulation.simulateGATTDisconnection" as never, { address: e.address } as never).catch(() => undefined);
+          // after the answers of operations still in flight (they fail), the page is told
+          setTimeout(() => void this.bs.send("BluetoothEmulation.simulateGATTDisconnection" as never, { address: e.address } as never).catch(() => undefined), 50);
         });
-        if (!p.servicesAdded) {
+        // the emulation forgets a peripheral's services when it disconnects: add them for every connection
+        for (const id of p.serviceIds.splice(0)) await this.bs.send("BluetoothEmulation.removeService" as never, { serviceId: id } as never).catch(() => undefined);
+        p.chars.clear();
+        p.byUuid.clear();
+        {
           for (const s of await link.services()) {
             const { serviceId } = (await this.bs.send("BluetoothEmulation.addService" as never, { address: e.address, serviceUuid: s.uuid } as never)) as unknown as { serviceId: string };
+            p.serviceIds.push(serviceId);
             for (const c of s.characteristics) {
               const properties = { read: c.readable || c.notify, write: c.writable, notify: c.notify, indicate: c.indicate };
               const { characteristicId } = (await this.bs.send("BluetoothEmulation.addCharacteristic" as never, { serviceId, characteristicUuid: c.uuid, properties } as never)) as unknown as { characteristicId: string };
@@ -236,7 +242,6 @@ export class BleBridge {
               p.byUuid.set(c.uuid, characteristicId);
             }
           }
-          p.servicesAdded = true;
         }
       } catch (err) {
         this.log.push("connect " + e.address + " failed: " + (err as Error).message);
@@ -262,6 +267,7 @@ export class BleBridge {
       if (e.type === "write") {
         if (this.verbose) this.log.push("write " + c.char.slice(0, 8) + " " + Buffer.from(e.data ?? "", "base64").toString("latin1"));
         await p.link.write(c.svc, c.char, new Uint8Array(Buffer.from(e.data ?? "", "base64")));
+        if (this.verbose) this.log.push("write done");
         await answer(0);
       } else if (e.type === "subscribe-to-notifications") {
         this.log.push("subscribed " + c.char);

@@ -64,7 +64,7 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
   let appUrl: string;
   const violations: string[] = [];
   const pageLog: string[] = [];
-  const tail = () => "\nbridge: " + bridge.log.slice(-15).join("\n") + "\npage: " + pageLog.slice(-15).join("\n");
+  const tail = () => "\npressed: " + pressed + "\nbridge: " + bridge.log.slice(-15).join("\n") + "\npage: " + pageLog.slice(-15).join("\n");
 
   async function axe(label: string): Promise<void> {
     await page.addScriptTag({ path: AXE });
@@ -90,7 +90,15 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
     bridge.pick = (devices) => devices.find((d) => d.id === tokenA.rt.radioState().address.toUpperCase())?.id ?? null;
   }
 
+  /** Clicks once the page is not busy with the previous step. */
+  async function click(selector: string): Promise<void> {
+    await page.waitForFunction("document.body.dataset.busy !== 'yes'");
+    await page.click(selector);
+  }
+
+  let pressed = "";
   async function statusText(): Promise<string> {
+    pressed = String(await page.evaluate("document.body.dataset.pressed + ' busy=' + document.body.dataset.busy"));
     return (await page.locator("#app .status").last().textContent()) ?? "";
   }
 
@@ -157,11 +165,11 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
   it("installs the firmware over Espruino's console, byte for byte, and sees it run", async function () {
     await page.getByRole("heading", { name: "Tokens" }).waitFor();
     await axe("01-tokens-empty");
-    await page.click("#install");
+    await click("#install");
     await page.selectOption("#board", "puckjs");
     await axe("02-install");
     bridge.pick = (devices) => devices.find((d) => d.id === tokenA.rt.radioState().address.toUpperCase())?.id ?? null;
-    await page.click("#connect");
+    await click("#connect");
     await waitStatus(/has started/, 120_000);
     const want = new Uint8Array(readFileSync(join(process.cwd(), "dist", "firmware", "puckjs.js")));
     const got = tokenA.rt.storage.read(nameBytes(".bootcde"));
@@ -173,22 +181,23 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
     expect(String(tokenA.rt.global.Omamori?.version ?? ""), "Omamori runs on the token").to.match(/\d/);
     await pressA();
     pickA();
-    await page.click("#confirm-running");
+    await click("#confirm-running");
     await waitStatus(/waiting to be paired/);
-    expect(tokenA.rt.radioState().advertising?.connectable, "the token advertises its sync window").to.equal(true);
+    const sync = tokenA.rt.radioState().address.toUpperCase();
+    expect(bridge.log.some((l) => l.startsWith("connected " + sync)), "the page found and connected to the token's sync window").to.equal(true);
   });
 
   it("pairs and syncs the token with the host's own protocol code", async function () {
-    await page.click("#pair-now");
+    await click("#pair-now");
     await page.fill("#token-name", "grandma");
     await axe("03-pair");
-    await page.click("#find-token");
+    await click("#find-token");
     await waitStatus(/Paired/);
     expect(await statusText()).to.contain("puckjs");
     await pressA();
     pickA();
-    await page.click("#sync-after-pair");
-    await page.click("#find-token");
+    await click("#sync-after-pair");
+    await click("#find-token");
     await waitStatus(/Synced/);
     expect(await statusText()).to.contain("clock was set");
     expect(tokenA.omamori.state().clockValid, "the first sync set the token's clock").to.equal(true);
@@ -200,11 +209,11 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
     const start = world.scenario.startMs;
     world.runUntil(start + 3 * DAY + 30 * MIN); // Thursday 09:30 JST
     await context.clock.setSystemTime(world.now);
-    await page.click("text=Back to the list");
+    await click("text=Back to the list");
     await pressA();
     pickA();
     await page.locator('article[data-token="grandma"] button', { hasText: "Sync this token" }).click();
-    await page.click("#find-token");
+    await click("#find-token");
     const synced = await waitStatus(/Synced/, 120_000);
     expect(Number(/(\d+) new sightings/.exec(synced)?.[1] ?? 0), "sightings copied from the token").to.be.greaterThan(0);
 
@@ -223,10 +232,10 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
     await context.clock.setSystemTime(world.now);
     bridge.resume();
 
-    await page.click("text=Back to the list");
-    await page.click("#check-all");
+    await click("text=Back to the list");
+    await click("#check-all");
     await axe("05-check");
-    await page.click("#start-check");
+    await click("#start-check");
     await waitStatus(/Done/, 180_000);
     const card = page.locator('#results article[data-token="grandma"]');
     expect(await card.getAttribute("data-verdict")).to.equal("contact");
@@ -240,7 +249,7 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
     await pressA();
     pickA();
     await page.locator('#results article[data-token="grandma"] button', { hasText: "Sync this token" }).click();
-    await page.click("#find-token");
+    await click("#find-token");
     await waitStatus(/light now shows the contact alert/, 120_000);
     bridge.pause();
     const from = world.now;
@@ -250,7 +259,7 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
     expect(flashes, "red flashes of the alert pattern in 25 s").to.be.at.least(8);
     await context.clock.setSystemTime(world.now);
     bridge.resume();
-    await page.click("text=Back to the list");
+    await click("text=Back to the list");
     expect(await page.locator('article[data-token="grandma"] .verdict').getAttribute("data-verdict")).to.equal("contact");
     await axe("07-tokens");
   });
@@ -278,7 +287,7 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
   });
 
   it("saves the token's folder in the CLI's format and brings it into a fresh browser", async function () {
-    await page.click("text=Back to the list");
+    await click("text=Back to the list");
     const download = page.waitForEvent("download");
     await page.locator('article[data-token="grandma"] button', { hasText: "Save this token's data" }).click();
     const file = join(work, "grandma.zip");
@@ -301,12 +310,12 @@ describe("web app in Chromium, Web Bluetooth bridged to the simulated tokens", f
   });
 
   it("speaks Japanese too, and no screen has an accessibility violation (axe-core)", async function () {
-    await page.click("header button >> nth=0");
+    await click("header button >> nth=0");
     await page.getByRole("heading", { name: "お守りの一覧" }).waitFor();
     expect(await page.locator('article[data-token="grandma"] .verdict').textContent()).to.equal("接触あり");
     expect(await page.evaluate("document.documentElement.lang")).to.equal("ja");
     await axe("09-tokens-ja");
-    await page.click("header button >> nth=1");
+    await click("header button >> nth=1");
     await axe("10-settings-ja");
     expect(violations, violations.join("\n")).to.deep.equal([]);
   });

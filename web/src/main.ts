@@ -5,9 +5,9 @@
  * (host-tools/), bundled for the browser (scripts/build-web.ts); the data folder is the CLI's, kept
  * in IndexedDB (platform/vfs.ts), and a token's folder can be saved and brought back as a .zip.
  */
+import "./platform/staticMount";
 import "./platform/polyfills";
 import { unzipSync, zipSync } from "fflate";
-import staticFiles from "omamori:static-files";
 import { DATA_ROOT, filesUnder, mountVfs, readBytes, remove } from "./platform/vfs";
 import { writeFileAtomic } from "../../host-tools/base/atomicFile";
 import { DataDir, checkTokenId } from "../../host-tools/base/dataDir";
@@ -90,23 +90,32 @@ function statusBox(): { el: HTMLElement; say(text: string): void; progress(text:
   };
 }
 
-function button(label: string, onclick: () => void, primary = false, id?: string): HTMLButtonElement {
-  return h("button", { type: "button", class: primary ? "primary" : undefined, id, onclick: () => { if (!busy) onclick(); } }, label);
+/** A button; while a step runs (busy) it does nothing, unless it belongs to that step (`during`). */
+function button(label: string, onclick: () => void, primary = false, id?: string, during = false): HTMLButtonElement {
+  return h("button", { type: "button", class: primary ? "primary" : undefined, id, onclick: () => {
+    document.body.dataset.pressed = (id ?? label) + (busy && !during ? " (busy)" : "");
+    if (!busy || during) onclick();
+  } }, label);
 }
 
 function backButton(): HTMLButtonElement {
   return button(w("back"), () => void home());
 }
 
+function setBusy(b: boolean): void {
+  busy = b;
+  document.body.dataset.busy = b ? "yes" : "no"; // for tests and assistive styling
+}
+
 async function guarded(box: ReturnType<typeof statusBox>, run: () => Promise<void>, buttons: HTMLButtonElement[] = []): Promise<void> {
-  busy = true;
+  setBusy(true);
   for (const b of buttons) b.disabled = true;
   try {
     await run();
   } catch (e) {
     box.error(errorText(e));
   } finally {
-    busy = false;
+    setBusy(false);
     for (const b of buttons) b.disabled = false;
   }
 }
@@ -329,7 +338,7 @@ async function checkScreen(): Promise<void> {
         worker.postMessage({ db: DB, now: Date.now(), lang });
       });
       worker.terminate();
-      await mountVfs({ name: DB, staticFiles });
+      await mountVfs({ name: DB });
       if (outcome.kind === "error") throw new Error(outcome.message);
       if (outcome.kind !== "result") return;
       box.say(w("done"));
@@ -425,10 +434,10 @@ async function registerScreen(id: string): Promise<void> {
         const q = question.replace(/\s*\((yes\/no|はい\/いいえ)\)\s*:?\s*$/, "").replace(/:\s*$/, "");
         const answer = (v: string | null) => { ask.replaceChildren(); talk.append(h("p", {}, "> " + (v ?? ""))); resolve(v); };
         if (yesNo) {
-          ask.replaceChildren(h("p", { id: "question" }, q), button(w("yes"), () => answer(lang === "ja" ? "はい" : "yes"), true, "answer-yes"), button(w("no"), () => answer(lang === "ja" ? "いいえ" : "no"), false, "answer-no"));
+          ask.replaceChildren(h("p", { id: "question" }, q), button(w("yes"), () => answer(lang === "ja" ? "はい" : "yes"), true, "answer-yes", true), button(w("no"), () => answer(lang === "ja" ? "いいえ" : "no"), false, "answer-no", true));
         } else {
           const input = h("input", { id: "answer", "aria-labelledby": "question", autocomplete: "off", inputmode: /\d{4}-\d{2}-\d{2}|8/.test(q) ? "numeric" : undefined });
-          const ok = button(w("ok"), () => answer(input.value), true, "answer-ok");
+          const ok = button(w("ok"), () => answer(input.value), true, "answer-ok", true);
           input.addEventListener("keydown", (e) => { if (e.key === "Enter") ok.click(); });
           ask.replaceChildren(h("p", { id: "question" }, q), input, ok);
           input.focus();
@@ -439,7 +448,7 @@ async function registerScreen(id: string): Promise<void> {
   const server = await serverUrl();
   screen(w("registerTitle"), talk, ask, box.el, backButton());
   if (!needBluetooth(box)) return;
-  busy = true;
+  setBusy(true);
   try {
     const outcome = await registerPositive({
       home: DATA_ROOT, transport, server, lang, io, tokenId: id,
@@ -449,7 +458,7 @@ async function registerScreen(id: string): Promise<void> {
             transport.choose().catch(() => undefined);
             ask.replaceChildren();
             resolve();
-          }, true, "find-token"));
+          }, true, "find-token", true));
         }),
       },
     });
@@ -459,7 +468,7 @@ async function registerScreen(id: string): Promise<void> {
   } catch (e) {
     box.error(errorText(e, id));
   } finally {
-    busy = false;
+    setBusy(false);
   }
 }
 
@@ -579,7 +588,7 @@ async function settingsScreen(): Promise<void> {
 async function start(): Promise<void> {
   useLanguage(lang);
   header();
-  await mountVfs({ name: DB, staticFiles, skip: (p) => p.startsWith(DATA_ROOT + "/keys/") });
+  await mountVfs({ name: DB, skip: (p) => p.startsWith(DATA_ROOT + "/keys/") });
   try {
     const r = await fetch("config.json");
     if (r.ok) config = await r.json();

@@ -161,7 +161,8 @@ export class EspruinoConsole {
   }
 
   close(): void {
-    try { this.device.gatt?.disconnect(); } catch { /* already gone */ }
+    if (this.gone || !this.device.gatt?.connected) return;
+    try { this.device.gatt.disconnect(); } catch { /* already gone */ }
   }
 }
 

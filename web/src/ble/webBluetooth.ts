@@ -73,19 +73,9 @@ export class WebBluetoothTransport implements SyncTransport {
     if (!bt) return Promise.reject(new SyncError("not-found", "this browser has no Web Bluetooth"));
     this.device = null;
     this.lastAdvert = null;
-    // The sync advert names the service only in its service data: a `serviceData` filter matches
-    // it where the browser has such filters; older Chromium refuses the filter (TypeError), and then
-    // the `services` filter alone is used (it matches where the platform counts service-data UUIDs).
-    const ask = (filters: unknown[]) => bt.requestDevice({ filters, optionalServices: [Uuid.SERVICE] });
-    let first: Promise<BtDevice>;
-    try {
-      first = ask([{ services: [Uuid.SERVICE] }, { serviceData: [{ service: Uuid.SERVICE }] }]);
-    } catch (e) {
-      first = Promise.reject(e);
-    }
-    this.chosen = first
-      .catch((e: Error) => (e && e.name === "TypeError" ? ask([{ services: [Uuid.SERVICE] }]) : Promise.reject(e)))
-      .then((d) => (this.device = d));
+    // The sync advert names the service only in its service data; the `services` filter matches it
+    // where the platform counts service-data UUIDs as advertised services (docs/WEB.md "Limits").
+    this.chosen = bt.requestDevice({ filters: [{ services: [Uuid.SERVICE] }], optionalServices: [Uuid.SERVICE] }).then((d) => (this.device = d));
     return this.chosen;
   }
 

@@ -5,13 +5,13 @@
  * (matchWorker.ts). It posts progress as it goes and the result at the end; the page reloads the
  * data folder afterwards.
  */
+import "../platform/staticMount";
 import "../platform/polyfills";
 import { runCheck, type CheckRun } from "../../../host-tools/report/runCheck";
 import { useLanguage } from "../../../host-tools/base/language";
 import { mountVfs, DATA_ROOT, readBytes } from "../platform/vfs";
 import { setMatcherThreadUrl, setThreadProgress } from "../platform/workerThreads";
 import { checkExportZipWebCrypto } from "./webCryptoVerify";
-import staticFiles from "omamori:static-files";
 
 export interface CheckRequest {
   db: string;
@@ -30,7 +30,7 @@ self.onmessage = async (e: MessageEvent<CheckRequest>) => {
   const req = e.data;
   try {
     useLanguage(req.lang);
-    await mountVfs({ name: req.db, staticFiles });
+    await mountVfs({ name: req.db });
     setMatcherThreadUrl(new URL("match-worker.js", self.location.href));
     setThreadProgress((done, total) => post({ kind: "progress", phase: "match", done, total }));
     const run = await runCheck({

@@ -61,14 +61,18 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
-/** Opens (or reopens, after another context wrote) the IndexedDB store and loads the data folder. */
-export async function mountVfs(o: { name?: string; staticFiles?: Record<string, Uint8Array | string>; skip?: (path: string) => boolean } = {}): Promise<void> {
-  dbName = o.name ?? dbName;
-  for (const [p, v] of Object.entries(o.staticFiles ?? {})) {
+/** Mounts read-only files under STATIC_ROOT (synchronously: platform/staticMount.ts). */
+export function mountStatic(staticFiles: Record<string, Uint8Array | string>): void {
+  for (const [p, v] of Object.entries(staticFiles)) {
     const path = normalize(STATIC_ROOT + "/" + p);
     files.set(path, typeof v === "string" ? new TextEncoder().encode(v) : v);
     addDirs(path);
   }
+}
+
+/** Opens (or reopens, after another context wrote) the IndexedDB store and loads the data folder. */
+export async function mountVfs(o: { name?: string; skip?: (path: string) => boolean } = {}): Promise<void> {
+  dbName = o.name ?? dbName;
   if (typeof indexedDB === "undefined") return;
   if (!db) {
     const open = indexedDB.open(dbName, 1);
