@@ -38,7 +38,7 @@ function staticFiles(): Record<string, string> {
   return out;
 }
 
-const platform: Plugin = {
+export const platform: Plugin = {
   name: "omamori-browser-platform",
   setup(b) {
     b.onResolve({ filter: /^(node:)?(fs|fs\/promises|path|os|crypto|zlib|url|worker_threads|module)$/ }, (a) => {
@@ -56,17 +56,11 @@ const platform: Plugin = {
   },
 };
 
-export async function buildWeb(o: { quiet?: boolean } = {}): Promise<void> {
-  rmSync(WEB_DIST, { recursive: true, force: true });
-  mkdirSync(join(WEB_DIST, "firmware"), { recursive: true });
-  const entries: Record<string, string> = {
-    app: "web/src/main.ts",
-    "check-worker": "web/src/check/checkWorker.ts",
-    "match-worker": "web/src/check/matchWorker.ts",
-  };
-  const result = await build({
+/** Bundles entries (name -> repository path) for the browser with the host modules' stand-ins. */
+export function bundleForBrowser(entries: Record<string, string>, outdir: string) {
+  return build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(REPO, v)])),
-    outdir: WEB_DIST,
+    outdir,
     bundle: true,
     format: "iife",
     platform: "browser",
@@ -80,6 +74,17 @@ export async function buildWeb(o: { quiet?: boolean } = {}): Promise<void> {
     logLevel: "warning",
     metafile: true,
   });
+}
+
+export async function buildWeb(o: { quiet?: boolean } = {}): Promise<void> {
+  rmSync(WEB_DIST, { recursive: true, force: true });
+  mkdirSync(join(WEB_DIST, "firmware"), { recursive: true });
+  const entries: Record<string, string> = {
+    app: "web/src/main.ts",
+    "check-worker": "web/src/check/checkWorker.ts",
+    "match-worker": "web/src/check/matchWorker.ts",
+  };
+  const result = await bundleForBrowser(entries, WEB_DIST);
   for (const f of ["index.html", "style.css"]) copyFileSync(join(REPO, "web", f), join(WEB_DIST, f));
   const fw: { board: string; name: string; espruinoBoard: string; bytes: number; sha256: string }[] = [];
   for (const id of boardIds()) {

@@ -4,6 +4,7 @@
  * a Node thread, matched with the same engine (host-tools/match/engine.ts), in slices so it can say
  * how far it is. Slices of one key range give exactly the hits of one pass over it, in order.
  */
+import "../platform/staticMount"; // host modules below read repository files when they load
 import { findMatchesInPlan, type MatchableKeys, type PassResult } from "../../../host-tools/match/engine";
 import type { MatchPlanArrays } from "../../../host-tools/match/matchPlan";
 
