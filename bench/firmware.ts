@@ -52,7 +52,7 @@ function runDay(board: string, seed: number, windowMs: number | null, periodMs: 
   const { spec, contacts } = contactDay(board, seed);
   const sc = new Scenario(spec);
   firmwareCache[board] ??= simFirmware(board);
-  const w = new World({ scenario: sc, seed: "bench-" + seed, makeToken: TokenDevice.factory({ firmware: { [board]: firmwareCache[board] } }) });
+  const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: "bench-" + seed, makeToken: TokenDevice.factory({ firmware: { [board]: firmwareCache[board] } }) });
   const t = w.device<TokenDevice>("t");
   if (windowMs !== null) {
     let ok = false;
@@ -138,7 +138,7 @@ console.log("   scenario          token boards            pair-days >= 15 min at
 for (const name of ["conversation-2m", "household", "neighbour-wall", "e2e-story", "commuter-train", "care-home"]) {
   const started = Date.now();
   const sc = Scenario.load(name);
-  const w = new World({ scenario: sc, seed: "bench-" + name });
+  const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: "bench-" + name });
   const tokens = sc.devices.filter((d) => d.kind === "token").map((d) => d.id);
   // who advertised which identifier: every device's daily keys, after the run
   const heardBy: Record<string, Record<string, Set<string>>> = {};

@@ -21,6 +21,7 @@ import { TokenDevice } from "../sim/world/devices/token";
 // The firmware's log needs E.getAddressOf, which sim/espruino does not emulate yet; the firmware
 // tests' shim goes in front of the built file (as test/firmware does) so tokens really log.
 import { simFirmware } from "../test/firmware/sim";
+import { fastCrypto } from "../host-tools/gaen/crypto";
 
 const name = process.argv[2] ?? "care-home";
 const scenario = Scenario.load(name);
@@ -42,7 +43,7 @@ const cpu0 = process.cpuUsage();
 const boards = Array.from(new Set(scenario.devices.filter((d) => d.kind === "token").map((d) => d.board!)));
 const firmware: Record<string, string> = {};
 for (const b of boards) firmware[b] = simFirmware(b);
-const world = new World({ scenario, seed: "bench", makeToken: TokenDevice.factory({ firmware }) });
+const world = new World({ phoneCrypto: fastCrypto, scenario, seed: "bench", makeToken: TokenDevice.factory({ firmware }) });
 const tBuilt = performance.now();
 world.runUntil(scenario.startMs + days * 86400000);
 const wall = (performance.now() - t0) / 1000;
@@ -69,7 +70,7 @@ const spec: ScenarioSpec = JSON.parse(JSON.stringify(scenario.spec));
 spec.days = 1;
 spec.devices = spec.devices.map((d) => ({ id: d.id, kind: "phone", model: "android", carry: d.carry }));
 const phonesOnly = new Scenario(spec);
-const w2 = new World({ scenario: phonesOnly, seed: "bench-hour" });
+const w2 = new World({ phoneCrypto: fastCrypto, scenario: phonesOnly, seed: "bench-hour" });
 w2.runUntil(hourStart);
 const present = w2.devices().filter((d) => w2.placementOf(d.id));
 const delivered0 = w2.stats.packetsDelivered;

@@ -40,6 +40,7 @@ import { buildAdvert } from "../common/gaen/advert";
 import { SimTransport } from "../host-tools/sync/transports/sim";
 import { DataDir } from "../host-tools/base/dataDir";
 import { pairNewToken, syncToken, type SyncReport } from "../host-tools/sync/syncToken";
+import { fastCrypto } from "../host-tools/gaen/crypto";
 
 const DAY = 86_400_000;
 const quick = process.argv.includes("--quick");
@@ -70,7 +71,7 @@ function tokenMessageMs(board: string, reqBytes: number, respBytes: number, logB
   const pureAesMs = AES_PURE_OPS * JS_OP_MS;
   // both keystreams (firmware/crypto/ctr.ts): built-in AES (Puck.js), native AES-CCM (Bangle.js 2), else pure JS
   const syncAesMs = builtinAes || b.crypto.aesCcm ? BUILTIN_BLOCK_MS : pureAesMs;
-  // the app's at-rest decryption of the log (firmware/app/atRest.ts): one AES block per 16 bytes
+  // the app's at-rest decryption of the log (firmware/app/ringLog.ts): one AES block per 16 bytes
   const restAesMs = syncAesMs;
   const shaMs = b.crypto.module && b.crypto.sha256 ? BUILTIN_BLOCK_MS : SHA_PURE_OPS * JS_OP_MS;
   const aesMsTotal = (Math.ceil(reqBytes / 16) + Math.ceil(respBytes / 16)) * syncAesMs + Math.ceil(logBytes / 16) * restAesMs;
@@ -173,7 +174,7 @@ async function measure(world: World, token: TokenDevice, board: string, kind: st
 
 async function benchBoard(board: string, perDay: number): Promise<Row[]> {
   const b = loadBoard(board);
-  const world = new World({ scenario: new Scenario(scenario(board)), seed: "bench-sync-" + board });
+  const world = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(scenario(board)), seed: "bench-sync-" + board });
   const token = world.device<TokenDevice>("tok");
   const setup = new SimCentral(world, { id: "setup", where: { near: "tok", offsetM: 0.5, carry: "table" } });
   const root = await mkdtemp(join(tmpdir(), "omamori-bench-sync-"));
@@ -221,16 +222,16 @@ function print(rows: Row[]): void {
 }
 
 /**
- * Home-hub beacon energy: a paired Puck.js with the hub off, then every 30, 10 and 5 minutes (a 4 s
- * connectable window each time, nobody connecting), one simulated day each, from the runtime's
- * energy model (sim/espruino/energy.ts).
+ * Home-hub beacon energy: a paired Puck.js with the hub off, then about every 30 (the token's minimum),
+ * 60 and 120 minutes (a 4 s connectable window each time at a random moment, nobody connecting), one
+ * simulated day each, from the runtime's energy model (sim/espruino/energy.ts).
  */
 async function hubEnergy(board: string): Promise<void> {
   const b = loadBoard(board);
   const rows: string[][] = [];
   let base = 0;
-  for (const minutes of [0, 30, 10, 5]) {
-    const world = new World({ scenario: new Scenario(scenario(board)), seed: "bench-hub" });
+  for (const minutes of [0, 30, 60, 120]) {
+    const world = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(scenario(board)), seed: "bench-hub" });
     const token = world.device<TokenDevice>("tok");
     const central = new SimCentral(world, { id: "hub", where: { near: "tok", offsetM: 0.5, carry: "table" } });
     const transport = new SimTransport(central);
@@ -250,7 +251,7 @@ async function hubEnergy(board: string): Promise<void> {
     await central.runFor(DAY);
     const mAh = (token.rt.energy.totalUc() - uc0) / 3.6e6;
     if (!minutes) base = mAh;
-    rows.push([minutes ? "every " + minutes + " min" : "off", mAh.toFixed(3), minutes ? "+" + (mAh - base).toFixed(3) : "-", minutes ? "+" + ((100 * (mAh - base)) / base).toFixed(1) + " %" : "-", (b.battery.capacityMah / mAh).toFixed(0)]);
+    rows.push([minutes ? "about every " + minutes + " min" : "off", mAh.toFixed(3), minutes ? "+" + (mAh - base).toFixed(3) : "-", minutes ? "+" + ((100 * (mAh - base)) / base).toFixed(1) + " %" : "-", (b.battery.capacityMah / mAh).toFixed(0)]);
     await rm(root, { recursive: true, force: true });
   }
   const head = ["home hub", "mAh/day", "extra mAh/day", "extra", "battery days"];

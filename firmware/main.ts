@@ -2,16 +2,15 @@
  * Firmware entry (docs/ARCHITECTURE.md "Runtime contract"): runs once per boot, top to bottom, starts
  * the subsystems in a fixed order and defines `Omamori`, the one global meant for a reader.
  *
- *   1. maintenance gesture: button held at power-on -> console open, Espruino's own connectable
- *      advertising for the Web IDE, no GAEN, no sync (docs/USER-GUIDE.md)
- *   2. decommissioned token (function stop): silent
- *   3. normal: errors noted and watchdog on, console closed to Bluetooth, app (keys, log, heartbeat,
+ *   1. decommissioned token (function stop): silent
+ *   2. normal: errors noted and watchdog on, console closed to Bluetooth, app (keys, log, heartbeat,
  *      radio), sync service, button
+ * (Maintenance needs no code here: with the button held at power-on Espruino does not run this file at
+ * all — targets/nrf5x/main.c — and its own console and connectable advertising are there for the Web IDE.)
  *
  * `Omamori` (console only — the console is closed to Bluetooth in normal use; used by tests and
  * maintenance, nothing of it is sent over the air):
  *   version, board, crypto          firmware version, board id, GAEN/SHA/HMAC/HKDF/AES on Uint8Arrays
- *   maintenance                     true when booted with the button held
  *   state()                         clockValid, running, paused, alert, needsSync, keys [{tek,
  *                                   rollingStart, rollingPeriod}], scan {windowMs, periodMs, scans},
  *                                   log {pages, pageSize, pagesUsed, records, dropped, nextDropSeq,
@@ -22,9 +21,8 @@
  */
 import { firmwareCrypto } from "./crypto/index";
 import { syncStart } from "./sync/service";
-import { buttonHeld, buttonStart } from "./app/button";
+import { buttonStart } from "./app/button";
 import { encountersFlush } from "./app/encounters";
-import { Color, flash } from "./app/lights";
 import { healthStart } from "./app/store";
 import { STOPPED_FILE, tokenHost, tokenStart, tokenState } from "./app/token";
 import { Storage } from "./app/modules";
@@ -33,17 +31,13 @@ Omamori = {
   version: OMAMORI_VERSION,
   board: OMAMORI_BOARD.id,
   crypto: firmwareCrypto,
-  maintenance: false,
   state: tokenState,
   setClock: tokenHost.setClock,
   flush: encountersFlush,
   host: tokenHost,
 };
 
-if (buttonHeld()) {
-  Omamori.maintenance = true;
-  flash(Color.BLUE, 5, 100, 100);
-} else if (Storage.read(STOPPED_FILE)) {
+if (Storage.read(STOPPED_FILE)) {
   NRF.sleep();
 } else {
   healthStart();

@@ -11,7 +11,7 @@
  *     first  = (first-seen time - base time) / 5 s      (base time comes from the page header)
  *     dt     = (scan time - first-seen time) / 5 s       (0..255: 21 min 15 s > the 20 min replay limit)
  *
- * In flash the body is encrypted (firmware/app/atRest.ts) and `len` is written last, as the commit.
+ * In flash the body is encrypted (firmware/app/ringLog.ts) and `len` is written last, as the commit.
  * The token hands the host a plaintext stream (SyncHost.readLog):
  *
  *   stream   = ( 0x00 | base u32 LE  |  record )*      a 0x00 byte sets the base time of what follows
@@ -51,22 +51,13 @@ export interface ScanSummary {
   rssiMean: number;
 }
 
-/** What the host's log interchange format (omamori-log v1) holds per identifier. */
+/** What the host's log interchange format (omamori-log v1, host-tools/log/omamoriLog.ts) holds per identifier. */
 export interface LogEncounter {
   /** Hex of the RPI prefix (RPI_PREFIX_BYTES bytes). */
   rpi: string;
   /** Hex of the 4 AEM bytes. */
   aem: string;
   scans: ScanSummary[];
-}
-
-/** The host's log interchange document. */
-export interface LogDocument {
-  format: "omamori-log";
-  version: 1;
-  board: string;
-  rssiOffsetDb: number;
-  encounters: LogEncounter[];
 }
 
 /** Record length in bytes for a number of scans. */
@@ -230,9 +221,4 @@ export function mergeEncounters(list: LogEncounter[]): LogEncounter[] {
   }
   for (let i = 0; i < out.length; i++) out[i].scans.sort(function (a, b) { return a.t - b.t; });
   return out;
-}
-
-/** The host's interchange document (omamori-log version 1). */
-export function logDocument(board: string, rssiOffsetDb: number, encounters: LogEncounter[]): LogDocument {
-  return { format: "omamori-log", version: 1, board: board, rssiOffsetDb: rssiOffsetDb, encounters: encounters };
 }

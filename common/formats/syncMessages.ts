@@ -36,7 +36,8 @@ export const enum Uuid {
 }
 
 export const enum Size {
-  VERSION = 1,
+  /** Protocol version in HELLO and CHALLENGE (bound into both proofs with the rest of the handshake). */
+  VERSION = 2,
   /** Largest fragment (ATT MTU 247 - 3) and smallest (ATT MTU 23 - 3). */
   MAX_FRAG = 244,
   MIN_FRAG = 20,
@@ -101,16 +102,30 @@ export const enum Dir {
 
 /** HKDF info and HMAC labels (ASCII). */
 export const enum Label {
-  SESSION = "OMAMORI-SYNC-1",
+  SESSION = "OMAMORI-SYNC-2",
   HOST_PROOF = "OMAMORI-H",
   TOKEN_PROOF = "OMAMORI-T",
   BEACON = "OMAMORI-B",
 }
 
-/** Sync advert flags: service data under Uuid.SERVICE = [flags][nonce 4][tag 4] (see syncAdvert). */
+/**
+ * Sync advert flags: service data under Uuid.SERVICE = [flags][nonce 4][tag 4] (see syncAdvert). Only
+ * FRESH is set (an unpaired token): a paired token's advert says nothing a stranger could use to tell
+ * a home-hub window from a button press (the owner's host recognises its token by the tag alone).
+ */
 export const enum Adv {
   FRESH = 0x01,
-  HUB = 0x02,
+}
+
+/**
+ * Limits the token enforces whatever the host asks. HUB_MIN_SECONDS: the shortest mean time between
+ * home-hub windows (SET_HUB with less, other than 0 = off, is refused); each window then opens at a
+ * random moment between half and one and a half times the cadence after the previous one, so windows
+ * keep no schedule a listener could follow.
+ */
+export const enum Limit {
+  HUB_MIN_SECONDS = 1800,
+  HUB_MAX_SECONDS = 65535,
 }
 
 /** What the sync format needs from a crypto implementation (firmware: Omamori.crypto; host: noble). */
@@ -189,18 +204,27 @@ export function createReassembler(maxMessage: number) {
   };
 }
 
-/** HMAC proof of one side over both nonces: label | hostNonce | tokenNonce. */
-export function authProof(p: SyncPrimitives, secret: Uint8Array, label: string, hostNonce: Uint8Array, tokenNonce: Uint8Array): Uint8Array {
-  return p.hmacSha256(secret, concat([asciiBytes(label), hostNonce, tokenNonce]));
+/**
+ * The handshake transcript both proofs and the session keys are bound to: the whole HELLO message
+ * (kind, version, fragment size, host nonce) then the whole CHALLENGE message (kind, version, 0, token
+ * nonce). A version or fragment size changed on the air makes both proofs fail.
+ */
+export function transcript(hello: Uint8Array, challenge: Uint8Array): Uint8Array {
+  return concat([hello, challenge]);
 }
 
-export function checkProof(p: SyncPrimitives, secret: Uint8Array, label: string, hostNonce: Uint8Array, tokenNonce: Uint8Array, proof: Uint8Array): boolean {
-  return bytesEqual(authProof(p, secret, label, hostNonce, tokenNonce), proof);
+/** HMAC proof of one side over the handshake: label | transcript. */
+export function authProof(p: SyncPrimitives, secret: Uint8Array, label: string, t: Uint8Array): Uint8Array {
+  return p.hmacSha256(secret, concat([asciiBytes(label), t]));
 }
 
-/** Session keys: HKDF-SHA256(IKM = secret, salt = hostNonce | tokenNonce, info = Label.SESSION, 48) = enc 16 | mac 32. */
-export function sessionKeys(p: SyncPrimitives, secret: Uint8Array, hostNonce: Uint8Array, tokenNonce: Uint8Array): SessionKeys {
-  var okm = p.hkdfSha256(secret, concat([hostNonce, tokenNonce]), asciiBytes(Label.SESSION), 48);
+export function checkProof(p: SyncPrimitives, secret: Uint8Array, label: string, t: Uint8Array, proof: Uint8Array): boolean {
+  return bytesEqual(authProof(p, secret, label, t), proof);
+}
+
+/** Session keys: HKDF-SHA256(IKM = secret, salt = transcript, info = Label.SESSION, 48) = enc 16 | mac 32. */
+export function sessionKeys(p: SyncPrimitives, secret: Uint8Array, t: Uint8Array): SessionKeys {
+  var okm = p.hkdfSha256(secret, t, asciiBytes(Label.SESSION), 48);
   return { enc: okm.subarray(0, 16), mac: okm.subarray(16, 48) };
 }
 

@@ -11,6 +11,12 @@
  * wake. A restart in the middle of a scan window would cut the window short, so a rotation waits for
  * the window to end.
  * While the sync service holds the radio (advertiseHold) nothing is sent from here.
+ *
+ * An identifier is never sent again once replaced: each rotation sends the RPI of the current 10-minute
+ * interval or, when that one was already on the air (a rotation after a sync window, which must not
+ * resume with the identifier a listener saw before the window), of the next one. GAEN matching accepts
+ * an identifier within 2 hours of its interval (docs/spec/gaen-protocol.md section 7); the token stays
+ * at most LEAD_INTERVALS (1 hour) ahead and is silent rather than go further (many windows in a row).
  */
 import { u8 } from "../../common/bytes";
 import { buildAdvert } from "../../common/gaen/advert";
@@ -25,6 +31,9 @@ import { scanning } from "./scanner";
 var on = 0;
 var held = 0;
 var timer: any = 0;
+/** The interval (ENIN) of the identifier last sent, 0 after a stop. */
+var lastEnin = 0;
+const LEAD_INTERVALS = 6;
 /** What is on the air (or would be, were the radio not held): payload and address. */
 export var advert: Uint8Array | null = null;
 export var address = "";
@@ -48,6 +57,14 @@ function rotate(): void {
   }
   var now = getTime();
   var enin = eninFromUnixSeconds(now);
+  if (lastEnin >= enin + LEAD_INTERVALS) {
+    // far enough ahead: silent until the next identifier is within the lead
+    NRF.sleep();
+    timer = setTimeout(rotate, ((lastEnin + 1 - LEAD_INTERVALS) * INTERVAL_SECONDS - now) * 1000 + 5);
+    return;
+  }
+  if (lastEnin >= enin) enin = lastEnin + 1;
+  lastEnin = enin;
   var rs = keyFor(enin);
   var id = rpi(dayRpik, enin);
   advert = buildAdvert(id, aem(dayAemk, id, u8([METADATA_V1_0, OMAMORI_BOARD.radio.advertisedTxPowerDbm, 0, 0])));
@@ -68,13 +85,13 @@ export function advertiseStop(): void {
   clearTimeout(timer);
   timer = 0;
   if (!held) NRF.sleep();
-  on = 0;
+  on = lastEnin = 0;
   advert = null;
 }
 
 /**
  * The sync service takes (1) or gives back (0) the radio's advertising. Given back, the advert goes on
- * the air under a fresh address (the identifier is the one of the current 10-minute interval).
+ * the air under a fresh address with a fresh identifier (see the module comment).
  */
 export function advertiseHold(h: number): void {
   if (held === h) return;

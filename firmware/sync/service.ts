@@ -15,7 +15,7 @@
 import { u8 } from "../../common/bytes";
 import { SyncHost } from "./host";
 import { createTokenSession, TokenSession, TokenEnv } from "./session";
-import { syncAdvert, beaconTag, Adv, Size, Uuid } from "../../common/formats/syncMessages";
+import { syncAdvert, beaconTag, Adv, Limit, Size, Uuid } from "../../common/formats/syncMessages";
 import { hmacSha256 } from "../crypto/hmac";
 import { hkdfSha256 } from "../crypto/hkdf";
 import { ctrXor } from "../crypto/ctr";
@@ -25,8 +25,13 @@ import { randomAddress, randomBytes } from "../app/random";
 const enum Win {
   WINDOW_MS = 60000,
   HUB_WINDOW_MS = 4000,
-  /** A link idle this long is dropped: the consent time (session.ts, 30 s) plus 15 s. */
+  /** An authenticated link idle this long is dropped: the consent time (session.ts, 30 s) plus 15 s. */
   IDLE_MS = 45000,
+  /**
+   * A link must be authenticated this soon after it connects, or it is dropped: a stranger cannot hold
+   * the token's one connection (a real host needs two round trips, well under a second).
+   */
+  AUTH_MS = 5000,
   MAX_AUTH_FAILURES = 3,
   /** After a link is lost mid-session, the window stays open (or reopens) this long, so the host can resume. */
   RESUME_MS = 30000,
@@ -49,6 +54,7 @@ var decommissioned = 0;
 var windowTimer: any = 0;
 var hubTimer: any = 0;
 var idleTimer: any = 0;
+var authTimer: any = 0;
 var closeTimer: any = 0;
 var queue: Uint8Array[] = [];
 var sending = 0;
@@ -96,7 +102,7 @@ var env: TokenEnv = {
   },
   stopped: function () {
     decommissioned = 1;
-    clearInterval(hubTimer);
+    clearTimeout(hubTimer);
   },
   setHubSeconds: function (s: number) {
     if (H.setHubSeconds) H.setHubSeconds(s);
@@ -117,7 +123,7 @@ function advertise(fresh: number): void {
     NRF.sleep();
     NRF.setAddress(randomAddress());
   }
-  NRF.setAdvertising(syncAdvert((s ? 0 : Adv.FRESH) | (byButton ? 0 : Adv.HUB), nonce, s ? beaconTag(env.crypto, s, nonce) : u8(4)), {
+  NRF.setAdvertising(syncAdvert(s ? 0 : Adv.FRESH, nonce, s ? beaconTag(env.crypto, s, nonce) : u8(4)), {
     connectable: true,
     scannable: false,
     interval: Win.WINDOW_ADV_MS,
@@ -152,13 +158,18 @@ function openWindow(ms: number, button: number): void {
 
 function hubWindow(): void {
   if (H.secret() && !windowOpen) openWindow(Win.HUB_WINDOW_MS, 0);
+  scheduleHub();
 }
 
+/**
+ * The next home-hub window at a random moment between 0.5 and 1.5 times the cadence from now (hardware
+ * random), never more often than Limit.HUB_MIN_SECONDS on average: no fixed phase for a listener to follow.
+ */
 function scheduleHub(): void {
-  clearInterval(hubTimer);
+  clearTimeout(hubTimer);
   hubTimer = 0;
   var s = env.hubSeconds();
-  if (s > 0 && !decommissioned) hubTimer = setInterval(hubWindow, s * 1000);
+  if (s > 0 && !decommissioned) hubTimer = setTimeout(hubWindow, Math.max(s, Limit.HUB_MIN_SECONDS) * (500 + (E.hwRand() >>> 0) / 4294967.296));
 }
 
 /** A new link or a lost one: forget the queue and session of the previous link. */
@@ -176,6 +187,12 @@ function touch(): void {
   idleTimer = setTimeout(hangUp, Win.IDLE_MS);
 }
 
+/** AUTH_MS after a connection: hang up unless it authenticated (pairing included: PAIR is one message). */
+function unauthenticated(): void {
+  authTimer = 0;
+  if (!(session && session.isOpen())) hangUp();
+}
+
 /**
  * The owner pressed the button: open the sync window for WINDOW_MS (an unpaired token also accepts
  * PAIR during it). It is also Omamori.sync.open() from the console.
@@ -187,6 +204,8 @@ export function syncWindowOpen(): void {
 function onConnect(): void {
   connected = 1;
   resetLink();
+  clearTimeout(authTimer);
+  authTimer = setTimeout(unauthenticated, Win.AUTH_MS);
   session = createTokenSession(env, {
     send: function (v: Uint8Array) {
       queue.push(v);
@@ -211,7 +230,8 @@ function onDisconnect(): void {
     windowTimer = setTimeout(closeWindow, Win.RESUME_MS);
   }
   clearTimeout(idleTimer);
-  idleTimer = 0;
+  clearTimeout(authTimer);
+  idleTimer = authTimer = 0;
   if (windowOpen && !decommissioned) advertise(0);
   else closeWindow();
 }

@@ -11,8 +11,8 @@ import { SyncHost } from "./host";
 import { readU32LE, u8 } from "../../common/bytes";
 import {
   SyncPrimitives, SessionKeys, createReassembler, fragment, message, errorBody, seal, unseal,
-  sessionKeys, authProof, checkProof, encodeStatus, encodeKeys, u32s, getU16, concat, Dir, Err, Kind,
-  Label, Op, Size,
+  sessionKeys, authProof, checkProof, encodeStatus, encodeKeys, u32s, getU16, concat, transcript, Dir, Err, Kind,
+  Label, Limit, Op, Size,
 } from "../../common/formats/syncMessages";
 
 export const enum SessionTime {
@@ -56,8 +56,8 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
   var rx = createReassembler(Size.MAX_MESSAGE);
   var fragSize = Size.MIN_FRAG;
   var state = 0; // 0 new, 1 challenged, 2 open, 3 closed
-  var hostNonce: Uint8Array | null = null;
-  var tokenNonce: Uint8Array | null = null;
+  /** The handshake so far (HELLO, then HELLO | CHALLENGE): what both proofs and the keys are bound to. */
+  var hs: Uint8Array | null = null;
   var keys: SessionKeys | null = null;
   var rxSeq = 0;
   var txSeq = 0;
@@ -116,7 +116,12 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       }, SessionTime.ACTION_DELAY_MS);
     } else if (op === Op.SET_SCAN && n === 8) {
       if (!h.setScanSettings(readU32LE(b, 0), readU32LE(b, 4))) err = Err.BAD_ARGUMENT;
-    } else if (op === Op.SET_HUB && n === 2) env.setHubSeconds(getU16(b, 0));
+    } else if (op === Op.SET_HUB && n === 2) {
+      var hub = getU16(b, 0);
+      // the token keeps windows rare whatever the host asks (docs/SECURITY.md "When the token can be reached")
+      if (hub && hub < Limit.HUB_MIN_SECONDS) err = Err.BAD_ARGUMENT;
+      else env.setHubSeconds(hub);
+    }
     else if (op !== Op.BYE) err = Err.BAD_ARGUMENT;
     reply(err ? Op.ERROR : op | Op.RESPONSE, err ? errorBody(err) : out);
     if (op === Op.BYE && !err) close();
@@ -137,20 +142,21 @@ export function createTokenSession(env: TokenEnv, link: TokenLink): TokenSession
       fragSize = fs;
       if (!secret) return fail(Err.NOT_PAIRED);
       if (env.locked()) return fail(Err.LOCKED);
-      hostNonce = m.slice(4);
-      tokenNonce = env.random(Size.NONCE);
+      var c = u8(3);
+      c[0] = Kind.CHALLENGE;
+      c[1] = Size.VERSION;
+      c = concat([c, env.random(Size.NONCE)]);
+      hs = transcript(m, c);
       state = 1;
-      var c = u8(2);
-      c[0] = Size.VERSION;
-      return send(message(Kind.CHALLENGE, concat([c, tokenNonce])));
+      return send(c);
     }
-    if (state === 1 && kind === Kind.AUTH && m.length === 33 && secret && hostNonce && tokenNonce) {
-      if (!checkProof(env.crypto, secret, Label.HOST_PROOF, hostNonce, tokenNonce, m.subarray(1))) {
+    if (state === 1 && kind === Kind.AUTH && m.length === 33 && secret && hs) {
+      if (!checkProof(env.crypto, secret, Label.HOST_PROOF, hs, m.subarray(1))) {
         env.authFailed();
         return fail(Err.AUTH);
       }
-      keys = sessionKeys(env.crypto, secret, hostNonce, tokenNonce);
-      send(message(Kind.AUTH_OK, authProof(env.crypto, secret, Label.TOKEN_PROOF, hostNonce, tokenNonce)));
+      keys = sessionKeys(env.crypto, secret, hs);
+      send(message(Kind.AUTH_OK, authProof(env.crypto, secret, Label.TOKEN_PROOF, hs)));
       state = 2;
       return;
     }

@@ -77,7 +77,7 @@ export class PairingLostError extends Error {
   constructor(readonly tokenId: string, readonly keptAs: string) {
     super(say(
       `The pairing record of token "${tokenId}" on this computer is damaged and its secret cannot be read, so this computer can no longer talk to the token. The damaged file was kept as ${keptAs}; the log already copied is kept too. To use the token again, erase it (hold its button 10 seconds, let go, then press once more) and pair it again: npx omamori token pair --token ${tokenId}`,
-      `このパソコンにあるお守り「${tokenId}」のペアリングの記録が壊れていて、秘密の鍵を読み取れません。そのため、このパソコンはこのお守りと通信できません。壊れたファイルは ${keptAs} として残しました。写してある記録もそのまま残っています。お守りを使い続けるには、お守りを消去して（ボタンを10秒押し続けて離し、もう一度押す）、ペアリングし直してください: npx omamori token pair --token ${tokenId}`,
+      `このパソコンにあるお守り「${tokenId}」のペアリングの記録が壊れていて、秘密の鍵を読み取れません。そのため、このパソコンはこのお守りと通信できません。壊れたファイルは ${keptAs} として残しました。写してある記録もそのまま残っています。お守りを使い続けるには、お守りを消去して（ボタンを10秒押し続けて離し、もう一度押す）、ペアリングし直してください：npx omamori token pair --token ${tokenId}`,
     ));
     this.name = "PairingLostError";
   }

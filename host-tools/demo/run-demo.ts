@@ -55,7 +55,7 @@ function progressReporter() {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  rule(t("Omamori: the whole chain, from a positive test to a lit alert", "お守り: 陽性の検査から、お知らせのランプが点くまで"));
+  rule(t("Omamori: the whole chain, from a positive test to a lit alert", "お守り：陽性の検査から、お知らせのランプが点くまで"));
   process.stdout.write(t(
     [
       "Five simulated tokens run the real firmware (dist/firmware/*.js) in an emulated Espruino, inside a",
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     ].join("\n"),
     [
       "5つのお守りが、本物のファームウェア（dist/firmware/*.js）をエミュレートした Espruino の上で動きます。",
-      "電波の世界とスマホ2台はシミュレーションです。それ以外はすべて本物のお守りのコードです: 登録と同期、",
+      "電波の世界とスマホ2台はシミュレーションです。それ以外はすべて本物のお守りのコードです：ペアリングと同期、",
       "`omamori register-positive`、保健当局のサーバー、署名付きの鍵ファイルのHTTPでの取得、照合、報告書、",
       "お知らせのランプ。シミュレーションは電波だけです。（1分ほどかかります）",
     ].join("\n"),
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     const s = r.checks[n].result.summary;
     const lit = r.lights[n].alertPattern || (r.secondSync[n].alertSet && r.hosts[n].token.board.io.leds.length === 0);
     process.stdout.write(s.riskyDays > 0
-      ? t(`  ${n}: notified (contact on ${s.riskyDays} day(s), ${s.riskyMinutes} min); token alert ${lit ? "on" : "NOT on"}\n`, `  ${n}: 通知あり（${s.riskyDays}日、${s.riskyMinutes}分）。お守りのお知らせ: ${lit ? "点灯" : "点灯せず"}\n`)
+      ? t(`  ${n}: notified (contact on ${s.riskyDays} day(s), ${s.riskyMinutes} min); token alert ${lit ? "on" : "NOT on"}\n`, `  ${n}: 通知あり（${s.riskyDays}日、${s.riskyMinutes}分）。お守りのお知らせ：${lit ? "点灯" : "点灯せず"}\n`)
       : t(`  ${n}: not notified\n`, `  ${n}: 通知なし\n`));
   }
   if (r.checks.E.result.summary.riskyDays > 0) {
@@ -121,6 +121,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(t("The demo stopped: ", "デモが止まりました: ") + ((e as Error)?.stack ?? String(e)) + "\n");
+  process.stderr.write(t("The demo stopped: ", "デモが止まりました：") + ((e as Error)?.stack ?? String(e)) + "\n");
   process.exitCode = 1;
 });

@@ -27,12 +27,13 @@ import { World } from "../../sim/world/world";
 import { TokenDevice } from "../../sim/world/devices/token";
 import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { SimCentral } from "../../sim/world/central";
+import { pinsOf, pressWhenBlue } from "../sync/transports/simWorld";
 import { loadBuiltFirmware } from "../../sim/espruino/runtime";
 import { loadBoard } from "../../boards/index";
 import { DataDir } from "../base/dataDir";
 import { SimTransport } from "../sync/transports/sim";
 import { connectToken, pairNewToken, syncToken, type SyncReport } from "../sync/syncToken";
-import { readLog, scanCount, type OmamoriLog } from "../sync/logStore";
+import { readLog, scanCount, type OmamoriLog } from "../log/omamoriLog";
 import { startServer, type RunningServer } from "../server/httpServer";
 import type { PublishResult } from "../server/publish";
 import type { LegacyAnswer } from "../server/legacyV1";
@@ -52,13 +53,13 @@ const DAY = 24 * HOUR;
 
 /** Who everyone is, for the narration. */
 export const CAST: Record<string, { en: string; ja: string }> = {
-  A: { en: "A (Puck.js token) lives in flat A; on Tuesday at 10:00 she has coffee with B for 20 minutes, 0.8 m apart across a small table", ja: "A（Puck.js のお守り）: A号室に住む。火曜10時に喫茶店で小さなテーブルをはさみ、Bと0.8 mの距離で20分お茶" },
-  B: { en: "B (Puck.js token): the coffee with A; on Wednesday at 15:00 he waits at a bus stop", ja: "B（Puck.js のお守り）: Aとお茶。水曜15時にバス停で待つ" },
-  C: { en: "C (Bangle.js 2 watch): walks past B at the bus stop, 2 minutes in range, 1 m at the closest", ja: "C（Bangle.js 2 の腕時計）: バス停でBのそばを通り過ぎる（電波の届く範囲に2分、最も近くて1 m）" },
-  D: { en: "D (Puck.js token): A's neighbour; every evening 18:00-23:00 in the living room, 3.7-6.5 m from A behind a concrete wall", ja: "D（Puck.js のお守り）: Aの隣人。毎晩18〜23時、コンクリートの壁をはさんでAから3.7〜6.5 mの居間にいる" },
-  E: { en: "E (Puck.js token): on Tuesday at 14:00 waits 45 minutes at a clinic, 0.8 m from a stranger's Android phone P", ja: "E（Puck.js のお守り）: 火曜14時に診療所で45分、知らない人のAndroidスマホPから0.8 mのところで待つ" },
-  P: { en: "P (Android phone, GAEN): the stranger at the clinic; later registers positive the 2020 COCOA way (risk level 0, no report type)", ja: "P（Androidスマホ、GAEN）: 診療所の知らない人。後で2020年のCOCOAの方式で陽性登録（リスクレベル0、報告種別なし）" },
-  Q: { en: "Q (iPhone, GAEN): sits at the next table in the cafe, 3.4 m away; never registers", ja: "Q（iPhone、GAEN）: 喫茶店の隣のテーブル（3.4 m）。登録はしない" },
+  A: { en: "A (Puck.js token) lives in flat A; on Tuesday at 10:00 she has coffee with B for 20 minutes, 0.8 m apart across a small table", ja: "A（Puck.js のお守り）：A号室に住む。火曜10時に喫茶店で小さなテーブルをはさみ、Bと0.8 mの距離で20分お茶" },
+  B: { en: "B (Puck.js token): the coffee with A; on Wednesday at 15:00 he waits at a bus stop", ja: "B（Puck.js のお守り）：Aとお茶。水曜15時にバス停で待つ" },
+  C: { en: "C (Bangle.js 2 watch): walks past B at the bus stop, 2 minutes in range, 1 m at the closest", ja: "C（Bangle.js 2 の腕時計）：バス停でBのそばを通り過ぎる（電波の届く範囲に2分、最も近くて1 m）" },
+  D: { en: "D (Puck.js token): A's neighbour; every evening 18:00-23:00 in the living room, 3.7-6.5 m from A behind a concrete wall", ja: "D（Puck.js のお守り）：Aの隣人。毎晩18〜23時、コンクリートの壁をはさんでAから3.7〜6.5 mの居間にいる" },
+  E: { en: "E (Puck.js token): on Tuesday at 14:00 waits 45 minutes at a clinic, 0.8 m from a stranger's Android phone P", ja: "E（Puck.js のお守り）：火曜14時に診療所で45分、知らない人のAndroidスマホPから0.8 mのところで待つ" },
+  P: { en: "P (Android phone, GAEN): the stranger at the clinic; later registers positive the 2020 COCOA way (risk level 0, no report type)", ja: "P（Androidスマホ、GAEN）：診療所の知らない人。後で2020年のCOCOAの方式で陽性登録（リスクレベル0、報告種別なし）" },
+  Q: { en: "Q (iPhone, GAEN): sits at the next table in the cafe, 3.4 m away; never registers", ja: "Q（iPhone、GAEN）：喫茶店の隣のテーブル（3.4 m）。陽性登録はしない" },
 };
 
 export interface Host {
@@ -139,9 +140,6 @@ function firmwareFor(boards: string[]): Record<string, string> {
   return out;
 }
 
-function pinsOf(t: TokenDevice, color: string): string[] {
-  return loadBoard(t.board.id).io.leds.filter((l) => l.color === color).map((l) => l.pin);
-}
 
 /** The owner presses the token's button briefly (opens the sync window). */
 async function press(h: Host): Promise<void> {
@@ -149,26 +147,6 @@ async function press(h: Host): Promise<void> {
   await h.central.runFor(400);
 }
 
-/**
- * The owner watches the token and, a second and a half after it starts blinking blue (the token
- * asking to release its keys), presses the button. Nothing is pressed if it never blinks.
- */
-export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, pressAtMs: number) => void): void {
-  const since = t.rt.worldTimeMs();
-  const blue = pinsOf(t, "blue");
-  const look = (): void => {
-    const log = t.rt.ledLog();
-    let blueAt = -1;
-    for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
-    if (blueAt >= 0) {
-      t.rt.schedule(1500, () => {
-        pressed?.(blueAt, t.rt.worldTimeMs());
-        t.rt.pressButton(200);
-      });
-    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
-  };
-  t.rt.schedule(250, look);
-}
 
 /** A prompter that "types" prepared answers and records the conversation. */
 export function scriptedPrompter(answers: string[], transcript: string[], echo?: (t: string) => void): Prompter {
@@ -247,7 +225,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   const t = (en: string, ja: string) => (lang === "ja" ? ja : en);
   const scenario = Scenario.load(STORY_SCENARIO);
   const boards = Array.from(new Set(scenario.devices.filter((d) => d.kind === "token").map((d) => d.board!)));
-  const world = new World({ scenario, seed: o.seed ?? "omamori-e2e-story", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: o.seed ?? "omamori-e2e-story", makeToken: TokenDevice.factory({ firmware: firmwareFor(boards) }) });
   const reportDir = o.reportDir ?? join(o.workDir, "reports");
   await mkdir(reportDir, { recursive: true });
 
@@ -260,14 +238,14 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   const now = () => world.now;
 
   // 1. Monday morning: every owner pairs the token with their own laptop
-  say(t("Monday 16 November, 09:00 Japan time. Five people get a token and pair it with their laptop:", "11月16日（月）午前9時（日本時間）。5人がお守りを受け取り、自分のパソコンと登録（ペアリング）します。"));
+  say(t("Monday 16 November, 09:00 Japan time. Five people get a token and pair it with their laptop:", "11月16日（月）午前9時（日本時間）。5人がお守りを受け取り、自分のパソコンとペアリングします。"));
   for (const id of Object.keys(CAST)) say("  " + (lang === "ja" ? CAST[id].ja : CAST[id].en));
   runWorld(world, scenario.startMs + 10 * MIN, t("setting up", "準備"), o.progress);
   for (const name of TOKENS) {
     const h = hosts[name];
     await press(h);
     const rec = await pairNewToken({ transport: h.transport, data: h.data, tokenId: h.tokenId, now });
-    say(t(`  ${name}: button pressed, paired as "${rec.tokenId}" (board ${rec.board}).`, `  ${name}: ボタンを押して「${rec.tokenId}」として登録（${rec.board}）。`));
+    say(t(`  ${name}: button pressed, paired as "${rec.tokenId}" (board ${rec.board}).`, `  ${name}：ボタンを押して「${rec.tokenId}」としてペアリング（${rec.board}）。`));
     if (o.scan) {
       const session = await connectToken(h.transport, rec.secret, 20_000, 10_000);
       await session.setScan(o.scan.windowMs, o.scan.periodMs);
@@ -277,12 +255,12 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   const pairedAtMs = world.now;
 
   // 2. Three days of life
-  say(t("Three days pass in the simulator (every advert, scan and flash write of the real firmware):", "シミュレーターの中で3日が過ぎます（実際のファームウェアの広告・スキャン・フラッシュ書き込みをすべて再現）。"));
+  say(t("Three days pass in the simulator (every advert, scan and flash write of the real firmware):", "シミュレーターの中で3日が過ぎます（実際のファームウェアの電波の発信・受信・記録の書き込みをすべて再現）。"));
   const syncAt = scenario.startMs + 3 * DAY + 30 * MIN; // Thursday 19th, 09:30 JST
   runWorld(world, syncAt, t("simulating Mon-Thu", "月〜木をシミュレーション"), o.progress);
 
   // 3. Thursday morning: everyone syncs
-  say(t("Thursday 19 November, 09:30: everyone presses the button and syncs the token with the laptop.", "11月19日（木）9時30分: 全員がボタンを押して、お守りをパソコンと同期します。"));
+  say(t("Thursday 19 November, 09:30: everyone presses the button and syncs the token with the laptop.", "11月19日（木）9時30分：全員がボタンを押して、お守りをパソコンと同期します。"));
   const firstSync = {} as Record<TokenName, SyncReport>;
   const logs = {} as Record<TokenName, LogFacts>;
   const who = senders(world);
@@ -309,7 +287,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     const serverInfo = { url: server.url, publicKeyPem: server.publicKey.pem };
     say(t(
       `The health authority's diagnosis server runs at ${server.url} (the real server, its clock set to the simulated time).`,
-      `保健当局の登録サーバーが ${server.url} で動いています（本物のサーバー。時計はシミュレーターの時刻）。`,
+      `保健当局の陽性登録のサーバーが ${server.url} で動いています（本物のサーバー。時計はシミュレーターの時刻）。`,
     ));
     say(t("A's test on Wednesday 18 November was positive (no symptoms). The health centre issues a processing number and sends it by SMS.", "Aは11月18日（水）の検査で陽性でした（症状なし）。保健所が処理番号を発行し、SMSで送ります。"));
     const issued = server.issueNumber();
@@ -341,8 +319,8 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       ));
     }
     say(registration.ok
-      ? t(`  -> registered: ${registration.keysAccepted} daily keys accepted.`, `  → 登録完了: 日次鍵 ${registration.keysAccepted} 個を受け付け。`)
-      : t(`  -> NOT registered: ${registration.message}`, `  → 登録できませんでした: ${registration.message}`));
+      ? t(`  -> registered: ${registration.keysAccepted} daily keys accepted.`, `  → 陽性登録完了：日次鍵 ${registration.keysAccepted} 個を受け付け。`)
+      : t(`  -> NOT registered: ${registration.message}`, `  → 陽性登録できませんでした：${registration.message}`));
 
     // 6. The stranger's phone P registers the 2020 way: transmission risk 0, no report type
     const p = world.device<PhoneDevice>("P");
@@ -357,7 +335,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     if (!res.ok) throw new Error("the phone's v1 registration failed: " + JSON.stringify(phoneAnswer));
     say(t(
       `The stranger with phone P also tested positive and registers through COCOA's 2020 path (PUT /diagnosis): ${phoneAnswer.keysAccepted} keys, transmission risk level 0, no report type — the keys that silenced a third of COCOA's users for four months.`,
-      `診療所の知らない人（スマホP）も陽性で、2020年のCOCOAの方式（PUT /diagnosis）で登録します: 鍵 ${phoneAnswer.keysAccepted} 個、リスクレベル0、報告種別なし。COCOAの利用者の3分の1に4か月間通知が届かなかった原因の鍵です。`,
+      `診療所の知らない人（スマホP）も陽性で、2020年のCOCOAの方式（PUT /diagnosis）で陽性登録します：鍵 ${phoneAnswer.keysAccepted} 個、リスクレベル0、報告種別なし。COCOAの利用者の3分の1に4か月間通知が届かなかった原因の鍵です。`,
     ));
 
     // 7. The server publishes once the keys' validity ended + 2 hours
@@ -366,11 +344,11 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
     const published = server.publishNow();
     say(t(
       `12:00: the server publishes ${published.keysPublished} keys in ${published.files.length} signed files (${published.keysWaiting} of today's keys wait for the embargo).`,
-      `12時: サーバーが鍵 ${published.keysPublished} 個を署名付きファイル ${published.files.length} 個で公開（今日の鍵 ${published.keysWaiting} 個は公開待ち）。`,
+      `12時：サーバーが鍵 ${published.keysPublished} 個を署名付きファイル ${published.files.length} 個で公開（今日の鍵 ${published.keysWaiting} 個は公開待ち）。`,
     ));
 
     // 8. Every host checks: download over HTTP, verify, match
-    say(t("Every laptop runs `omamori check`: downloads list.json and the files from the server, checks the signatures with the server's public key, and matches its own token's log.", "全員のパソコンが `omamori check` を実行: サーバーから list.json とファイルを取得し、公開鍵で署名を確かめ、自分のお守りの記録と照合します。"));
+    say(t("Every laptop runs `omamori check`: downloads list.json and the files from the server, checks the signatures with the server's public key, and matches its own token's log.", "全員のパソコンが `omamori check` を実行：サーバーから list.json とファイルを取得し、公開鍵で署名を確かめ、自分のお守りの記録と照合します。"));
     const checkedAtMs = world.now;
     const checks = {} as Record<TokenName, TokenCheck>;
     const fetched = {} as StoryResult["fetched"];
@@ -397,7 +375,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
             `  ${name}: 接触あり — ${s.riskyDays}日、合計${s.riskyMinutes}分（${s.days.filter((d) => d.risky).map((d) => d.date).join("、")}）。次の同期でお守りのランプが点きます。`)
         : s.days.length
           ? t(`  ${name}: no notification. Sightings of a positive person's codes on ${s.days.map((d) => `${d.date} (score ${Math.round(d.scoreSum)}, ${d.minutes} min credited)`).join(", ")}, below COCOA's threshold (score 1350 and 15 minutes).`,
-              `  ${name}: 通知なし。陽性者の接触符号の検出: ${s.days.map((d) => `${d.date}（スコア ${Math.round(d.scoreSum)}、${d.minutes}分）`).join("、")}。COCOAの基準（スコア1350かつ15分）未満です。`)
+              `  ${name}: 通知なし。陽性者の接触符号の検出：${s.days.map((d) => `${d.date}（スコア ${Math.round(d.scoreSum)}、${d.minutes}分）`).join("、")}。COCOAの基準（スコア1350かつ15分）未満です。`)
           : t(`  ${name}: no contact found in the last 14 days.`, `  ${name}: 過去14日間に接触は見つかりませんでした。`));
     }
 
@@ -424,7 +402,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       say(leds === 0
         ? t(`  ${name}: ${secondSync[name].alertSet ? "alert set; this watch has no LED: it vibrates and shows it" : "no alert"}.`, `  ${name}: ${secondSync[name].alertSet ? "お知らせあり（この腕時計にはランプがないため振動と画面で知らせます）" : "お知らせなし"}。`)
         : t(`  ${name}: ${lights[name].alertPattern ? `the red light flashes briefly every 2 seconds (${redFlashes} flashes in 20 s): "please check your laptop"` : "no alert light"}.`,
-            `  ${name}: ${lights[name].alertPattern ? `赤いランプが2秒ごとに短く点滅（20秒で${redFlashes}回）:「パソコンで確認してください」` : "お知らせのランプなし"}。`));
+            `  ${name}: ${lights[name].alertPattern ? `赤いランプが2秒ごとに短く点滅（20秒で${redFlashes}回）：「パソコンで確認してください」` : "お知らせのランプなし"}。`));
     }
 
     return {

@@ -4,7 +4,7 @@
  *   reference  @noble/hashes + @noble/ciphers (audited, readable, browser-safe)
  *   fast       node:crypto (OpenSSL AES-NI), used by the matcher
  *
- * Formulas (GAEN crypto spec v1.2, see docs/PROTOCOL.md):
+ * Formulas (GAEN crypto spec v1.2, docs/spec/gaen-protocol.md section 1):
  *   RPIK = HKDF-SHA256(IKM=TEK, salt=none (32 zero bytes), info="EN-RPIK", L=16)
  *   AEMK = HKDF-SHA256(TEK, none, "EN-AEMK", 16)
  *   RPI  = AES-128-ECB(RPIK, PaddedData(ENIN))
@@ -18,14 +18,7 @@ import { ecb } from "@noble/ciphers/aes.js";
 import { asciiBytes } from "../../common/bytes";
 import { INFO_AEMK, INFO_RPIK, paddedData } from "../../common/gaen/paddedData";
 
-export interface GaenCrypto {
-  readonly name: string;
-  rpik(tek: Uint8Array): Uint8Array;
-  aemk(tek: Uint8Array): Uint8Array;
-  rpi(rpik: Uint8Array, enin: number): Uint8Array;
-  /** Encrypts metadata into an AEM, or decrypts an AEM back into metadata. */
-  aem(aemk: Uint8Array, rpi: Uint8Array, metadataOrAem: Uint8Array): Uint8Array;
-}
+import type { GaenCrypto } from "../../common/gaen/crypto";
 
 function check(name: string, b: Uint8Array, len: number): void {
   if (!(b instanceof Uint8Array)) throw new TypeError(name + " must be a Uint8Array");

@@ -29,8 +29,17 @@ const VARINT = 0, FIXED64 = 1, BYTES = 2, GROUP_START = 3, GROUP_END = 4, FIXED3
 
 class Reader {
   pos: number;
-  constructor(readonly b: Uint8Array, start: number, readonly end: number) {
+  end: number;
+  constructor(readonly b: Uint8Array, start: number, end: number) {
     this.pos = start;
+    this.end = end;
+  }
+
+  /** The same reader over b[start, end) (one reader serves every key: no allocation per key). */
+  over(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
   }
 
   truncated(): ExportFormatError {
@@ -153,6 +162,7 @@ export function readExportKeys(bin: Uint8Array): { header: ExportHeader; records
   const keys = new KeyRecordBuilder(bin.length / 24);
   const revised: [number, number][] = [];
   const r = new Reader(bin, 16, bin.length);
+  const sub = new Reader(bin, 0, 0);
   while (r.pos < r.end) {
     const tag = r.uint(), field = tag >>> 3, wire = tag & 7;
     if (wire === FIXED64 && (field === 1 || field === 2)) {
@@ -164,13 +174,12 @@ export function readExportKeys(bin: Uint8Array): { header: ExportHeader; records
     else if (wire === VARINT && field === 5) header.batchSize = r.int32();
     else if (wire === BYTES && field >= 6 && field <= 8) {
       const start = r.bytes();
-      const sub = new Reader(bin, start, r.pos);
-      if (field === 6) header.signatureInfos.push(signatureInfo(sub));
-      else if (field === 7) key(sub, keys);
+      if (field === 6) header.signatureInfos.push(signatureInfo(sub.over(start, r.pos)));
+      else if (field === 7) key(sub.over(start, r.pos), keys);
       else revised.push([start, r.pos]); // revised keys come after all keys, wherever they stand
     } else r.skip(wire, field);
   }
   keys.startRevised();
-  for (const [start, end] of revised) key(new Reader(bin, start, end), keys);
+  for (const [start, end] of revised) key(sub.over(start, end), keys);
   return { header, records: keys.finish() };
 }

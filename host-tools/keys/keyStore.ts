@@ -7,11 +7,15 @@
  * last added or revised it.
  *
  * The time rules (too old, in the future) depend on the check's time, so they are applied when
- * the store is loaded: keys they drop are removed from the loaded columns (validateKeys.ts rules).
- * The keys, their fields and origins equal KeyCollector's over the same files at that time; only
- * the counts differ where the order of the rules shows (a key repeated in two files and then too
- * old counts as one duplicate and one too-old, not two too-old; revisedApplied includes revisions
- * of keys the time rules then drop; a revoked key is judged with a 144-interval period).
+ * the store is loaded (usableKeys): keys they drop are removed from the loaded columns. A file
+ * pruned from the cache (its keys older than 15 days) leaves the store as it is until the next
+ * fetch rewrites it; loading drops that file's keys. The keys, their fields and origins equal
+ * KeyCollector's over the cached files at that time; only the counts differ where the order of
+ * the rules shows (a key repeated in two files and then too old counts as one duplicate and one
+ * too-old, not two too-old; revisedApplied includes revisions of keys the time rules then drop;
+ * a revoked key is judged with a 144-interval period). One more difference, after a prune: a key
+ * first published in a pruned file and repeated unchanged-in-name but with other fields in a later
+ * file keeps the first file's fields (servers publish a key once; a change comes as a revised key).
  *
  *   offset  0  "OMKSTORE"
  *           8  0x01020304 (uint32, this machine's byte order: the file is written and read here)
@@ -74,10 +78,16 @@ function columns(buf: ArrayBufferLike, count: number, files: number) {
   return { keyData, rollingStart, origin, rollingPeriod, reportType, daysSinceOnset, transmissionRiskLevel };
 }
 
-/** Merge the cached files (oldest first) without the time rules. */
-export async function mergeCachedFiles(cache: KeyCache, files: CachedFile[] = cache.orderedFiles()): Promise<StoredKeys> {
-  const collector = new KeyCollector(null, files.reduce((n, f) => n + f.keys, 0));
+/**
+ * Merge cached files (oldest first) without the time rules, onto `base` (keys merged before, of
+ * files that come first) when given.
+ */
+export async function mergeCachedFiles(cache: KeyCache, files: CachedFile[], base?: StoredKeys): Promise<StoredKeys> {
+  const adding = files.reduce((n, f) => n + f.keys, 0);
+  const collector = new KeyCollector(null, adding, base?.keys);
+  const first = base ? base.files.length : 0;
   let origin = new Uint32Array(Math.max(16, collector.keys.capacity));
+  if (base) origin.set(base.origin.subarray(0, base.keys.count));
   let current = 0;
   collector.onTouch = (i) => {
     if (i >= origin.length) {
@@ -87,12 +97,20 @@ export async function mergeCachedFiles(cache: KeyCache, files: CachedFile[] = ca
     }
     origin[i] = current;
   };
+  if (base) {
+    collector.read = base.read;
+    collector.revisedApplied = base.revisedApplied;
+    for (const r of DROP_REASONS) collector.dropped[r] = base.dropped[r];
+  }
   for (let n = 0; n < files.length; n++) {
-    current = n;
+    current = first + n;
     collector.addRecords(await cache.records(files[n]));
   }
   const v = collector.result();
-  return { keys: v.keys, origin: origin.subarray(0, v.keys.count), files: files.map((f) => f.sha256), read: v.read, revisedApplied: v.revisedApplied, dropped: v.dropped };
+  return {
+    keys: v.keys, origin: origin.subarray(0, v.keys.count), files: [...(base?.files ?? []), ...files.map((f) => f.sha256)],
+    read: v.read, revisedApplied: v.revisedApplied, dropped: v.dropped,
+  };
 }
 
 /** store.bin bytes of merged keys. */
@@ -160,49 +178,35 @@ export function readStore(path: string): StoredKeys | null {
   }
 }
 
-function sameFiles(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /**
- * The merged keys of the cache as it is now: store.bin when it was built from exactly the cached
- * files, else merged afresh from their .keys files and written to store.bin. A store that cannot
- * be written (a read-only or full data folder) is only a lost shortcut: the merged keys are used
- * and the store is built at a later check.
+ * Keeps the keys for which `keep(key index)` holds (asked once per key, in order). When they form
+ * one run [from, from + count) nothing moves (the usual case: the oldest file's keys are the ones
+ * too old); otherwise they are moved down to 0 in place, one copy per run and column.
  */
-export async function currentStore(cache: KeyCache): Promise<StoredKeys> {
-  const files = cache.orderedFiles();
-  const stored = readStore(storePath(cache));
-  if (stored && sameFiles(stored.files, files.map((f) => f.sha256))) return stored;
-  const merged = await mergeCachedFiles(cache, files);
-  try {
-    await writeFileAtomic(storePath(cache), encodeStore(merged));
-  } catch (e) {
-    if (!["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "ENOENT"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
-  }
-  return merged;
-}
-
-/**
- * Applies the time rules as of `nowSeconds`: keys too old or in the future are removed from the
- * columns (in place) and counted. The result equals KeyCollector over the same files at that time.
- */
-export function applyTimeRules(s: StoredKeys, nowSeconds: number): KeyValidation & { origin: Uint32Array } {
+function compact(s: StoredKeys, keep: (i: number) => boolean): { from: number; count: number } {
   const k = s.keys;
-  const nowEnin = eninFromUnixSeconds(nowSeconds);
-  const dropped = { ...s.dropped };
+  const n = k.count;
+  const flags = new Uint8Array(n);
+  let runs = 0, first = -1, count = 0;
+  for (let i = 0; i < n; i++) {
+    if (!keep(i)) continue;
+    flags[i] = 1;
+    count++;
+    if (i === 0 || !flags[i - 1]) {
+      runs++;
+      if (first < 0) first = i;
+    }
+  }
+  if (runs <= 1) return { from: Math.max(0, first), count };
   const cols: (Uint8Array | Int8Array | Uint32Array)[] = [k.rollingStart, s.origin, k.rollingPeriod, k.reportType, k.daysSinceOnset, k.transmissionRiskLevel];
   let kept = 0;
-  for (let i = 0; i < k.count;) {
-    const problem = timeProblem(k.rollingStart[i], k.rollingPeriod[i] || 144, nowEnin);
-    if (problem) {
-      dropped[problem]++;
+  for (let i = 0; i < n;) {
+    if (!flags[i]) {
       i++;
       continue;
     }
-    // a run of kept keys [i, j): moved down to `kept` in one copy per column
     let j = i + 1;
-    while (j < k.count && !timeProblem(k.rollingStart[j], k.rollingPeriod[j] || 144, nowEnin)) j++;
+    while (j < n && flags[j]) j++;
     if (kept !== i) {
       k.keyData.copyWithin(16 * kept, 16 * i, 16 * j);
       for (const c of cols) c.copyWithin(kept, i, j);
@@ -210,6 +214,79 @@ export function applyTimeRules(s: StoredKeys, nowSeconds: number): KeyValidation
     kept += j - i;
     i = j;
   }
-  const keys = kept === k.count ? k : KeySet.fromColumns(kept, k);
-  return { keys, origin: s.origin.subarray(0, kept), read: s.read, revisedApplied: s.revisedApplied, dropped };
+  return { from: 0, count };
+}
+
+/** The keys [from, from + count) of a store, as views of its columns (no copy). */
+function window(s: StoredKeys, from: number, count: number): { keys: KeySet; origin: Uint32Array } {
+  const k = s.keys;
+  if (from === 0 && count === k.count) return { keys: k, origin: s.origin };
+  const to = from + count;
+  const keys = KeySet.fromColumns(count, {
+    keyData: k.keyData.subarray(16 * from, 16 * to), rollingStart: k.rollingStart.subarray(from, to), rollingPeriod: k.rollingPeriod.subarray(from, to),
+    reportType: k.reportType.subarray(from, to), daysSinceOnset: k.daysSinceOnset.subarray(from, to), transmissionRiskLevel: k.transmissionRiskLevel.subarray(from, to),
+  });
+  return { keys, origin: s.origin.subarray(from, to) };
+}
+
+/**
+ * The merged keys of the cache as it is now. store.bin as it is when it holds the cached files,
+ * oldest first, and possibly files pruned since (usableKeys drops their keys). When new files
+ * were added after those, they are merged onto it (the pruned files' keys left out) and store.bin
+ * is written again; in any other case (a file inserted earlier, a damaged store) every .keys file
+ * is merged afresh.
+ */
+export async function currentStore(cache: KeyCache): Promise<StoredKeys> {
+  const files = cache.orderedFiles();
+  const shas = files.map((f) => f.sha256);
+  const stored = readStore(storePath(cache));
+  let merged: StoredKeys;
+  const cached = new Set(shas);
+  const kept = stored ? stored.files.filter((sha) => cached.has(sha)) : [];
+  if (stored && kept.every((sha, i) => sha === shas[i])) {
+    if (kept.length === shas.length) return stored;
+    // drop the keys of pruned files, renumber the origins, then add the new files
+    const still = stored.files.map((sha) => cached.has(sha));
+    const renumber = new Uint32Array(stored.files.length);
+    let n = 0;
+    stored.files.forEach((sha, f) => (renumber[f] = still[f] ? n++ : 0));
+    const { from, count } = compact(stored, (i) => still[stored.origin[i]]);
+    const { keys, origin } = window(stored, from, count);
+    for (let i = 0; i < count; i++) origin[i] = renumber[origin[i]];
+    const base: StoredKeys = { ...stored, keys, origin, files: kept };
+    merged = await mergeCachedFiles(cache, files.slice(kept.length), base);
+  } else merged = await mergeCachedFiles(cache, files);
+  try {
+    await writeFileAtomic(storePath(cache), encodeStore(merged));
+  } catch (e) {
+    // a store that cannot be written (a read-only or full data folder) is only a lost shortcut:
+    // the merged keys are used, and the store is written at a later check
+    if (!["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "ENOENT"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+  }
+  return merged;
+}
+
+/**
+ * The keys usable at `nowSeconds` from the cached files `cachedSha256` (oldest first): keys too
+ * old or in the future (validateKeys.ts time rules) and keys of files pruned since the store was
+ * written are removed from the columns in place; origins are renumbered to `cachedSha256`. The
+ * keys, their fields and origins equal KeyCollector's over the same files at that time (the
+ * counts differ where the order of the rules shows: see the top of this file).
+ */
+export function usableKeys(s: StoredKeys, nowSeconds: number, cachedSha256: string[]): KeyValidation & { origin: Uint32Array } {
+  const k = s.keys;
+  const nowEnin = eninFromUnixSeconds(nowSeconds);
+  const dropped = { ...s.dropped };
+  const position = new Map(cachedSha256.map((sha, n) => [sha, n]));
+  const renumber = Int32Array.from(s.files, (sha) => position.get(sha) ?? -1);
+  const keep = (i: number): boolean => {
+    if (renumber[s.origin[i]] < 0) return false;
+    const problem = timeProblem(k.rollingStart[i], k.rollingPeriod[i] || 144, nowEnin);
+    if (problem) dropped[problem]++;
+    return problem === null;
+  };
+  const { from, count } = compact(s, keep);
+  const { keys, origin } = window(s, from, count);
+  if (renumber.some((r, f) => r !== f)) for (let i = 0; i < count; i++) origin[i] = renumber[origin[i]];
+  return { keys, origin, read: s.read, revisedApplied: s.revisedApplied, dropped };
 }

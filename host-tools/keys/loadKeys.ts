@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { ExportFormatError } from "./exportFile";
 import type { KeyCache } from "./keyCache";
-import { applyTimeRules, currentStore } from "./keyStore";
+import { currentStore, usableKeys } from "./keyStore";
 import { checkExportZip, exportPaths, type Trust } from "./readExport";
 import { KeyCollector, type KeyValidation } from "./validateKeys";
 
@@ -57,12 +57,12 @@ export interface CachedKeys extends LoadedKeys {
  */
 export async function keysFromCache(cache: KeyCache, nowSeconds: number): Promise<CachedKeys> {
   const files = cache.orderedFiles();
-  const stored = await currentStore(cache);
-  const { origin, ...validation } = applyTimeRules(stored, nowSeconds);
+  const fileSha256 = files.map((f) => f.sha256);
+  const { origin, ...validation } = usableKeys(await currentStore(cache), nowSeconds, fileSha256);
   return {
     validation,
     files: files.map((f) => ({ path: f.source, keys: f.keys, signatureValid: f.signatureValid })),
-    fileSha256: stored.files,
+    fileSha256,
     origin,
   };
 }

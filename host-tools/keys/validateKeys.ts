@@ -96,14 +96,19 @@ export class KeyCollector {
   readonly dropped = emptyDropCounts();
   read = 0;
   revisedApplied = 0;
-  /** Called with the index of every key added or changed by a revised key (runCheck.ts tracks which file last touched each key). */
+  /**
+   * Called with the index of every key added, repeated (a duplicate) or changed by a revised key:
+   * the key store tracks which file last held each key (keyStore.ts).
+   */
   onTouch: ((index: number) => void) | null = null;
   private readonly nowEnin: number | null;
 
-  constructor(nowSeconds: number | null, capacity = 1024) {
+  /** `keys`: a set to continue (the key store adds new files to the keys it already holds). */
+  constructor(nowSeconds: number | null, capacity = 1024, keys?: KeySet) {
     if (nowSeconds !== null && !Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds)");
     this.nowEnin = nowSeconds === null ? null : eninFromUnixSeconds(nowSeconds);
-    this.keys = new KeySet(Math.max(16, capacity));
+    this.keys = keys ?? new KeySet(Math.max(16, capacity));
+    this.keys.reserve(this.keys.count + capacity);
   }
 
   add(e: ExportContent): void {
@@ -134,8 +139,11 @@ export class KeyCollector {
         if (revoking) dropped.revoked++;
         else {
           const i = keys.add(r.keyData, 16 * j, f);
-          if (i < 0) dropped.duplicate++;
-          else this.onTouch?.(i);
+          if (i >= 0) this.onTouch?.(i);
+          else {
+            dropped.duplicate++;
+            if (this.onTouch) this.onTouch(keys.find(r.keyData, 16 * j, f.rollingStart));
+          }
         }
         continue;
       }

@@ -178,13 +178,12 @@ export function countKeysChecked(keys: MatchableKeys, mask: Uint8Array | undefin
   return n;
 }
 
-/** The matches of one target of a pass, as RawMatch (encounter numbers of its SightingIndex). */
-export function matchesOfTarget(plan: MatchPlan, pass: PassResult, target: number): RawMatch[] {
-  const out: RawMatch[] = [];
+/** The matches of each target of a pass, as RawMatch (encounter numbers of its SightingIndex). */
+export function matchesByTarget(plan: MatchPlan, pass: PassResult): RawMatch[][] {
+  const out: RawMatch[][] = plan.targets.map(() => []);
   for (let h = 0; h < pass.entry.length; h++) {
     const e = pass.entry[h];
-    if (plan.entryTarget[e] !== target) continue;
-    out.push({ keyIndex: pass.keyIndex[h], enin: pass.enin[h], encounter: plan.entryEncounter[e], rpi: pass.rpi.slice(16 * h, 16 * h + 16) });
+    out[plan.entryTarget[e]].push({ keyIndex: pass.keyIndex[h], enin: pass.enin[h], encounter: plan.entryEncounter[e], rpi: pass.rpi.slice(16 * h, 16 * h + 16) });
   }
   return out;
 }
@@ -194,7 +193,7 @@ export function findMatches(index: SightingIndex, keys: MatchableKeys, from = 0,
   const plan = new MatchPlan([{ index }]);
   const pass = findMatchesInPlan(plan, keys, from, to);
   return {
-    matches: matchesOfTarget(plan, pass, 0),
+    matches: matchesByTarget(plan, pass)[0],
     keysChecked: countKeysChecked(keys, undefined, from, to),
     keysDerived: pass.keysDerived,
     identifiersDerived: pass.identifiersDerived,

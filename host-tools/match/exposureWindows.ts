@@ -89,7 +89,7 @@ export function buildExposureWindows(
       aemk = fastCrypto.aemk(keys.keyData.subarray(16 * m.keyIndex, 16 * m.keyIndex + 16));
       aemks.set(m.keyIndex, aemk);
     }
-    const e = index.encounters[m.encounter];
+    const e = index.encounter(m.encounter);
     const md = decodeMetadata(fastCrypto.aem(aemk, m.rpi, e.aem));
     if (md.txPowerDbm < txLo || md.txPowerDbm > txHi) {
       dropped.txPower++;
@@ -117,7 +117,7 @@ export function buildExposureWindows(
       });
     }
   }
-  const scanTimes = tokenScanTimes(index);
+  const scanTimes = byKey.size > 0 ? tokenScanTimes(index) : new Float64Array(0); // sorting every scan costs; only matches need it
   const windows: ExposureWindow[] = [];
   for (const [k, { sightings, confidence }] of byKey) {
     if (sightings.length === 0) continue;
@@ -148,12 +148,11 @@ export function buildExposureWindows(
 
 /** Every scan time in the log (any identifier), sorted and without repeats: the token's scans that heard something. */
 export function tokenScanTimes(index: SightingIndex): Float64Array {
-  const all: number[] = [];
-  for (const e of index.encounters) for (const s of e.scans) all.push(s.t);
-  all.sort((a, b) => a - b);
-  const out: number[] = [];
-  for (const t of all) if (out.length === 0 || t - out[out.length - 1] > SCAN_MERGE_SECONDS) out.push(t);
-  return Float64Array.from(out);
+  const all = index.scanTime.slice().sort();
+  const out = new Float64Array(all.length);
+  let n = 0;
+  for (const t of all) if (n === 0 || t - out[n - 1] > SCAN_MERGE_SECONDS) out[n++] = t;
+  return out.slice(0, n);
 }
 
 /** The latest scan time in `times` (sorted) more than SCAN_MERGE_SECONDS before t, or -Infinity. */

@@ -8,7 +8,7 @@
  * The zero-key HMAC's inner and outer states are fixed, so they are compressed once at load;
  * each key then costs exactly six SHA-256 compressions and no allocation. node:crypto's
  * hkdfSync costs ~16 us per call here (native call overhead); this costs ~2 us.
- * Kept equal to host-tools/gaen/crypto.ts (both implementations) by test/match/fastRpik.test.ts.
+ * Kept equal to host-tools/gaen/crypto.ts (both implementations) by test/match/engine.test.ts.
  */
 
 const K = new Int32Array([

@@ -29,7 +29,11 @@ export class KeySet {
   reportType: Int8Array;
   daysSinceOnset: Int8Array;
   transmissionRiskLevel: Int8Array;
-  /** Open-addressing index over the keys; built when first needed (a loaded store may never need it). */
+  /**
+   * Open-addressing index over the keys, two words a slot: the key's index (-1 = empty) and a
+   * fingerprint of its bytes 4..7 (most probes then stay within the table, which matters at
+   * millions of keys); built when first needed (a loaded store may never need it).
+   */
   private table: Int32Array | null;
 
   constructor(capacity = 1024) {
@@ -40,7 +44,7 @@ export class KeySet {
     this.reportType = new Int8Array(capacity);
     this.daysSinceOnset = new Int8Array(capacity);
     this.transmissionRiskLevel = new Int8Array(capacity);
-    this.table = new Int32Array(tableSizeFor(capacity)).fill(-1);
+    this.table = newTable(capacity);
   }
 
   /**
@@ -70,7 +74,7 @@ export class KeySet {
 
   private index(): Int32Array {
     if (!this.table) {
-      this.table = new Int32Array(tableSizeFor(this.capacity)).fill(-1);
+      this.table = newTable(this.capacity);
       this.rebuild();
     }
     return this.table;
@@ -79,25 +83,38 @@ export class KeySet {
   /** Index of the key (16 bytes at data[off..]) with this rolling start, or -1. */
   find(data: Uint8Array, off: number, rollingStart: number): number {
     const table = this.index();
-    const mask = table.length - 1;
+    const mask = (table.length >> 1) - 1;
+    const fp = fingerprint(data, off);
     let h = hashOf(data, off, rollingStart) & mask;
     for (;;) {
-      const i = table[h];
+      const i = table[2 * h];
       if (i < 0) return -1;
-      if (this.rollingStart[i] === rollingStart && this.sameBytes(i, data, off)) return i;
+      if (table[2 * h + 1] === fp && this.rollingStart[i] === rollingStart && this.sameBytes(i, data, off)) return i;
       h = (h + 1) & mask;
     }
   }
 
   /** Adds a key; returns its index, or -1 when the same (key data, rolling start) is already in the set. */
   add(data: Uint8Array, off: number, f: KeyFields): number {
-    if (this.find(data, off, f.rollingStart) >= 0) return -1;
-    if (this.count === this.capacity) this.grow();
+    if (this.count === this.capacity && this.find(data, off, f.rollingStart) < 0) this.grow();
+    // one probe: the key's slot, or the empty slot where it goes
     const table = this.index();
+    const mask = (table.length >> 1) - 1;
+    const kd = this.keyData;
+    const fp = fingerprint(data, off);
+    let h = hashOf(data, off, f.rollingStart) & mask;
+    for (;;) {
+      const j = table[2 * h];
+      if (j < 0) break;
+      if (table[2 * h + 1] === fp && this.rollingStart[j] === f.rollingStart && this.sameBytes(j, data, off)) return -1;
+      h = (h + 1) & mask;
+    }
     const i = this.count++;
-    this.keyData.set(data.subarray(off, off + 16), 16 * i);
+    const o = 16 * i;
+    for (let b = 0; b < 16; b++) kd[o + b] = data[off + b];
     this.set(i, f);
-    this.insert(table, i);
+    table[2 * h] = i;
+    table[2 * h + 1] = fp;
     return i;
   }
 
@@ -141,10 +158,11 @@ export class KeySet {
   }
 
   private insert(table: Int32Array, i: number): void {
-    const mask = table.length - 1;
+    const mask = (table.length >> 1) - 1;
     let h = hashOf(this.keyData, 16 * i, this.rollingStart[i]) & mask;
-    while (table[h] >= 0) h = (h + 1) & mask;
-    table[h] = i;
+    while (table[2 * h] >= 0) h = (h + 1) & mask;
+    table[2 * h] = i;
+    table[2 * h + 1] = fingerprint(this.keyData, 16 * i);
   }
 
   private rebuild(): void {
@@ -153,8 +171,12 @@ export class KeySet {
     for (let i = 0; i < this.count; i++) this.insert(table, i);
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
+  /** Room for at least `capacity` keys without growing again. */
+  reserve(capacity: number): void {
+    if (capacity > this.capacity) this.grow(capacity);
+  }
+
+  private grow(cap = this.capacity * 2): void {
     const kd = new Uint8Array(new SharedArrayBuffer(16 * cap)); kd.set(this.keyData); this.keyData = kd;
     const rs = new Uint32Array(new SharedArrayBuffer(4 * cap)); rs.set(this.rollingStart); this.rollingStart = rs;
     const rp = new Uint8Array(new SharedArrayBuffer(cap)); rp.set(this.rollingPeriod); this.rollingPeriod = rp;
@@ -163,6 +185,14 @@ export class KeySet {
     const tr = new Int8Array(cap); tr.set(this.transmissionRiskLevel); this.transmissionRiskLevel = tr;
     this.table = null; // rebuilt at the next lookup, for the new capacity
   }
+}
+
+function newTable(capacity: number): Int32Array {
+  return new Int32Array(2 * tableSizeFor(capacity)).fill(-1);
+}
+
+function fingerprint(d: Uint8Array, off: number): number {
+  return d[off + 4] | (d[off + 5] << 8) | (d[off + 6] << 16) | (d[off + 7] << 24);
 }
 
 function tableSizeFor(capacity: number): number {

@@ -12,7 +12,7 @@ import type { MatcherStatus } from "./nativeMatcher";
 import { buildExposureWindows, type ExposureWindow, type WindowDrops } from "./exposureWindows";
 import { summarizeDays, type ExposureSummary } from "./dailySummary";
 import type { KeySet } from "./keySet";
-import type { ContactLog } from "./logFormat";
+import type { OmamoriLog } from "../log/omamoriLog";
 import type { RiskConfig } from "./riskConfig";
 import { SightingIndex } from "./sightingIndex";
 
@@ -35,7 +35,7 @@ export interface MatchReport {
 }
 
 /** Receiver RSSI calibration for a log: from its board file when known, else the log's value. */
-export function receiverRssiOffset(log: ContactLog): number {
+export function receiverRssiOffset(log: OmamoriLog): number {
   try {
     return loadBoard(log.board).radio.rssiOffsetDb;
   } catch {
@@ -43,22 +43,27 @@ export function receiverRssiOffset(log: ContactLog): number {
   }
 }
 
-/** Match on every core (matchTargets.ts); `threads` 1 keeps the JS engine on this thread. */
-export async function matchLog(log: ContactLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number): Promise<MatchReport> {
+/**
+ * Match on every core (matchTargets.ts); `threads` 1 keeps the JS engine on this thread. `index`:
+ * the log's index when the caller has it (logColumns.ts reads a file straight into one; `log`
+ * then only needs its header).
+ */
+export async function matchLog(
+  log: OmamoriLog, keys: KeySet, config: RiskConfig, nowSeconds: number, threads?: number, index = new SightingIndex(log),
+): Promise<MatchReport> {
   if (!Number.isFinite(nowSeconds)) throw new TypeError("nowSeconds must be a number (Unix seconds), got " + nowSeconds);
-  const index = new SightingIndex(log);
   const pass = await matchTargets(keys, [{ index }], { threads });
   return reportOf(log, index, keys, pass.runs[0], config, nowSeconds, pass.engine);
 }
 
 /** Windows and daily summary of one log from its matches (a pass over one or many logs). */
-export function reportOf(log: ContactLog, index: SightingIndex, keys: KeySet, run: MatchRun, config: RiskConfig, nowSeconds: number, engine: MatcherStatus): MatchReport {
+export function reportOf(log: OmamoriLog, index: SightingIndex, keys: KeySet, run: MatchRun, config: RiskConfig, nowSeconds: number, engine: MatcherStatus): MatchReport {
   const rssiOffsetDb = receiverRssiOffset(log);
   const { windows, dropped } = buildExposureWindows(index, keys, run.matches, config, rssiOffsetDb);
   const report: MatchReport = {
     board: log.board,
     rssiOffsetDb,
-    encounters: index.encounters.length,
+    encounters: index.count,
     keysChecked: run.keysChecked,
     keysDerived: run.keysDerived,
     identifiersDerived: run.identifiersDerived,

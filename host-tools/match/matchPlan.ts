@@ -80,13 +80,14 @@ export class MatchPlan implements MatchPlanArrays {
       return c;
     });
     let lo = Infinity, hi = -Infinity, entries = 0, scans = 0;
-    for (const t of targets) {
-      for (const e of t.index.encounters) {
-        lo = Math.min(lo, e.firstEnin - t.index.tolerance);
-        hi = Math.max(hi, e.lastEnin + t.index.tolerance);
-        entries++;
-        scans += e.scans.length;
+    for (const { index } of targets) {
+      const { scanStart, scanTime, tolerance } = index;
+      for (let i = 0; i < index.count; i++) {
+        lo = Math.min(lo, eninFromUnixSeconds(scanTime[scanStart[i]]) - tolerance);
+        hi = Math.max(hi, eninFromUnixSeconds(scanTime[scanStart[i + 1] - 1]) + tolerance);
       }
+      entries += index.count;
+      scans += index.scanStart[index.count];
     }
     this.base = entries === 0 ? 0 : Math.max(0, lo);
     this.span = entries === 0 ? 0 : hi - this.base + 1;
@@ -101,32 +102,34 @@ export class MatchPlan implements MatchPlanArrays {
     this.entryEncounter = shared(Uint32Array, 4, entries).subarray(0, entries);
     this.scanStart = shared(Uint32Array, 4, entries + 1).subarray(0, entries + 1);
     const scanEnin = shared(Uint32Array, 4, scans);
+    const diff = new Int32Array(this.span + 1);
     let e = 0, s = 0;
-    targets.forEach((t, ti) => {
-      const tol = t.index.tolerance;
+    targets.forEach(({ index }, ti) => {
+      const tol = index.tolerance;
       if (tol > 255) throw new RangeError("clock tolerance above 255 intervals");
       const c = this.targetClass[ti];
       const near = c < 0 ? this.nearAll! : this.classNear[c];
-      const diff = new Int32Array(this.span + 1);
-      t.index.encounters.forEach((enc, n) => {
-        this.entryId.set(enc.rpi.subarray(0, 16), 16 * e);
-        this.entryLen[e] = Math.min(16, enc.rpi.length);
-        this.entryClass[e] = c;
-        this.entryTolerance[e] = tol;
-        this.entryTarget[e] = ti;
-        this.entryEncounter[e] = n;
+      const n = index.count;
+      this.entryId.set(index.rpi, 16 * e);
+      this.entryLen.set(index.rpiLength, e);
+      this.entryClass.fill(c, e, e + n);
+      this.entryTolerance.fill(tol, e, e + n);
+      this.entryTarget.fill(ti, e, e + n);
+      diff.fill(0);
+      const { scanStart, scanTime } = index;
+      for (let i = 0; i < n; i++, e++) {
+        this.entryEncounter[e] = i;
         this.scanStart[e] = s;
         let last = -1;
-        for (const scan of enc.scans) {
-          const k = eninFromUnixSeconds(scan.t);
+        for (let j = scanStart[i]; j < scanStart[i + 1]; j++) {
+          const k = eninFromUnixSeconds(scanTime[j]);
           if (k === last) continue;
           scanEnin[s++] = k;
           last = k;
           diff[Math.max(0, k - tol - this.base)]++;
           diff[k + tol - this.base + 1]--;
         }
-        e++;
-      });
+      }
       let run = 0;
       for (let j = 0; j < this.span; j++) {
         run += diff[j];

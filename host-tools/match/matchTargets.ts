@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { countKeysChecked, findMatchesInPlan, matchesOfTarget, type MatchableKeys, type MatchRun, type PassResult } from "./engine";
+import { countKeysChecked, findMatchesInPlan, matchesByTarget, type MatchableKeys, type MatchRun, type PassResult } from "./engine";
 import { MAX_KEY_CLASSES, MatchPlan, type MatchTarget } from "./matchPlan";
 import type { MatchJob } from "./matchWorker";
 import { matcherStatus, nativeMatcher, type MatcherStatus } from "./nativeMatcher";
@@ -96,6 +96,13 @@ export async function matchTargets(keys: MatchableKeys, targets: MatchTarget[], 
   const engine: MatcherStatus = addon ? matcherStatus() : opts.engine === "js" ? { engine: "js", reason: "the JavaScript engine was asked for" } : matcherStatus();
   const runs: MatchRun[] = new Array(targets.length);
   let keysDerived = 0, identifiersDerived = 0;
+  // keys each target takes, counted once per distinct mask (20 logs share one or two)
+  const checked = new Map<Uint8Array | undefined, number>();
+  const keysChecked = (mask: Uint8Array | undefined): number => {
+    let c = checked.get(mask);
+    if (c === undefined) checked.set(mask, (c = countKeysChecked(keys, mask)));
+    return c;
+  };
   for (const group of groups(targets)) {
     const plan = new MatchPlan(group.map((i) => targets[i]));
     const pass = addon
@@ -103,10 +110,11 @@ export async function matchTargets(keys: MatchableKeys, targets: MatchTarget[], 
       : await jsPass(plan, keys, threads, opts.minKeysForThreads ?? PARALLEL_MIN_KEYS);
     keysDerived += pass.keysDerived;
     identifiersDerived += pass.identifiersDerived;
+    const matches = matchesByTarget(plan, pass);
     group.forEach((ti, g) => {
       runs[ti] = {
-        matches: matchesOfTarget(plan, pass, g),
-        keysChecked: countKeysChecked(keys, targets[ti].keys),
+        matches: matches[g],
+        keysChecked: keysChecked(targets[ti].keys),
         keysDerived: pass.keysDerived,
         identifiersDerived: pass.identifiersDerived,
       };

@@ -27,7 +27,7 @@ import { eninFromUnixSeconds } from "../../common/gaen/interval";
 import type { CachedKeys } from "../keys/loadKeys";
 import { TOLERANCE_INTERVALS } from "../keys/validateKeys";
 import { KeySet } from "../match/keySet";
-import type { ContactLog } from "../match/logFormat";
+import type { OmamoriLog } from "../log/omamoriLog";
 import { reportOf, type MatchReport } from "../match/matchLog";
 import type { MatchTarget } from "../match/matchPlan";
 import { matchTargets } from "../match/matchTargets";
@@ -85,35 +85,32 @@ function isMemo(m: unknown): m is MatchMemo {
     && o.files.every((f) => typeof f === "string") && o.keys.every((k) => typeof k === "string" && /^[0-9a-f]{32}:\d+$/.test(k));
 }
 
-function logStats(log: ContactLog, upTo: number | null): { horizon: number | null; scans: number; scansUpTo: number } {
+function logStats(index: SightingIndex, upTo: number | null): { horizon: number | null; scans: number; scansUpTo: number } {
   let horizon: number | null = null;
-  let scans = 0;
   let scansUpTo = 0;
-  for (const e of log.encounters) {
-    for (const s of e.scans) {
-      scans++;
-      if (horizon === null || s.t > horizon) horizon = s.t;
-      if (upTo !== null && s.t <= upTo) scansUpTo++;
-    }
+  for (const t of index.scanTime) {
+    if (horizon === null || t > horizon) horizon = t;
+    if (upTo !== null && t <= upTo) scansUpTo++;
   }
-  return { horizon, scans, scansUpTo };
+  return { horizon, scans: index.scanTime.length, scansUpTo };
 }
 
 /** Why the memo cannot be used for this log and configuration, or null when it can. */
-function fullMatchReason(memo: unknown, log: ContactLog, tolerance: number, configDigest: string, nowEnin: number): string | null {
+function fullMatchReason(memo: unknown, index: SightingIndex, configDigest: string, nowEnin: number): string | null {
   if (memo === undefined || memo === null) return "first check";
   if (!isMemo(memo)) return "memo missing or damaged";
   if (memo.configDigest !== configDigest) return "risk configuration changed";
-  if (memo.tolerance !== tolerance) return "clock tolerance changed";
+  if (memo.tolerance !== index.tolerance) return "clock tolerance changed";
   if (nowEnin < memo.nowEnin) return "check time went back";
-  if (memo.horizon !== null && logStats(log, memo.horizon).scansUpTo > memo.scans) return "log is not an extension of the one matched";
+  if (memo.horizon !== null && logStats(index, memo.horizon).scansUpTo > memo.scans) return "log is not an extension of the one matched";
   return null;
 }
 
-/** One token's log and the memo of its last check. */
+/** One token's log (its header, when `index` is given: logColumns.ts) and the memo of its last check. */
 export interface TokenToMatch {
-  log: ContactLog;
+  log: OmamoriLog;
   memo: unknown;
+  index?: SightingIndex;
 }
 
 export interface TokensResult {
@@ -179,9 +176,9 @@ export async function matchTokensIncrementally(
   const targets: MatchTarget[] = [];
   // One pair of masks per distinct memo (tokens checked together share it).
   const masks = new Map<string, { fresh: Uint8Array; old: Uint8Array }>();
-  const planned: Planned[] = tokens.map(({ log, memo }) => {
-    const index = new SightingIndex(log);
-    const reason = fullMatchReason(memo, log, index.tolerance, configDigest, nowEnin);
+  const planned: Planned[] = tokens.map(({ log, memo, index: given }) => {
+    const index = given ?? new SightingIndex(log);
+    const reason = fullMatchReason(memo, index, configDigest, nowEnin);
     if (reason !== null) {
       targets.push({ index });
       return { index, reason, targets: [targets.length - 1], newEncounters: 0 };
@@ -205,12 +202,12 @@ export async function matchTokensIncrementally(
     const mine = [targets.length - 1];
     // No earlier scan (an empty log was matched): every sighting is new.
     const from = m.horizon === null ? -Infinity : m.horizon - TOLERANCE_INTERVALS * 600;
-    const sub: ContactLog = { ...log, encounters: log.encounters.filter((e) => e.scans.some((s) => s.t > from)) };
-    if (sub.encounters.length > 0) {
-      targets.push({ index: new SightingIndex(sub), keys: mask.old });
+    const sub = index.subset(log, (i) => index.lastScan(i) > from);
+    if (sub.count > 0) {
+      targets.push({ index: sub, keys: mask.old });
       mine.push(targets.length - 1);
     }
-    return { index, reason, targets: mine, old: mask.old, newEncounters: sub.encounters.length };
+    return { index, reason, targets: mine, old: mask.old, newEncounters: sub.count };
   });
   const pass = await matchTargets(keys, targets);
   const results: IncrementalResult[] = [];
@@ -236,7 +233,7 @@ export async function matchTokensIncrementally(
     // The keys that matched anything, against the whole log: the same windows as a full match.
     const own = await matchTargets(small, [{ index: p.index }], { threads: 1 });
     const report: MatchReport = reportOf(log, p.index, small, own.runs[0], config, nowSeconds, pass.engine);
-    const st = logStats(log, null);
+    const st = logStats(p.index, null);
     const next: MatchMemo = {
       version: MATCH_MEMO_VERSION,
       files: loaded.fileSha256.slice(),
@@ -259,7 +256,7 @@ export async function matchTokensIncrementally(
  * this token) when it applies. Gives the same report summary and windows as matchLog(log, loaded keys).
  */
 export async function matchIncrementally(
-  log: ContactLog, loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number, memo: unknown,
+  log: OmamoriLog, loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number, memo: unknown,
 ): Promise<IncrementalResult> {
   return (await matchTokensIncrementally([{ log, memo }], loaded, config, configDigest, nowSeconds)).results[0];
 }

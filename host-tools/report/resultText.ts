@@ -110,7 +110,7 @@ export function coverageLines(c: Coverage, lang: Lang, at: Date): string[] {
       : d.status === "partly"
         ? (ja ? "一部のみ記録（" : "partly recorded: ") + gapText(d, lang, c.lastSyncAt) + (ja ? "）" : "")
         : (ja ? "記録なし（" : "not recorded: ") + gapText(d, lang, c.lastSyncAt) + (ja ? "）" : "");
-    lines.push(`${when}: ${what}`);
+    lines.push(ja ? `${when}：${what}` : `${when}: ${what}`);
     i = j + 1;
   }
   const note = dayBoundaryNote(at, lang);
@@ -128,8 +128,8 @@ export function reportSections(r: OwnerResult, lang: Lang): ReportSection[] {
   if (v.kind === "could-not-tell") {
     const first = v.reasons.length ? reasonText(v.reasons[0], lang) : null;
     if (first) {
-      lines.push((ja ? "理由: " : "Why: ") + first.why);
-      lines.push((ja ? "まずすること: " : "What to do: ") + first.todo);
+      lines.push((ja ? "理由：" : "Why: ") + first.why);
+      lines.push((ja ? "まずすること：" : "What to do: ") + first.todo);
     }
   } else {
     const low = s.days.filter((d) => !d.risky).length;
@@ -139,7 +139,7 @@ export function reportSections(r: OwnerResult, lang: Lang): ReportSection[] {
         : `There were also short or distant contacts on ${low} ${low === 1 ? "day" : "days"}, below the level that needs action.`);
     }
   }
-  if (r.tokenId) lines.push(ja ? `お守り: ${r.tokenId}` : `Token: ${r.tokenId}`);
+  if (r.tokenId) lines.push(ja ? `お守り：${r.tokenId}` : `Token: ${r.tokenId}`);
   sections.push({ heading: ja ? "接触の確認結果" : "Contact check result", lines, emphasis: true, warning: v.kind === "could-not-tell" });
 
   if (v.kind === "could-not-tell" && v.reasons.length > 1) {
@@ -158,7 +158,7 @@ export function reportSections(r: OwnerResult, lang: Lang): ReportSection[] {
       heading: ja ? "接触があった日" : "Days with contact",
       lines: risky.map((d) =>
         ja
-          ? `${dayLabel(d.date, lang)}: ${d.minutes}分間の接触${d.entries > 1 ? `（${d.entries}件）` : ""}`
+          ? `${dayLabel(d.date, lang)}：${d.minutes}分間の接触${d.entries > 1 ? `（${d.entries}件）` : ""}`
           : `${dayLabel(d.date, lang)}: ${minutesEn(d.minutes)} of contact${d.entries > 1 ? ` (${d.entries} entries)` : ""}`,
       ),
     });
@@ -222,31 +222,31 @@ export function reportSections(r: OwnerResult, lang: Lang): ReportSection[] {
 
 function aboutLines(r: OwnerResult, lang: Lang): string[] {
   const ja = lang === "ja";
-  const out = [ja ? `確認した日時: ${localTime(r.checkedAt, lang)}` : `Checked: ${localTime(r.checkedAt, lang)}`];
+  const out = [ja ? `確認した日時：${localTime(r.checkedAt, lang)}` : `Checked: ${localTime(r.checkedAt, lang)}`];
   out.push(
     r.keysCheckedAt
-      ? ja ? `陽性者の鍵を最後に取得した日時: ${localTime(r.keysCheckedAt, lang)}` : `Positive keys last fetched: ${localTime(r.keysCheckedAt, lang)}`
+      ? ja ? `陽性者の鍵を最後に取得した日時：${localTime(r.keysCheckedAt, lang)}` : `Positive keys last fetched: ${localTime(r.keysCheckedAt, lang)}`
       : ja ? "陽性者の鍵は、まだ取得できていません。" : "Positive keys have not been fetched yet.",
   );
   const h = r.health;
   if (!h) return out;
-  if (h.lastSyncAt) out.push(ja ? `お守りを最後に同期した日時: ${localTime(h.lastSyncAt, lang)}` : `Token last synced: ${localTime(h.lastSyncAt, lang)}`);
+  if (h.lastSyncAt) out.push(ja ? `お守りを最後に同期した日時：${localTime(h.lastSyncAt, lang)}` : `Token last synced: ${localTime(h.lastSyncAt, lang)}`);
   else out.push(ja ? "お守りは、まだ同期していません。" : "The token has not been synced yet.");
   if (h.batteryPercent !== undefined) {
     const low = h.batteryPercent < 20;
     out.push(
       ja
-        ? `電池: ${h.batteryPercent}%${low ? "（少なくなっています。電池を交換してください）" : ""}`
+        ? `電池：${h.batteryPercent}%${low ? "（少なくなっています。電池を交換してください）" : ""}`
         : `Battery: ${h.batteryPercent} %${low ? " (low: please replace the battery)" : ""}`,
     );
   }
   if (h.firstDay !== undefined && h.firstDay > 0) {
     const days = Math.max(1, Math.floor(Date.parse(r.checkedAt) / 86400000) - h.firstDay + 1);
-    out.push(ja ? `使い始めた日: ${dateOfDay(h.firstDay, lang)}（${days}日目）` : `In use since ${dateOfDay(h.firstDay, lang)} (${days} days)`);
+    out.push(ja ? `使い始めた日：${dateOfDay(h.firstDay, lang)}（${days}日目）` : `In use since ${dateOfDay(h.firstDay, lang)} (${days} days)`);
   }
   if (h.storageUsedBytes !== undefined && h.storageFreeBytes !== undefined && h.storageUsedBytes + h.storageFreeBytes > 0) {
     const pct = Math.round((100 * h.storageUsedBytes) / (h.storageUsedBytes + h.storageFreeBytes));
-    out.push(ja ? `記録の容量: ${pct}% 使用` : `Log storage: ${pct} % used`);
+    out.push(ja ? `記録の容量：${pct}% 使用` : `Log storage: ${pct} % used`);
   }
   if (h.paused) out.push(ja ? "お守りは一時停止中です。記録していません。" : "The token is paused: it is not recording.");
   return out;

@@ -23,7 +23,9 @@ import { fetchKeys, type FetchOptions, type FetchProblem, type FetchResult } fro
 import { KeyCache } from "../keys/keyCache";
 import { keysFromCache, type CachedKeys } from "../keys/loadKeys";
 import { isoDate, type ExposureSummary } from "../match/dailySummary";
-import { parseContactLog, type ContactLog } from "../match/logFormat";
+import { readLogForMatching } from "../match/logColumns";
+import type { OmamoriLog } from "../log/omamoriLog";
+import type { SightingIndex } from "../match/sightingIndex";
 import { matcherStatus, type MatcherStatus } from "../match/nativeMatcher";
 import { loadRiskConfig, type RiskConfig } from "../match/riskConfig";
 import { writeAlertRequest, latestRiskyDate } from "./alertFlag";
@@ -109,7 +111,7 @@ function tokenHealth(st: SyncState): TokenHealth {
 }
 
 /** A fetch problem as a reason, by what went wrong. */
-function fetchReason(p: FetchProblem, settingsPath: string): Reason {
+export function fetchReason(p: FetchProblem, settingsPath: string): Reason {
   const m = p.message;
   const code = /cannot find|not a plain file|no such file/i.test(m) ? "key-source-missing"
     : /could not reach|answered HTTP/i.test(m) ? "key-source-unreachable"
@@ -281,8 +283,9 @@ interface PreparedToken {
   inputs: string;
   /** The inputs did not change: the last result stands. */
   reuse: boolean;
-  /** The log to match (when not reused and readable). */
-  log?: ContactLog;
+  /** The log to match, when not reused and readable: its header and its index (logColumns.ts). */
+  log?: OmamoriLog;
+  index?: SightingIndex;
   memo?: unknown;
 }
 
@@ -309,7 +312,8 @@ async function prepareToken(data: DataDir, id: string, memo: TokenMemo | undefin
   const inputs = sha256Hex(new TextEncoder().encode([sha256Hex(logBytes), keysDigest, configDigest, isoDate(nowSeconds)].join("|")));
   if (memo && memo.inputs === inputs) return { id, state, reasons, inputs, reuse: true };
   try {
-    return { id, state, reasons, inputs, reuse: false, log: parseContactLog(new TextDecoder().decode(logBytes)), memo: memo?.match };
+    const { header, index } = readLogForMatching(logBytes);
+    return { id, state, reasons, inputs, reuse: false, log: header, index, memo: memo?.match };
   } catch (e) {
     reasons.push({ code: "log-damaged", tokenId: id, subject: data.logPath(id), detail: (e as Error).message });
     return { id, state, reasons, inputs, reuse: false };
@@ -322,7 +326,7 @@ async function matchTokens(prepared: PreparedToken[], loaded: CachedKeys, config
   const results: (IncrementalResult | undefined)[] = prepared.map(() => undefined);
   if (which.length === 0) return { results, engine: matcherStatus(), error: undefined };
   try {
-    const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
+    const pass = await matchTokensIncrementally(which.map((n) => ({ log: prepared[n].log!, index: prepared[n].index, memo: prepared[n].memo })), loaded, config, configDigest, nowSeconds);
     which.forEach((n, k) => (results[n] = pass.results[k]));
     return { results, engine: pass.engine, error: undefined };
   } catch (e) {

@@ -161,7 +161,7 @@ export function reasonText(r: Reason, lang: Lang): { why: string; todo: string }
         [`陽性者の鍵を最後に取得したのは${age(r.ageHours ?? 0, lang)}前（${at}）です。判定には、${r.maxHours}時間以内に取得した鍵が必要です。`, checkAgainOnline[1]]);
     case "no-token":
       return t(["No token is paired with this computer yet.", "Press your token's button, then pair it: npx omamori token pair --token NAME"],
-        ["このパソコンには、ペアリングしたお守りがありません。", "お守りのボタンを押してから、ペアリングしてください: npx omamori token pair --token 名前"]);
+        ["このパソコンには、ペアリングしたお守りがありません。", "お守りのボタンを押してから、ペアリングしてください：npx omamori token pair --token 名前"]);
     case "never-synced":
       return t([`Token "${id}" has not been synced yet, so there is no log to check.`, syncFirst[0]],
         [`お守り「${id}」はまだ同期していないため、確認する記録がありません。`, syncFirst[1]]);

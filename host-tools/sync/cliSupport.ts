@@ -1,8 +1,9 @@
 /**
- * What the sync-related commands (sync, status, token) share: the transport options, choosing
- * the token, and turning failures into one plain line. The `sim` transport builds a simulated
- * world (simWorld.ts), hands its fresh token the saved secret, lets `--sim-hours` pass and presses
- * the button, so the command then behaves as with a real token.
+ * What the commands that reach a token (sync, status, token, register-positive) share: the
+ * transport options, choosing the token, and turning failures into one plain line. The `sim`
+ * transport builds a simulated world (transports/simWorld.ts) that ends at the real present, hands
+ * its fresh token the saved secret, lets `--sim-hours` pass and presses the button, so every
+ * command behaves as with a real token — and what it syncs is dated today.
  */
 import { Command, Option } from "commander";
 import { UsageError, closest } from "../base/errors";
@@ -10,7 +11,7 @@ import { DataDir, PairingLostError, checkTokenId } from "../base/dataDir";
 import { DamagedFileError } from "../base/atomicFile";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
-import { openSimWorld, type SimSyncWorld } from "./simWorld";
+import { openSimWorld, type SimSyncWorld } from "./transports/simWorld";
 import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
@@ -49,18 +50,22 @@ function hours(v: string): number {
 export async function openTransport(o: TransportOptions, secret: Uint8Array | null): Promise<OpenTransport> {
   if (o.transport === "ble") {
     const t = new BleTransport();
+    await t.ready(); // no adapter, Bluetooth off, not allowed: said first, before any waiting
     return { transport: t, now: Date.now, sim: null, close: () => t.close() };
   }
   const h = hours(o.simHours);
+  const end = Date.now();
+  const DAY = 86_400_000;
   let sw: SimSyncWorld;
   try {
-    sw = await openSimWorld({ scenario: o.scenario, device: o.simDevice });
+    // the scenario's days start at midnight: begin at the midnight (UTC) before `h` hours ago
+    sw = await openSimWorld({ scenario: o.scenario, device: o.simDevice, startAt: Math.floor((end - h * 3600_000) / DAY) * DAY });
   } catch (e) {
     if (e instanceof TypeError) throw new UsageError(e.message);
     throw e;
   }
   if (secret) await sw.provision(secret);
-  await sw.run(h * 3600000);
+  await sw.run(Math.max(0, end - sw.world.now));
   await sw.press();
   return { transport: sw.transport, now: () => sw.world.now, sim: sw, close: async () => undefined };
 }
@@ -93,7 +98,7 @@ export async function chooseToken(data: DataDir, wanted: string | undefined): Pr
 function noTokenYet(home: string, name = "NAME"): string {
   return say(
     `no paired token yet in ${home}; press the token's button, then pair it: npx omamori token pair --token ${name}`,
-    `${home} には、ペアリングしたお守りがありません。お守りのボタンを押してから、ペアリングしてください: npx omamori token pair --token ${name === "NAME" ? "名前" : name}`,
+    `${home} には、ペアリングしたお守りがありません。お守りのボタンを押してから、ペアリングしてください：npx omamori token pair --token ${name === "NAME" ? "名前" : name}`,
   );
 }
 
@@ -116,7 +121,7 @@ export async function tokenSecret(data: DataDir, id: string): Promise<Uint8Array
 
 /** Problems with the user's files or arguments that the sync modules report as TypeErrors. */
 function isDataProblem(m: string): boolean {
-  return m.startsWith("omamori-log:") || m.includes(" is damaged") || m.startsWith("no paired token") || m.startsWith("token id must") || m.startsWith("a token named");
+  return m.includes(" is damaged") || m.startsWith("no paired token") || m.startsWith("token id must") || m.startsWith("a token named");
 }
 
 /**

@@ -8,7 +8,7 @@ import { readU32LE } from "../../common/bytes";
 import {
   SyncPrimitives, SessionKeys, StatusBody, KeyBody, createReassembler, fragment, message, seal,
   unseal, sessionKeys, authProof, checkProof, helloBody, decodeStatus, decodeKeys, u32s, i32At,
-  putU16, Dir, Kind, Label, Op, Size,
+  putU16, transcript, Dir, Kind, Label, Limit, Op, Size,
 } from "../../common/formats/syncMessages";
 import { hostPrimitives, randomBytesHost } from "./primitives";
 import { SyncError, tokenError } from "./errors";
@@ -164,16 +164,18 @@ export class HostSession {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const pipe = pipeFor(link);
     const hostNonce = (opts.random ?? randomBytesHost)(Size.NONCE);
-    await sendMessage(link, message(Kind.HELLO, helloBody(fragSizeOf(link), hostNonce)));
+    const hello = message(Kind.HELLO, helloBody(fragSizeOf(link), hostNonce));
+    await sendMessage(link, hello);
     const challenge = await pipe.next(timeoutMs);
     expectKind(challenge, Kind.CHALLENGE, 3 + Size.NONCE);
     if (challenge[1] !== Size.VERSION) throw new SyncError("protocol", "token speaks version " + challenge[1]);
-    const tokenNonce = challenge.slice(3);
-    await sendMessage(link, message(Kind.AUTH, authProof(crypto, secret, Label.HOST_PROOF, hostNonce, tokenNonce)));
+    // both proofs and the keys cover the whole handshake, version and fragment size included
+    const t = transcript(hello, challenge);
+    await sendMessage(link, message(Kind.AUTH, authProof(crypto, secret, Label.HOST_PROOF, t)));
     const ok = await pipe.next(timeoutMs);
     expectKind(ok, Kind.AUTH_OK, 33);
-    if (!checkProof(crypto, secret, Label.TOKEN_PROOF, hostNonce, tokenNonce, ok.subarray(1))) throw new SyncError("not-your-token");
-    return new HostSession(link, pipe, sessionKeys(crypto, secret, hostNonce, tokenNonce), crypto, timeoutMs);
+    if (!checkProof(crypto, secret, Label.TOKEN_PROOF, t, ok.subarray(1))) throw new SyncError("not-your-token");
+    return new HostSession(link, pipe, sessionKeys(crypto, secret, t), crypto, timeoutMs);
   }
 
   /** Sends one sealed request and returns the response body (after the op byte). */
@@ -251,9 +253,11 @@ export class HostSession {
     await this.request(Op.SET_SCAN, u32s([windowMs, periodMs]));
   }
 
-  /** Home-hub beacon cadence in seconds (0 = off). */
+  /** Home-hub beacon cadence in seconds (0 = off, else at least Limit.HUB_MIN_SECONDS: the token refuses less). */
   async setHub(seconds: number): Promise<void> {
-    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffff) throw new RangeError("hub seconds must be 0..65535, got " + seconds);
+    if (!Number.isInteger(seconds) || (seconds !== 0 && (seconds < Limit.HUB_MIN_SECONDS || seconds > Limit.HUB_MAX_SECONDS))) {
+      throw new RangeError("hub seconds must be 0 (off) or " + Limit.HUB_MIN_SECONDS + ".." + Limit.HUB_MAX_SECONDS + ", got " + seconds);
+    }
     const b = new Uint8Array(2);
     putU16(b, 0, seconds);
     await this.request(Op.SET_HUB, b);

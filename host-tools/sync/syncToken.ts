@@ -15,7 +15,7 @@ import { HostSession, pairToken } from "./session";
 import { SyncError } from "./errors";
 import { DataDir, emptyState, type KeptAside, type SyncState, type TokenRecord } from "../base/dataDir";
 import { DamagedFileError, keepAside } from "../base/atomicFile";
-import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "./logStore";
+import { emptyLog, mergeLog, readLog, shiftTimes, writeLog, type OmamoriLog, type LogEncounter } from "../log/omamoriLog";
 import type { SeenAdvert, SyncLink, SyncTransport } from "./transport";
 import { say } from "../base/language";
 import { implausibleRecord } from "./plausibility";

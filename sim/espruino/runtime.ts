@@ -238,7 +238,9 @@ export class EspruinoRuntime {
     installE(this);
     this.booted = true;
     this.setPower({ powered: true });
-    const source = code ?? this.storageBootCode();
+    // Espruino on nRF52 skips loading the saved code when BTN1 is held at any hardware reset
+    // (targets/nrf5x/main.c: jsiInit(!buttonState)): the stock console stays open to Bluetooth
+    const source = code ?? (this.buttonDown ? null : this.storageBootCode());
     this.bootCodeLength = source ? source.length : 0;
     if (source !== null) this.runCode(source, code === null ? ".bootcde" : "firmware.js");
     this.realm.drain();
@@ -546,8 +548,8 @@ export class EspruinoRuntime {
    */
   setButton(down: boolean): void {
     if (typeof down !== "boolean") throw new TypeError("setButton needs true (held down) or false (released)");
+    this.buttonDown = down;
     if (this.io && this.booted && !this.halted) this.io.setInput("BTN", down);
-    else this.buttonDown = down;
   }
 
   /** @internal the physical button level (kept across reboots) */

@@ -14,7 +14,7 @@
  *     pageSize+32 bytes, each destination page erased when writing reaches it). Compaction is
  *     not power-safe on the device and is not here.
  *
- * This module works on bytes; sim/espruino/storageApi.ts turns it into require("Storage").
+ * This module works on bytes; sim/espruino/modules.ts turns it into require("Storage").
  * Known simplification: when the last file ends within 32 bytes of the end of Storage, the
  * C code walks on into address 0 (firmware area); here the scan just stops.
  */

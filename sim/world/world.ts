@@ -18,6 +18,7 @@ import { deliverOne, deliverWindow, type LinkInWindow } from "./delivery";
 import { Random } from "./random";
 import { Scenario, type DeviceSpec, type Placement, type Span } from "./scenario";
 import { PhoneDevice } from "./devices/phone";
+import type { GaenCrypto } from "../../common/gaen/crypto";
 import { TokenDevice } from "./devices/token";
 import { phoneModel } from "./devices/phoneModels";
 import type { AdvertStartEvent, ReceivedPacket, SimDevice } from "./devices/device";
@@ -37,8 +38,10 @@ export interface WorldOptions {
   seed: string | number;
   /** Builds token devices (default TokenDevice.factory(): the built firmware; tests may pass a fake). */
   makeToken?: DeviceFactory;
-  /** Overrides how phones are built (default: PhoneDevice with the scenario's model). */
+  /** Overrides how phones are built (default: PhoneDevice with the scenario's model and phoneCrypto). */
   makePhone?: DeviceFactory;
+  /** GAEN crypto for the default phones; needed when the scenario has phones (the sim imports no host code). */
+  phoneCrypto?: GaenCrypto;
   /** Keep every delivered packet in `world.packetLog` (tests; costs memory). */
   logPackets?: boolean;
 }
@@ -95,7 +98,8 @@ export class World {
       const ctx: DeviceContext = { world: this, spec, rng: this.rng.fork("device/" + spec.id), startMs: this.nowMs };
       let dev: SimDevice;
       if (spec.kind === "phone") {
-        dev = o.makePhone ? o.makePhone(ctx) : new PhoneDevice({ id: spec.id, model: phoneModel(spec.model!), rng: ctx.rng, startMs: ctx.startMs });
+        if (!o.makePhone && !o.phoneCrypto) throw new TypeError("the scenario has phones: give the world phoneCrypto (GAEN crypto, e.g. fastCrypto of host-tools/gaen/crypto.ts)");
+        dev = o.makePhone ? o.makePhone(ctx) : new PhoneDevice({ id: spec.id, model: phoneModel(spec.model!), rng: ctx.rng, startMs: ctx.startMs, crypto: o.phoneCrypto! });
       } else {
         if (!makeToken) makeToken = o.makeToken ?? TokenDevice.factory();
         dev = makeToken(ctx);
@@ -292,7 +296,7 @@ export class World {
       }
       out.sort((a, b) => a.timeMs - b.timeMs);
       if (out.length === 0) continue;
-      if (rx.device.kind === "phone") {
+      if (rx.device.kind === "phone" || rx.device.kind === "listener") {
         direct.push({ to: rx, packets: out });
       } else {
         for (const p of out) reactive.push({ to: rx, p });

@@ -30,7 +30,7 @@ describe("language and version", () => {
   it("settings_language_isRememberedAndUsedByLaterCommands", async () => {
     const set = await runCli(["settings", "--language", "ja"], { OMAMORI_HOME: home, LANG: "en_GB.UTF-8" });
     expect(set.code).to.equal(0);
-    expect(set.stdout).to.include("言語: 日本語");
+    expect(set.stdout).to.include("言語：日本語");
     expect(JSON.parse(readFileSync(join(home, "settings.json"), "utf8"))).to.deep.equal({ language: "ja" });
     const later = await runCli(["export-log"], { OMAMORI_HOME: home, LANG: "en_GB.UTF-8" });
     expect(noToken(later)).to.include("ペアリングしたお守りがありません");

@@ -25,8 +25,10 @@ import { pairNewToken } from "../../host-tools/sync/syncToken";
 import { startServer, type RunningServer } from "../../host-tools/server/httpServer";
 import { registerPositive, dateOf, processingNumberOf, type RegisterOptions, type TokenOwner } from "../../host-tools/positive/registerPositive";
 import { pendingPath, loadPending } from "../../host-tools/positive/pendingKeys";
-import { pressWhenBlue, scriptedPrompter } from "../../host-tools/demo/story";
+import { scriptedPrompter } from "../../host-tools/demo/story";
+import { pressWhenBlue } from "../../host-tools/sync/transports/simWorld";
 import { runCli } from "../report/runCli";
+import { fastCrypto } from "../../host-tools/gaen/crypto";
 
 const HOUR = 3600_000;
 let firmware: string;
@@ -49,7 +51,7 @@ async function rig(): Promise<Rig> {
     devices: [{ id: "tok", kind: "token", board: "puckjs", carry: "table" }],
     schedule: [{ device: "tok", from: "00:00", to: "24:00", room: "home", at: [0, 0] }],
   });
-  const world = new World({ scenario, seed: "register", makeToken: TokenDevice.factory({ firmware: { puckjs: firmware } }) });
+  const world = new World({ phoneCrypto: fastCrypto, scenario, seed: "register", makeToken: TokenDevice.factory({ firmware: { puckjs: firmware } }) });
   const token = world.device<TokenDevice>("tok");
   const central = new SimCentral(world, { mtu: 247, connectionIntervalMs: 15 });
   const transport = new SimTransport(central);
@@ -271,10 +273,28 @@ describe("register-positive input checks", () => {
     expect(dateOf("20 Nov", now)).to.equal(null);
   });
 
-  it("the command: --transport sim and a missing --server are input errors (exit 2)", async () => {
-    const sim = await runCli(["register-positive", "--transport", "sim", "--server", "http://127.0.0.1:9"]);
-    expect(sim.code).to.equal(2);
-    expect(sim.stderr).to.match(/only ble works/);
+  it("the command with --transport sim: a simulated token, pressed when it blinks blue, registers with a real server", async () => {
+    const home = await mkdtemp(join(tmpdir(), "omamori-register-sim-"));
+    const server = await startServer({ dataDir: join(home, "server"), publishEveryMinutes: 0 });
+    try {
+      const env = { OMAMORI_HOME: join(home, "omamori"), LANG: "en_GB.UTF-8" };
+      expect((await runCli(["token", "pair", "--token", "grandma", "--transport", "sim"], env)).code).to.equal(0);
+      const n = server.issueNumber();
+      const today = new Date().toISOString().slice(0, 10);
+      const r = await runCli(["register-positive", "--transport", "sim", "--sim-hours", "30", "--server", server.url, "--yes", "--symptoms", "no", "--test-date", today, "--number", n.number], env);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/Press the button on your token/i);
+      expect(r.stdout).to.match(/registered|accepted/i);
+      const ja = await runCli(["register-positive", "--transport", "sim", "--server", server.url, "--yes", "--symptoms", "no", "--test-date", today, "--number", n.number], { ...env, LANG: "ja_JP.UTF-8" });
+      expect(ja.code).to.equal(1); // the number was used once already
+      expect(ja.stdout).to.match(/処理番号/);
+    } finally {
+      await server.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("the command: a missing --server is an input error (exit 2)", async () => {
     const none = await runCli(["register-positive"]);
     expect(none.code).to.equal(2);
     expect(none.stderr).to.match(/--server/);
@@ -287,7 +307,7 @@ describe("register-positive input checks", () => {
     try {
       await new DataDir(home).saveToken({ tokenId: "grandma", secret: new Uint8Array(randomBytes(32)), pairedAt: new Date().toISOString(), board: "puckjs" });
       const bin = fileURLToPath(new URL("../../bin/omamori.js", import.meta.url));
-      const child = spawn(process.execPath, [bin, "register-positive", "--server", "http://127.0.0.1:9"], {
+      const child = spawn(process.execPath, [bin, "register-positive", "--transport", "sim", "--server", "http://127.0.0.1:9"], {
         env: { ...process.env, OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: "" }, stdio: ["pipe", "pipe", "pipe"],
       });
       let stdout = "";

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { toHex } from "../../common/bytes";
 import { fastCrypto } from "../../host-tools/gaen/crypto";
 import { decodeExportBin, parsePublicKey, readExportZip, verifyExport } from "../../host-tools/keys/exportFile";
-import { readLog } from "../../host-tools/sync/logStore";
+import { readLog } from "../../host-tools/log/omamoriLog";
 import { pendingPath } from "../../host-tools/positive/pendingKeys";
 import type { PhoneDevice } from "../../sim/world/devices/phone";
 import { runStory, TOKENS, type StoryResult } from "../../host-tools/demo/story";

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest of the contact log (docs/LOG-FORMAT.md "At rest"; firmware/app/atRest.ts over
+ * Encryption at rest of the contact log (docs/LOG-FORMAT.md "At rest"; firmware/app/ringLog.ts over
  * firmware/crypto/ctr.ts), on the BUILT firmware in the sim: the record bodies in flash are the
  * plaintext XOR the AES-128 keystream of the documented CCM-format counter blocks
  *   01 | page seq u32 LE | page nonce u32 LE | record offset u16 LE | 00 00 00 | block u16 BE (from 1)

@@ -19,7 +19,7 @@ export function simFirmware(boardId: string): string {
 
 export interface TokenOpts {
   board?: string;
-  /** Hold the button down while the token powers on (the maintenance gesture). */
+  /** Hold the button down while the token powers on: Espruino then skips the saved code (maintenance). */
   buttonHeldAtBoot?: boolean;
   seed?: number;
   worldTimeMs?: number;
@@ -37,8 +37,8 @@ export interface TokenOpts {
 export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   const board = o.board ?? "puckjs";
   const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash });
-  // (a button pin written high reads back high: the sim's way to have it held at power-on)
-  const code = (o.buttonHeldAtBoot ? "digitalWrite(" + rt.board.io.button + ",1);\n" : "") + simFirmware(board);
+  const code = simFirmware(board);
+  if (o.buttonHeldAtBoot) rt.setButton(true);
   if (o.otherFileBytes) rt.storage.write(nameBytes("other"), new Uint8Array(o.otherFileBytes).fill(0x41), 0, 0, 0);
   if (!o.flash) rt.storage.write(nameBytes(".bootcde"), new Uint8Array(Buffer.from(code, "latin1")), 0, 0, 0);
   rt.bootFromStorage();
@@ -49,14 +49,14 @@ export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
 /** The token's settings file (firmware/app/store.ts), newest complete generation, parsed. */
 export function settingsOf(rt: EspruinoRuntime): any {
   let best: any = null;
-  let bestGen = -1;
   for (const name of ["om.s0", "om.s1"]) {
     const b = rt.storage.read(nameBytes(name));
     if (!b) continue;
-    const [gen, , ...rest] = Buffer.from(b).toString("latin1").split("|");
-    if (Number(gen) > bestGen) {
-      bestGen = Number(gen);
-      best = JSON.parse(rest.join("|"));
+    try {
+      const s = JSON.parse(Buffer.from(b).toString("latin1"));
+      if (!best || s.g > best.g) best = s;
+    } catch {
+      // a torn copy: the other one decides, as on the token
     }
   }
   return best;

@@ -48,7 +48,7 @@ describe("firmware in the world: tokens and a phone log each other (built files 
       ],
     });
     const firmware = { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") };
-    const w = new World({ scenario: sc, seed: "table", makeToken: TokenDevice.factory({ firmware }) });
+    const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: "table", makeToken: TokenDevice.factory({ firmware }) });
     w.runUntil(sc.startMs + 2.5 * 3600_000);
     const aiko = w.device<TokenDevice>("aiko");
     const ben = w.device<TokenDevice>("ben");

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { decodeLogStream, decodeRecordBody, encodeRecord, MAX_SCANS, streamBase } from "../../common/formats/logRecord";
 import { ExportFormatError } from "../../host-tools/keys/exportFile";
 import { parseListJson } from "../../host-tools/keys/listJson";
-import { LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
+import { LogFormatError, parseLog } from "../../host-tools/log/omamoriLog";
 import { SightingIndex } from "../../host-tools/match/sightingIndex";
 import { loadCheckSettings } from "../../host-tools/report/checkSettings";
 import { DataDir } from "../../host-tools/base/dataDir";
-import { checkLog, emptyLog, mergeLog } from "../../host-tools/sync/logStore";
+import { checkLog, emptyLog, mergeLog } from "../../host-tools/log/omamoriLog";
 import { editText, edits, applyEdits, onlyThrows, onlyRejects, params } from "./fuzz";
 
 /** A JSON text: arbitrary JSON, or a valid sample with a few byte edits. */
@@ -64,23 +64,23 @@ describe("fuzz: host files", () => {
     );
   });
 
-  it("omamori-log: checkLog throws only its own TypeError, parseContactLog only LogFormatError", () => {
+  it("omamori-log: checkLog and parseLog throw only LogFormatError", () => {
     fc.assert(
       fc.property(jsonInputs(sampleLog), (text) => {
-        onlyThrows(() => parseContactLog(text), LogFormatError);
+        onlyThrows(() => parseLog(text), LogFormatError);
         let doc: unknown;
         try {
           doc = JSON.parse(text);
         } catch {
           return;
         }
-        onlyThrows(() => checkLog(doc), [TypeError, /^omamori-log: /]);
+        onlyThrows(() => checkLog(doc), LogFormatError);
       }),
       params(500),
     );
   });
 
-  it("omamori-log: every log parseContactLog accepts can be indexed for matching (or is refused plainly)", () => {
+  it("omamori-log: every log parseLog accepts can be indexed for matching (or is refused plainly)", () => {
     const t = fc.oneof(fc.integer({ min: 0, max: 2 ** 33 }), fc.double({ min: 0, max: 1e16, noNaN: true }), fc.integer({ min: 1_600_000_000, max: 1_900_000_000 }));
     const scan = fc.record({ t, count: fc.integer({ min: 0, max: 300 }), rssiMax: fc.integer({ min: -200, max: 100 }), rssiMean: fc.integer({ min: -200, max: 100 }) });
     const enc = fc.record({ rpi: fc.stringMatching(/^[0-9a-f]{12,32}$/).filter((h) => h.length % 2 === 0), aem: fc.stringMatching(/^[0-9a-f]{8}$/), scans: fc.array(scan, { minLength: 1, maxLength: 4 }) });
@@ -88,8 +88,8 @@ describe("fuzz: host files", () => {
     fc.assert(
       fc.property(fc.array(enc, { maxLength: 5 }), ccs, (encounters, clockCorrectionSeconds) => {
         const text = JSON.stringify({ format: "omamori-log", version: 1, board: "puckjs", rssiOffsetDb: 0, encounters, clockCorrectionSeconds });
-        const r = onlyThrows(() => parseContactLog(text), LogFormatError);
-        if (r.value) onlyThrows(() => new SightingIndex(r.value as ReturnType<typeof parseContactLog>), LogFormatError);
+        const r = onlyThrows(() => parseLog(text), LogFormatError);
+        if (r.value) onlyThrows(() => new SightingIndex(r.value as ReturnType<typeof parseLog>), LogFormatError);
       }),
       params(300),
     );

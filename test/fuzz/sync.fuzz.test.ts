@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import {
   authProof, checkProof, createReassembler, decodeKeys, decodeStatus, encodeStatus, errorBody, fragment, Kind, Label, message, Op, seal, sessionKeys,
-  unseal, Dir, Size, statusRow, type SessionKeys,
+  unseal, Dir, Size, statusRow, transcript, type SessionKeys,
 } from "../../common/formats/syncMessages";
 import { SyncError } from "../../host-tools/sync/errors";
 import { hostPrimitives } from "../../host-tools/sync/primitives";
@@ -18,7 +18,7 @@ import { HostSession } from "../../host-tools/sync/session";
 import { parseSyncServiceData, type SyncLink } from "../../host-tools/sync/transport";
 import { FakeSyncHost, FakeToken, FakeTransport, firmwarePrimitives } from "../sync/harness";
 import { DataDir } from "../../host-tools/base/dataDir";
-import { readLog } from "../../host-tools/sync/logStore";
+import { readLog } from "../../host-tools/log/omamoriLog";
 import { syncToken } from "../../host-tools/sync/syncToken";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -57,7 +57,7 @@ describe("fuzz: sync messages (host side)", () => {
   });
 
   it("unseal: random and edited messages are refused (null), never thrown on, never opened", () => {
-    const keys = sessionKeys(hostPrimitives, rnd(32), rnd(16), rnd(16));
+    const keys = sessionKeys(hostPrimitives, rnd(32), rnd(40));
     const sealed = seal(hostPrimitives, keys, Dir.TOKEN, 3, message(Op.STATUS | Op.RESPONSE, rnd(40)));
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 100 }), edits.map((e) => applyEdits(sealed, e))), fc.nat(5), (m, seq) => {
@@ -227,19 +227,20 @@ describe("fuzz: the host sync session", function () {
       fc.asyncProperty(answerKinds, fc.boolean(), async (answers, echoOp) => {
         const secret = rnd(32);
         let keys: SessionKeys | null = null;
-        let hostNonce = new Uint8Array(0);
+        let t: Uint8Array = new Uint8Array(0);
         const tokenNonce = rnd(16);
         let rxSeq = 0;
         let txSeq = 0;
         const link = scriptedLink((m, send) => {
           if (m[0] === Kind.HELLO) {
-            hostNonce = m.slice(4);
-            return send(message(Kind.CHALLENGE, new Uint8Array([Size.VERSION, 0, ...tokenNonce])));
+            const challenge = message(Kind.CHALLENGE, new Uint8Array([Size.VERSION, 0, ...tokenNonce]));
+            t = transcript(m, challenge);
+            return send(challenge);
           }
           if (m[0] === Kind.AUTH) {
-            if (!checkProof(hostPrimitives, secret, Label.HOST_PROOF, hostNonce, tokenNonce, m.subarray(1))) return send(message(Kind.ERROR, errorBody(2)));
-            keys = sessionKeys(hostPrimitives, secret, hostNonce, tokenNonce);
-            return send(message(Kind.AUTH_OK, authProof(hostPrimitives, secret, Label.TOKEN_PROOF, hostNonce, tokenNonce)));
+            if (!checkProof(hostPrimitives, secret, Label.HOST_PROOF, t, m.subarray(1))) return send(message(Kind.ERROR, errorBody(2)));
+            keys = sessionKeys(hostPrimitives, secret, t);
+            return send(message(Kind.AUTH_OK, authProof(hostPrimitives, secret, Label.TOKEN_PROOF, t)));
           }
           if (m[0] === Kind.SEALED && keys) {
             const plain = unseal(hostPrimitives, keys, Dir.HOST, rxSeq++, m);

@@ -7,7 +7,7 @@ import { toHex } from "../../common/bytes";
 import type { ExportKey } from "../../host-tools/keys/exportFile";
 import { fetchKeys } from "../../host-tools/keys/fetchKeys";
 import { KeyCache } from "../../host-tools/keys/keyCache";
-import { currentStore, readStore, storePath } from "../../host-tools/keys/keyStore";
+import { readStore, storePath } from "../../host-tools/keys/keyStore";
 import { keysFromCache } from "../../host-tools/keys/loadKeys";
 import { KeyCollector } from "../../host-tools/keys/validateKeys";
 import type { KeySet } from "../../host-tools/match/keySet";
@@ -113,9 +113,41 @@ describe("keys/keyStore (keys merged once into store.bin)", () => {
     expect(statSync(path).mtimeMs).to.be.greaterThan(built);
     expect(more.fileSha256).to.have.length(4);
     expect(more.validation.keys.count).to.be.greaterThan(first.validation.keys.count);
-    // prune: files of keys older than 15 days go, and their keys with them
+    // prune: files of keys older than 15 days go; the store is left as it is, loading drops their keys
     expect(await cache.prune(DAY0 + 17 * 86400)).to.equal(4);
-    expect((await currentStore(cache)).keys.count).to.equal(0);
+    const rebuilt = statSync(path).mtimeMs;
+    const pruned = await keysFromCache(cache, DAY0 + 17 * 86400);
+    expect(pruned.validation.keys.count).to.equal(0);
+    expect(pruned.fileSha256).to.deep.equal([]);
+    expect(statSync(path).mtimeMs).to.equal(rebuilt);
+  });
+
+  it("store_afterPrunesAndFetches_newFilesMergedOntoIt_equalsDecodingEveryZipAgain", async () => {
+    const zips = join(root, "zips");
+    mkdirSync(zips);
+    const home = join(root, "home");
+    let cache = new KeyCache(home);
+    const seen: ExportKey[] = [];
+    for (let day = 0; day < 20; day++) {
+      // a file a day: the day's keys, a key repeated from an earlier file, a revision of an earlier key
+      const keys: ExportKey[] = Array.from({ length: 30 }, (_, n) => ({ keyData: randomTek(), rollingStartIntervalNumber: DAY0_ENIN + 144 * (day - 1 - (n % 3)), rollingPeriod: 144, reportType: 1 }));
+      const revisedKeys: ExportKey[] = [];
+      if (seen.length > 40) {
+        keys.push({ ...seen[seen.length - 40] });
+        revisedKeys.push({ ...seen[seen.length - 35], reportType: day % 2 ? 5 : 2 });
+      }
+      seen.push(...keys.slice(0, 30));
+      writeFileSync(join(zips, `d${String(day).padStart(2, "0")}.zip`), signedZip(keys, { revisedKeys, startTimestamp: DAY0 + day * 86400, endTimestamp: DAY0 + (day + 1) * 86400 }));
+      const now = DAY0 + (day + 1) * 86400 + 3600;
+      cache = new KeyCache(home);
+      await fetchKeys([zips], cache, { trust });
+      await cache.prune(now);
+      const got = await keysFromCache(cache, now);
+      const ref = reference(cache, now);
+      expect(rows(got.validation.keys, got.origin), `day ${day}`).to.deep.equal(rows(ref.v.keys, ref.origin));
+      expect(got.fileSha256).to.deep.equal(cache.orderedFiles().map((f) => f.sha256));
+    }
+    expect(cache.orderedFiles().length).to.be.lessThan(20); // some were pruned on the way
   });
 
   it("store_damagedOrFromAnotherCache_rebuilt; keysFile_missingOrDamaged_madeAgainFromTheZip", async () => {

@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { runCli } from "../report/runCli";
 import { findMatches } from "../../host-tools/match/engine";
 import { ABSENT, KeySet } from "../../host-tools/match/keySet";
-import { checkContactLog, LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
+import { checkLog, LogFormatError, MAX_CLOCK_CORRECTION_SECONDS, parseLog } from "../../host-tools/log/omamoriLog";
 import { MAX_TOLERANCE_INTERVALS, SightingIndex } from "../../host-tools/match/sightingIndex";
-import { checkLog, MAX_CLOCK_CORRECTION_SECONDS } from "../../host-tools/sync/logStore";
 import { DAY0_ENIN, encounterFor, makeLog, randomTek } from "./logBuilder";
 
 function keySetOf(tek: Uint8Array, start: number): KeySet {
@@ -28,13 +27,13 @@ describe("match: clock correction bounds", () => {
   for (const bad of [1e12, -1e15, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {
     it(`clockCorrectionSeconds ${bad}: a LogFormatError naming the field, not a RangeError`, () => {
       const text = JSON.stringify({ ...log(), clockCorrectionSeconds: bad });
-      expect(() => parseContactLog(text)).to.throw(LogFormatError, /clockCorrectionSeconds must be a number of seconds within/);
+      expect(() => parseLog(text)).to.throw(LogFormatError, /clockCorrectionSeconds must be a number of seconds within/);
       expect(() => checkLog(JSON.parse(text))).to.throw(TypeError, /clockCorrectionSeconds/);
     });
   }
 
   it("the largest correction a token's clock allows: matches, with the tolerance capped where the matcher keeps it (a byte)", () => {
-    const l = checkContactLog({ ...log(), clockCorrectionSeconds: -MAX_CLOCK_CORRECTION_SECONDS });
+    const l = checkLog({ ...log(), clockCorrectionSeconds: -MAX_CLOCK_CORRECTION_SECONDS });
     const index = new SightingIndex(l);
     expect(index.tolerance).to.equal(MAX_TOLERANCE_INTERVALS);
     expect(findMatches(index, keySetOf(tek, DAY0_ENIN)).matches).to.have.length(1);
@@ -43,7 +42,7 @@ describe("match: clock correction bounds", () => {
 
 describe("match: damaged scan times", () => {
   it("a log whose scans span thousands of years: a plain message, not a RangeError", () => {
-    const l = checkContactLog({
+    const l = checkLog({
       ...makeLog([]),
       encounters: [
         { rpi: "001122334455", aem: "01020304", scans: [{ t: 0, count: 1, rssiMax: -60, rssiMean: -60 }] },

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { toHex } from "../../common/bytes";
 import { encodeMetadata } from "../../common/gaen/metadata";
 import { referenceCrypto } from "../../host-tools/gaen/crypto";
-import type { ContactLog, LogEncounter, LogScan } from "../../host-tools/match/logFormat";
+import type { OmamoriLog, LogEncounter, ScanSummary } from "../../host-tools/log/omamoriLog";
 
 /** A day used throughout: 2026-11-10 00:00 UTC (ENIN is a multiple of 144). */
 export const DAY0 = Date.UTC(2026, 10, 10) / 1000;
@@ -35,7 +35,7 @@ export function encounterFor(spec: EncounterSpec): LogEncounter {
   const t0 = spec.enin * 600;
   const times = spec.times ?? [t0, t0 + 240, t0 + 480];
   const rssi = spec.rssi ?? -60;
-  const scans: LogScan[] = times.map((t) => ({ t, count: 3, rssiMax: rssi, rssiMean: rssi }));
+  const scans: ScanSummary[] = times.map((t) => ({ t, count: 3, rssiMax: rssi, rssiMean: rssi }));
   return { rpi: toHex(rpi.subarray(0, spec.prefixBytes ?? 16)), aem: toHex(aem), scans };
 }
 
@@ -44,7 +44,7 @@ export function noiseEncounter(t: number): LogEncounter {
   return { rpi: toHex(randomBytes(16)), aem: toHex(randomBytes(4)), scans: [{ t, count: 1, rssiMax: -80, rssiMean: -82 }] };
 }
 
-export function makeLog(encounters: LogEncounter[], board = "puckjs"): ContactLog {
+export function makeLog(encounters: LogEncounter[], board = "puckjs"): OmamoriLog {
   return { format: "omamori-log", version: 1, tokenId: "test-token", board, rssiOffsetDb: 0, clockCorrectionSeconds: 0, syncedAt: "2026-11-13T00:00:00.000Z", encounters };
 }
 

@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { LogFormatError, parseContactLog } from "../../host-tools/match/logFormat";
+import { LogFormatError, parseLog } from "../../host-tools/log/omamoriLog";
 import { makeLog } from "./logBuilder";
 
 const enc = { rpi: "8be6cd371c5c", aem: "72033874", scans: [{ t: 1793592000, count: 3, rssiMax: -58, rssiMean: -63 }] };
 
 describe("match/logFormat", () => {
   it("parseContactLog_syncedLog_accepted", () => {
-    const log = parseContactLog(JSON.stringify(makeLog([enc])));
+    const log = parseLog(JSON.stringify(makeLog([enc])));
     expect(log.encounters[0].rpi).to.equal("8be6cd371c5c");
   });
   const bad: [string, unknown, RegExp][] = [
@@ -20,7 +20,7 @@ describe("match/logFormat", () => {
   ];
   for (const [name, doc, msg] of bad) {
     it(`parseContactLog_${name.replace(/ /g, "_")}_refused`, () => {
-      expect(() => parseContactLog(typeof doc === "string" ? doc : JSON.stringify(doc))).to.throw(LogFormatError, msg);
+      expect(() => parseLog(typeof doc === "string" ? doc : JSON.stringify(doc))).to.throw(LogFormatError, msg);
     });
   }
 });

@@ -7,7 +7,7 @@ import { fastCrypto } from "../../host-tools/gaen/crypto";
 import { findMatchesInPlan, type PassResult } from "../../host-tools/match/engine";
 import { fastRpik } from "../../host-tools/match/fastRpik";
 import { ABSENT, KeySet } from "../../host-tools/match/keySet";
-import type { ContactLog, LogEncounter } from "../../host-tools/match/logFormat";
+import type { OmamoriLog, LogEncounter } from "../../host-tools/log/omamoriLog";
 import { MatchPlan, type MatchTarget } from "../../host-tools/match/matchPlan";
 import { matchTargets } from "../../host-tools/match/matchTargets";
 import { matcherStatus, nativeMatcher, type NativeAddon } from "../../host-tools/match/nativeMatcher";
@@ -46,7 +46,7 @@ function randomWorld(nKeys: number) {
     keys.add(data, 16 * i, { rollingStart: start, rollingPeriod: period, reportType: 1, daysSinceOnset: ABSENT, transmissionRiskLevel: 0 });
     if (i % 17 === 0) keys.revoke(i);
   }
-  const logs: ContactLog[] = [];
+  const logs: OmamoriLog[] = [];
   for (let l = 0; l < 3; l++) {
     const encounters: LogEncounter[] = [];
     const prefix = [6, 16, 10][l];

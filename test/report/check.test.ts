@@ -31,7 +31,7 @@ describe("omamori check", () => {
     const h = makeHome("risky");
     const r = await runCli(["check", "--now", CHECK_NOW], { OMAMORI_HOME: h.home, LANG: "ja_JP.UTF-8" });
     expect(r.stdout).to.include("1日間に合計26分間の接触がありました。");
-    expect(r.stdout).to.include("11月10日（火）: 26分間の接触");
+    expect(r.stdout).to.include("11月10日（火）：26分間の接触");
     expect(r.stdout).to.include("同じ人との接触が、複数の件数として数えられることがあります");
     expect(r.stdout).to.include("陽性者の鍵を最後に取得した日時");
     expect(readFileSync(join(h.home, "reports", "check-grandma-2026-11-13.html"), "utf8")).to.include('<html lang="ja" data-verdict="contact">');

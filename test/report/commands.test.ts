@@ -88,7 +88,7 @@ describe("omamori keys / match / export-log", () => {
     expect(r.stdout).to.include("Tue 10 November: 26 minutes of contact");
     expect(r.stdout).to.include("the owner's answer");
     const ja = await runCli(["match", "--log", h.logPath, "--keys", zip(), "--public-key", h.publicKey, "--now", CHECK_NOW], { LANG: "ja_JP.UTF-8" });
-    expect(ja.stdout).to.include("この記録とこれらの鍵（2件）の照合: 1日間に合計26分間の接触がありました。");
+    expect(ja.stdout).to.include("この記録とこれらの鍵（2件）の照合：1日間に合計26分間の接触がありました。");
   });
 
   it("match_unsignedWithoutPublicKey_exit2_saysWhatToDo", async () => {

@@ -5,7 +5,7 @@ import type { ExportKey } from "../../host-tools/keys/exportFile";
 import { KeyCache } from "../../host-tools/keys/keyCache";
 import { validateKeys } from "../../host-tools/keys/validateKeys";
 import type { ExposureSummary } from "../../host-tools/match/dailySummary";
-import { parseContactLog, type ContactLog } from "../../host-tools/match/logFormat";
+import { parseLog, type OmamoriLog } from "../../host-tools/log/omamoriLog";
 import { matchLog } from "../../host-tools/match/matchLog";
 import { DEFAULT_RISK_CONFIG_PATH, loadRiskConfig } from "../../host-tools/match/riskConfig";
 import { loadHistory } from "../../host-tools/report/checkHistory";
@@ -25,7 +25,7 @@ function tokenLog(h: Home): string {
   return join(h.home, "tokens", "grandma", "log.json");
 }
 
-function writeLog(h: Home, log: ContactLog): void {
+function writeLog(h: Home, log: OmamoriLog): void {
   writeFileSync(tokenLog(h), JSON.stringify(log));
 }
 
@@ -41,7 +41,7 @@ async function fullMatch(h: Home, nowIso = CHECK_NOW): Promise<ExposureSummary> 
   const now = Date.parse(nowIso) / 1000;
   const config = loadRiskConfig(loadCheckSettings(h.home).riskConfig);
   const keys = validateKeys(new KeyCache(h.home).contents().map((c) => c.content), now).keys;
-  const log = parseContactLog(readFileSync(tokenLog(h), "utf8"));
+  const log = parseLog(readFileSync(tokenLog(h), "utf8"));
   return (await matchLog(log, keys, config, now, 1)).summary;
 }
 
@@ -49,7 +49,7 @@ describe("omamori check, incremental matching", () => {
   it("check_newKeyFilesOnly_onlyTheirKeysMatchedAgainstWholeLog_sameAsFullMatch", async () => {
     const h = makeHome("risky");
     const tek2 = randomTek();
-    const log = parseContactLog(readFileSync(tokenLog(h), "utf8"));
+    const log = parseLog(readFileSync(tokenLog(h), "utf8"));
     log.encounters.push(...contactEncounters(tek2, DAY0 + DAY + 43200, 25, -58), noiseEncounter(DAY0 + 2 * DAY));
     writeLog(h, log);
     const first = await check(h);
@@ -138,7 +138,7 @@ describe("omamori check, incremental matching", () => {
   it("check_logReplacedByOneWithMoreOldScans_orCheckTimeWentBack_fullRematch", async () => {
     const h = makeHome("risky");
     await check(h);
-    const log = parseContactLog(readFileSync(tokenLog(h), "utf8"));
+    const log = parseLog(readFileSync(tokenLog(h), "utf8"));
     log.encounters.push(noiseEncounter(DAY0 + 3600));
     writeLog(h, log);
     const second = await check(h);

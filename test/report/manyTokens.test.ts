@@ -7,7 +7,7 @@ import type { ExportKey } from "../../host-tools/keys/exportFile";
 import { KeyCache } from "../../host-tools/keys/keyCache";
 import { validateKeys } from "../../host-tools/keys/validateKeys";
 import type { ExposureSummary } from "../../host-tools/match/dailySummary";
-import { parseContactLog, type ContactLog } from "../../host-tools/match/logFormat";
+import { parseLog, type OmamoriLog } from "../../host-tools/log/omamoriLog";
 import { matchLog } from "../../host-tools/match/matchLog";
 import { loadRiskConfig } from "../../host-tools/match/riskConfig";
 import { runCheck } from "../../host-tools/report/runCheck";
@@ -23,7 +23,7 @@ function key(tek: Uint8Array, day: number): ExportKey {
 }
 
 /** Another paired, synced token in the same data directory. */
-function addToken(h: Home, id: string, log: ContactLog): void {
+function addToken(h: Home, id: string, log: OmamoriLog): void {
   const dir = join(h.home, "tokens", id);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "log.json"), JSON.stringify({ ...log, tokenId: id }));
@@ -35,7 +35,7 @@ function addToken(h: Home, id: string, log: ContactLog): void {
 async function alone(h: Home, id: string, nowIso: string): Promise<ExposureSummary> {
   const now = Date.parse(nowIso) / 1000;
   const keys = validateKeys(new KeyCache(h.home).contents().map((c) => c.content), now).keys;
-  const log = parseContactLog(readFileSync(join(h.home, "tokens", id, "log.json"), "utf8"));
+  const log = parseLog(readFileSync(join(h.home, "tokens", id, "log.json"), "utf8"));
   return (await matchLog(log, keys, loadRiskConfig(undefined), now, 1)).summary;
 }
 
@@ -57,10 +57,10 @@ describe("omamori check, many tokens in one pass", () => {
     // Next day: a new key file (aunt's contact), aunt and grandma synced, a fourth token paired.
     const next = "2026-11-14T09:00:00Z";
     writeFileSync(join(h.keysDir, "3.zip"), signedZip([key(tekC, 3), key(randomTek(), 3)]));
-    const aunt = parseContactLog(readFileSync(join(h.home, "tokens", "aunt", "log.json"), "utf8"));
+    const aunt = parseLog(readFileSync(join(h.home, "tokens", "aunt", "log.json"), "utf8"));
     aunt.encounters.push(...contactEncounters(tekC, DAY0 + 3 * DAY + 20000, 40, -52));
     writeFileSync(join(h.home, "tokens", "aunt", "log.json"), JSON.stringify(aunt));
-    const grandma = parseContactLog(readFileSync(join(h.home, "tokens", "grandma", "log.json"), "utf8"));
+    const grandma = parseLog(readFileSync(join(h.home, "tokens", "grandma", "log.json"), "utf8"));
     grandma.encounters.push(noiseEncounter(DAY0 + 3 * DAY + 600));
     writeFileSync(join(h.home, "tokens", "grandma", "log.json"), JSON.stringify(grandma));
     addToken(h, "cousin", makeLog([...contactEncounters(tekC, DAY0 + 3 * DAY + 40000, 20, -50)]));
@@ -79,7 +79,7 @@ describe("omamori check, many tokens in one pass", () => {
     const h = makeHome("risky");
     await runCheck({ home: h.home, now: new Date(CHECK_NOW), lang: "en" });
     const next = "2026-11-14T09:00:00Z";
-    const grandma = parseContactLog(readFileSync(join(h.home, "tokens", "grandma", "log.json"), "utf8"));
+    const grandma = parseLog(readFileSync(join(h.home, "tokens", "grandma", "log.json"), "utf8"));
     grandma.encounters.push(noiseEncounter(DAY0 + 3 * DAY + 600));
     writeFileSync(join(h.home, "tokens", "grandma", "log.json"), JSON.stringify(grandma));
     const expected = await alone(h, "grandma", next);

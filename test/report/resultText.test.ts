@@ -60,7 +60,7 @@ describe("report/resultText", () => {
     expect(t).not.to.include("No contact found");
     const ja = resultText(r, "ja");
     expect(ja).to.include("接触があったかどうか、確認できませんでした。");
-    expect(ja).to.include("まずすること: 鍵の取得元を設定してください。");
+    expect(ja).to.include("まずすること：鍵の取得元を設定してください。");
   });
 
   it("resultText_severalEntriesOnADay_countsThemAndSaysTheyMayBeOnePerson", () => {
@@ -85,7 +85,7 @@ describe("report/resultText", () => {
     expect(t).to.include("paused: it is not recording");
     const ja = resultText(result(summary([], 0), { health: { batteryPercent: 10 } }), "ja");
     expect(ja).to.include("電池を交換してください");
-    expect(ja).to.include("確認した日時: 2026年11月23日 18:00（日本標準時）");
+    expect(ja).to.include("確認した日時：2026年11月23日 18:00（日本標準時）");
     expect(ja).not.to.match(/\(UTC\)|UTC\b/);
   });
 
@@ -100,8 +100,8 @@ describe("report/resultText", () => {
       "As COCOA did, each day runs from 09:00 to 09:00 the next day (Japan Standard Time).",
     ]);
     const ja = coverageLines(c, "ja", new Date(NOW * 1000));
-    expect(ja[0]).to.equal("11月10日（火）～11月14日（土）: 記録なし（お守りを使い始める前です）");
-    expect(ja[3]).to.equal("11月23日（月）: 一部のみ記録（最後の同期（17:00）までの分です）");
+    expect(ja[0]).to.equal("11月10日（火）～11月14日（土）：記録なし（お守りを使い始める前です）");
+    expect(ja[3]).to.equal("11月23日（月）：一部のみ記録（最後の同期（17:00）までの分です）");
   });
 
   it("dayLabel_japaneseWeekday_fullWidthBrackets; localTime names the zone", () => {

@@ -92,7 +92,7 @@ describe("omamori check: three verdicts", () => {
     expect(ja.code).to.equal(4);
     expect(ja.stdout).to.include("接触があったかどうか、確認できませんでした。");
     expect(ja.stdout).to.include("記録の写し");
-    expect(ja.stdout).to.include("まずすること: お守りのボタンを押して同期してください（npx omamori sync --token grandma）。");
+    expect(ja.stdout).to.include("まずすること：お守りのボタンを押して同期してください（npx omamori sync --token grandma）。");
   });
 
   it("no check.json: could not tell, add a key source (not 'connect to the internet')", async () => {
@@ -104,7 +104,7 @@ describe("omamori check: three verdicts", () => {
     expect(r.stdout).to.include("What to do: Add a key source: create");
     expect(r.stdout).not.to.match(/What to do: Connect to the internet/);
     const ja = await check(h, JA);
-    expect(ja.stdout).to.include("まずすること: 鍵の取得元を設定してください。");
+    expect(ja.stdout).to.include("まずすること：鍵の取得元を設定してください。");
   });
 
   it("a misspelled setting (keySourcs): could not tell, names it and the likely one", async () => {

@@ -5,7 +5,7 @@
  * Pairing, sync into the data directory (the host log equals what the token recorded), every
  * operation, and the bad conditions the radio can produce.
  */
-import { statusFromRow } from "../../common/formats/syncMessages";
+import { statusFromRow, Op } from "../../common/formats/syncMessages";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -20,13 +20,14 @@ import { DataDir } from "../../host-tools/base/dataDir";
 import { pairNewToken, syncToken, connectToken } from "../../host-tools/sync/syncToken";
 import { HostSession } from "../../host-tools/sync/session";
 import { runHub } from "../../host-tools/sync/hub";
-import { emptyLog, mergeLog, readLog } from "../../host-tools/sync/logStore";
+import { emptyLog, mergeLog, readLog } from "../../host-tools/log/omamoriLog";
 import { SyncError } from "../../host-tools/sync/errors";
 import { decodeLogStream } from "../../common/formats/logRecord";
 import { buildAdvert } from "../../common/gaen/advert";
 import { buildFirmware, DIST, REPO } from "../../scripts/build-firmware";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { loadBoard } from "../../boards/index";
+import { fastCrypto } from "../../host-tools/gaen/crypto";
 
 const HOUR = 3600_000;
 
@@ -94,6 +95,7 @@ interface Rig {
 
 async function rig(board: string, central: CentralOptions = {}): Promise<Rig> {
   const world = new World({
+    phoneCrypto: fastCrypto,
     scenario: new Scenario(scenario(board)), seed: "sync-" + board,
     makeToken: TokenDevice.factory({ firmware: { [board]: await firmwareFile(board) } }),
   });
@@ -367,7 +369,7 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect(uncaught(r)).to.deep.equal([]);
   });
 
-  it("home hub: once set, the token offers a private beacon every few minutes and syncs without a button", async () => {
+  it("home hub: once set, the token offers a private beacon at random moments, about every 30 min, and syncs without a button", async () => {
     r = await rig("puckjs");
     await press(r);
     const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
@@ -377,14 +379,18 @@ describe("sync end to end on the built firmware in the simulator", function () {
     expect((s as SyncError).code, "no button, no hub: nothing to find").to.equal("not-found");
     await press(r);
     const s2 = await connectToken(r.transport, rec.secret, 20000, 10000);
-    await s2.setHub(300);
+    // the token refuses a cadence shorter than its minimum (30 min), whatever the host asks
+    const tooOften = new Uint8Array(2);
+    tooOften[0] = 60;
+    expect(((await s2.request(Op.SET_HUB, tooOften).catch((e) => e)) as SyncError).code).to.equal("bad-argument");
+    await s2.setHub(1800);
     await s2.close();
     await r.central.runFor(HOUR);
     const flags: number[] = [];
-    await r.transport.scan((a) => (flags.push(a.flags), true), 400_000);
-    expect(flags).to.deep.equal([2]); // HUB, not FRESH
-    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, scanTimeoutMs: 400_000 });
-    expect(report.status.hubSeconds).to.equal(300);
+    await r.transport.scan((a) => (flags.push(a.flags), true), 2_700_000);
+    expect(flags).to.deep.equal([0]); // neither FRESH nor anything telling a hub window from a button press
+    const report = await syncToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now, scanTimeoutMs: 2_700_000 });
+    expect(report.status.hubSeconds).to.equal(1800);
     expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
     expect(uncaught(r)).to.deep.equal([]);
   });
@@ -397,16 +403,42 @@ describe("sync end to end on the built firmware in the simulator", function () {
     await r.data.saveToken({ tokenId: "elsewhere", secret: new Uint8Array(randomBytes(32)), pairedAt: "", board: "banglejs2" });
     await press(r);
     const s = await connectToken(r.transport, rec.secret, 20000, 10000);
-    await s.setHub(600);
+    await s.setHub(1800);
     await s.close();
     await r.central.runFor(2 * HOUR);
     const synced: string[] = [];
-    const reports = await runHub({ transport: r.transport, data: r.data, rounds: 3, listenMs: 700_000, now: r.now, onSync: (rep) => synced.push(rep.tokenId) });
-    expect(synced.length).to.be.at.least(2); // one beacon every 10 min, three 11.7-min rounds
+    const reports = await runHub({ transport: r.transport, data: r.data, rounds: 3, listenMs: 2_700_000, now: r.now, onSync: (rep) => synced.push(rep.tokenId) });
+    expect(synced.length).to.be.at.least(2); // a beacon 15 to 45 min after the last, three 45-min rounds
     expect(synced.every((id) => id === "t")).to.equal(true);
     expect(reports[0].bytesRead).to.be.greaterThan(0);
     expect((await readLog(r.data.logPath("t")))!.encounters).to.deep.equal(tokenLog(r));
     expect(await readLog(r.data.logPath("elsewhere"))).to.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("a stranger who connects and never authenticates is dropped within seconds; the owner then gets in", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await press(r);
+    // the stranger holds the token's one connection, trickling fragments of a message that never ends
+    const stranger = new SimTransport(new SimCentral(r.world, { id: "stranger" }));
+    let advert = null as null | Parameters<SimTransport["connect"]>[0];
+    await stranger.scan((a) => ((advert = a), true), 10000);
+    const link = await stranger.connect(advert!);
+    const t0 = r.world.now;
+    let goneAt = 0;
+    link.onDisconnect(() => (goneAt = r.world.now));
+    for (let i = 0; i < 20 && !goneAt; i++) {
+      await link.write(new Uint8Array([0x80, 0x01])).catch(() => undefined);
+      await r.central.runFor(1000);
+    }
+    expect(goneAt, "the token hung up").to.be.greaterThan(0);
+    // before: the token kept an unauthenticated link for 45 s (each write restarted the idle time)
+    expect(goneAt - t0).to.be.at.most(6000);
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    expect((await s.status(r.now)).status.board).to.equal("puckjs");
+    await s.close();
     expect(uncaught(r)).to.deep.equal([]);
   });
 

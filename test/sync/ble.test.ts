@@ -1,6 +1,6 @@
 /**
  * The `ble` transport (host-tools/sync/transports/ble.ts) against a fake that behaves like
- * @stoprocent/noble's real API (index.d.ts: Noble EventEmitter with state, waitForPoweredOnAsync,
+ * @stoprocent/noble's real API (index.d.ts: Noble EventEmitter with state and stateChange,
  * start/stopScanningAsync, "discover" events carrying Peripherals whose advertisement.serviceData
  * holds { uuid: lowercase hex without dashes, data: Buffer } as lib/hci-socket/gap.js parses AD type
  * 0x21; Peripheral connectAsync, discoverSomeServicesAndCharacteristicsAsync, mtu, "disconnect";
@@ -17,7 +17,7 @@ import { syncAdvert, beaconTag, type SyncPrimitives, Adv, Uuid } from "../../com
 import { BleTransport, nobleUuid, type NobleLike } from "../../host-tools/sync/transports/ble";
 import { DataDir } from "../../host-tools/base/dataDir";
 import { syncToken } from "../../host-tools/sync/syncToken";
-import { readLog } from "../../host-tools/sync/logStore";
+import { readLog } from "../../host-tools/log/omamoriLog";
 import { SyncError } from "../../host-tools/sync/errors";
 import { FakeSyncHost, FakeToken, firmwarePrimitives } from "./harness";
 
@@ -87,16 +87,21 @@ class FakePeripheral extends EventEmitter {
   }
 }
 
+/**
+ * Like noble's hci-socket binding: "poweredOff" at first, then, once the adapter answered, its
+ * real state ("poweredOn", or "unsupported" when there is none, ...) in a stateChange event.
+ */
 class FakeNoble extends EventEmitter implements NobleLike {
   state = "poweredOff";
   scanning = false;
   filters: unknown[] = [];
-  constructor(private readonly peripherals: () => FakePeripheral[], private readonly powersOn = true) {
+  constructor(private readonly peripherals: () => FakePeripheral[], finalState = "poweredOn") {
     super();
-  }
-  async waitForPoweredOnAsync(timeout?: number): Promise<void> {
-    if (!this.powersOn) throw new Error("Timeout waiting for Noble to be powered on after " + timeout + "ms");
-    this.state = "poweredOn";
+    setTimeout(() => {
+      if (finalState === this.state) return;
+      this.state = finalState;
+      this.emit("stateChange", finalState);
+    }, 20);
   }
   async startScanningAsync(serviceUUIDs?: string[], allowDuplicates?: boolean): Promise<void> {
     if (this.state !== "poweredOn") throw new Error("Could not start scanning, state is " + this.state + " (not poweredOn)");
@@ -150,17 +155,43 @@ describe("ble transport (fake noble)", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("an adapter that never powers on is a plain not-found error", async () => {
-    const transport = new BleTransport(new FakeNoble(() => [], false), 50);
-    let err: unknown;
+  async function failure(p: Promise<unknown>): Promise<SyncError> {
     try {
-      await transport.scan(() => true, 100);
+      await p;
     } catch (e) {
-      err = e;
+      expect(e).to.be.instanceOf(SyncError);
+      return e as SyncError;
     }
-    expect(err).to.be.instanceOf(SyncError);
-    expect((err as SyncError).code).to.equal("not-found");
-    expect(String(err)).to.match(/adapter|アダプター/);
+    throw new Error("no error");
+  }
+
+  it("no adapter, Bluetooth off, not allowed: each said as such, never as 'no token nearby'", async () => {
+    const none = await failure(new BleTransport(new FakeNoble(() => [], "unsupported"), 5000).scan(() => true, 100));
+    expect(none.code).to.equal("no-adapter");
+    expect(none.message).to.include("no Bluetooth adapter");
+    expect((await failure(new BleTransport(new FakeNoble(() => [], "poweredOff"), 100).ready())).code).to.equal("bluetooth-off");
+    expect((await failure(new BleTransport(new FakeNoble(() => [], "unauthorized"), 5000).ready())).code).to.equal("no-permission");
+    // no adapter listed by the system: the library is not even loaded
+    const unlisted = new BleTransport(null, 5000, () => false);
+    expect((await failure(unlisted.ready())).code).to.equal("no-adapter");
+  });
+
+  it("a sync with no adapter fails at once, without the reconnection attempts meant for a lost token", async () => {
+    const root = await mkdtemp(join(tmpdir(), "omamori-ble-"));
+    const data = new DataDir(root);
+    await data.saveToken({ tokenId: "t1", secret: rnd(32), pairedAt: "2026-11-01T00:00:00Z", board: "puckjs" });
+    const noble = new FakeNoble(() => [], "unsupported");
+    let startScans = 0;
+    const start = noble.startScanningAsync.bind(noble);
+    noble.startScanningAsync = async (...a) => {
+      startScans++;
+      return start(...a);
+    };
+    const e = await failure(syncToken({ transport: new BleTransport(noble, 5000), data, tokenId: "t1", scanTimeoutMs: 20000 }));
+    expect(e.code).to.equal("no-adapter");
+    expect(startScans).to.equal(0);
+    expect(await readLog(data.logPath("t1"))).to.equal(null);
+    await rm(root, { recursive: true, force: true });
   });
 
   it("a scan that sees no sync advert ends at its timeout", async () => {

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../host-tools/cli/main";
-import { checkLog } from "../../host-tools/sync/logStore";
+import { checkLog } from "../../host-tools/log/omamoriLog";
 
 interface Run { code: number; out: string; err: string }
 
@@ -77,11 +77,12 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(st.code).to.equal(0);
     expect(st.out).to.match(/Battery: \d+%/);
     expect(st.out).to.match(/Storage: \d+% used/);
-    expect(st.out).to.match(/In use since \d{4}-\d\d-\d\d \(1 days\)/);
+    expect(st.out).to.match(/In use since \d{1,2} \w+ \d{4} \(1 days\)/);
+    expect(st.out).to.match(/Last sync: .* \(.+\)/); // local time, the zone named
 
     const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
-    expect(ja.out).to.match(/電池: \d+%/);
-    expect(ja.out).to.match(/使用開始日/);
+    expect(ja.out).to.match(/電池：\d+%/);
+    expect(ja.out).to.match(/使い始めた日：\d{4}年\d{1,2}月\d{1,2}日/);
 
     const live = await run(["status", "--transport", "sim", "--sim-hours", "1"], env);
     expect(live.code).to.equal(0);
@@ -100,8 +101,11 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(again.code).to.equal(2);
     expect(again.err).to.match(/already paired/);
     const sim = ["--transport", "sim", "--sim-device", "ojiichan", "--sim-hours", "0"];
-    const hub = await run(["token", "hub", "--every", "10", ...sim], env);
-    expect([hub.code, hub.out]).to.deep.equal([0, "Home hub beacon: every 10 min.\n"]);
+    const often = await run(["token", "hub", "--every", "10", ...sim], env);
+    expect(often.code).to.equal(2);
+    expect(often.err).to.include("--every must be a whole number of minutes from 30 to 1092");
+    const hub = await run(["token", "hub", "--every", "30", ...sim], env);
+    expect([hub.code, hub.out]).to.deep.equal([0, "Home hub beacon: about every 30 min, at random moments.\n"]);
     const alert = await run(["token", "alert", "on", ...sim], env);
     expect([alert.code, alert.out]).to.deep.equal([0, "The token shows the contact alert.\n"]);
     const scan = await run(["token", "scan", "--window", "3000", "--period", "240000", ...sim], env);
@@ -123,11 +127,34 @@ describe("omamori sync / status / token (sim transport)", function () {
   it("sync --hub listens for the paired tokens' beacons and syncs the one it hears", async () => {
     const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined };
     expect((await run(["token", "pair", "--token", "obaachan", "--transport", "sim"], env)).code).to.equal(0);
-    const hub = await run(["sync", "--hub", "--rounds", "2", "--transport", "sim", "--sim-hours", "2"], env);
+    const hub = await run(["sync", "--hub", "--rounds", "5", "--transport", "sim", "--sim-hours", "2"], env);
     expect(hub.code).to.equal(0);
     expect(hub.err).to.match(/^Listening for hub beacons of: obaachan\n$/);
     expect(hub.out).to.match(/^Synced "obaachan": \d+ new sightings\n/);
     expect((await run(["sync", "--hub", "--rounds", "0", "--transport", "sim"], env)).code).to.equal(2);
+  });
+
+  it("no Bluetooth adapter: said first and at once, never 'no token nearby'; status then shows the saved state", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "en_US.UTF-8", LC_ALL: undefined, OMAMORI_BLUETOOTH_SYSFS: join(home, "no-such-sysfs") };
+    expect((await run(["token", "pair", "--token", "obaachan", "--transport", "sim"], env)).code).to.equal(0);
+    expect((await run(["sync", "--transport", "sim"], env)).code).to.equal(0);
+    const s = await run(["sync"], env);
+    expect(s.code).to.equal(1);
+    expect(s.err).to.match(/^omamori: This computer has no Bluetooth adapter that omamori can use, so it cannot reach the token\. Nothing was changed\./);
+    expect(s.err).not.to.include("No token found nearby");
+    expect(s.err.trim().split("\n")).to.have.length(1);
+    const st = await run(["status"], env);
+    expect(st.code).to.equal(0);
+    expect(st.err).to.match(/^omamori: This computer has no Bluetooth adapter/);
+    expect(st.err).to.include("Showing the state from the last sync.");
+    expect(st.out).to.match(/^Last known state, from the sync at/m);
+    expect(st.out).to.match(/^Problems the token had recorded at the last sync: none$/m);
+    expect(st.out).not.to.match(/^Problems: none$/m);
+    const ja = await run(["sync"], { ...env, LANG: "ja_JP.UTF-8" });
+    expect(ja.err).to.include("このパソコンには、omamori が使える Bluetooth（ブルートゥース）の装置がないため");
+    const pair = await run(["token", "pair", "--token", "second"], env);
+    expect(pair.code).to.equal(1);
+    expect(pair.err).to.match(/^omamori: This computer has no Bluetooth adapter/);
   });
 
   it("bad input: one plain line and exit code 2", async () => {

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { fragment, createReassembler, seal, unseal, sessionKeys, encodeStatus, decodeStatus, statusRow, encodeKeys, decodeKeys, type SyncPrimitives, Dir, Err, Kind } from "../../common/formats/syncMessages";
+import { fragment, createReassembler, seal, unseal, sessionKeys, encodeStatus, decodeStatus, statusRow, encodeKeys, decodeKeys, type SyncPrimitives, Dir, Err, Kind, Op } from "../../common/formats/syncMessages";
 import { hostPrimitives } from "../../host-tools/sync/primitives";
 import { HostSession, pairToken } from "../../host-tools/sync/session";
 import { SyncError } from "../../host-tools/sync/errors";
@@ -62,9 +62,9 @@ describe("sync formats", () => {
   });
 
   it("firmware crypto and host crypto seal to the same bytes, and each opens the other's", () => {
-    const secret = rnd(32), hn = rnd(16), tn = rnd(16);
-    const kf = sessionKeys(fw, secret, hn, tn);
-    const kh = sessionKeys(hostPrimitives, secret, hn, tn);
+    const secret = rnd(32), t = rnd(39);
+    const kf = sessionKeys(fw, secret, t);
+    const kh = sessionKeys(hostPrimitives, secret, t);
     expect(Buffer.from(kf.enc).equals(Buffer.from(kh.enc))).to.equal(true);
     const plain = rnd(100);
     const a = seal(fw, kf, Dir.TOKEN, 5, plain);
@@ -76,7 +76,7 @@ describe("sync formats", () => {
   });
 
   it("unseal rejects every flipped byte, the wrong sequence number and the wrong direction", () => {
-    const keys = sessionKeys(hostPrimitives, rnd(32), rnd(16), rnd(16));
+    const keys = sessionKeys(hostPrimitives, rnd(32), rnd(39));
     const m = seal(hostPrimitives, keys, Dir.HOST, 3, rnd(40));
     for (let i = 0; i < m.length; i++) {
       const t = m.slice();
@@ -278,9 +278,42 @@ describe("sync session: host against the firmware session", () => {
     await s.setScan(3000, 240000);
     expect(host.scan).to.deep.equal({ windowMs: 3000, periodMs: 240000 });
     await rejects(s.setScan(5000, 1000), "bad-argument");
-    await s.setHub(900);
-    expect(host.hub).to.equal(900);
-    expect((await s.status()).status.hubSeconds).to.equal(900);
+    await s.setHub(2700);
+    expect(host.hub).to.equal(2700);
+    expect((await s.status()).status.hubSeconds).to.equal(2700);
+    await s.close();
+  });
+
+  it("the token refuses a home-hub cadence shorter than 30 min, whatever the host sends", async () => {
+    const s = await HostSession.open(token.connect(247), secret);
+    for (const seconds of [1, 60, 600, 1799]) {
+      const b = new Uint8Array([seconds & 255, seconds >> 8]);
+      await rejects(s.request(Op.SET_HUB, b), "bad-argument");
+      expect(host.hub, seconds + " s").to.equal(0);
+    }
+    await s.request(Op.SET_HUB, new Uint8Array([0x08, 0x07])); // 1800 s
+    expect(host.hub).to.equal(1800);
+    await s.close();
+  });
+
+  it("a fragment size or version changed on the air makes both proofs fail (they cover the whole handshake)", async () => {
+    // a stranger in the middle rewrites HELLO: the smallest fragments (slowing the sync ten-fold), or another version
+    for (const [at, value] of [[3, 20], [3, 100], [2, 1]] as const) {
+      token.air = [];
+      const link = token.connect(247, {
+        tamper: (v) => {
+          if (v.dir !== "toToken" || v.value[1] !== Kind.HELLO) return undefined;
+          const t = v.value.slice();
+          t[at] = value;
+          return t;
+        },
+      });
+      const e = await rejects(HostSession.open(link, secret), at === 2 ? "protocol" : "auth");
+      expect(e).to.be.instanceOf(SyncError);
+      expect(messages(token, "toHost").some((m) => m[0] === Kind.AUTH_OK), "no AUTH_OK: nothing derived from the secret").to.equal(false);
+      token.pressButton(); // (each failed proof counts towards the lockout)
+    }
+    const s = await HostSession.open(token.connect(247), secret);
     await s.close();
   });
 
@@ -327,7 +360,7 @@ describe("sync keystream = AES-CCM keystream", () => {
       const c = createCipheriv("aes-128-ccm", key, nonce, { authTagLength: 4 });
       return new Uint8Array(c.update(data));
     };
-    const keys = sessionKeys(hostPrimitives, rnd(32), rnd(16), rnd(16));
+    const keys = sessionKeys(hostPrimitives, rnd(32), rnd(39));
     for (const len of [1, 16, 17, 300, 3100]) {
       const plain = rnd(len);
       const nonce = rnd(13);

@@ -8,7 +8,7 @@ import { mkdtemp, rm, readFile, writeFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../report/runCli";
-import { checkLog } from "../../host-tools/sync/logStore";
+import { checkLog } from "../../host-tools/log/omamoriLog";
 
 describe("recovery of damaged files at the next sync", function () {
   this.timeout(120000);

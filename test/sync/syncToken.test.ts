@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import type { SyncPrimitives } from "../../common/formats/syncMessages";
 import { DataDir } from "../../host-tools/base/dataDir";
 import { syncToken, pairNewToken } from "../../host-tools/sync/syncToken";
-import { emptyLog, mergeLog, readLog, checkLog, shiftTimes, scanCount, type OmamoriLog } from "../../host-tools/sync/logStore";
+import { emptyLog, mergeLog, readLog, checkLog, shiftTimes, scanCount, type OmamoriLog } from "../../host-tools/log/omamoriLog";
 import { SyncError } from "../../host-tools/sync/errors";
 import { FakeSyncHost, FakeToken, FakeTransport, firmwarePrimitives } from "./harness";
 
@@ -226,12 +226,12 @@ describe("log interchange format", () => {
     expect(log.encounters[0].scans.map((s) => s.t)).to.deep.equal([50, 100]);
   });
 
-  it("checkLog names the first bad field", () => {
+  it("checkLog names the first bad field (one set of rules, host-tools/log/omamoriLog.ts)", () => {
     const good = emptyLog("t", "puckjs", 0);
     expect(checkLog(JSON.parse(JSON.stringify(good)))).to.deep.equal(good);
     expect(() => checkLog({ ...good, version: 2 })).to.throw(/version/);
-    expect(() => checkLog({ ...good, encounters: [{ rpi: "zz", aem: "01020304", scans: [] }] })).to.throw(/encounters\[0\]\.rpi/);
-    expect(() => checkLog({ ...good, encounters: [{ rpi: "aa", aem: "01020304", scans: [{ t: 1.5, count: 1, rssiMax: 0, rssiMean: 0 }] }] })).to.throw(/scans\[0\]\.t/);
+    expect(() => checkLog({ ...good, encounters: [{ rpi: "zz", aem: "01020304", scans: [] }] })).to.throw(/encounters\[0\]\): rpi must be hex of 6 to 16 bytes/);
+    expect(() => checkLog({ ...good, encounters: [{ rpi: "aabbccddeeff", aem: "01020304", scans: [{ t: -5, count: 1, rssiMax: 0, rssiMean: 0 }] }] })).to.throw(/encounters\[0\]\) scan 0: needs numbers t/);
   });
 
   it("a damaged log file is reported, not replaced", async () => {

@@ -62,21 +62,21 @@ function printText(run: CheckRun): void {
     // once per check, however many tokens: the results are the same, only slower
     process.stderr.write(say(
       `Note: keys were matched with the slower JavaScript matcher (${run.matcher.reason}). The results are the same.\n`,
-      "お知らせ: 速い照合プログラムを使えなかったため、時間のかかる方法で照合しました。結果は同じです。\n",
+      "お知らせ：速い照合プログラムを使えなかったため、時間のかかる方法で照合しました。結果は同じです。\n",
     ));
   }
   if (run.tokens.length === 0) {
     const lines = [say("== Contact check result ==", "== 接触の確認結果 =="), "  " + say("Could not tell whether there was a contact.", "接触があったかどうか、確認できませんでした。")];
     run.reasons.forEach((r, i) => {
       const t = reasonText(r, l);
-      lines.push("  " + say("Why: ", "理由: ") + t.why, "  " + (i === 0 ? say("What to do: ", "まずすること: ") : say("Then: ", "次に: ")) + t.todo);
+      lines.push("  " + say("Why: ", "理由：") + t.why, "  " + (i === 0 ? say("What to do: ", "まずすること：") : say("Then: ", "次に：")) + t.todo);
     });
     process.stdout.write(lines.join("\n") + "\n");
     return;
   }
   for (const t of run.tokens) {
     process.stdout.write(resultText(t.result, l) + "\n");
-    if (t.reportPath) process.stdout.write(say(`Large-print report to print: ${t.reportPath}\n`, `印刷用の大きな文字の報告書: ${t.reportPath}\n`));
+    if (t.reportPath) process.stdout.write(say(`Large-print report to print: ${t.reportPath}\n`, `印刷用の大きな文字の報告書：${t.reportPath}\n`));
     if (t.alertRequested) process.stdout.write(say("The token's contact light will be switched on at its next sync.\n", "次の同期のときに、お守りのランプで接触をお知らせします。\n"));
   }
 }

@@ -11,13 +11,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
 import { SingleBar } from "cli-progress";
-import { say } from "../../base/language";
+import { lang, say } from "../../base/language";
 import { decodeExportBin, decodeSignatureList, parsePublicKey, readExportZip, verifyExport, type VerificationKey } from "../../keys/exportFile";
 import { fetchKeys } from "../../keys/fetchKeys";
 import { KeyCache } from "../../keys/keyCache";
+import { currentStore } from "../../keys/keyStore";
 import { sha256Hex } from "../../keys/readExport";
 import { validateKeys } from "../../keys/validateKeys";
-import { loadCheckSettings } from "../../report/checkSettings";
+import { checkSettingsPath, loadCheckSettings } from "../../report/checkSettings";
+import { fetchReason } from "../../report/runCheck";
+import { reasonText } from "../../report/verdict";
 import { omamoriHome } from "../../base/dataDir";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
@@ -26,7 +29,7 @@ function readZipArg(file: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
   } catch (e) {
-    throw new UsageError(say(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `${file} を読めません (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+    throw new UsageError(say(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `${file} を読めません。ファイルの名前と場所を確かめてください。`));
   }
 }
 
@@ -114,9 +117,9 @@ export function registerKeys(program: Command): void {
             `  ${out.signatures.length} signature(s): ${out.signatures.map((s) => `key id ${s.verificationKeyId} version ${s.verificationKeyVersion}`).join("; ")}\n` +
             `  To check the signature: omamori keys verify ${file} --public-key KEY\n`,
           `${file}\n  地域 ${out.region}、バッチ ${out.batchNum}/${out.batchSize}\n  期間 ${out.start} から ${out.end}\n` +
-            `  鍵 ${out.keys} 件、改訂された鍵 ${out.revisedKeys} 件 (今日使える鍵 ${out.usableKeysToday} 件)\n` +
-            `  署名 ${out.signatures.length} 件: ${out.signatures.map((s) => `鍵ID ${s.verificationKeyId} 版 ${s.verificationKeyVersion}`).join("; ")}\n` +
-            `  署名の確認: omamori keys verify ${file} --public-key 公開鍵\n`,
+            `  鍵 ${out.keys} 件、改訂された鍵 ${out.revisedKeys} 件（今日使える鍵 ${out.usableKeysToday} 件）\n` +
+            `  署名 ${out.signatures.length} 件：${out.signatures.map((s) => `鍵ID ${s.verificationKeyId} 版 ${s.verificationKeyVersion}`).join("、")}\n` +
+            `  署名の確認：omamori keys verify ${file} --public-key 公開鍵\n`,
         ),
       );
     });
@@ -138,8 +141,8 @@ export function registerKeys(program: Command): void {
       });
       const out = { valid: result.valid, keys: content.keys.length, revisedKeys: content.revisedKeys.length, region: content.region, signatures: result.signatures, ...(result.reason ? { reason: result.reason } : {}) };
       if (opts.json) process.stdout.write(JSON.stringify(out) + "\n");
-      else if (result.valid) process.stdout.write(say(`Signature valid: ${file} (${out.keys} keys) really comes from the holder of this key.\n`, `署名は正しいです: ${file} (鍵 ${out.keys} 件) はこの公開鍵の持ち主が作ったものです。\n`));
-      else process.stdout.write(say(`Signature NOT valid: do not use ${file}. (${result.reason})\n`, `署名が正しくありません: ${file} は使わないでください。(${result.reason})\n`));
+      else if (result.valid) process.stdout.write(say(`Signature valid: ${file} (${out.keys} keys) really comes from the holder of this key.\n`, `署名は正しいです：${file}（鍵 ${out.keys} 件）はこの公開鍵の持ち主が作ったものです。\n`));
+      else process.stdout.write(say(`Signature NOT valid: do not use ${file}. (${result.reason})\n`, `署名が正しくありません：${file} は使わないでください。\n`));
       process.exitCode = result.valid ? 0 : 1;
     });
 
@@ -154,10 +157,18 @@ export function registerKeys(program: Command): void {
       const settings = asUsage("check.json", () => loadCheckSettings(home));
       const trust = { keys: settings.publicKeys.concat(opts.publicKey ? [publicKeyArg(opts.publicKey)] : []), allowUnsigned: !!opts.allowUnsigned || settings.allowUnsigned };
       const sources = opts.source ?? settings.keySources;
-      if (sources.length === 0) throw new UsageError(say("no key source: give --source or set keySources in check.json (see docs/MATCHING.md)", "鍵の取得元がありません: --source を指定するか check.json の keySources を設定してください (docs/MATCHING.md)"));
-      const r = await withHomeLock("keys fetch", async () => fetchWithBar(sources, asUsage("key cache", () => new KeyCache(home)), trust), home);
-      process.stdout.write(say(`${r.added} new file(s), ${r.keysAdded} keys; ${r.alreadyCached} already had.\n`, `新しいファイル ${r.added} 件 (鍵 ${r.keysAdded} 件)、取得済み ${r.alreadyCached} 件。\n`));
-      for (const p of r.problems) process.stderr.write(say(`problem: ${p.source}: ${p.message}\n`, `問題: ${p.source}: ${p.message}\n`));
+      if (sources.length === 0) throw new UsageError(say("no key source: give --source or set keySources in check.json (see docs/MATCHING.md)", "鍵の取得元がありません。--source を指定するか、check.json の keySources を設定してください（docs/MATCHING.md）。"));
+      const r = await withHomeLock("keys fetch", async () => {
+        const cache = asUsage("key cache", () => new KeyCache(home));
+        const fetched = await fetchWithBar(sources, cache, trust);
+        if (fetched.added > 0) await currentStore(cache); // merged now, so the next check loads them at once
+        return fetched;
+      }, home);
+      process.stdout.write(say(`${r.added} new file(s), ${r.keysAdded} keys; ${r.alreadyCached} already had.\n`, `新しいファイル ${r.added} 件（鍵 ${r.keysAdded} 件）、取得済み ${r.alreadyCached} 件。\n`));
+      for (const p of r.problems) {
+        const t = reasonText(fetchReason(p, checkSettingsPath(home)), lang());
+        process.stderr.write(say(`problem: ${p.source}: ${p.message}\n`, `問題：${t.why}${t.todo}\n`));
+      }
       if (r.problems.length) process.exitCode = 1;
     });
 }

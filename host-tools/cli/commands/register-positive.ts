@@ -12,14 +12,14 @@
  */
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
-import { japanese, say } from "../../base/language";
-import { omamoriHome } from "../../base/dataDir";
-import { BleTransport } from "../../sync/transports/ble";
+import { lang, say } from "../../base/language";
+import { DataDir, omamoriHome } from "../../base/dataDir";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
 import { registerPositive, type Prompter, type RegisterAnswers } from "../../positive/registerPositive";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
 
-interface Flags {
+interface Flags extends TransportOptions {
   server?: string;
   token?: string;
   yes?: boolean;
@@ -27,7 +27,6 @@ interface Flags {
   onsetDate?: string;
   testDate?: string;
   number?: string;
-  transport: string;
 }
 
 /** Questions on the terminal; at the end of the input (a script without flags) null. */
@@ -64,7 +63,7 @@ function flagsToAnswers(f: Flags): RegisterAnswers {
   if (f.yes) a.consent = true;
   if (f.symptoms !== undefined) {
     const s = f.symptoms.toLowerCase();
-    if (s !== "yes" && s !== "no") throw new UsageError(say(`--symptoms must be yes or no, got "${f.symptoms}"`, `--symptoms は yes か no で指定してください ("${f.symptoms}")`));
+    if (s !== "yes" && s !== "no") throw new UsageError(say(`--symptoms must be yes or no, got "${f.symptoms}"`, `--symptoms は yes か no で指定してください（"${f.symptoms}" は使えません）。`));
     a.symptoms = s === "yes";
   }
   if (f.onsetDate !== undefined && f.testDate !== undefined) throw new UsageError(say("give --onset-date (with symptoms) or --test-date (without), not both", "--onset-date（症状あり）と --test-date（症状なし）のどちらか一方を指定してください"));
@@ -83,42 +82,41 @@ function flagsToAnswers(f: Flags): RegisterAnswers {
 }
 
 export function registerRegisterPositive(program: Command): void {
-  program
-    .command("register-positive")
-    .description("after a positive test: send your token's daily keys (nothing else) to the health authority's server")
-    .option("--server <url>", "the diagnosis server (or OMAMORI_SERVER)")
-    .option("--token <id>", "which paired token (needed when several are paired)")
-    .option("--yes", "agree to send (skips the consent question)")
-    .option("--symptoms <yes|no>", "whether you had symptoms")
-    .option("--onset-date <date>", "the day symptoms began (YYYY-MM-DD)")
-    .option("--test-date <date>", "the day of the test, without symptoms (YYYY-MM-DD)")
-    .option("--number <digits>", "the 8-digit processing number from the health centre")
-    .option("--transport <name>", "how to reach the token: ble", "ble")
-    .action(async (f: Flags) => {
-      const lang = japanese() ? "ja" : "en";
+  addTransportOptions(
+    program
+      .command("register-positive")
+      .description("after a positive test: send your token's daily keys (nothing else) to the health authority's server")
+      .option("--server <url>", "the diagnosis server (or OMAMORI_SERVER)")
+      .option("--token <id>", "which paired token (needed when several are paired)")
+      .option("--yes", "agree to send (skips the consent question)")
+      .option("--symptoms <yes|no>", "whether you had symptoms")
+      .option("--onset-date <date>", "the day symptoms began (YYYY-MM-DD)")
+      .option("--test-date <date>", "the day of the test, without symptoms (YYYY-MM-DD)")
+      .option("--number <digits>", "the 8-digit processing number from the health centre"),
+  ).action((f: Flags) =>
+    plainFailures(async () => {
       const server = f.server ?? process.env.OMAMORI_SERVER;
-      if (!server) throw new UsageError(say("give the diagnosis server with --server URL (or OMAMORI_SERVER)", "登録サーバーを --server URL（または OMAMORI_SERVER）で指定してください"));
+      if (!server) throw new UsageError(say("give the diagnosis server with --server URL (or OMAMORI_SERVER)", "陽性登録のサーバーを --server URL（または OMAMORI_SERVER）で指定してください。"));
       try {
         new URL(server);
       } catch {
-        throw new UsageError(say(`--server must be a URL such as https://register.example.jp, got "${server}"`, `--server は https://register.example.jp のようなURLで指定してください ("${server}")`));
-      }
-      if (f.transport !== "ble") {
-        throw new UsageError(say(
-          `--transport ${f.transport}: only ble works from the command line (the simulator's transport runs inside npm run demo and the tests)`,
-          `--transport ${f.transport}: コマンドからは ble だけが使えます（シミュレーターの通信は npm run demo とテストの中で使います）`,
-        ));
+        throw new UsageError(say(`--server must be a URL such as https://register.example.jp, got "${server}"`, `--server は https://register.example.jp のような URL で指定してください（"${server}" は使えません）。`));
       }
       const answers = flagsToAnswers(f);
+      const home = omamoriHome();
+      const data = new DataDir(home);
+      const tokenId = await chooseToken(data, f.token);
+      // the token is reached first: no adapter (or a bad scenario) is said before any question
+      const t = await openTransport(f, await tokenSecret(data, tokenId));
       const io = terminal();
-      const transport = new BleTransport();
       try {
-        const home = omamoriHome();
-        const r = await withHomeLock("register-positive", () => registerPositive({ home, transport, server, lang, io, tokenId: f.token, answers }), home);
+        const owner = t.sim ? { pressToConnect: () => t.sim!.press(), pressToConsent: () => t.sim!.pressWhenBlue() } : undefined;
+        const r = await withHomeLock("register-positive", () => registerPositive({ home, transport: t.transport, server, lang: lang(), io, tokenId, answers, owner, now: t.now }), home);
         if (!r.ok) process.exitCode = r.failure === "bad-input" ? 2 : 1;
       } finally {
         io.close();
-        await transport.close().catch(() => undefined);
+        await t.close().catch(() => undefined);
       }
-    });
+    }),
+  );
 }

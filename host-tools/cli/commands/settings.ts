@@ -26,7 +26,7 @@ export function registerSettings(program: Command): void {
       }
       process.stdout.write(say(
         `Language: ${settings.language ?? "auto (the computer's: " + localeLang() + ")"}\nSettings file: ${settingsPath(home)}\n`,
-        `言語: ${settings.language === "ja" ? "日本語" : settings.language === "en" ? "英語" : "自動（このパソコンの言語: " + (localeLang() === "ja" ? "日本語" : "英語") + "）"}\n設定ファイル: ${settingsPath(home)}\n`,
+        `言語：${settings.language === "ja" ? "日本語" : settings.language === "en" ? "英語" : "自動（このパソコンの言語：" + (localeLang() === "ja" ? "日本語" : "英語") + "）"}\n設定ファイル：${settingsPath(home)}\n`,
       ));
     });
 }

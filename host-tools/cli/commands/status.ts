@@ -8,7 +8,7 @@ import { DataDir } from "../../base/dataDir";
 import { connectToken } from "../../sync/syncToken";
 import { statusLines } from "../../sync/statusText";
 import { SyncError } from "../../sync/errors";
-import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
+import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type OpenTransport, type TransportOptions } from "../../sync/cliSupport";
 import { say } from "../../base/language";
 
 interface StatusOpts extends TransportOptions {
@@ -35,17 +35,18 @@ export function registerStatus(program: Command): void {
         : null;
       if (!opts.offline) {
         const secret = await tokenSecret(data, tokenId);
-        const t = await openTransport(opts, secret);
+        let t: OpenTransport | null = null;
         try {
+          t = await openTransport(opts, secret);
           const s = await connectToken(t.transport, secret, 20000, 10000);
           const { status, driftSeconds } = await s.status(t.now);
           await s.close();
           facts = { tokenId, status, driftSeconds, readAt: new Date(t.now()).toISOString(), live: true, lastSyncAt: state.lastSyncAt, nowMs: t.now() };
         } catch (e) {
           if (!(e instanceof SyncError) || !facts) throw e;
-          process.stderr.write("omamori: " + e.message + " " + say("Showing the state from the last sync.", "前回の同期時点の状態を表示します。") + "\n");
+          process.stderr.write("omamori: " + e.message + " " + say("Showing the state from the last sync.", "前回の同期の時点の状態を表示します。") + "\n");
         } finally {
-          await t.close();
+          await t?.close();
         }
       }
       if (!facts) throw new SyncError("not-found", say("and no sync has saved a state yet", "まだ一度も同期していません"));

@@ -12,6 +12,7 @@ import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSe
 import { say } from "../../base/language";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
+import { Limit } from "../../../common/formats/syncMessages";
 
 interface SyncOpts extends TransportOptions {
   token?: string;
@@ -81,7 +82,7 @@ async function syncOnce(data: DataDir, tokenId: string, chunk: number | undefine
   }
 }
 
-/** `--hub`: serve hub beacons (a simulated token gets its hub switched on first, every 10 minutes). */
+/** `--hub`: serve hub beacons (a simulated token gets its hub switched on first, about every 30 minutes). */
 async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
   const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
   if (opts.rounds !== undefined && (!/^\d+$/.test(opts.rounds) || rounds! < 1)) throw new UsageError("--rounds must be a whole number of at least 1, got " + JSON.stringify(opts.rounds));
@@ -92,14 +93,14 @@ async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
   try {
     if (t.sim) {
       const s = await connectToken(t.transport, secret!, 20000, 10000);
-      await s.setHub(600);
+      await s.setHub(Limit.HUB_MIN_SECONDS);
       await s.close();
     }
-    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています: ") + ids.join(", ") + "\n");
+    process.stderr.write(say("Listening for hub beacons of: ", "ホームハブの信号を待っています：") + ids.join(", ") + "\n");
     await runHub({
       transport: t.transport, data, tokenIds: ids, rounds, now: t.now,
       around: (body) => withHomeLock("sync --hub", body, data.root),
-      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました: 新しい記録 ${r.scansAdded} 件\n`)),
+      onSync: (r) => process.stdout.write(say(`Synced "${r.tokenId}": ${r.scansAdded} new sightings\n`, `「${r.tokenId}」を同期しました：新しい記録 ${r.scansAdded} 件\n`)),
       onWarning: (w) => process.stderr.write("omamori: " + w + "\n"),
     });
   } finally {

@@ -20,6 +20,7 @@ import { localTime } from "../../base/time";
 import { DamagedFileError } from "../../base/atomicFile";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
+import { Limit } from "../../../common/formats/syncMessages";
 
 interface TokenOpts extends TransportOptions {
   token?: string;
@@ -83,7 +84,7 @@ export function registerToken(program: Command): void {
         const rec = await withHomeLock("token pair", () => pairNewToken({ transport: t.transport, data, tokenId: opts.token!, now: t.now }), data.root);
         process.stdout.write(say(
           `Paired token "${rec.tokenId}" (${rec.board}). Its secret is kept in ${data.tokenDir(rec.tokenId)}; keep that folder private.\n`,
-          `お守り「${rec.tokenId}」（${rec.board}）を登録しました。秘密の鍵は ${data.tokenDir(rec.tokenId)} に保存されています。このフォルダは他人に見せないでください。\n`,
+          `お守り「${rec.tokenId}」（${rec.board}）をペアリングしました。秘密の鍵は ${data.tokenDir(rec.tokenId)} に保存されています。このフォルダは他人に見せないでください。\n`,
         ));
       } finally {
         await t.close();
@@ -108,7 +109,7 @@ export function registerToken(program: Command): void {
             if (!(e instanceof DamagedFileError)) throw e;
             last = say("unknown: the sync record is damaged; the next sync rebuilds it", "不明（同期の記録が壊れています。次の同期で作り直します）");
           }
-          process.stdout.write(id + "  " + say("last sync: ", "最後の同期: ") + last + "\n");
+          process.stdout.write(id + "  " + say("last sync: ", "最後の同期：") + last + "\n");
         }
       }),
     );
@@ -116,14 +117,14 @@ export function registerToken(program: Command): void {
   addTransportOptions(
     token
       .command("hub")
-      .description("home hub: let the token offer a private sync beacon every few minutes (off by default)")
-      .requiredOption("--every <minutes|off>", "minutes between beacons (1..1000), or off")
+      .description("home hub: let the token offer a private sync beacon about every MIN minutes, at random moments (off by default)")
+      .requiredOption("--every <minutes|off>", "mean minutes between beacons (30..1092: the token allows no more often), or off")
       .option("--token <id>", "which paired token"),
   ).action((opts: TokenOpts & { every: string }) =>
     plainFailures(async () => {
-      const seconds = opts.every === "off" ? 0 : wholeNumber("every", opts.every, 1, 1000, MINUTES, ["or off", "止めるときは off"]) * 60;
+      const seconds = opts.every === "off" ? 0 : wholeNumber("every", opts.every, Limit.HUB_MIN_SECONDS / 60, Math.floor(Limit.HUB_MAX_SECONDS / 60), MINUTES, ["or off", "止めるときは off"]) * 60;
       await withToken(opts, async (s) => s.setHub(seconds));
-      process.stdout.write(seconds ? say(`Home hub beacon: every ${seconds / 60} min.\n`, `ホームハブ: ${seconds / 60}分ごとに有効にしました。\n`) : say("Home hub beacon: off.\n", "ホームハブ: 無効にしました。\n"));
+      process.stdout.write(seconds ? say(`Home hub beacon: about every ${seconds / 60} min, at random moments.\n`, `ホームハブ：およそ${seconds / 60}分ごと（時刻は毎回ばらばら）に有効にしました。\n`) : say("Home hub beacon: off.\n", "ホームハブ：無効にしました。\n"));
     }),
   );
 
@@ -153,7 +154,7 @@ export function registerToken(program: Command): void {
       const p = wholeNumber("period", opts.period, SCAN_PERIOD_MIN_MS, SCAN_PERIOD_MAX_MS, MS);
       const w = wholeNumber("window", opts.window, SCAN_WINDOW_MIN_MS, Math.floor(p / 2), MS, ["at most half of --period", "--period の半分以下"]);
       await withToken(opts, async (s) => s.setScan(w, p));
-      process.stdout.write(say(`Scanning: ${w} ms every ${p} ms.\n`, `スキャン: ${p} ミリ秒ごとに ${w} ミリ秒にしました。\n`));
+      process.stdout.write(say(`Scanning: ${w} ms every ${p} ms.\n`, `スキャン：${p} ミリ秒ごとに ${w} ミリ秒にしました。\n`));
     }),
   );
 

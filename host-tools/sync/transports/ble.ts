@@ -5,6 +5,7 @@
  * RX with response. Written against the library's typings (index.d.ts) and tested against a fake
  * with the same shape (test/sync/ble.test.ts); not yet tried on real hardware.
  */
+import { existsSync, readdirSync } from "node:fs";
 import { Uuid } from "../../../common/formats/syncMessages";
 import { parseSyncServiceData, type SeenAdvert, type SyncLink, type SyncTransport } from "../transport";
 import { SyncError } from "../errors";
@@ -13,11 +14,12 @@ import { say } from "../../base/language";
 /** The part of noble's API this transport uses (matches @stoprocent/noble's Noble class). */
 export interface NobleLike {
   readonly state: string;
-  waitForPoweredOnAsync(timeout?: number): Promise<void>;
   startScanningAsync(serviceUUIDs?: string[], allowDuplicates?: boolean): Promise<void>;
   stopScanningAsync(): Promise<void>;
   on(event: "discover", listener: (p: PeripheralLike) => void): unknown;
+  on(event: "stateChange", listener: (state: string) => void): unknown;
   removeListener(event: "discover", listener: (p: PeripheralLike) => void): unknown;
+  removeListener(event: "stateChange", listener: (state: string) => void): unknown;
   stop?(): void;
 }
 
@@ -48,34 +50,88 @@ const SERVICE = nobleUuid(Uuid.SERVICE);
 const RX = nobleUuid(Uuid.RX);
 const TX = nobleUuid(Uuid.TX);
 
-/** Imports @stoprocent/noble on first use; a clear message when it is missing or has no adapter. */
+/**
+ * Where Linux lists its Bluetooth adapters. OMAMORI_BLUETOOTH_SYSFS replaces it (tests, and
+ * systems that keep it elsewhere).
+ */
+function sysfsDir(): string {
+  return process.env.OMAMORI_BLUETOOTH_SYSFS || "/sys/class/bluetooth";
+}
+
+/**
+ * False when this computer surely has no Bluetooth adapter: on Linux, none is listed in sysfs.
+ * Known before the library is even loaded, so the cause is said first and at once.
+ */
+export function adapterListed(): boolean {
+  if (process.platform !== "linux") return true;
+  const dir = sysfsDir();
+  try {
+    return existsSync(dir) && readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Imports @stoprocent/noble on first use; a clear message when it is missing. */
 export async function loadNoble(): Promise<NobleLike> {
   try {
     const mod = (await import("@stoprocent/noble")) as unknown as { default: NobleLike };
     return mod.default;
   } catch (e) {
-    throw new SyncError("not-found", say(
-      "Bluetooth support (@stoprocent/noble) is not available on this computer: " + (e as Error).message,
-      "このパソコンではBluetooth機能（@stoprocent/noble）が使えません: " + (e as Error).message,
+    throw new SyncError("no-adapter", say(
+      "the Bluetooth library @stoprocent/noble could not be loaded: " + (e as Error).message,
+      "Bluetooth のライブラリー @stoprocent/noble を読み込めませんでした",
     ));
   }
+}
+
+/** How long the adapter may take to report a definite state (noble says "poweredOff" at first, then the truth). */
+export const ADAPTER_SETTLE_MS = 3000;
+
+/** Waits for the adapter's definite state: resolves when powered on, else the SyncError saying why. */
+export async function adapterReady(noble: NobleLike, settleMs = ADAPTER_SETTLE_MS): Promise<void> {
+  const final = (s: string) => s === "poweredOn" || s === "unsupported" || s === "unauthorized";
+  let state = noble.state;
+  if (!final(state)) {
+    state = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => {
+        noble.removeListener("stateChange", on);
+        resolve(noble.state);
+      }, settleMs);
+      const on = (s: string) => {
+        if (!final(s)) return;
+        clearTimeout(timer);
+        noble.removeListener("stateChange", on);
+        resolve(s);
+      };
+      noble.on("stateChange", on);
+    });
+  }
+  if (state === "poweredOn") return;
+  if (state === "unauthorized") throw new SyncError("no-permission");
+  if (state === "poweredOff") throw new SyncError("bluetooth-off");
+  throw new SyncError("no-adapter", state);
 }
 
 export class BleTransport implements SyncTransport {
   readonly name = "ble";
   private readonly seen = new Map<string, PeripheralLike>();
 
-  /** `noble` is injected by tests; by default the real library is imported on first use. */
-  constructor(private noble: NobleLike | null = null, private readonly poweredOnTimeoutMs = 10000) {}
+  private checked = false;
 
-  private async ready(): Promise<NobleLike> {
+  /**
+   * `noble` is injected by tests (and `listed`, whether an adapter is listed); by default the real
+   * library is imported on first use, after the system was asked whether it has an adapter at all.
+   */
+  constructor(private noble: NobleLike | null = null, private readonly settleMs = ADAPTER_SETTLE_MS, private readonly listed: () => boolean = adapterListed) {}
+
+  /** The adapter, powered on; else at once the SyncError saying why (no adapter, off, not allowed). */
+  async ready(): Promise<NobleLike> {
+    if (!this.noble && !this.listed()) throw new SyncError("no-adapter");
     if (!this.noble) this.noble = await loadNoble();
-    if (this.noble.state !== "poweredOn") {
-      try {
-        await this.noble.waitForPoweredOnAsync(this.poweredOnTimeoutMs);
-      } catch (e) {
-        throw new SyncError("not-found", say("The Bluetooth adapter is off or missing", "Bluetoothアダプターがオフか、見つかりません") + ": " + (e as Error).message);
-      }
+    if (!this.checked || this.noble.state !== "poweredOn") {
+      await adapterReady(this.noble, this.settleMs);
+      this.checked = true;
     }
     return this.noble;
   }

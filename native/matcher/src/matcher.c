@@ -16,9 +16,16 @@
 
 #define CHUNK 4096
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 typedef struct match_index {
   uint8_t *padded;       /* span blocks of PaddedData */
-  uint8_t *combo;        /* (1 << n_classes) arrays of span bytes: near for each class combination */
+  uint32_t *next_near;   /* per class combination m, span entries: first near interval >= j (span: none) */
+  uint32_t *prev_near;   /* per class combination m, span entries: last near interval <= j + 1 (0: none) */
   uint64_t *filter;
   uint32_t filter_shift; /* filter bit = first 32 bits >> filter_shift */
   uint32_t *dir;         /* prefixes with top bits b: prefix[dir[b] .. dir[b + 1]) */
@@ -49,7 +56,8 @@ static int pair_cmp(const void *a, const void *b) {
 
 static void index_free(match_index *ix) {
   free(ix->padded);
-  free(ix->combo);
+  free(ix->next_near);
+  free(ix->prev_near);
   free(ix->filter);
   free(ix->dir);
   free(ix->prefix);
@@ -62,23 +70,39 @@ static int index_build(const match_input *in, match_index *ix) {
   size_t span = in->span;
   uint32_t combos = 1u << in->n_classes;
   ix->padded = malloc(16 * (span ? span : 1));
-  ix->combo = calloc((size_t)combos * (span ? span : 1), 1);
+  ix->next_near = malloc(sizeof(uint32_t) * (size_t)combos * (span ? span : 1));
+  ix->prev_near = malloc(sizeof(uint32_t) * (size_t)combos * (span ? span : 1));
   ix->order = malloc(sizeof(uint32_t) * (in->n_entries ? in->n_entries : 1));
   pair *pairs = malloc(sizeof(pair) * (in->n_entries ? in->n_entries : 1));
-  if (!ix->padded || !ix->combo || !ix->order || !pairs) {
+  uint8_t *near = malloc(span ? span : 1);
+  if (!ix->padded || !ix->next_near || !ix->prev_near || !ix->order || !pairs || !near) {
+    free(near);
     free(pairs);
     return -1;
   }
   for (size_t j = 0; j < span; j++) gaen_padded_data(in->base + (uint32_t)j, ix->padded + 16 * j);
+  /* for each combination of classes a key can be in: where the near intervals are, so a key's
+     first and last near interval are two reads (a key far from every sighting costs nothing) */
   for (uint32_t m = 0; m < combos; m++) {
-    uint8_t *u = ix->combo + (size_t)m * span;
+    uint32_t *next = ix->next_near + (size_t)m * span, *prev = ix->prev_near + (size_t)m * span;
     for (size_t j = 0; j < span; j++) {
       uint8_t v = in->near_all ? in->near_all[j] : 0;
       for (uint32_t c = 0; c < in->n_classes; c++)
         if (m & (1u << c)) v |= in->class_near[c][j];
-      u[j] = v ? 1 : 0;
+      near[j] = v;
+    }
+    uint32_t last = 0;
+    for (size_t j = 0; j < span; j++) {
+      if (near[j]) last = (uint32_t)j + 1;
+      prev[j] = last;
+    }
+    uint32_t first = (uint32_t)span;
+    for (size_t j = span; j-- > 0;) {
+      if (near[j]) first = (uint32_t)j;
+      next[j] = first;
     }
   }
+  free(near);
   for (uint32_t e = 0; e < in->n_entries; e++) {
     pairs[e].prefix = prefix48(in->entry_id + 16 * (size_t)e);
     pairs[e].entry = e;
@@ -176,10 +200,21 @@ static void derive_and_look_up(worker *w, uint32_t i, const uint8_t rpik[16], ui
   in->backend->aes128_encrypt(rpik, ix->padded + 16 * (size_t)lo, rpis, n);
   w->derived++;
   w->identifiers += n;
+  /* In phases, so the memory reads of all identifiers overlap instead of waiting one by one:
+     the filter words (prefetched, then tested), then the directory of the few that pass. */
+  uint32_t v[144], cand[144], nc = 0;
   for (uint32_t j = 0; j < n; j++) {
+    v[j] = first32(rpis + 16 * j) >> ix->filter_shift;
+    PREFETCH(&ix->filter[v[j] >> 6]);
+  }
+  for (uint32_t j = 0; j < n; j++) {
+    cand[nc] = j;
+    nc += (uint32_t)((ix->filter[v[j] >> 6] >> (v[j] & 63)) & 1);
+  }
+  for (uint32_t c = 0; c < nc; c++) PREFETCH(&ix->dir[prefix48(rpis + 16 * cand[c]) >> ix->dir_shift]);
+  for (uint32_t c = 0; c < nc; c++) {
+    uint32_t j = cand[c];
     const uint8_t *r = rpis + 16 * j;
-    uint32_t v = first32(r) >> ix->filter_shift;
-    if (!((ix->filter[v >> 6] >> (v & 63)) & 1)) continue;
     uint64_t p = prefix48(r);
     uint64_t b = p >> ix->dir_shift;
     uint32_t k = ix->dir[b], end = ix->dir[b + 1];
@@ -225,10 +260,11 @@ static void work(void *arg) {
       for (uint32_t c = 0; c < in->n_classes; c++)
         if (in->class_mask[c][i]) m |= 1u << c;
       if (m == 0 && !in->near_all) continue;
-      const uint8_t *u = ix->combo + (size_t)m * span;
-      while (lo <= hi && !u[lo]) lo++;
-      while (hi >= lo && !u[hi]) hi--;
-      if (lo > hi) continue;
+      uint32_t first = ix->next_near[(size_t)m * span + lo];
+      uint32_t last = ix->prev_near[(size_t)m * span + hi]; /* last near + 1, 0 when none */
+      if (last == 0 || first >= last) continue;
+      lo = first;
+      hi = last - 1;
       qi[queued] = i;
       qlo[queued] = (uint32_t)lo;
       qhi[queued] = (uint32_t)hi;

@@ -58,7 +58,8 @@ export interface AdvertStartEvent {
 
 export interface SimDevice {
   readonly id: string;
-  readonly kind: "token" | "phone" | "central";
+  /** "listener": a passive sniffer (devices/listener.ts), delivered to like a phone. */
+  readonly kind: "token" | "phone" | "central" | "listener";
   /** Next time (ms since epoch) the device has something to do; Infinity when idle. */
   nextEventTimeMs(): number;
   /** Run everything due up to and including `ms`; the device's clock is then `ms`. */

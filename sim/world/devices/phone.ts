@@ -1,5 +1,6 @@
 /**
- * A simulated GAEN phone (docs/spec/gaen-protocol.md sections 1 and 3), built on the host's GAEN crypto:
+ * A simulated GAEN phone (docs/spec/gaen-protocol.md sections 1 and 3), on the GAEN crypto it is given
+ * (`crypto`: the simulator never imports the host tools; whoever builds the world chooses it):
  *  - a new TEK at each UTC midnight (from the device's seeded random stream, so runs replay),
  *    kept 14 days;
  *  - RPI + AEM for the current ENIN, rotated together with a new non-resolvable private address
@@ -13,7 +14,7 @@
 import { buildAdvert, parseAdvert } from "../../../common/gaen/advert";
 import { eninFromUnixSeconds, rollingStartFor, RETENTION_DAYS, TEK_ROLLING_PERIOD, dayFromEnin } from "../../../common/gaen/interval";
 import { encodeMetadata } from "../../../common/gaen/metadata";
-import { fastCrypto, type GaenCrypto } from "../../../host-tools/gaen/crypto";
+import type { GaenCrypto } from "../../../common/gaen/crypto";
 import type { Random } from "../random";
 import type { ReceivedPacket, RadioState, SimDevice } from "./device";
 import type { PhoneModel } from "./phoneModels";
@@ -58,7 +59,8 @@ export interface PhoneOptions {
   model: PhoneModel;
   rng: Random;
   startMs: number;
-  crypto?: GaenCrypto;
+  /** GAEN key derivation (e.g. host-tools/gaen/crypto.ts fastCrypto). */
+  crypto: GaenCrypto;
   recordEveryPacket?: boolean;
 }
 
@@ -98,7 +100,8 @@ export class PhoneDevice implements SimDevice {
     this.rssiOffsetDb = o.model.rssiOffsetDb;
     this.sensitivityDbm = o.model.sensitivityDbm;
     this.rng = o.rng;
-    this.crypto = o.crypto ?? fastCrypto;
+    if (!o.crypto) throw new TypeError("PhoneDevice needs GAEN crypto (crypto), e.g. fastCrypto of host-tools/gaen/crypto.ts");
+    this.crypto = o.crypto;
     this.recordEveryPacket = o.recordEveryPacket ?? false;
     this.now = o.startMs;
     this.metadata = encodeMetadata(o.model.metadataTxPowerDbm, o.model.metadataConfidence);

@@ -4,6 +4,7 @@ import { World } from "../../../sim/world/world";
 import { TokenDevice } from "../../../sim/world/devices/token";
 import { CentralDisconnected, SimCentral, L2CAP_HEADER_BYTES, DEFAULT_LL_PAYLOAD } from "../../../sim/world/central";
 import { loadBoard } from "../../../boards/index";
+import { fastCrypto } from "../../../host-tools/gaen/crypto";
 
 /** The token's ATT MTU limit (boards/puckjs.json) and the largest write it takes. */
 const BOARD_MTU = loadBoard("puckjs").radio.maxMtu;
@@ -34,7 +35,7 @@ function world(): World {
     devices: [{ id: "tok", kind: "token", board: "puckjs", carry: "table" }],
     schedule: [{ device: "tok", from: "00:00", to: "24:00", room: "desk", at: [0, 0] }],
   };
-  return new World({ scenario: new Scenario(spec), seed: "central", makeToken: TokenDevice.factory({ firmware: { puckjs: ECHO_FIRMWARE } }) });
+  return new World({ phoneCrypto: fastCrypto, scenario: new Scenario(spec), seed: "central", makeToken: TokenDevice.factory({ firmware: { puckjs: ECHO_FIRMWARE } }) });
 }
 
 describe("sim world: GATT central", () => {

@@ -9,6 +9,7 @@ import { toHex } from "../../../common/bytes";
 import { Scenario, type ScenarioSpec } from "../../../sim/world/scenario";
 import { World } from "../../../sim/world/world";
 import { TokenDevice } from "../../../sim/world/devices/token";
+import { fastCrypto } from "../../../host-tools/gaen/crypto";
 
 const MIN = 60_000;
 
@@ -45,6 +46,7 @@ function run(safe: boolean): World {
   };
   const scenario = new Scenario(spec);
   const w = new World({
+    phoneCrypto: fastCrypto,
     scenario, seed: "first-events", logPackets: true,
     makeToken: TokenDevice.factory({ firmware: { puckjs: rotating(safe), mdbt42q: "NRF.setScan(function () {});" } }),
   });

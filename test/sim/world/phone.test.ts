@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { referenceCrypto } from "../../../host-tools/gaen/crypto";
+import { fastCrypto, referenceCrypto } from "../../../host-tools/gaen/crypto";
 import { parseAdvert } from "../../../common/gaen/advert";
 import { decodeMetadata } from "../../../common/gaen/metadata";
 import { eninFromUnixSeconds, rollingStartFor } from "../../../common/gaen/interval";
@@ -12,7 +12,7 @@ const START = Date.parse("2026-11-02T00:00:00Z");
 const DAY = 86400000;
 
 function phone(model = "android", seed = "p") {
-  return new PhoneDevice({ id: "p1", model: phoneModel(model), rng: new Random(seed), startMs: START });
+  return new PhoneDevice({ id: "p1", model: phoneModel(model), rng: new Random(seed), startMs: START, crypto: fastCrypto });
 }
 
 describe("sim world: GAEN phone", () => {

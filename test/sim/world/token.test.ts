@@ -41,6 +41,7 @@ function scenario(): Scenario {
 
 function makeWorld(seed: string): World {
   return new World({
+    phoneCrypto: fastCrypto,
     scenario: scenario(), seed, logPackets: true,
     makeToken: TokenDevice.factory({ firmware: { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") } }),
   });
@@ -132,7 +133,7 @@ describe("sim world: token clocks", () => {
   it("a scenario token's clockDriftPpm makes its clock run ahead of the world's after the host set it", () => {
     const spec = scenario().spec;
     const drifting = new Scenario({ ...spec, devices: spec.devices.map((d) => (d.id === "puck" ? { ...d, clockDriftPpm: 250 } : d)) });
-    const w = new World({ scenario: drifting, seed: "drift", makeToken: TokenDevice.factory({ firmware: { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") } }) });
+    const w = new World({ phoneCrypto: fastCrypto, scenario: drifting, seed: "drift", makeToken: TokenDevice.factory({ firmware: { puckjs: simFirmware("puckjs"), banglejs2: simFirmware("banglejs2") } }) });
     const set = w.now;
     w.runFor(10 * H);
     const ahead = (t: TokenDevice) => t.rt.tokenTimeMs() - w.now;

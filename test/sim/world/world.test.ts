@@ -6,6 +6,7 @@ import { meanReceivedDbm, carryLossDb, environment, wallLossDb } from "../../../
 import { phoneModel } from "../../../sim/world/devices/phoneModels";
 import type { PhoneDevice, Sighting } from "../../../sim/world/devices/phone";
 import { FakeToken } from "./fakeToken";
+import { fastCrypto } from "../../../host-tools/gaen/crypto";
 
 const H = 3600000;
 
@@ -35,7 +36,7 @@ function bySender(s: Sighting[]): Record<string, Sighting[]> {
 describe("sim world: world, event loop and delivery", () => {
   it("phones see each other with RSSI falling with distance and walls, never when away", () => {
     const sc = phonesScenario();
-    const w = new World({ scenario: sc, seed: "phones" });
+    const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: "phones" });
     // per-placement shadowing of each link (nobody moves in this scenario)
     const shadow = { near: w.shadowDb("p1", "near"), far: w.shadowDb("p1", "far"), wall: w.shadowDb("p1", "wall") };
     expect(shadow.near).to.equal(w.shadowDb("near", "p1"));
@@ -77,7 +78,7 @@ describe("sim world: world, event loop and delivery", () => {
           ...ring.map((d, i) => ({ device: d.id, from: "00:00", to: "06:00", room: "room", at: [10 + 3 * Math.cos(i), 10 + 3 * Math.sin(i)] as [number, number] })),
         ],
       };
-      const w = new World({ scenario: new Scenario(spec), seed: "crowd", makeToken: (c) => new FakeToken(c.spec.id, c, { neverScan: true }) });
+      const w = new World({ phoneCrypto: fastCrypto, scenario: new Scenario(spec), seed: "crowd", makeToken: (c) => new FakeToken(c.spec.id, c, { neverScan: true }) });
       w.runFor(6 * H);
       const s = w.device<PhoneDevice>("p1").sightings.filter((x) => x.from === "near");
       return s.reduce((n, x) => n + x.packets, 0) / s.length;
@@ -90,7 +91,7 @@ describe("sim world: world, event loop and delivery", () => {
 
   it("a phone logs a (fake) token's adverts only while both are present; the token hears the phone", () => {
     const sc = Scenario.load("conversation-2m");
-    const w = new World({ scenario: sc, seed: 7, makeToken: (c) => new FakeToken(c.spec.id, c, { continuous: true }) });
+    const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: 7, makeToken: (c) => new FakeToken(c.spec.id, c, { continuous: true }) });
     w.runUntil(sc.endMs);
     const token = w.device<FakeToken>("tomoko");
     const phone = w.device<PhoneDevice>("visitor");
@@ -114,7 +115,7 @@ describe("sim world: world, event loop and delivery", () => {
   it("same seed replays identically; another seed differs", () => {
     const run = (seed: string) => {
       const sc = Scenario.load("household");
-      const w = new World({ scenario: sc, seed, makeToken: (c) => new FakeToken(c.spec.id, c) });
+      const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed, makeToken: (c) => new FakeToken(c.spec.id, c) });
       w.runUntil(sc.startMs + 24 * H);
       const phone = w.device<PhoneDevice>("musuko");
       const tok = w.device<FakeToken>("obaachan");
@@ -131,7 +132,7 @@ describe("sim world: world, event loop and delivery", () => {
 
   it("cuts a segment when a delivery changes a receiver's radio state", () => {
     const sc = Scenario.load("conversation-2m");
-    const w = new World({ scenario: sc, seed: 3, makeToken: (c) => new FakeToken(c.spec.id, c, { continuous: true, stopScanAfter: 5 }) });
+    const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: 3, makeToken: (c) => new FakeToken(c.spec.id, c, { continuous: true, stopScanAfter: 5 }) });
     w.runUntil(sc.endMs);
     const token = w.device<FakeToken>("tomoko");
     expect(token.received).to.have.length(5); // FakeToken throws if a packet arrives after it stopped
@@ -140,7 +141,7 @@ describe("sim world: world, event loop and delivery", () => {
 
   it("attached devices follow their anchor; bad calls are refused clearly", () => {
     const sc = phonesScenario();
-    const w = new World({ scenario: sc, seed: 1 });
+    const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: 1 });
     const fake = new FakeToken("probe", { rng: w.rng.fork("probe"), startMs: w.now }, { continuous: true });
     w.attach(fake, { near: "p1", offsetM: 0.5, carry: "table" });
     expect(w.placementOf("probe")).to.deep.include({ room: "room", x: 3.5, y: 1 });
@@ -163,7 +164,7 @@ describe("sim world: shipped scenarios on the radio", () => {
       const days = Array.from(new Set(truth.flatMap((p) => Object.keys(p.byDay).filter((d) => close(p.byDay[d]))))).sort();
       if (!days.length) continue;
       const day = days[0];
-      const w = new World({ scenario: sc, seed: "scenarios", makeToken: (c) => new FakeToken(c.spec.id, c) });
+      const w = new World({ phoneCrypto: fastCrypto, scenario: sc, seed: "scenarios", makeToken: (c) => new FakeToken(c.spec.id, c) });
       w.runUntil(Date.parse(day + "T00:00:00Z") + 24 * H);
       for (const p of truth) {
         if (!close(p.byDay[day])) continue;
