@@ -23,7 +23,7 @@ import { toHex } from "../common/bytes";
 import { TEK_ROLLING_PERIOD } from "../common/gaen/interval";
 import { matchTargets } from "../host-tools/match/matchTargets";
 import { ABSENT, KeySet } from "../host-tools/match/keySet";
-import type { ContactLog, LogEncounter } from "../host-tools/match/logFormat";
+import type { OmamoriLog as ContactLog, LogEncounter } from "../host-tools/log/omamoriLog";
 import { SightingIndex } from "../host-tools/match/sightingIndex";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 6_000_000);

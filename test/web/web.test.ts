@@ -34,7 +34,8 @@ import { startServer, type RunningServer } from "../../host-tools/server/httpSer
 import { openDataDir } from "../../host-tools/server/dataDir";
 import { buildSubmission, submitDiagnosis } from "../../host-tools/server/client";
 import { placeWebApp, WEB_APP_DIR } from "../../host-tools/web/webApp";
-import { alertFlashes, pressWhenBlue, STORY_SCENARIO } from "../../host-tools/demo/story";
+import { alertFlashes, STORY_SCENARIO } from "../../host-tools/demo/story";
+import { pressWhenBlue } from "../../host-tools/sync/transports/simWorld";
 
 const MIN = 60_000, HOUR = 60 * MIN, DAY = 24 * HOUR;
 const AXE = join(process.cwd(), "node_modules", "axe-core", "axe.min.js");

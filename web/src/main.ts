@@ -15,7 +15,7 @@ import { useLanguage } from "../../host-tools/base/language";
 import { localTime } from "../../host-tools/base/time";
 import { pairNewToken, syncToken, type SyncReport } from "../../host-tools/sync/syncToken";
 import { SyncError } from "../../host-tools/sync/errors";
-import { readLog } from "../../host-tools/sync/logStore";
+import { readLog } from "../../host-tools/log/omamoriLog";
 import { loadHistory } from "../../host-tools/report/checkHistory";
 import { reportSections, type OwnerResult } from "../../host-tools/report/resultText";
 import type { VerdictKind } from "../../host-tools/report/verdict";

@@ -11,7 +11,7 @@ import { TEK_ROLLING_PERIOD } from "../../../common/gaen/interval";
 import { fastCrypto } from "../../../host-tools/gaen/crypto";
 import { matchTargets } from "../../../host-tools/match/matchTargets";
 import { ABSENT, KeySet } from "../../../host-tools/match/keySet";
-import type { ContactLog, LogEncounter } from "../../../host-tools/match/logFormat";
+import type { OmamoriLog as ContactLog, LogEncounter } from "../../../host-tools/log/omamoriLog";
 import { SightingIndex } from "../../../host-tools/match/sightingIndex";
 import { setMatcherThreadUrl, setThreadProgress } from "../platform/workerThreads";
 

@@ -23,7 +23,7 @@ import { SyncError } from "../../../host-tools/sync/errors";
 /** The Web Bluetooth calls used (a subset of the DOM's, typed here: TypeScript's DOM library has none). */
 export interface BtCharacteristic extends EventTarget {
   value?: DataView;
-  writeValueWithResponse(v: BufferSource): Promise<void>;
+  writeValueWithResponse(v: Uint8Array): Promise<void>;
   startNotifications(): Promise<BtCharacteristic>;
 }
 export interface BtDevice extends EventTarget {
