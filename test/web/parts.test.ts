@@ -8,7 +8,8 @@ import { crc32 as zlibCrc32 } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { checkExportZipWebCrypto, derToRaw } from "../../web/src/check/webCryptoVerify";
 import { espruinoString, uploadCommands, crc32, CHUNK_BYTES } from "../../web/src/ble/installer";
-import { crc32 as browserCrc32 } from "../../web/src/platform/zlib";
+import { crc32 as browserCrc32, inflateRawSync as browserInflate } from "../../web/src/platform/zlib";
+import { deflateRawSync } from "node:zlib";
 import * as vfs from "../../web/src/platform/vfs";
 import * as fsp from "../../web/src/platform/fsPromises";
 import { createPublicKey } from "../../web/src/platform/crypto";
@@ -75,6 +76,17 @@ describe("web app parts (Node)", function () {
       expect(Buffer.from(got, "latin1").equals(Buffer.from(file))).to.equal(true);
       expect(crc32(file)).to.equal(zlibCrc32(file));
       expect(browserCrc32(file)).to.equal(zlibCrc32(file));
+    });
+  });
+
+  describe("the browser's zlib stand-in", function () {
+    it("inflates what zlib deflated, and stops past the limit with Node's error code", function () {
+      const data = new Uint8Array(200_000).fill(7);
+      const z = new Uint8Array(deflateRawSync(data));
+      expect(Buffer.from(browserInflate(z)).equals(Buffer.from(data))).to.equal(true);
+      let code = "";
+      try { browserInflate(z, { maxOutputLength: 100_000 }); } catch (e) { code = (e as { code: string }).code; }
+      expect(code).to.equal("ERR_BUFFER_TOO_LARGE");
     });
   });
 
