@@ -5,7 +5,7 @@
  *   check-worker.js   the check, off the page's thread (web/src/check/checkWorker.ts)
  *   match-worker.js   one matcher thread (web/src/check/matchWorker.ts)
  *   index.html, style.css
- *   firmware/<board>.js + firmware/index.json   the built firmware files, byte for byte (install step)
+ *   firmware/              (in dist/web/) each board's built firmware file, byte for byte, and index.json listing them
  *
  * The host modules (common/, host-tools/) are bundled as they are: Node's built-in modules are
  * replaced by the browser stand-ins in web/src/platform/ (files in IndexedDB, @noble crypto, Web

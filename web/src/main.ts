@@ -368,10 +368,10 @@ interface FirmwareEntry { board: string; name: string; espruinoBoard: string; by
 
 async function installScreen(): Promise<void> {
   const box = statusBox();
-  const boards = (await (await fetch("firmware/index.json")).json()) as FirmwareEntry[];
+  const boards = (await (await fetch("./firmware/index.json")).json()) as FirmwareEntry[];
   const select = h("select", { id: "board" }, ...boards.map((b) => h("option", { value: b.board }, `${b.name} (${b.board})`)));
   let firmware: Promise<Uint8Array> | null = null;
-  const load = () => (firmware = fetch("firmware/" + select.value + ".js").then(async (r) => {
+  const load = () => (firmware = fetch("./firmware/" + select.value + ".js").then(async (r) => {
     if (!r.ok) throw new Error("firmware/" + select.value + ".js: HTTP " + r.status);
     return new Uint8Array(await r.arrayBuffer()); // byte for byte: the file is pretokenised
   }));
