@@ -21,7 +21,9 @@
  *  - the emulated scan record has no service data: a sync advert's service-data UUID is listed
  *    among its service UUIDs, so the chooser's service filter finds it, and the app cannot see
  *    the advert's nonce and tag (it connects to the chosen device; WebBluetoothTransport `chosen`);
- *  - a link the token closes is reported with `simulateGATTDisconnection`; the emulation does not
+ *  - a link the token closes is reported with `simulateGATTDisconnection`, after every operation the
+ *    page still waits for on it has been refused (told in the other order, Chromium's emulation
+ *    sometimes keeps the device connected and never opens the next chooser); the emulation does not
  *    report the page's own disconnects, so a new connection to the same address closes the old link.
  *
  * World time runs at the pace of real time while the page works (`resume`), and jumps when the test
@@ -59,6 +61,8 @@ interface Peripheral {
   chars: Map<string, { svc: string; char: string; queue: Uint8Array[] }>;
   byUuid: Map<string, string>;
   serviceIds: string[];
+  /** Refuses an operation the page is waiting for (they are all refused when the link closes). */
+  inFlight: Set<() => Promise<unknown>>;
 }
 
 function u(s: string): string {
@@ -106,7 +110,11 @@ export class BleBridge {
   private page!: Page;
   private pageSession!: CDPSession;
 
-  private constructor(private readonly bs: CDPSession, readonly world: World, readonly central: SimCentral) {}
+  private constructor(private readonly bs: CDPSession, readonly world: World, readonly central: SimCentral) {
+    // with the verbose log, every line says when (ms since the bridge started)
+    const t0 = Date.now(), push = this.log.push.bind(this.log);
+    if (this.verbose) this.log.push = (...l: string[]) => push(...l.map((x) => "[" + (Date.now() - t0) + " ms] " + x));
+  }
 
   /** Enables the emulation on the browser (before any page uses Bluetooth). */
   static async create(browser: Browser, world: World, central: SimCentral): Promise<BleBridge> {
@@ -203,7 +211,7 @@ export class BleBridge {
   private peripheral(address: string): Peripheral {
     let p = this.peripherals.get(address);
     if (!p) {
-      p = { address, link: null, chars: new Map(), byUuid: new Map(), serviceIds: [] };
+      p = { address, link: null, chars: new Map(), byUuid: new Map(), serviceIds: [], inFlight: new Set() };
       this.peripherals.set(address, p);
     }
     return p;
@@ -223,8 +231,13 @@ export class BleBridge {
           p.link = null;
           for (const c of p.chars.values()) c.queue.length = 0;
           this.log.push("token hung up " + e.address + ": " + reason);
-          // after the answers of operations still in flight (they fail), the page is told
-          setTimeout(() => void this.bs.send("BluetoothEmulation.simulateGATTDisconnection" as never, { address: e.address } as never).catch(() => undefined), 50);
+          // Every operation the page still waits for is refused first, then the page is told. A
+          // disconnection told while an operation is pending can leave Chromium's emulation believing
+          // the device is still connected, and its next device chooser never opens.
+          void Promise.all([...p.inFlight].map((refuse) => refuse()))
+            .then(() => new Promise((r) => setTimeout(r, 20)))
+            .then(() => this.bs.send("BluetoothEmulation.simulateGATTDisconnection" as never, { address: e.address } as never))
+            .then(() => this.log.push("told the page " + e.address + " is gone"), (err) => this.log.push("could not tell the page " + e.address + " is gone: " + err.message));
         });
         // the emulation forgets a peripheral's services when it disconnects: add them for every connection
         for (const id of p.serviceIds.splice(0)) await this.bs.send("BluetoothEmulation.removeService" as never, { serviceId: id } as never).catch(() => undefined);
@@ -255,11 +268,18 @@ export class BleBridge {
     const address = e.characteristicId.split("_")[0];
     const p = this.peripheral(address);
     const c = p.chars.get(e.characteristicId);
-    const answer = (code: number, data?: Uint8Array) =>
-      this.bs.send("BluetoothEmulation.simulateCharacteristicOperationResponse" as never, {
+    let answered: Promise<unknown> | null = null;
+    const answer = (code: number, data?: Uint8Array): Promise<unknown> => {
+      if (answered) return answered; // refused already, when the link closed
+      p.inFlight.delete(refuse);
+      return (answered = this.bs.send("BluetoothEmulation.simulateCharacteristicOperationResponse" as never, {
         characteristicId: e.characteristicId, type: e.type, code, ...(data ? { data: Buffer.from(data).toString("base64") } : {}),
-      } as never).catch(() => undefined);
+      } as never).catch(() => undefined));
+    };
+    const refuse = () => answer(ATT_UNLIKELY);
+    p.inFlight.add(refuse);
     if (!c || !p.link) {
+      if (this.verbose) this.log.push(e.type + " on a closed link: refused");
       await answer(ATT_UNLIKELY);
       return;
     }
@@ -279,6 +299,7 @@ export class BleBridge {
         await answer(0);
       } else if (e.type === "read") {
         const v = c.queue.shift();
+        if (this.verbose) this.log.push("read " + c.char.slice(0, 8) + (v ? " answered" : " empty"));
         await answer(v ? 0 : ATT_UNLIKELY, v ?? undefined);
       } else await answer(0);
     } catch (err) {

@@ -71,6 +71,7 @@ export class EspruinoConsole {
   private text = "";
   private waiter: { resolve: (l: string) => void; reject: (e: Error) => void } | null = null;
   private gone = false;
+  private readonly goneListeners: (() => void)[] = [];
 
   private constructor(private readonly device: BtDevice, private readonly rx: BtCharacteristic) {}
 
@@ -115,6 +116,7 @@ export class EspruinoConsole {
 
   private lost(): void {
     this.gone = true;
+    for (const l of this.goneListeners.splice(0)) l();
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
@@ -153,11 +155,16 @@ export class EspruinoConsole {
   }
 
   /**
-   * Sends a command that ends the connection (a restart). Waits for no answer: the write itself may
-   * never be acknowledged once the token restarts, so at most `waitMs`.
+   * Sends a command that ends the connection (a restart) and waits until the token drops the link,
+   * at most `waitMs`. It waits for no answer (the write itself may never be acknowledged once the
+   * token restarts), and it leaves the hanging up to the token: closing the link from this side
+   * while the token's own disconnection is on its way is a race that the browser need not survive
+   * (Chromium's Bluetooth emulation then never opens the next device chooser).
    */
-  async fire(command: string, waitMs = 3000): Promise<void> {
-    await Promise.race([this.write(command).catch(() => undefined), new Promise((r) => setTimeout(r, waitMs))]);
+  async fire(command: string, waitMs = 5000): Promise<void> {
+    const dropped = new Promise<void>((r) => (this.gone ? r() : this.goneListeners.push(r)));
+    void this.write(command).catch(() => undefined);
+    await Promise.race([dropped, new Promise((r) => setTimeout(r, waitMs))]);
   }
 
   close(): void {
