@@ -5,7 +5,11 @@
  *   2. battery life in days per board with the default settings (the runtime's energy meter, a
  *      day in a room with one GAEN phone visiting 15 minutes every hour);
  *   3. log capacity in days per board at 20 / 100 / 1,000 / 5,000 encounters a day, from the log
- *      area each board really gets with its firmware stored as .bootcde.
+ *      area each board really gets with its firmware stored as .bootcde;
+ *   4. detection in the shared scenarios;
+ *   5. RAM and CPU per board over the same day as 2: JavaScript variables idle and at the peaks
+ *      (sim/espruino/varMeter.ts), and the CPU's busy time, its longest stretch, callbacks it delayed
+ *      and adverts lost to a full event queue (sim/espruino/cpuModel.ts).
  * Run: npm run build && tsx bench/firmware.ts [seeds]   (default 3 seeds per setting)
  */
 import { allBoards } from "../boards/index";
@@ -77,7 +81,7 @@ function runDay(board: string, seed: number, windowMs: number | null, periodMs: 
     if (n > 0) detected++;
   }
   const hasLog = state(t.rt).log.pages > 0;
-  return { detected, contacts: contacts.length, scansPerContact: scans / contacts.length, batteryDays: t.rt.energy.batteryLifeDays(), energy: t.rt.energy, hasLog };
+  return { detected, contacts: contacts.length, scansPerContact: scans / contacts.length, batteryDays: t.rt.energy.batteryLifeDays(), energy: t.rt.energy, hasLog, rt: t.rt };
 }
 
 function pct(x: number): string {
@@ -101,8 +105,10 @@ for (const [win, per] of settings) {
 // ---- 2. battery per board, default settings
 console.log("\n2. Battery life per board, default settings (same day: a phone 1 m away 15 min every hour)\n");
 console.log("   board        battery          days   mAh/day   where the charge goes (%)");
+const dayRuns: Record<string, ReturnType<typeof runDay>> = {};
 for (const b of allBoards()) {
   const r = runDay(b.id, 1, null, null);
+  dayRuns[b.id] = r;
   const cat = r.energy.mAhByCategory();
   const total = r.energy.totalMah();
   const parts = Object.entries(cat).filter(([, v]) => v / total >= 0.01).map(([k, v]) => k + " " + Math.round((100 * v) / total)).join(", ");
@@ -193,4 +199,18 @@ for (const name of ["conversation-2m", "household", "neighbour-wall", "e2e-story
     console.log("      by the logging token's board: " + Object.entries(byBoard).map(([b, [n, g]]) => b + " " + g + "/" + n).join(", "));
   }
   if (skipped) console.log("      (" + skipped + " pair-days left out: one side is a token with no room for a log, which stays quiet)");
+}
+
+// ---- 5. RAM and CPU per board (the day of section 2)
+console.log("\n5. RAM and CPU per board over the day of section 2 (variables: sim meter, lower bound at peaks; CPU: scaled to a 64 MHz nRF52)\n");
+console.log("   board        variables   idle max        peak (where)                      out of memory   CPU busy s/day   longest ms (where)          delayed   adverts lost");
+for (const b of allBoards()) {
+  const rt = dayRuns[b.id].rt;
+  const m = rt.vars!;
+  const of = (n: number) => n + " (" + Math.round((100 * n) / m.total) + " %)";
+  const days = rt.energy.elapsedMs() / DAY;
+  console.log("   " + b.id.padEnd(13) + String(m.total).padEnd(12) + of(m.idle?.vars ?? 0).padEnd(16) +
+    (of(m.peak?.vars ?? 0) + " " + (m.peak?.where ?? "")).padEnd(34) + String(rt.outOfMemory.length).padEnd(16) +
+    (rt.cpu.busyMs / 1000 / days).toFixed(1).padEnd(17) + (rt.cpu.longestMs.toFixed(0) + " (" + rt.cpu.longestWhere + ")").padEnd(28) +
+    String(rt.cpu.delayedCallbacks).padEnd(10) + rt.ioStats.dropped + " of " + rt.ioStats.received);
 }

@@ -15,8 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** In the order a newcomer would read them: the token, the sim, sync, the host, the server. */
 const BENCHES: { name: string; what: string }[] = [
   { name: "firmware-crypto", what: "firmware bundle sizes and crypto speed, built-in vs pure JS" },
-  { name: "firmware", what: "token battery life and log capacity per board" },
-  { name: "sim-runtime", what: "Espruino runtime speed (token-days per second)" },
+  { name: "firmware", what: "token battery life, log capacity, RAM (variables idle and at peaks) and CPU time per board" },
+  { name: "sim-runtime", what: "Espruino runtime speed (token-days per second), with the variable meter and CPU model on and off" },
+  { name: "sim-calibration", what: "the sim's variable meter and CPU-time model against Espruino's real interpreter (needs OMAMORI_ESPRUINO_DIR)" },
   { name: "sim", what: "radio world speed, analytic vs per-advert baseline" },
   { name: "sync", what: "sync time over BLE in the sim (full and daily)" },
   { name: "match", what: "matching 6 million diagnosis keys against a dense 14-day log" },

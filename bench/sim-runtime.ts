@@ -3,13 +3,14 @@
  * through simulated days, for
  *   1. a synthetic firmware that wakes every 4 s, rotates a raw GAEN-sized advert every
  *      10 minutes, scans 4 s every 5 minutes and appends a record to a StorageFile each scan;
- *   2. the built firmware files dist/firmware/<board>.js (when built).
+ *   2. the built firmware files dist/firmware/<board>.js (when built), with the variable meter and the
+ *      CPU-time model on (as tests and the world run them) and off (the baseline: what they cost).
  * The brief's target: "well under a second of wall time per token-day".
  * Run: tsx bench/sim-runtime.ts [days]   (default 14)
  */
 import { existsSync } from "node:fs";
 import { allBoards } from "../boards/index";
-import { EspruinoRuntime, loadBuiltFirmware } from "../sim/espruino/runtime";
+import { EspruinoRuntime, loadBuiltFirmware, type RuntimeOptions } from "../sim/espruino/runtime";
 
 const DAY = 86_400_000;
 const days = Number(process.argv[2] ?? 14);
@@ -36,8 +37,8 @@ setInterval(function () {
 
 interface Row { name: string; simDays: number; wallMs: number; callbacks: number; mAhPerDay: number; flashWrites: number; flashErases: number; errors: number }
 
-function run(name: string, board: string, code: string): Row {
-  const rt = new EspruinoRuntime({ board, seed: 1, worldTimeMs: T0 });
+function run(name: string, board: string, code: string, opts: Partial<RuntimeOptions> = {}): Row {
+  const rt = new EspruinoRuntime({ board, seed: 1, worldTimeMs: T0, ...opts });
   rt.boot(code);
   const setClock = rt.global.Omamori?.setClock ?? rt.global.setTime;
   rt.runCallback(setClock, null, [Math.floor(T0 / 1000)]);
@@ -65,16 +66,22 @@ function table(rows: Row[]): void {
 
 console.log(`Simulator runtime: ${days} simulated days per token (target: well under 1000 ms per token-day)\n`);
 const rows: Row[] = [];
+const OFF = { cpuTime: false, varMeter: false };
 rows.push(run("synthetic 4 s wake (puckjs)", "puckjs", SYNTHETIC));
 rows.push(run("synthetic 4 s wake (banglejs2)", "banglejs2", SYNTHETIC));
+const ratios: string[] = [];
 for (const b of allBoards()) {
   try {
     if (!existsSync(new URL("../dist/firmware/" + b.id + ".js", import.meta.url))) continue;
-    rows.push(run("built firmware " + b.id, b.id, loadBuiltFirmware(b.id)));
+    const on = run("built firmware " + b.id, b.id, loadBuiltFirmware(b.id));
+    const off = run("  same, meter and CPU model off", b.id, loadBuiltFirmware(b.id), OFF);
+    rows.push(on, off);
+    ratios.push(b.id + " " + (on.wallMs / off.wallMs).toFixed(2) + "x");
   } catch (e) {
     console.log("  (skipped " + b.id + ": " + (e as Error).message + ")");
   }
 }
 table(rows);
+console.log("\n  cost of the variable meter and the CPU-time model (wall time on / off): " + ratios.join(", "));
 const worst = Math.max(...rows.map((r) => r.wallMs / r.simDays));
 console.log(`\n  worst: ${worst.toFixed(1)} ms per token-day = ${(1000 / worst).toFixed(0)} token-days per wall second (${(worst / 1000 * 100).toFixed(2)} % of the 1 s budget)`);

@@ -98,13 +98,6 @@ function scenario(board: string): ScenarioSpec {
   };
 }
 
-interface Filled {
-  world: World;
-  token: TokenDevice;
-  fillWallMs: number;
-  delivered: number;
-}
-
 /** Runs the token for `days`, handing it `perDay` new identifiers a day in its scan windows. */
 function feed(world: World, token: TokenDevice, days: number, perDay: number): number {
   const until = world.now + days * DAY;
@@ -132,7 +125,7 @@ function feed(world: World, token: TokenDevice, days: number, perDay: number): n
   return delivered;
 }
 
-async function press(world: World, token: TokenDevice, central: SimCentral): Promise<void> {
+async function press(token: TokenDevice, central: SimCentral): Promise<void> {
   token.rt.pressButton(150);
   await central.runFor(400);
 }
@@ -157,7 +150,7 @@ async function measure(world: World, token: TokenDevice, board: string, kind: st
   const central = new SimCentral(world, { id: "host-" + kind + "-" + mtu + "-" + intervalMs, mtu, connectionIntervalMs: intervalMs, where: { near: "tok", offsetM: 0.5, carry: "table" } });
   const transport = new SimTransport(central);
   await data.saveToken({ tokenId, secret, pairedAt: "", board });
-  await press(world, token, central);
+  await press(token, central);
   const t0 = world.now;
   let requests = 0;
   const report: SyncReport = await syncToken({ transport, data, tokenId, now: () => world.now, saveEveryMs: 600_000, onProgress: () => requests++ });
@@ -179,7 +172,7 @@ async function benchBoard(board: string, perDay: number): Promise<Row[]> {
   const setup = new SimCentral(world, { id: "setup", where: { near: "tok", offsetM: 0.5, carry: "table" } });
   const root = await mkdtemp(join(tmpdir(), "omamori-bench-sync-"));
   const data = new DataDir(join(root, "pairing"));
-  await press(world, token, setup);
+  await press(token, setup);
   const rec = await pairNewToken({ transport: new SimTransport(setup), data, tokenId: "bench", now: () => world.now });
   const t = performance.now();
   const delivered = feed(world, token, DAYS, perDay);
@@ -237,10 +230,10 @@ async function hubEnergy(board: string): Promise<void> {
     const transport = new SimTransport(central);
     const root = await mkdtemp(join(tmpdir(), "omamori-bench-hub-"));
     const data = new DataDir(root);
-    await press(world, token, central);
+    await press(token, central);
     const rec = await pairNewToken({ transport, data, tokenId: "hub", now: () => world.now });
     if (minutes) {
-      await press(world, token, central);
+      await press(token, central);
       const { connectToken } = await import("../host-tools/sync/syncToken");
       const s = await connectToken(transport, rec.secret, 20000, 10000);
       await s.setHub(minutes * 60);

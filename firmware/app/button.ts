@@ -1,8 +1,11 @@
 /**
- * The button (docs/USER-GUIDE.md): short press = show status (and open the sync window); hold 3-8 s =
- * pause or resume; hold 10 s or more, then a short press within 10 s = erase everything. While held,
- * the light says which action letting go would do: yellow at 3 s, red at 10 s. A short press also
- * answers a consent request (registering as positive) and clears a contact alert.
+ * The button (docs/USER-GUIDE.md): short press = show status (and open the sync window) and clear a
+ * contact alert; hold 3-8 s = pause or resume; hold 10 s or more, then a short press within 10 s = erase
+ * everything. While held, the light says which action letting go would do: yellow at 3 s, red at 10 s.
+ *
+ * Consent (daily keys leaving the token) is a different, deliberate gesture: two short presses less
+ * than DOUBLE_S apart, and only while the token asks for it with its own light (white, token.ts). A
+ * single press then does nothing, so the reflex that clears a red alert can never say yes.
  */
 import { Cfg } from "./config";
 import { Color, flash, pin } from "./lights";
@@ -15,6 +18,10 @@ var hint2: any = 0;
 var armed: any = 0;
 var consent: any = 0;
 var consentTimer: any = 0;
+/** Time (s) of the last short press while consent is asked, 0 none. */
+var firstPress = 0;
+/** The second press of the consent gesture must come within this many seconds of the first. */
+const DOUBLE_S = 2;
 
 function clearHints(): void {
   clearTimeout(hint1);
@@ -36,10 +43,12 @@ function edge(e: { state: boolean; time: number }): void {
   downAt = -1;
   if (ms < Cfg.SHORT_PRESS_MS) {
     if (consent) {
-      var c = consent;
-      consent = 0;
-      clearTimeout(consentTimer);
-      c(true);
+      if (firstPress && e.time - firstPress < DOUBLE_S) {
+        var c = consent;
+        consent = 0;
+        clearTimeout(consentTimer);
+        c(true);
+      } else firstPress = e.time;
     } else if (armed) {
       clearTimeout(armed);
       armed = 0;
@@ -66,18 +75,14 @@ function consentTimeout(): void {
   if (c) c(false);
 }
 
-/** True when the button is held right now (the maintenance gesture at power-on). */
-export function buttonHeld(): boolean {
-  return !!digitalRead(eval(OMAMORI_BOARD.button));
-}
-
 export function buttonStart(): void {
   setWatch(edge, pin(OMAMORI_BOARD.button), { repeat: true, edge: "both", debounce: 25 });
 }
 
-/** Wait up to timeoutMs for a short press meaning "yes"; done(false) on timeout. */
+/** Wait up to timeoutMs for two short presses meaning "yes"; done(false) on timeout. */
 export function buttonAskConsent(timeoutMs: number, done: (ok: boolean) => void): void {
   consent = done;
+  firstPress = 0;
   clearTimeout(consentTimer);
   consentTimer = setTimeout(consentTimeout, timeoutMs);
 }

@@ -203,11 +203,19 @@ export var tokenHost: SyncHost = {
     return r;
   },
   dailyKeys: keysList,
+  /**
+   * The consent light is white (every LED at once: no other pattern lights them all but the one
+   * "erase done" flash), one second on, one off, for the whole wait; it hides the red alert meanwhile.
+   */
   askConsent: function (timeoutMs: number, done: (ok: boolean) => void) {
     lightsOff();
-    flash(Color.BLUE, Math.floor(timeoutMs / 1000), 500, 500);
+    flash(Color.ALL, Math.floor(timeoutMs / 2000), 1000, 1000);
     buzz(300);
-    buttonAskConsent(timeoutMs, done);
+    buttonAskConsent(timeoutMs, function (ok: boolean) {
+      lightsOff();
+      if (ok) flash(Color.GREEN, 1, 1000, 0);
+      done(ok);
+    });
   },
   setAlert: setAlert,
   eraseAll: tokenEraseAll,

@@ -48,7 +48,7 @@ export interface SyncEvent {
 }
 
 /** Sync events kept (two months of daily syncs; coverage needs only the last 14 days). */
-export const SYNC_HISTORY_MAX = 60;
+const SYNC_HISTORY_MAX = 60;
 
 export interface SyncState {
   /** Opaque log cursor to ask for next (the token's SyncHost.readLog). */

@@ -13,7 +13,7 @@ import { join } from "node:path";
 
 export const LOCK_FILE = "lock";
 /** Default wait for another run to finish (a full check of a national key set takes ~1 min). */
-export const LOCK_WAIT_MS = 180_000;
+const LOCK_WAIT_MS = 180_000;
 const POLL_MS = 200;
 
 export interface LockHolder {

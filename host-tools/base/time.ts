@@ -11,7 +11,7 @@ const WEEKDAYS_JA = ["日", "月", "火", "水", "木", "金", "土"];
 const WEEKDAYS_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /** Name of this computer's time zone at `d`: "Japan Standard Time" / 「日本標準時」. */
-export function zoneName(d: Date, lang: Lang): string {
+function zoneName(d: Date, lang: Lang): string {
   const parts = new Intl.DateTimeFormat(lang === "ja" ? "ja-JP" : "en-GB", { timeZoneName: "long" }).formatToParts(d);
   return parts.find((p) => p.type === "timeZoneName")?.value ?? "UTC";
 }

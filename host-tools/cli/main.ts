@@ -19,6 +19,7 @@ import { LockBusy } from "../base/lock";
 import { omamoriHome } from "../base/dataDir";
 import { readHostSettings } from "../base/settings";
 import { describeLockHolder } from "./dataLock";
+import { plainCommanderError } from "./commanderWords";
 import { registerCrypto } from "./commands/crypto";
 import { registerServer } from "./commands/server";
 import { registerKeys } from "./commands/keys";
@@ -49,7 +50,7 @@ export function buildProgram(): Command {
     .addHelpText("after", "\nExit codes: 0 done (check: no contact found), 1 could not be done, 2 bad input,\n" +
       "3 check: contact found, 4 check: could not tell, 5 data folder busy. Details: README.md.")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write("omamori: " + plainCommanderError(s) + "\n") });
   registerCrypto(program);
   registerServer(program);
   registerKeys(program);

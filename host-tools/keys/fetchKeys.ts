@@ -171,13 +171,13 @@ export async function fetchKeys(sources: string[], cache: KeyCache, opts: FetchO
         for (const p of parsed.problems) result.problems.push({ source: src, message: p });
         const newest = now() + CREATED_TOLERANCE_MS;
         const entries: ListEntry[] = [];
-        parsed.entries.forEach((e) => {
+        for (const e of parsed.entries) {
           const skip = (why: string) => result.problems.push({ source: src, message: `list.json entry ${e.url.slice(0, 100)} skipped: ${why}` });
           // A list that came over the network names only network files (never this computer's).
-          if (isHttp(src) && !isHttp(e.url)) return skip("a list on the internet may name only http(s) files");
-          if (e.created > newest) return skip(`created ${e.created} is in the future (${new Date(Math.min(e.created, 8.64e15)).toISOString()})`);
-          entries.push(e);
-        });
+          if (isHttp(src) && !isHttp(e.url)) skip("a list on the internet may name only http(s) files");
+          else if (e.created > newest) skip(`created ${e.created} is in the future (${new Date(Math.min(e.created, 8.64e15)).toISOString()})`);
+          else entries.push(e);
+        }
         const last = cache.lastCreated(src);
         for (const e of entries.filter((x) => x.created > last).sort((a, b) => a.created - b.created)) {
           items.push({ src: e.url, created: e.created, list: src });

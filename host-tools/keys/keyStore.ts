@@ -249,7 +249,7 @@ export async function currentStore(cache: KeyCache): Promise<StoredKeys> {
     const still = stored.files.map((sha) => cached.has(sha));
     const renumber = new Uint32Array(stored.files.length);
     let n = 0;
-    stored.files.forEach((sha, f) => (renumber[f] = still[f] ? n++ : 0));
+    stored.files.forEach((_sha, f) => (renumber[f] = still[f] ? n++ : 0));
     const { from, count } = compact(stored, (i) => still[stored.origin[i]]);
     const { keys, origin } = window(stored, from, count);
     for (let i = 0; i < count; i++) origin[i] = renumber[origin[i]];

@@ -20,8 +20,8 @@ import { DamagedFileError, readJsonFile, writeFileAtomic } from "../base/atomicF
 
 export type { LogEncounter, ScanSummary };
 
-export const LOG_FORMAT = "omamori-log";
-export const LOG_VERSION = 1;
+const LOG_FORMAT = "omamori-log";
+const LOG_VERSION = 1;
 /** Shortest stored RPI prefix accepted (48 bits, what the token keeps: chance collisions stay negligible). */
 export const MIN_RPI_PREFIX_BYTES = 6;
 /**

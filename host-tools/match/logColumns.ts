@@ -83,6 +83,9 @@ class Builder {
 
 class Reader {
   i = 0;
+  /** Bytes [spanStart, spanEnd) of the last string read by stringSpan (no array per string). */
+  spanStart = 0;
+  spanEnd = 0;
   constructor(readonly b: Uint8Array) {}
 
   ws(): void {
@@ -108,28 +111,30 @@ class Reader {
     return true;
   }
 
-  /** [start, end) of a string's bytes (no escapes; no control characters, as JSON requires). */
-  stringSpan(): [number, number] {
+  /** A string's bytes into spanStart, spanEnd (no escapes; no control characters, as JSON requires). */
+  stringSpan(): void {
     this.expect(QUOTE);
     const b = this.b, start = this.i;
-    for (;;) {
-      if (this.i >= b.length) throw GIVE_UP;
-      const c = b[this.i];
-      if (c === QUOTE) break;
+    const end = b.indexOf(QUOTE, start);
+    if (end < 0) throw GIVE_UP;
+    for (let j = start; j < end; j++) {
+      const c = b[j];
       if (c === BACKSLASH || c < 0x20) throw GIVE_UP;
-      this.i++;
     }
-    return [start, this.i++];
+    this.i = end + 1;
+    this.spanStart = start;
+    this.spanEnd = end;
   }
 
   string(): string {
-    const [s, e] = this.stringSpan();
-    return DECODER.decode(this.b.subarray(s, e));
+    this.stringSpan();
+    return DECODER.decode(this.b.subarray(this.spanStart, this.spanEnd));
   }
 
   /** A key that is one of the given ASCII names: its position in `names`, or -1 for another key. */
   key(names: string[]): number {
-    const [s, e] = this.stringSpan();
+    this.stringSpan();
+    const s = this.spanStart, e = this.spanEnd;
     this.expect(COLON);
     outer: for (let k = 0; k < names.length; k++) {
       const n = names[k];
@@ -203,17 +208,19 @@ class Reader {
   }
 }
 
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  throw GIVE_UP;
-}
+/** Value of each byte as a hex digit, -1 for any other byte. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
+for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c;
 
 /** Hex string bytes [s, e) into out[off..]; its byte length. */
 function hexInto(b: Uint8Array, s: number, e: number, out: Uint8Array, off: number): number {
   if ((e - s) % 2) throw GIVE_UP;
-  for (let j = s, o = off; j < e; j += 2, o++) out[o] = (hexValue(b[j]) << 4) | hexValue(b[j + 1]);
+  for (let j = s, o = off; j < e; j += 2, o++) {
+    const hi = HEX[b[j]], lo = HEX[b[j + 1]];
+    if ((hi | lo) < 0) throw GIVE_UP;
+    out[o] = (hi << 4) | lo;
+  }
   return (e - s) / 2;
 }
 
@@ -231,14 +238,14 @@ function encounter(r: Reader, out: Builder): void {
     do {
       const k = r.key(ENCOUNTER_KEYS);
       if (k === 0) {
-        const [s, t] = r.stringSpan();
-        if (t - s > 32) throw GIVE_UP;
+        r.stringSpan();
+        if (r.spanEnd - r.spanStart > 32) throw GIVE_UP;
         out.rpi.fill(0, 16 * e, 16 * e + 16);
-        rpiLen = hexInto(r.b, s, t, out.rpi, 16 * e);
+        rpiLen = hexInto(r.b, r.spanStart, r.spanEnd, out.rpi, 16 * e);
       } else if (k === 1) {
-        const [s, t] = r.stringSpan();
-        if (t - s !== 8) throw GIVE_UP;
-        aemLen = hexInto(r.b, s, t, out.aem, 4 * e);
+        r.stringSpan();
+        if (r.spanEnd - r.spanStart !== 8) throw GIVE_UP;
+        aemLen = hexInto(r.b, r.spanStart, r.spanEnd, out.aem, 4 * e);
       } else if (k === 2) {
         if (scansFrom >= 0) throw GIVE_UP; // scans given twice: the ordinary way keeps the last
         scansFrom = out.scans;
@@ -264,7 +271,7 @@ function scan(r: Reader, out: Builder): void {
   r.expect(LBRACE);
   out.scanRoom();
   const s = out.scans;
-  const seen = [false, false, false, false];
+  let seen = 0; // bit k: SCAN_KEYS[k] given
   if (!r.take(RBRACE)) {
     do {
       const k = r.key(SCAN_KEYS);
@@ -275,7 +282,7 @@ function scan(r: Reader, out: Builder): void {
       r.ws();
       const v = r.number();
       if (!Number.isFinite(v)) throw GIVE_UP;
-      seen[k] = true;
+      seen |= 1 << k;
       if (k === 0) out.scanTime[s] = v;
       else if (k === 1) out.scanCount[s] = v;
       else if (k === 2) out.scanRssiMax[s] = v;
@@ -283,7 +290,7 @@ function scan(r: Reader, out: Builder): void {
     } while (r.take(COMMA));
     r.expect(RBRACE);
   }
-  if (!seen.every(Boolean) || out.scanTime[s] < 0) throw GIVE_UP;
+  if (seen !== 15 || out.scanTime[s] < 0) throw GIVE_UP;
   out.scans++;
 }
 

@@ -28,6 +28,8 @@ export interface MatchTarget {
   index: SightingIndex;
   /** keys[i] = 1 when key i is matched against this log; absent = every key. */
   keys?: Uint8Array;
+  /** How many keys it takes that are not revoked, when the caller counted them already. */
+  checked?: number;
 }
 
 function shared<T extends Uint8Array | Int8Array | Uint32Array>(make: new (b: SharedArrayBuffer) => T, bytesPer: number, n: number): T {

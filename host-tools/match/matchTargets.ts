@@ -114,7 +114,7 @@ export async function matchTargets(keys: MatchableKeys, targets: MatchTarget[], 
     group.forEach((ti, g) => {
       runs[ti] = {
         matches: matches[g],
-        keysChecked: keysChecked(targets[ti].keys),
+        keysChecked: targets[ti].checked ?? keysChecked(targets[ti].keys),
         keysDerived: pass.keysDerived,
         identifiersDerived: pass.identifiersDerived,
       };

@@ -64,7 +64,7 @@ function num(o: any, name: string, min: number, max: number): number {
 function numArray(o: any, name: string, len: number, min: number, max: number): number[] {
   const v = o[name];
   if (!Array.isArray(v) || v.length !== len) throw new RiskConfigError(`${name} must be an array of ${len} numbers`);
-  v.forEach((x, i) => num(v, String(i), min, max));
+  v.forEach((_x, i) => num(v, String(i), min, max));
   return v;
 }
 

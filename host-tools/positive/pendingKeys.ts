@@ -28,7 +28,7 @@ export interface PendingKeys {
   keys: PendingKey[];
 }
 
-export const PENDING_FORMAT = "omamori-pending-keys";
+const PENDING_FORMAT = "omamori-pending-keys";
 
 export function pendingPath(home: string, tokenId: string): string {
   return join(home, "positive", "pending-" + checkTokenId(tokenId) + ".json");

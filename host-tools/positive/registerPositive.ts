@@ -6,8 +6,8 @@
  *   2. symptoms yes/no, then the onset date, or the test date;
  *   3. the 8-digit processing number, checked locally and asked again on a typo;
  *   4. the daily keys from the token through an authenticated sync session: the owner presses the
- *      token's button to find it, then again when it blinks blue to release the keys (the token
- *      refuses without that press); the keys are kept on the host (pendingKeys.ts, mode 0600)
+ *      token's button to find it, then twice when it flashes white to release the keys (the token
+ *      refuses without those presses); the keys are kept on the host (pendingKeys.ts, mode 0600)
  *      until the server has them;
  *   5. upload in COCOA's v3 format (host-tools/server/client.ts), then delete the kept keys;
  *      a wrong or used number, an expired number or an unreachable server gives a clear,
@@ -76,7 +76,7 @@ export type RegisterOutcome =
 
 const DAY_MS = 86_400_000;
 /** Keys kept from an earlier try are sent again only within this time; older ones are read anew. */
-export const KEPT_KEYS_MAX_AGE_MS = 3 * DAY_MS;
+const KEPT_KEYS_MAX_AGE_MS = 3 * DAY_MS;
 
 /** The 8 digits of a typed number (full-width digits, spaces and hyphens allowed), or null. */
 export function processingNumberOf(typed: string): string | null {
@@ -101,7 +101,7 @@ export function dateOf(typed: string, nowMs: number): string | null {
 }
 
 /** yes/no in either language; null when it is neither. */
-export function yesNoOf(typed: string): boolean | null {
+function yesNoOf(typed: string): boolean | null {
   const t = typed.normalize("NFKC").trim().toLowerCase();
   if (["y", "yes", "はい", "ok", "1"].includes(t)) return true;
   if (["n", "no", "いいえ", "0"].includes(t)) return false;

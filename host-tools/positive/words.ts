@@ -44,7 +44,7 @@ export const WORDS = {
   yesNo: { en: "Please answer yes or no.", ja: "「はい」か「いいえ」でお答えください。" },
   keptFromBefore: { en: "Daily keys read from your token earlier are kept on this computer; they will be sent now (no need to press the token again).", ja: "前回お守りから読み取った日次鍵がこのパソコンに保管されています。それを送ります（お守りのボタンを押し直す必要はありません）。" },
   pressToConnect: { en: "Press the button on your token once, and keep it near this computer.", ja: "お守りのボタンを1回押して、このパソコンの近くに置いてください。" },
-  pressToConsent: { en: "Your token is now blinking blue. To agree, press its button once (within 30 seconds).", ja: "お守りが青く点滅しています。同意する場合は、30秒以内にボタンを1回押してください。" },
+  pressToConsent: { en: "Your token is now flashing white. To agree, press its button twice, quickly (within 30 seconds). To refuse, do nothing.", ja: "お守りが白く点滅しています。同意する場合は、30秒以内にボタンを続けて2回押してください。同意しない場合は、何もしないでください。" },
   keysRead: { en: "Read {n} daily keys from the token. They are kept on this computer until the server has them.", ja: "お守りから日次鍵を{n}個読み取りました。サーバーが受け取るまで、このパソコンに保管します。" },
   refusedOnToken: { en: "The button on the token was not pressed in time, so the token did not release its keys. Nothing was sent, and the processing number was not used. You can try again.", ja: "お守りのボタンが時間内に押されなかったため、日次鍵は読み取られませんでした。何も送信しておらず、処理番号も使われていません。もう一度お試しいただけます。" },
   tokenProblem: { en: "Could not read the keys from the token: {why} Nothing was sent; the processing number was not used. You can try again.", ja: "お守りから日次鍵を読み取れませんでした：{why} 何も送信しておらず、処理番号も使われていません。もう一度お試しいただけます。" },

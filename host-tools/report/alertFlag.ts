@@ -14,7 +14,7 @@ import { checkTokenId } from "../base/dataDir";
 import { writeFileAtomic } from "../base/atomicFile";
 import type { ExposureSummary } from "../match/dailySummary";
 
-export const ALERT_FILE = "alert-pending.json";
+const ALERT_FILE = "alert-pending.json";
 
 export interface AlertRequest {
   format: "omamori-alert";
@@ -25,7 +25,7 @@ export interface AlertRequest {
   latestRiskyDate: string;
 }
 
-export function alertPath(home: string, tokenId: string): string {
+function alertPath(home: string, tokenId: string): string {
   return join(home, "tokens", checkTokenId(tokenId), ALERT_FILE);
 }
 

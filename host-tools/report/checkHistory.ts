@@ -23,8 +23,8 @@ import type { VerdictKind } from "./verdict";
 import type { ExposureSummary } from "../match/dailySummary";
 import type { MatchMemo } from "./incrementalMatch";
 
-export const HISTORY_FILE = "check-history.json";
-export const MAX_CHECKS = 200;
+const HISTORY_FILE = "check-history.json";
+const MAX_CHECKS = 200;
 
 export interface CheckRecord {
   checkedAt: string;
@@ -47,7 +47,7 @@ export interface CheckHistory {
   tokens: Record<string, TokenMemo>;
 }
 
-export function historyPath(home: string): string {
+function historyPath(home: string): string {
   return join(home, HISTORY_FILE);
 }
 

@@ -160,6 +160,7 @@ interface Planned {
   /** Targets of this token in the pass: [whole log] or [whole log (fresh keys), new sightings (older keys)]. */
   targets: number[];
   old?: Uint8Array;
+  oldCount?: number;
   newEncounters: number;
 }
 
@@ -175,7 +176,7 @@ export async function matchTokensIncrementally(
   const nowEnin = eninFromUnixSeconds(nowSeconds);
   const targets: MatchTarget[] = [];
   // One pair of masks per distinct memo (tokens checked together share it).
-  const masks = new Map<string, { fresh: Uint8Array; old: Uint8Array }>();
+  const masks = new Map<string, { fresh: Uint8Array; old: Uint8Array; freshCount: number; oldCount: number }>();
   const planned: Planned[] = tokens.map(({ log, memo, index: given }) => {
     const index = given ?? new SightingIndex(log);
     const reason = fullMatchReason(memo, index, configDigest, nowEnin);
@@ -190,24 +191,35 @@ export async function matchTokensIncrementally(
       const known = new Set(m.files);
       const fresh = loaded.fileSha256.map((sha) => !known.has(sha));
       const futureLimit = m.nowEnin + TOLERANCE_INTERVALS;
-      mask = { fresh: keyMask(keys.count), old: keyMask(keys.count) };
+      mask = { fresh: keyMask(keys.count), old: keyMask(keys.count), freshCount: 0, oldCount: 0 };
+      const freshFile = Uint8Array.from(fresh, (f) => (f ? 1 : 0));
+      const origin = loaded.origin, { rollingStart, rollingPeriod } = keys;
+      let freshCount = 0, oldCount = 0;
       for (let i = 0; i < keys.count; i++) {
-        const f = fresh[loaded.origin[i]] || keys.rollingStart[i] > futureLimit;
-        mask.fresh[i] = f ? 1 : 0;
-        mask.old[i] = f ? 0 : 1;
+        const f = freshFile[origin[i]] === 1 || rollingStart[i] > futureLimit;
+        const live = rollingPeriod[i] !== 0 ? 1 : 0;
+        if (f) {
+          mask.fresh[i] = 1;
+          freshCount += live;
+        } else {
+          mask.old[i] = 1;
+          oldCount += live;
+        }
       }
+      mask.freshCount = freshCount;
+      mask.oldCount = oldCount;
       masks.set(id, mask);
     }
-    targets.push({ index, keys: mask.fresh });
+    targets.push({ index, keys: mask.fresh, checked: mask.freshCount });
     const mine = [targets.length - 1];
     // No earlier scan (an empty log was matched): every sighting is new.
     const from = m.horizon === null ? -Infinity : m.horizon - TOLERANCE_INTERVALS * 600;
     const sub = index.subset(log, (i) => index.lastScan(i) > from);
     if (sub.count > 0) {
-      targets.push({ index: sub, keys: mask.old });
+      targets.push({ index: sub, keys: mask.old, checked: mask.oldCount });
       mine.push(targets.length - 1);
     }
-    return { index, reason, targets: mine, old: mask.old, newEncounters: sub.count };
+    return { index, reason, targets: mine, old: mask.old, oldCount: mask.oldCount, newEncounters: sub.count };
   });
   const pass = await matchTargets(keys, targets);
   const results: IncrementalResult[] = [];
@@ -219,7 +231,7 @@ export async function matchTokensIncrementally(
     let keysAfresh = pass.runs[p.targets[0]].keysChecked, keysAgainstNewSightings = 0;
     if (p.reason === null) {
       if (p.targets.length > 1) keysAgainstNewSightings = pass.runs[p.targets[1]].keysChecked;
-      else for (let i = 0; i < keys.count; i++) if (p.old![i] && keys.rollingPeriod[i] !== 0) keysAgainstNewSightings++;
+      else keysAgainstNewSightings = p.oldCount!;
       for (const i of indexesOf(keys, (memo as MatchMemo).keys)) matched.add(i);
     }
     const small = new KeySet(Math.max(1, matched.size));

@@ -148,6 +148,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const write = !o.readOnly;
   if (o.readOnly) global.push({ code: "home-not-writable", subject: o.home, detail: o.readOnly });
   const settings = settingsOf(o.home, global);
+  // a check.json that could not be read has not said "no key source": its own reason stands alone
+  const settingsUnread = global.some((r) => r.code === "settings-invalid");
   const maxKeyAge = o.maxKeyAgeHours ?? settings.maxKeyAgeHours;
   const maxSyncAge = o.maxSyncAgeHours ?? settings.maxSyncAgeHours;
   const trust: Trust = { keys: settings.publicKeys.concat(o.extraTrust ?? []), allowUnsigned: !!o.allowUnsigned || settings.allowUnsigned };
@@ -164,7 +166,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const nowSeconds = o.now.getTime() / 1000;
   const sources = o.sources ?? settings.keySources;
   if (!settings.exists && !o.sources) global.push({ code: "settings-missing", subject: settings.path });
-  else if (sources.length === 0) global.push({ code: "no-key-source", settingsPath: settings.path });
+  else if (sources.length === 0 && !settingsUnread) global.push({ code: "no-key-source", settingsPath: settings.path });
   let fetched: FetchResult | null = null;
   if (write && !o.offline && sources.length) {
     fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl, checkZip: o.checkZip, now: () => o.now.getTime() });

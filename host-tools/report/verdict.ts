@@ -15,7 +15,7 @@ import { localTime } from "../base/time";
 export type VerdictKind = "contact" | "no-contact" | "could-not-tell";
 
 /** Why the check could not tell, most important first (this order). */
-export const REASON_CODES = [
+const REASON_CODES = [
   "home-not-writable", "settings-missing", "settings-invalid", "no-key-source",
   "key-source-missing", "key-source-unreachable", "key-file-unverified", "key-file-damaged",
   "keys-never-fetched", "keys-stale",

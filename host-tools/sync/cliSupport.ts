@@ -1,7 +1,8 @@
 /**
  * What the commands that reach a token (sync, status, token, register-positive) share: the
  * transport options, choosing the token, and turning failures into one plain line. The `sim`
- * transport builds a simulated world (transports/simWorld.ts) that ends at the real present, hands
+ * transport builds a simulated world (transports/simWorld.ts; its firmware is built first when
+ * missing or stale, transports/simFirmware.ts) that ends at the real present, hands
  * its fresh token the saved secret, lets `--sim-hours` pass and presses the button, so every
  * command behaves as with a real token — and what it syncs is dated today.
  */
@@ -12,6 +13,7 @@ import { DamagedFileError } from "../base/atomicFile";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
 import { openSimWorld, type SimSyncWorld } from "./transports/simWorld";
+import { SimFirmwareError, ensureSimFirmware } from "./transports/simFirmware";
 import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
@@ -27,7 +29,7 @@ export function addTransportOptions(cmd: Command): Command {
     .addOption(new Option("--transport <kind>", "how to reach the token: ble (this computer's Bluetooth) or sim (a simulated token)").choices(["ble", "sim"]).default("ble"))
     .option("--scenario <name>", "sim: scenario name in sim/scenarios or a JSON file", "household")
     .option("--sim-device <id>", "sim: which token of the scenario (default: the first)")
-    .option("--sim-hours <n>", "sim: hours of simulated life before the sync", "24");
+    .option("--sim-hours <n>", "sim: hours of simulated life before the sync (0 to 672)", checked(hours), "24");
 }
 
 export interface OpenTransport {
@@ -37,9 +39,17 @@ export interface OpenTransport {
   close(): Promise<void>;
 }
 
+/** An option parser that checks a value when the command line is read, before anything runs; keeps the text. */
+export function checked(check: (v: string) => unknown): (v: string) => string {
+  return (v) => {
+    check(v);
+    return v;
+  };
+}
+
 function hours(v: string): number {
   const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0 && n <= 24 * 28)) throw new UsageError("--sim-hours must be a number of hours 0..672, got " + JSON.stringify(v));
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0 && n <= 24 * 28)) throw new UsageError(say(`--sim-hours must be a number of hours from 0 to 672, got ${JSON.stringify(v)}`, `--sim-hours は 0～672 の時間数で指定してください（${JSON.stringify(v)} は使えません）。`));
   return n;
 }
 
@@ -54,6 +64,7 @@ export async function openTransport(o: TransportOptions, secret: Uint8Array | nu
     return { transport: t, now: Date.now, sim: null, close: () => t.close() };
   }
   const h = hours(o.simHours);
+  await ensureSimFirmware((line) => process.stderr.write("omamori: " + line + "\n"));
   const end = Date.now();
   const DAY = 86_400_000;
   let sw: SimSyncWorld;
@@ -132,7 +143,7 @@ export async function plainFailures(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (e instanceof SyncError || e instanceof PairingLostError) {
+    if (e instanceof SyncError || e instanceof PairingLostError || e instanceof SimFirmwareError) {
       process.stderr.write("omamori: " + e.message + "\n");
       process.exitCode = 1;
       return;

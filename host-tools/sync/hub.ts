@@ -14,7 +14,7 @@ import { syncToken, type SyncReport } from "./syncToken";
 import type { DataDir, TokenRecord } from "../base/dataDir";
 import type { SyncTransport } from "./transport";
 
-export const COOLDOWN_MS = 60_000;
+const COOLDOWN_MS = 60_000;
 
 export interface HubOptions {
   transport: SyncTransport;

@@ -9,7 +9,7 @@ import { localTime, dateOfDay } from "../base/time";
 import { formatDrift } from "./syncToken";
 
 export const BATTERY_LOW_PERCENT = 20;
-export const STORAGE_HIGH_FRACTION = 0.85;
+const STORAGE_HIGH_FRACTION = 0.85;
 
 export interface StatusFacts {
   tokenId: string;

@@ -23,9 +23,9 @@ import { implausibleRecord } from "./plausibility";
 /** Clock differences below this are left alone in the log (records have 5 s resolution). */
 export const CLOCK_SHIFT_THRESHOLD_S = 60;
 /** The token clock is set when it is off by more than this. */
-export const CLOCK_SET_THRESHOLD_S = 2;
+const CLOCK_SET_THRESHOLD_S = 2;
 /** Drift at which the user is warned. */
-export const CLOCK_WARN_S = 300;
+const CLOCK_WARN_S = 300;
 
 export interface SyncProgress {
   bytes: number;
@@ -73,7 +73,7 @@ export interface SyncReport {
 }
 
 /** Scans until an advert of the token holding `secret` shows up (its tag verifies). */
-export async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs: number): Promise<SeenAdvert> {
+async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
     if (a.chosen) {

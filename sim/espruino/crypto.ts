@@ -49,7 +49,8 @@ export function makeCryptoModule(rt: EspruinoRuntime): Record<string, unknown> {
   };
   const sha = (alg: string, bits: number) => (msg: unknown) => {
     const m = bytesOf(msg, "message");
-    rt.energy.cryptoBlocks(blocks(m.length + 9, 64));
+    rt.peakSample("crypto.SHA", [msg]);
+    rt.cryptoWork("sha256", blocks(m.length + 9, 64));
     const out = createHash(alg).update(m).digest();
     return realm.arrayBuffer(new Uint8Array(out.buffer, out.byteOffset, bits / 8));
   };
@@ -104,7 +105,8 @@ export function makeCryptoModule(rt: EspruinoRuntime): Record<string, unknown> {
         default:
           return jsError("Feature unavailable");
       }
-      rt.energy.cryptoBlocks(blocks(msg.length, 16));
+      rt.peakSample("crypto.AES", [message, key, options]);
+      rt.cryptoWork("aes", blocks(msg.length, 16));
       return realm.arrayBuffer(out);
     };
     mod.AES = realm.object({ encrypt: crypt(true), decrypt: crypt(false) });
@@ -152,7 +154,8 @@ export function installGlobalAes(rt: EspruinoRuntime): void {
       if (!c) return jsError("Unknown error: -0xd");
       const data = Buffer.concat([c.update(msg), c.final()]);
       const tag = (c as unknown as { getAuthTag(): Buffer }).getAuthTag();
-      rt.energy.cryptoBlocks(2 * blocks(msg.length, 16) + 1);
+      rt.peakSample("AES.ccmEncrypt", [message, key, iv]);
+      rt.cryptoWork("ccm", 2 * blocks(msg.length, 16) + 1);
       return realm.object({ data: realm.arrayBuffer(data), tag: realm.arrayBuffer(tag) });
     },
     ccmDecrypt: (message: unknown, key: unknown, iv: unknown, tagArg: unknown) => {
@@ -165,7 +168,8 @@ export function installGlobalAes(rt: EspruinoRuntime): void {
       const c = ccm(k, nonce, tag.length, false);
       if (!c) return jsError("Unknown error: -0xd");
       (c as unknown as { setAuthTag(t: Uint8Array): void }).setAuthTag(tag);
-      rt.energy.cryptoBlocks(2 * blocks(msg.length, 16) + 1);
+      rt.peakSample("AES.ccmDecrypt", [message, key, iv, tagArg]);
+      rt.cryptoWork("ccm", 2 * blocks(msg.length, 16) + 1);
       try {
         const data = Buffer.concat([c.update(msg), c.final()]);
         return realm.arrayBuffer(data);

@@ -35,6 +35,20 @@ export class EventHub {
     target.emit = (event: string, ...args: unknown[]) => this.emit(String(event), args, target);
   }
 
+  /**
+   * What the listeners cost in Espruino's variables: a "#on<event>" name on the object holding the
+   * function, or an array of them when there are several (src/jswrap_object.c jswrap_object_on).
+   */
+  held(nameVars: (name: string) => number): { vars: number; values: unknown[] }[] {
+    const out: { vars: number; values: unknown[] }[] = [];
+    for (const event of Object.keys(this.listeners)) {
+      const l = this.listeners[event];
+      if (!l.length) continue;
+      out.push({ vars: nameVars("#on" + event) + (l.length > 1 ? 1 + l.length : 0), values: l.slice() });
+    }
+    return out;
+  }
+
   count(event: string): number {
     return this.listeners[event]?.length ?? 0;
   }

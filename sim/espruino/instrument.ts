@@ -20,6 +20,7 @@
  * reports the syntax error as before). Results are cached per source text.
  */
 import { Parser } from "acorn";
+import { HOOK as METER_HOOK } from "./meterCode";
 
 /** The helper globals the rewritten code calls (defined by semantics.ts, hidden from enumeration). */
 export const HELPER_PREFIX = "__esp_";
@@ -368,7 +369,7 @@ class Rewriter {
   }
 
   /** ++x, x--, o.p++ ... (a statement or for-update ignores the value: cheaper form). */
-  private update(n: AnyNode, parent?: AnyNode): string {
+  private update(n: AnyNode, _parent?: AnyNode): string {
     const a = n.argument;
     const inc = n.operator === "++";
     const valueUnused = this.discarded.has(n);
@@ -401,6 +402,8 @@ class Rewriter {
     }
     const op = COMPOUND[n.operator];
     if (!op) return this.copy(n);
+    // the meters' work counter (meterCode.ts: `__esim.n += w`) is the simulator's, not the firmware's
+    if (t.type === "MemberExpression" && t.object.type === "Identifier" && t.object.name === METER_HOOK) return this.src.slice(n.start, n.end);
     if (t.type === "Identifier") return t.name + " = " + h(op) + "(" + t.name + ", " + this.arg(n.right) + ")";
     if (t.type === "MemberExpression") {
       return h("cas1") + "(" + h("cas0") + "(" + this.memberArgs(t) + "), " + this.arg(n.right) + ", " + h(op) + ")";

@@ -31,6 +31,9 @@ interface Watch {
   timeout: { event: QueuedEvent; state: boolean; dueTicks: number } | null;
 }
 
+/** Variables of one setWatch besides its function (measured, bench/sim-calibration.ts). */
+export const WATCH_VARS = 10;
+
 export class IoPins {
   private readonly rt: EspruinoRuntime;
   private readonly outputs = new Map<string, boolean>();
@@ -53,6 +56,9 @@ export class IoPins {
     if (io.vibration) this.outputs.set("VIBRATE", false);
     this.inputs.set("BTN", rt.buttonDown);
     this.install();
+    // a watch in Espruino's watch list (jswrap_interface_setWatch): its object with pin, recur,
+    // debounce, edge, callback and state (measured on the 2v29 Linux build), plus the function
+    rt.vars?.addHeld(() => this.watches.map((w) => ({ vars: WATCH_VARS, values: [w.fn] })));
   }
 
   private install(): void {
@@ -133,7 +139,7 @@ export class IoPins {
     this.write("VIBRATE", true);
     const until = this.rt.ticksMs() + ms;
     this.vibrateUntilTicks = Math.max(this.vibrateUntilTicks, until);
-    this.rt.schedule(ms, () => {
+    this.rt.schedulePhysical(ms, () => { // a hardware timer stops the motor
       if (this.rt.ticksMs() >= this.vibrateUntilTicks) this.write("VIBRATE", false);
       done();
     });
@@ -251,7 +257,7 @@ export class IoPins {
     const edge = (atMs: number, level: boolean) => {
       const fn = () => this.setInput("BTN", level);
       if (atMs <= 0) fn();
-      else this.pendingInput.push(this.rt.schedule(atMs, fn));
+      else this.pendingInput.push(this.rt.schedulePhysical(atMs, fn));
     };
     const withBounce = (t0: number, level: boolean) => {
       const step = bounces ? bounceMs / (2 * bounces) : 0;

@@ -23,13 +23,39 @@ import { makeCryptoModule, installGlobalAes } from "./crypto";
 import { PowerCutError } from "./flash";
 import { crc32 } from "./espruinoE";
 import { espFloatToString, espStringGetInteger, isIntValue } from "./numbers";
+import { STORAGE_HEADER_MS } from "./cpuModel";
+
+/** Built-in calls where RAM peaks: the variable meter samples there (with the call's arguments). */
+const PEAK_CALLS = new Set(["write", "writeJSON", "erase", "compact", "erasePage", "open"]);
+
+/**
+ * A built-in module's functions as the meter and the CPU model see them: each call is charged
+ * `cost()` device ms and, for PEAK_CALLS, sampled by the variable meter.
+ */
+function meterModule(rt: EspruinoRuntime, prefix: string, mod: Record<string, unknown>, cost: () => number): Record<string, unknown> {
+  if (!rt.vars && !rt.cpuModelOn()) return mod;
+  for (const k of Object.keys(mod)) {
+    const f = mod[k];
+    if (typeof f !== "function") continue;
+    const peak = PEAK_CALLS.has(k);
+    mod[k] = (...args: unknown[]) => {
+      const c = cost();
+      if (c) rt.chargeDevice(c);
+      if (peak) rt.peakSample(prefix + "." + k, args);
+      return (f as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return mod;
+}
 
 export function installRequire(rt: EspruinoRuntime): void {
   const realm = rt.realm;
   const cache = new Map<string, unknown>();
+  // Espruino walks Storage's file headers for every call (jsfFindFile, jsfCreateFile)
+  const storageCost = () => rt.storage.headers().length * STORAGE_HEADER_MS;
   const builtins: Record<string, () => unknown> = {
-    Storage: () => makeStorageModule(rt),
-    Flash: () => makeFlashModule(rt),
+    Storage: () => meterModule(rt, "Storage", makeStorageModule(rt), storageCost),
+    Flash: () => meterModule(rt, "Flash", makeFlashModule(rt), () => 0),
   };
   if (rt.board.crypto.module) builtins.crypto = () => makeCryptoModule(rt);
   realm.global.require = (name: unknown) => {
@@ -47,8 +73,23 @@ export function installRequire(rt: EspruinoRuntime): void {
       exp = module.exports;
     }
     cache.set(n, exp);
+    if (rt.vars && Object.prototype.hasOwnProperty.call(builtins, n) && exp && typeof exp === "object") rt.vars.builtinObjects.add(exp);
     return exp;
   };
+  // the module cache ("modules" in the hidden root, measured on the 2v29 Linux build: 3 variables,
+  // then per module its name and the module: a native function for built-ins, the exports for files)
+  const meter = rt.vars;
+  if (meter) {
+    meter.addHeld(() => {
+      if (!cache.size) return [];
+      const out = [{ vars: 3, values: [] as unknown[] }];
+      for (const [name, exp] of cache) {
+        const native = Object.prototype.hasOwnProperty.call(builtins, name);
+        out.push({ vars: meter.nameVars(name) + (native ? 1 : 0), values: native ? [] : [exp] });
+      }
+      return out;
+    });
+  }
   installGlobalAes(rt);
 }
 
@@ -263,6 +304,8 @@ function openStorageFile(rt: EspruinoRuntime, nameArg: unknown, modeArg: unknown
   const lastByte = (h: { addr: number; size: number }) => rt.flash.readByte(h.addr + HEADER_BYTES + h.size - 1);
 
   const f = realm.object({ name: base, chunk: 1, offset: 0, mode: modeCh }) as unknown as StorageFileObj & Record<string, unknown>;
+  // a StorageFile: object, name, chunk, offset, mode and the prototype link (its methods are built in)
+  rt.vars?.fixedVars.set(f, 10);
   const eraseAll = () => guard(rt, () => {
     for (let chunk = 1; chunk <= 255; chunk++) if (!st.erase(chunkName(chunk))) break;
     f.chunk = 1;

@@ -69,6 +69,15 @@ import { EventHub } from "./events";
 import { toBytes } from "./realm";
 import { formatValue } from "./globals";
 import { espTypeName } from "./modules";
+import { BUILTIN_X86_MS, advertEventBytes } from "./cpuModel";
+
+/**
+ * Variables a queued scan report holds until the scan callback runs: the {rssi, id, data} object
+ * jsble_exec_pending builds (object, "rssi", "id" and its 24-character string, "data" with an
+ * ArrayBuffer of the advert) and the JavaScript event entry that calls the handler (counted like the
+ * meter counts values: 12 + 5).
+ */
+export const QUEUED_REPORT_VARS = 17;
 
 export interface AdvertIn { address: string; addressType: string; rssi: number; data: Uint8Array }
 
@@ -226,6 +235,8 @@ export class Radio {
   private link: { central: GattCentral; mtu: number; open: boolean } | null = null;
   private findTimer: { cancelled: boolean } | null = null;
   security: unknown = undefined;
+  /** What Espruino keeps in its hidden root for a restart: the values the firmware passed. */
+  private kept: { adv?: unknown[]; services?: unknown[]; scanResponse?: unknown; address?: unknown } = {};
   private lastView: string | null = null;
   private scanResponse: Uint8Array | null = null;
 
@@ -240,6 +251,29 @@ export class Radio {
     this.install();
     this.advertisingStart(); // jsble_init: advertising from power-on
     this.powerUpdate();
+    const meter = rt.vars;
+    if (meter) meter.addHeld(() => this.held((n) => meter.nameVars(n)));
+  }
+
+  /**
+   * What the radio keeps in Espruino's variables (libs/bluetooth/jswrap_bluetooth.c): the scan
+   * handler (a native function bound to the callback and the filters, under "#onblescan"), the
+   * advertising data and options ("BLE_ADV_D"/"BLE_ADV_O"), the services and their options
+   * ("BLE_SVC_D"/"BLE_SVC_O"), the scan response, the address, the security options, event
+   * listeners, and reports waiting in the event queue.
+   */
+  private held(nameVars: (n: string) => number): { vars: number; values: unknown[] }[] {
+    const out: { vars: number; values: unknown[] }[] = this.events.held(nameVars);
+    if (this.scan) out.push({ vars: nameVars("#onblescan") + 1 + 2 + 1, values: [this.scan.cb, this.scan.filters] });
+    const k = this.kept;
+    if (k.adv) out.push({ vars: 2 + 2, values: k.adv });
+    if (k.services) out.push({ vars: 2 + 2, values: k.services });
+    if (k.scanResponse !== undefined) out.push({ vars: 2, values: [k.scanResponse] });
+    if (k.address !== undefined) out.push({ vars: 2, values: [k.address] });
+    if (this.security !== undefined) out.push({ vars: 2, values: [this.security] });
+    const queued = this.rt.queuedReports();
+    if (queued) out.push({ vars: queued * QUEUED_REPORT_VARS, values: [] });
+    return out;
   }
 
   /** jsble_advertising_start: nothing if already advertising or connected (unless whenConnected). */
@@ -418,6 +452,7 @@ export class Radio {
       getAdvertisingName: () => this.deviceName(),
       setScanResponse: (data: unknown) => {
         this.scanResponse = data === undefined ? null : this.rawAdvert(data);
+        this.kept.scanResponse = data;
         this.notifyChange();
       },
       setAddress: (addr: unknown) => this.setAddress(addr),
@@ -470,6 +505,7 @@ export class Radio {
 
   private setAdvertising(data: unknown, options: unknown): void {
     const rt = this.rt;
+    rt.peakSample("NRF.setAdvertising", [data, options]);
     if (options !== undefined && (options === null || typeof options !== "object")) {
       throw rt.realm.typeError("Expecting Object or undefined, got " + espTypeName(options));
     }
@@ -490,6 +526,7 @@ export class Radio {
     if (o.scannable !== undefined) next.scannable = !!o.scannable;
     if (o.whenConnected !== undefined) next.whenConnected = !!o.whenConnected;
     this.adv = next;
+    this.kept.adv = [data, options];
     // jswrap_ble_setAdvertising: stored; if advertising (or whenConnected while connected), restarted
     const restartAdv = this.advertising || (next.whenConnected && !!this.link?.open && o.whenConnected !== undefined);
     if (restartAdv && !this.sleeping) {
@@ -513,8 +550,10 @@ export class Radio {
   }
 
   private setAddress(addr: unknown): void {
+    this.rt.peakSample("NRF.setAddress", [addr]);
     if (!bleVarToAddr(addr)) throw this.rt.error("Expecting mac address of the form aa:bb:cc:dd:ee:ff");
     this.macRequest = addr as string;
+    this.kept.address = addr;
     this.restart();
   }
 
@@ -567,6 +606,7 @@ export class Radio {
   // ------------------------------------------------------------------ scanning
 
   private setScan(cb: unknown, options: unknown): void {
+    this.rt.peakSample("NRF.setScan", [cb, options]);
     if (this.findTimer) {
       this.findTimer.cancelled = true;
       this.findTimer = null;
@@ -677,8 +717,32 @@ export class Radio {
     if (!this.scan) return; // NRF.sleep() stops advertising and connections, not scanning (jswrap_ble_sleep)
     if (!(p.data instanceof Uint8Array)) throw new TypeError("deliverAdvert: data must be a Uint8Array");
     if (p.data.length > MAX_ADV) throw new RangeError("deliverAdvert: a legacy advert has at most 31 bytes, got " + p.data.length);
+    // the report waits in Espruino's IO queue while JavaScript runs (dropped when it is full)
+    this.rt.ioEvent(advertEventBytes(p.data.length), () => {
+      // popped by the idle loop: the event is bound to the scan handler of this moment
+      // (jsiQueueObjectCallbacks), so it still runs if scanning stops before it does
+      const scan = this.scan;
+      if (!scan) return null;
+      return () => this.handleAdvert(p, scan);
+    });
+  }
+
+  /**
+   * One report handled: the C side builds the device object for every advert, GAEN or not, then
+   * applies the filters (jswrap_ble_setScan_cb), then the JavaScript callback runs.
+   */
+  private handleAdvert(p: AdvertIn, scan: NonNullable<Radio["scan"]>): void {
+    this.rt.beginWork("scan report");
+    try {
+      this.rt.chargeBuiltin(BUILTIN_X86_MS.advertC);
+      this.handleReport(p, scan);
+    } finally {
+      this.rt.endWork();
+    }
+  }
+
+  private handleReport(p: AdvertIn, scan: NonNullable<Radio["scan"]>): void {
     const dev = this.deviceObject(p);
-    const scan = this.scan;
     let ok = Radio.matches(scan.filters, dev);
     if (scan.found) {
       if (!ok && scan.found.has(dev.id as string)) ok = true; // github.com/espruino/Espruino/issues/2178: later packets of a matched device pass
@@ -774,6 +838,8 @@ export class Radio {
   }
 
   private setServices(data: unknown, options: unknown): void {
+    this.rt.peakSample("NRF.setServices", [data, options]);
+    this.kept.services = [data, options];
     const o = (options && typeof options === "object" ? options : {}) as Record<string, unknown>;
     this.uart = o.uart === undefined ? true : !!o.uart;
     this.pendingServices = this.parseServices(data, this.uart); // takes a SoftDevice restart
@@ -781,6 +847,7 @@ export class Radio {
   }
 
   private updateServices(data: unknown): void {
+    this.rt.peakSample("NRF.updateServices", [data]);
     if (!data || typeof data !== "object") throw this.rt.realm.typeError("Expecting Object or undefined, got " + espTypeName(data));
     for (const skey of Object.keys(data as object)) {
       const suuid = uuidOfKey(skey);

@@ -382,7 +382,7 @@ export function makeFlashString(realm: Realm, address: number, length: number, r
       for (let i = 0; i < length; i++) ks.push(String(i));
       return [...ks, "length"];
     },
-    getOwnPropertyDescriptor(t, k) {
+    getOwnPropertyDescriptor(_t, k) {
       if (k === "length") return { value: length, writable: false, enumerable: false, configurable: true };
       if (typeof k === "string" && String(Number(k)) === k && Number(k) < length) return { value: text()[Number(k)], writable: false, enumerable: true, configurable: true };
       return undefined;

@@ -30,6 +30,9 @@ import { installGlobals, formatValue } from "./globals";
 import { IoPins } from "./io";
 import { installE } from "./espruinoE";
 import { Radio, type GattCentral, type GattLink, type RadioStateView, type AdvertIn, type AdvertStart } from "./nrf";
+import { HOOK, SITES, instrument } from "./meterCode";
+import { VarMeter } from "./varMeter";
+import { BUILTIN_X86_MS, FLASH_ERASE_PAGE_MS, FLASH_WRITE_WORD_MS, X86_TO_NRF52, ioBufferBytes, ioQueueHasRoom, nrf52Ms } from "./cpuModel";
 
 export type { GattCentral, GattLink, RadioStateView, AdvertIn, AdvertStart } from "./nrf";
 export { NorFlash, PowerCutError } from "./flash";
@@ -47,6 +50,37 @@ export interface RuntimeOptions {
   clockDriftPpm?: number;
   /** Wall-clock limit for boot code, ms (default 30000): a runaway top level is reported, not hung on. */
   bootTimeoutMs?: number;
+  /**
+   * Count the JavaScript variables the code holds (rt.vars; default on): idle after callbacks, peak
+   * inside the built-ins where RAM peaks. More than the board's ram.jsVariables is reported as OUT OF
+   * MEMORY and interrupts the code, as on Espruino. A count walks every object, so by default the
+   * meter samples idle at most once per simulated hour and each built-in at most once per 30
+   * simulated minutes (boot is always sampled); `{ idleEveryMs: 0, peakEveryMs: 0 }` samples every time.
+   */
+  varMeter?: boolean | { idleEveryMs?: number; peakEveryMs?: number };
+  /**
+   * Work takes simulated time (rt.cpu; default true): JavaScript by the instrumented code's count,
+   * built-ins by their own cost; later timers and events wait, adverts queue (and drop when Espruino's
+   * event queue is full), and the CPU current is charged for the time.
+   */
+  cpuTime?: boolean;
+  /** x86 -> nRF52 scale for the CPU-time model (cpuModel.ts X86_TO_NRF52; default the central value). */
+  cpuScale?: number;
+}
+
+/** What the CPU did so far (device ms). */
+export interface CpuStats {
+  /** Busy time: JavaScript, built-ins, flash hardware. */
+  busyMs: number;
+  jsMs: number;
+  builtinMs: number;
+  flashMs: number;
+  /** Callbacks whose start was delayed because the CPU was still busy, and the total delay. */
+  delayedCallbacks: number;
+  delayMs: number;
+  /** Longest single stretch of work (a callback with everything it called). */
+  longestMs: number;
+  longestWhere: string;
 }
 
 export type RebootReason = "watchdog" | "power" | "reset";
@@ -108,11 +142,31 @@ export class EspruinoRuntime {
   /** @internal */ io!: IoPins;
   /** @internal */ radio!: Radio;
   /** @internal */ queue = new TimerQueue();
+  /** @internal physical events (a finger on the button, a motor stopping): they do not wait for the CPU */
+  physQueue = new TimerQueue();
   /** @internal E.setPassword/lockConsole/setConsole state */
   consoleLock: { password: string | null; locked: boolean; console: string | null } = { password: null, locked: false, console: "Bluetooth" };
   private readonly factoryAddress: Uint8Array;
   /** @internal E.setTimeZone state, read by the context's Date */
   timeZone = { tzMinutes: 0 };
+  /** The variable meter (null when the runtime was made with varMeter: false). */
+  readonly vars: VarMeter | null;
+  /** CPU time so far (all zero when made with cpuTime: false). */
+  readonly cpu: CpuStats = { busyMs: 0, jsMs: 0, builtinMs: 0, flashMs: 0, delayedCallbacks: 0, delayMs: 0, longestMs: 0, longestWhere: "" };
+  /** Out-of-memory events: where, variables counted, world time. */
+  readonly outOfMemory: { where: string; vars: number; worldTimeMs: number }[] = [];
+  private readonly cpuOn: boolean;
+  private readonly cpuScale: number;
+  /** @internal the instrumented code's hook object (work counter, function registry) */
+  readonly hooks: { n: number; f: (fn: object, reader: (() => unknown[] | null) | null, site: number) => object };
+  /** Token ticks until which the CPU is busy. */
+  private busyUntilTicks = 0;
+  /** Work counter and charged ms at the start of the running callback. */
+  private cbStartN = 0;
+  private cbChargedMs = 0;
+  private cbWhere = "";
+  private lastIdleSampleWorld = -Infinity;
+  private oomStop = false;
 
   private nowWorld: number;
   private nowTicksMs = 0;
@@ -153,13 +207,27 @@ export class EspruinoRuntime {
     this.nowWorld = opts.worldTimeMs;
     this.bootWorld = opts.worldTimeMs;
     this.energy = new EnergyMeter(this.board, opts.worldTimeMs);
-    this.flash.onOp = (kind, n) => (kind === "write" ? this.energy.flashWrites(n) : this.energy.flashErases(n));
+    this.flash.onOp = (kind, n) => this.chargeFlash(kind, n);
     this.rng = makeRng(opts.seed);
     const addrRng = makeRng(opts.seed ^ 0x0add7e55);
     this.factoryAddress = new Uint8Array(6);
     for (let i = 0; i < 6; i++) this.factoryAddress[i] = addrRng() & 0xff;
     this.factoryAddress[0] |= 0xc0; // random static: top two bits 11
     this.energy.setState(this.nowWorld, { powered: false });
+    this.cpuOn = opts.cpuTime ?? true;
+    this.cpuScale = opts.cpuScale ?? X86_TO_NRF52.central;
+    this.vars = opts.varMeter ?? true ? new VarMeter(this.board, () => this.realm.global) : null;
+    const every = typeof opts.varMeter === "object" ? opts.varMeter : {};
+    this.idleEveryMs = every.idleEveryMs ?? 3_600_000;
+    this.peakEveryMs = every.peakEveryMs ?? 1_800_000;
+    const vars = this.vars;
+    this.hooks = {
+      n: 0,
+      f: (fn, reader, site) => {
+        if (vars) vars.register(fn, reader, SITES[site]);
+        return fn;
+      },
+    };
   }
 
   // ---------------------------------------------------------------- boot / reboot
@@ -217,10 +285,12 @@ export class EspruinoRuntime {
     // Boot takes a few ms on the device; a fresh power-on clock starts just above 0.
     this.clockOffsetMs = clockMs;
     this.queue = new TimerQueue();
+    this.physQueue = new TimerQueue();
     this.watchdog = null;
     this.timeZone = { tzMinutes: 0 };
     this.consoleLock = { password: null, locked: false, console: "Bluetooth" };
     this.realm = new Realm();
+    if (this.vars) this.vars.reset();
     this.uncaughtHandler = null;
     const realm = this.realm;
     realm.onUnhandledRejection = (reason) => {
@@ -236,6 +306,20 @@ export class EspruinoRuntime {
     g.Math.random = () => mathRng() / 4294967296;
     installGlobals(this);
     installE(this);
+    this.busyUntilTicks = 0;
+    this.uninterrupt();
+    this.idleOver = false;
+    this.lastPeakSample.clear();
+    this.ioUsed = 0;
+    this.ioPending = [];
+    this.jsEvents = [];
+    this.lastIdleSampleWorld = -Infinity;
+    this.instrumenting = this.cpuOn || !!this.vars;
+    if (this.instrumenting) {
+      g.__esimHooks = this.hooks;
+      this.realm.run("const " + HOOK + " = globalThis.__esimHooks; delete globalThis.__esimHooks;", "hooks.js");
+    }
+    if (this.vars) this.vars.markBuiltins();
     this.booted = true;
     this.setPower({ powered: true });
     // Espruino on nRF52 skips loading the saved code when BTN1 is held at any hardware reset
@@ -246,6 +330,25 @@ export class EspruinoRuntime {
     this.realm.drain();
     this.emitInit();
     this.radio.notifyChange();
+    this.idleSample("boot", true);
+  }
+
+  private instrumenting = false;
+
+  /**
+   * @internal Code as the token runs it: instrumented for the variable meter and the CPU model
+   * (meterCode.ts). Code acorn cannot parse runs as it is (V8 reports the syntax error).
+   */
+  prepareCode(code: string): string {
+    if (!this.instrumenting) return code;
+    let r;
+    try {
+      r = instrument(code);
+    } catch {
+      return code;
+    }
+    if (this.vars) for (const b of r.builtinObjects) this.vars.builtinNamesUsed.add(b);
+    return r.code;
   }
 
   private storageBootCode(): string | null {
@@ -275,21 +378,25 @@ export class EspruinoRuntime {
     if (this.radio) this.radio.powerDown();
     if (this.io) this.io.powerDown();
     this.queue.clear();
+    this.physQueue.clear();
   }
 
   /** Evaluate source in the token (errors are reported as uncaught, like Espruino). */
   private runCode(code: string, filename: string): void {
     this.callbacksRun++;
-    this.energy.callback();
+    // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it; the meters'
+    // instrumentation (meterCode.ts) goes on first, Espruino's value semantics (instrument.ts) after
+    const prepared = this.prepareCode(isPretokenised(code) ? detokenise(code) : code);
+    this.beginWork("boot code");
     this.inCallback++;
     try {
-      // a pretokenised file (as the build writes it) is read as Espruino's lexer reads it
-      this.realm.runFirmware(isPretokenised(code) ? detokenise(code) : code, filename, this.bootTimeoutMs);
+      this.realm.runFirmware(prepared, filename, this.bootTimeoutMs);
     } catch (e) {
       this.handleThrown(e);
     } finally {
       this.inCallback--;
     }
+    this.endWork();
     this.afterCallback();
   }
 
@@ -306,7 +413,7 @@ export class EspruinoRuntime {
 
   /** The token's getTime() in ms (own oscillator, setTime offset). */
   tokenTimeMs(): number {
-    return this.nowTicksMs + this.clockOffsetMs;
+    return this.ticksMs() + this.clockOffsetMs;
   }
 
   /** @internal setTime(seconds) */
@@ -314,20 +421,36 @@ export class EspruinoRuntime {
     this.clockOffsetMs = ms - this.nowTicksMs;
   }
 
-  /** @internal ticks since boot now */
+  /**
+   * @internal ticks since boot now; inside a callback: where its work has got to (it started when the
+   * CPU was free, plus the work it has done so far)
+   */
   ticksMs(): number {
-    return this.nowTicksMs;
+    return this.workDepth && this.cpuOn ? this.workStartTicks + this.workMs() * this.rate : this.nowTicksMs;
+  }
+
+  /**
+   * World time the token's CPU has reached: inside a callback, when its work started plus the work so
+   * far (a notification it sends leaves then); else now. The world's GATT central times notifications by it.
+   */
+  cpuWorldTimeMs(): number {
+    return this.workDepth && this.cpuOn ? this.worldOfTicks(this.ticksMs()) : this.nowWorld;
   }
 
   private worldOfTicks(ticks: number): number {
     return this.bootWorld + ticks / this.rate;
   }
 
-  /** Earliest pending timer/watch/watchdog event in world ms (Infinity if none or halted). */
+  /**
+   * Earliest pending timer/watch/watchdog/queued-event start in world ms (Infinity if none or halted);
+   * an event due while the CPU is still busy starts when it is free.
+   */
   nextEventTimeMs(): number {
     if (this.halted || !this.booted) return Infinity;
     const ev = this.queue.peek();
-    return ev ? Math.max(this.nowWorld, this.worldOfTicks(ev.dueTicks)) : Infinity;
+    const ph = this.physQueue.peek();
+    const t = Math.min(ev ? Math.max(ev.dueTicks, this.busyUntilTicks) : Infinity, this.ioDrainTicks(), ph ? ph.dueTicks : Infinity);
+    return t === Infinity ? Infinity : Math.max(this.nowWorld, this.worldOfTicks(t));
   }
 
   /** Run every event due up to worldTimeMs, in order, then set the clock to worldTimeMs. */
@@ -341,16 +464,55 @@ export class EspruinoRuntime {
     if (this.flash.isDead() && !this.halted && this.booted) this.halt();
     for (;;) {
       if (this.halted || !this.booted) break;
-      const ev = this.queue.peek();
-      if (!ev) break;
-      const due = this.worldOfTicks(ev.dueTicks);
-      if (due > worldTimeMs) break;
-      this.queue.pop();
-      if (ev.dueTicks > this.nowTicksMs) {
-        this.nowTicksMs = ev.dueTicks;
-        this.setWorld(Math.max(this.nowWorld, due));
+      const ph = this.physQueue.peek();
+      const evPeek = this.queue.peek();
+      if (ph && ph.dueTicks <= Math.min(this.ioDrainTicks(), evPeek ? Math.max(evPeek.dueTicks, this.busyUntilTicks) : Infinity)) {
+        const at = this.worldOfTicks(ph.dueTicks);
+        if (at > worldTimeMs) break;
+        this.physQueue.pop();
+        if (ph.dueTicks > this.nowTicksMs) {
+          this.nowTicksMs = ph.dueTicks;
+          this.setWorld(Math.max(this.nowWorld, at));
+        }
+        this.inEventLoop++;
+        try {
+          ph.run();
+        } finally {
+          this.inEventLoop--;
+        }
+        continue;
       }
-      ev.run();
+      const ev = this.queue.peek();
+      const drainAt = this.ioDrainTicks();
+      if (drainAt !== Infinity && (!ev || drainAt <= Math.max(ev.dueTicks, this.busyUntilTicks))) {
+        const at = this.worldOfTicks(drainAt);
+        if (at > worldTimeMs) break;
+        if (drainAt > this.nowTicksMs) {
+          this.nowTicksMs = drainAt;
+          this.setWorld(Math.max(this.nowWorld, at));
+        }
+        this.drainIo();
+        continue;
+      }
+      if (!ev) break;
+      const startTicks = Math.max(ev.dueTicks, this.busyUntilTicks);
+      const start = this.worldOfTicks(startTicks);
+      if (start > worldTimeMs) break;
+      this.queue.pop();
+      if (startTicks > ev.dueTicks) {
+        this.cpu.delayedCallbacks++;
+        this.cpu.delayMs += (startTicks - ev.dueTicks) / this.rate;
+      }
+      if (startTicks > this.nowTicksMs) {
+        this.nowTicksMs = startTicks;
+        this.setWorld(Math.max(this.nowWorld, start));
+      }
+      this.inEventLoop++;
+      try {
+        ev.run();
+      } finally {
+        this.inEventLoop--;
+      }
     }
     if (worldTimeMs > this.nowWorld) {
       this.setWorld(worldTimeMs);
@@ -363,9 +525,213 @@ export class EspruinoRuntime {
     this.energy.advance(t);
   }
 
-  /** @internal queue `run` after delayMs of token time (relative, like Espruino's timers). */
+  /** @internal queue `run` after delayMs of token time from now (relative, like Espruino's timers). */
   schedule(delayMs: number, run: () => void): QueuedEvent {
-    return this.queue.push(this.nowTicksMs + Math.max(0, delayMs), run);
+    return this.queue.push(this.ticksMs() + Math.max(0, delayMs), run);
+  }
+
+  /**
+   * Something physical after delayMs of token time (a finger on the button, a motor stopping, a person
+   * acting on what the token shows): it happens then even while the CPU is busy; what the firmware
+   * does about it still waits for the CPU. For host code and tests that act like a person.
+   */
+  schedulePhysical(delayMs: number, run: () => void): QueuedEvent {
+    return this.physQueue.push(this.ticksMs() + Math.max(0, delayMs), run);
+  }
+
+  // ---------------------------------------------------------------- CPU time
+
+  private workDepth = 0;
+
+  /** Device ms of work done by the running callback so far. */
+  private workMs(): number {
+    if (!this.cpuOn || !this.workDepth) return 0;
+    return nrf52Ms(this.hooks.n - this.cbStartN, this.cpuScale) + this.cbChargedMs;
+  }
+
+  /** @internal a stretch of work starts (a callback, boot code, an advert being handled) */
+  beginWork(where: string): void {
+    if (this.workDepth++) return;
+    this.workStartTicks = Math.max(this.nowTicksMs, this.busyUntilTicks);
+    this.cbStartN = this.hooks.n;
+    this.cbChargedMs = 0;
+    this.cbWhere = where;
+    if (this.cpuOn) this.chargeBuiltin(BUILTIN_X86_MS.dispatch);
+    else this.energy.callback();
+  }
+
+  /** @internal the stretch of work ends: the CPU stays busy for what it did. */
+  endWork(): void {
+    if (--this.workDepth) return;
+    if (!this.cpuOn) return;
+    const jsMs = nrf52Ms(this.hooks.n - this.cbStartN, this.cpuScale);
+    const total = jsMs + this.cbChargedMs;
+    this.cpu.jsMs += jsMs;
+    this.cpu.busyMs += total;
+    this.energy.cpu(jsMs);
+    if (total > this.cpu.longestMs) {
+      this.cpu.longestMs = total;
+      this.cpu.longestWhere = this.cbWhere;
+    }
+    this.busyUntilTicks = this.workStartTicks + total * this.rate;
+  }
+
+  /** Token ticks at which the running stretch of work started (when the CPU became free for it). */
+  private workStartTicks = 0;
+
+  /** @internal a built-in's own work, in ms of the calibration machine (scaled to the nRF52). */
+  chargeBuiltin(x86Ms: number): void {
+    if (!this.cpuOn) return;
+    this.chargeDevice(nrf52Ms(x86Ms * 1e6, this.cpuScale));
+  }
+
+  /** @internal a built-in's own work in device ms (estimated for the nRF52 directly). */
+  chargeDevice(ms: number): void {
+    if (!this.cpuOn) return;
+    this.energy.cpu(ms);
+    this.cpu.builtinMs += ms;
+    this.addBusy(ms);
+  }
+
+  /** @internal a crypto built-in: its call and its blocks (cpuModel.ts BUILTIN_X86_MS) */
+  cryptoWork(kind: "sha256" | "aes" | "ccm", blocks: number): void {
+    if (!this.cpuOn) {
+      this.energy.cryptoBlocks(blocks);
+      return;
+    }
+    const c = BUILTIN_X86_MS;
+    this.chargeBuiltin(kind === "sha256" ? c.sha256Call + blocks * c.sha256Block
+      : kind === "aes" ? c.aesCall + blocks * c.aesBlock : c.ccmCall + blocks * c.aesBlock);
+  }
+
+  private chargeFlash(kind: "write" | "erase", n: number): void {
+    if (kind === "write") this.energy.flashWrites(n);
+    else this.energy.flashErases(n);
+    if (!this.cpuOn) return;
+    const ms = n * (kind === "write" ? FLASH_WRITE_WORD_MS : FLASH_ERASE_PAGE_MS);
+    this.cpu.flashMs += ms;
+    this.addBusy(ms);
+  }
+
+  private addBusy(ms: number): void {
+    if (this.workDepth) this.cbChargedMs += ms;
+    else {
+      this.cpu.busyMs += ms;
+      this.busyUntilTicks = Math.max(this.busyUntilTicks, this.nowTicksMs) + ms * this.rate;
+    }
+  }
+
+  private inEventLoop = 0;
+
+  /**
+   * Something from outside (a GATT write, a host call) is about to run while events that arrived
+   * before it still wait for the busy CPU: on the device they are handled first, in order (the IO
+   * queue and the timer list are first come, first served), so run them now, before it.
+   */
+  private catchUp(): void {
+    if (!this.cpuOn || !this.cpuBusy()) return;
+    for (let guard = 0; guard < 10_000; guard++) {
+      if (this.halted || !this.booted) return;
+      if (this.ioPending.length && this.ioSinceTicks <= this.nowTicksMs) {
+        this.drainIo();
+        continue;
+      }
+      const ev = this.queue.peek();
+      if (!ev || ev.dueTicks > this.nowTicksMs) return;
+      this.queue.pop();
+      this.inEventLoop++;
+      try {
+        ev.run();
+      } finally {
+        this.inEventLoop--;
+      }
+    }
+  }
+
+  /** Whether the CPU-time model is on (RuntimeOptions.cpuTime). */
+  cpuModelOn(): boolean {
+    return this.cpuOn;
+  }
+
+  /** Whether the CPU is still busy with earlier work now. */
+  cpuBusy(): boolean {
+    return this.busyUntilTicks > this.nowTicksMs;
+  }
+
+  /**
+   * World ms when the CPU is free of the work it has now (now if it is free). A button pressed and
+   * released while it is busy can be lost on the device (Espruino debounces from the queued edges:
+   * src/jsinteractive.c), so a simulated person who wants the press seen waits until then.
+   */
+  cpuFreeAtMs(): number {
+    return Math.max(this.nowWorld, this.worldOfTicks(this.busyUntilTicks));
+  }
+
+  // ---------------------------------------------------------------- Espruino's IO event queue
+
+  private ioUsed = 0;
+  /** Reports in the IO queue: bytes, and what the idle loop does with each when it pops it. */
+  private ioPending: { bytes: number; pop: () => (() => void) | null }[] = [];
+  /** Token ticks of the first report waiting in the IO queue. */
+  private ioSinceTicks = 0;
+  /** Scan reports received, queued while the CPU was busy, dropped because the IO queue was full. */
+  readonly ioStats = { received: 0, queued: 0, dropped: 0, maxQueued: 0 };
+
+  /**
+   * @internal An IO event from the radio (a scan report of `bytes` in Espruino's IO queue). `pop` is
+   * what the idle loop does when it takes the event out (jsble_exec_pending: build the report, look up
+   * the scan handler); it returns the JavaScript event to run, or null. With the CPU free both happen
+   * now; while it is busy the event waits in the queue while there is room (cpuModel.ts
+   * ioQueueHasRoom), else it is dropped (JSERR_RX_FIFO_FULL). Without the CPU model: now.
+   */
+  ioEvent(bytes: number, pop: () => (() => void) | null): void {
+    this.ioStats.received++;
+    if (!this.cpuOn || (!this.cpuBusy() && this.ioPending.length === 0)) {
+      const run = pop();
+      if (run) run();
+      return;
+    }
+    if (!ioQueueHasRoom(this.ioUsed, bytes, ioBufferBytes(this.board))) {
+      this.ioStats.dropped++;
+      return;
+    }
+    if (!this.ioPending.length) this.ioSinceTicks = this.nowTicksMs;
+    this.ioStats.queued++;
+    this.ioUsed += bytes;
+    this.ioPending.push({ bytes, pop });
+    this.ioStats.maxQueued = Math.max(this.ioStats.maxQueued, this.ioPending.length);
+  }
+
+  /** When the idle loop next empties the IO queue (token ticks; Infinity when it is empty). */
+  private ioDrainTicks(): number {
+    return this.ioPending.length ? Math.max(this.ioSinceTicks, this.busyUntilTicks) : Infinity;
+  }
+
+  /**
+   * jsiIdle: first every IO event is taken out (each scan report becomes a JavaScript event bound to
+   * the scan handler of that moment), then due timers run, then the queued JavaScript events.
+   */
+  private drainIo(): void {
+    const batch = this.ioPending;
+    this.ioPending = [];
+    this.ioUsed = 0;
+    for (const e of batch) {
+      const run = e.pop();
+      if (!run) continue;
+      const ev = this.queue.push(this.nowTicksMs, () => {
+        this.jsEvents.splice(this.jsEvents.indexOf(ev), 1);
+        run();
+      });
+      this.jsEvents.push(ev);
+    }
+  }
+
+  /** Scan events moved out of the IO queue and waiting to run (each holds its report object). */
+  private jsEvents: QueuedEvent[] = [];
+
+  /** @internal scan reports waiting (in the IO queue or as JavaScript events) */
+  queuedReports(): number {
+    return this.ioPending.length + this.jsEvents.length;
   }
 
   // ---------------------------------------------------------------- callbacks / errors
@@ -378,19 +744,102 @@ export class EspruinoRuntime {
   runCallback(fn: unknown, thisArg: unknown, args: unknown[]): void {
     if (this.flash.isDead() && !this.halted && this.booted && !this.inCallback) this.halt();
     if (this.halted || !this.booted) return;
+    if (!this.inCallback && !this.inEventLoop) this.catchUp();
     this.callbacksRun++;
-    this.energy.callback();
+    this.beginWork(typeof fn === "function" && fn.name ? fn.name : "callback");
+    const outer = this.currentArgs;
+    this.currentArgs = args;
     this.inCallback++;
     try {
       const f = this.realm.unview(fn);
       if (typeof f === "function") f.apply(this.realm.unview(thisArg), this.realm.argsToContext(args));
-      else if (typeof f === "string") this.realm.runFirmware(f, "callback");
+      else if (typeof f === "string") this.realm.runFirmware(this.prepareCode(f), "callback");
     } catch (e) {
       this.handleThrown(e);
     } finally {
       this.inCallback--;
+      this.currentArgs = outer;
     }
+    this.endWork();
     this.afterCallback();
+  }
+
+  /** Arguments of the running callback (a scan report, a GATT write): part of a peak sample. */
+  private currentArgs: unknown[] = [];
+
+  // ---------------------------------------------------------------- variable meter
+
+  /** Minimum simulated time between two idle samples, and between two samples in the same built-in. */
+  private readonly idleEveryMs: number;
+  private readonly peakEveryMs: number;
+  private readonly lastPeakSample = new Map<string, number>();
+
+  /** Count variables between callbacks (boot, and at most once per idleEveryMs after callbacks). */
+  private idleSample(where: string, force = false): void {
+    const m = this.vars;
+    if (!m || this.halted || !this.booted || this.inCallback) return;
+    if (!force && this.nowWorld - this.lastIdleSampleWorld < this.idleEveryMs) return;
+    this.lastIdleSampleWorld = this.nowWorld;
+    const wasOver = this.idleOver;
+    const n = m.sample("idle", where, this.nowWorld);
+    this.idleOver = n > m.total;
+    if (this.idleOver && !wasOver) this.reportOutOfMemory(where + " (idle)", n);
+  }
+  private idleOver = false;
+
+  /**
+   * @internal Inside a built-in where RAM peaks (Flash.write, Storage.write, NRF.setAdvertising,
+   * NRF.updateServices, crypto, ...): count everything plus the built-in's arguments and the running
+   * callback's arguments. Over the board's variables: OUT OF MEMORY, and the code is interrupted.
+   */
+  peakSample(where: string, args: unknown[]): void {
+    const m = this.vars;
+    if (!m || this.halted || !this.booted) return;
+    if (this.oomStop) throw new RuntimeStop("out of memory");
+    const last = this.lastPeakSample.get(where);
+    if (last !== undefined && this.nowWorld - last < this.peakEveryMs) return;
+    this.lastPeakSample.set(where, this.nowWorld);
+    const n = m.sample("peak", where, this.nowWorld, this.inCallback ? args.concat(this.currentArgs) : args);
+    if (n > m.total) {
+      this.reportOutOfMemory(where, n);
+      if (this.inCallback) this.interrupt();
+    }
+  }
+
+  /**
+   * Stop the running code for good (jspSetInterrupted): from now on every statement of the
+   * instrumented code throws, so a firmware `catch` cannot carry on; undone when the callback ends.
+   */
+  private interrupt(): never {
+    this.oomStop = true;
+    const hooks = this.hooks;
+    let n = hooks.n;
+    Object.defineProperty(hooks, "n", {
+      configurable: true,
+      enumerable: true,
+      get: () => n,
+      set: (v: number) => {
+        n = v;
+        throw new RuntimeStop("interrupted");
+      },
+    });
+    throw new RuntimeStop("out of memory");
+  }
+
+  private uninterrupt(): void {
+    if (!this.oomStop) return;
+    this.oomStop = false;
+    const n = this.hooks.n;
+    Object.defineProperty(this.hooks, "n", { configurable: true, enumerable: true, writable: true, value: n });
+  }
+
+  /** Espruino prints "OUT OF MEMORY" and interrupts the running code (src/jsvar.c jsvNewWithFlags). */
+  private reportOutOfMemory(where: string, vars: number): void {
+    const total = this.vars ? this.vars.total : this.board.ram.jsVariables;
+    this.outOfMemory.push({ where, vars, worldTimeMs: this.nowWorld });
+    const line = "OUT OF MEMORY: " + vars + " of " + total + " variables (" + where + ")";
+    this.consoleOutput.push(line);
+    this.uncaughtErrors.push(line);
   }
 
   /** @internal process.on("uncaughtException") handler of the running firmware, if any. */
@@ -398,6 +847,7 @@ export class EspruinoRuntime {
 
   private handleThrown(e: unknown): void {
     if (e instanceof RuntimeStop || e instanceof PowerCutError || this.flash.isDead()) return;
+    if (this.oomStop) return; // interrupted: a firmware catch may have rethrown something else
     // what V8 threw itself becomes what Espruino throws (semantics.ts)
     if (this.realm) e = this.realm.sem.convertError(e);
     const handler = this.uncaughtHandler;
@@ -418,6 +868,7 @@ export class EspruinoRuntime {
 
   private afterCallback(): void {
     if (this.inCallback) return;
+    this.uninterrupt();
     if (!this.halted && this.realm) {
       this.inCallback++;
       try {
@@ -431,7 +882,10 @@ export class EspruinoRuntime {
     if (this.flash.isDead() && !this.halted) this.pendingStop = { kind: "halt" };
     const stop = this.pendingStop;
     this.pendingStop = null;
-    if (!stop) return;
+    if (!stop) {
+      if (this.cbWhere !== "boot code") this.idleSample("after " + this.cbWhere); // start() samples after boot
+      return;
+    }
     if (stop.kind === "halt") this.halt();
     else this.reboot(stop.reason);
   }

@@ -91,7 +91,6 @@ export class SimCentral implements SimDevice {
   };
   private scanSink: ((p: ReceivedPacket) => void) | null = null;
   private readonly links: CentralLink[] = [];
-  private now: number;
 
   constructor(world: World, o: CentralOptions = {}) {
     this.world = world;
@@ -107,7 +106,6 @@ export class SimCentral implements SimDevice {
     checkRange("packetsPerEvent", this.packetsPerEvent, 1, 20);
     this.llPayloadBytes = o.llPayloadBytes ?? DEFAULT_LL_PAYLOAD;
     checkRange("llPayloadBytes", this.llPayloadBytes, DEFAULT_LL_PAYLOAD, 251);
-    this.now = world.now;
     let where = o.where;
     if (!where) {
       const token = world.devices().find((d) => d.kind === "token");
@@ -126,7 +124,6 @@ export class SimCentral implements SimDevice {
   }
 
   advanceTo(ms: number): void {
-    this.now = ms;
     for (const l of this.links.slice()) l.advanceTo(ms);
   }
 
@@ -424,9 +421,10 @@ export class CentralLink {
     this.pending.push({ at: Math.ceil(at), char: charUuid.toLowerCase(), data: data.slice() });
   }
 
+  /** When the token sends: its CPU's time (after the work its callback has done so far, sim/espruino/cpuModel.ts). */
   private tokenNow(): number {
-    const dev = this.world.device(this.deviceId) as unknown as { rt?: { worldTimeMs(): number } };
-    return dev.rt ? dev.rt.worldTimeMs() : this.world.now;
+    const dev = this.world.device(this.deviceId) as unknown as { rt?: { worldTimeMs(): number; cpuWorldTimeMs?(): number } };
+    return dev.rt ? (dev.rt.cpuWorldTimeMs ? dev.rt.cpuWorldTimeMs() : dev.rt.worldTimeMs()) : this.world.now;
   }
 
   private drop(reason: string): void {

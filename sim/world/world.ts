@@ -249,7 +249,9 @@ export class World {
     // first advertising events (sent at once by a start of advertising) waiting to be delivered
     for (const e of this.entries) {
       const s = e.device.takeAdvertStarts ? e.device.takeAdvertStarts() : [];
-      for (const x of s) e.starts.push(x);
+      // a start made while the devices were advanced to t0 may carry a fractional time just before
+      // it (a token's event that waited for its CPU): it is on the air from t0
+      for (const x of s) e.starts.push(x.timeMs < t0 ? { ...x, timeMs: t0 } : x);
     }
     for (const rx of this.entries) {
       const rs = rx.device.radioState();

@@ -26,7 +26,7 @@ import { startServer, type RunningServer } from "../../host-tools/server/httpSer
 import { registerPositive, dateOf, processingNumberOf, type RegisterOptions, type TokenOwner } from "../../host-tools/positive/registerPositive";
 import { pendingPath, loadPending } from "../../host-tools/positive/pendingKeys";
 import { scriptedPrompter } from "../../host-tools/demo/story";
-import { pressWhenBlue } from "../../host-tools/sync/transports/simWorld";
+import { pressTwiceWhenWhite } from "../../host-tools/sync/transports/simWorld";
 import { runCli } from "../report/runCli";
 import { fastCrypto } from "../../host-tools/gaen/crypto";
 
@@ -40,7 +40,7 @@ interface Rig {
   transport: SimTransport;
   home: string;
   server: RunningServer | null;
-  /** Times the token was asked for its keys (blue consent blinking started). */
+  /** Times the token was asked for its keys (white consent flashing started). */
   asked(): number;
 }
 
@@ -61,23 +61,30 @@ async function rig(): Promise<Rig> {
   await central.runFor(400);
   await pairNewToken({ transport, data: new DataDir(home), tokenId: "grandma", now: () => world.now });
   world.runUntil(scenario.startMs + 2 * 24 * HOUR + HOUR); // keys for three days
-  const blueStarts = () => {
-    const log = token.rt.ledLog().filter((e) => e.pin === "LED3" && e.on);
+  const whiteStarts = () => {
+    // white = all three LEDs lit at once (only the consent request, and the one flash after an erase)
+    const on = new Set<string>();
+    const white: number[] = [];
+    for (const e of token.rt.ledLog()) {
+      if (e.on) on.add(e.pin);
+      else on.delete(e.pin);
+      if (e.on && on.size === 3 && white[white.length - 1] !== e.timeMs) white.push(e.timeMs);
+    }
     let n = 0;
-    for (let i = 0; i < log.length; i++) if (i === 0 || log[i].timeMs - log[i - 1].timeMs > 5000) n++;
+    for (let i = 0; i < white.length; i++) if (i === 0 || white[i] - white[i - 1] > 5000) n++;
     return n;
   };
-  return { world, token, central, transport, home, server: null, asked: blueStarts };
+  return { world, token, central, transport, home, server: null, asked: whiteStarts };
 }
 
-/** The owner presses to connect and, when the token blinks blue, to agree. */
+/** The owner presses to connect and, when the token flashes white, presses twice to agree. */
 function willingOwner(r: Rig): TokenOwner {
   return {
     pressToConnect: async () => {
       r.token.rt.pressButton(150);
       await r.central.runFor(400);
     },
-    pressToConsent: () => pressWhenBlue(r.token),
+    pressToConsent: () => pressTwiceWhenWhite(r.token),
   };
 }
 
@@ -273,7 +280,7 @@ describe("register-positive input checks", () => {
     expect(dateOf("20 Nov", now)).to.equal(null);
   });
 
-  it("the command with --transport sim: a simulated token, pressed when it blinks blue, registers with a real server", async () => {
+  it("the command with --transport sim: a simulated token, pressed twice when it flashes white, registers with a real server", async () => {
     const home = await mkdtemp(join(tmpdir(), "omamori-register-sim-"));
     const server = await startServer({ dataDir: join(home, "server"), publishEveryMinutes: 0 });
     try {

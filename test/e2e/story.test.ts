@@ -93,11 +93,11 @@ describe("end to end: from a positive test to a lit alert (host-tools/demo/story
     expect(text).to.match(/exactly 8 digits/);
     expect(text).to.match(/Registered\. The server accepted/);
     expect(r.registrationTranscript.filter((l) => /processing number from the health centre/.test(l))).to.have.length(2);
-    // the token asked (blue light) during the registration, and A's press came after it
-    expect(r.consentA, "A's token never blinked blue").to.not.equal(null);
-    const { blueAtMs, pressAtMs } = r.consentA!;
-    expect(blueAtMs).to.be.within(r.registrationSpanMs[0], r.registrationSpanMs[1]);
-    expect(pressAtMs - blueAtMs).to.be.within(1000, 5000);
+    // the token asked (white light) during the registration, and A's presses came after it
+    expect(r.consentA, "A's token never flashed white").to.not.equal(null);
+    const { whiteAtMs, pressAtMs } = r.consentA!;
+    expect(whiteAtMs).to.be.within(r.registrationSpanMs[0], r.registrationSpanMs[1]);
+    expect(pressAtMs - whiteAtMs).to.be.within(1000, 5000);
     let gone = false;
     try {
       await stat(pendingPath(r.hosts.A.home, r.hosts.A.tokenId));

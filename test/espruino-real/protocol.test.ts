@@ -143,7 +143,7 @@ describe("espruino-real: the stubs' radio records", () => {
     const flashModule = { write: () => flash.push("write"), erasePage: () => flash.push("erase"), read: () => new Uint8Array(1) };
     const g: any = {
       print: (s: string) => printed.push(s), getTime: () => 1000, setTime: () => undefined, setTimeout: () => 0,
-      setWatch: (cb: unknown, pin: string) => watches.push(pin),
+      setWatch: (_cb: unknown, pin: string) => watches.push(pin),
       JSON, Math, Object, Error, Promise, Uint8Array, D1: "D1", D2: "D2", D3: "D3", D4: "D4",
       process: { memory: () => ({ usage: 42 }) },
       E: { toUint8Array: (d: any) => new Uint8Array(d) },

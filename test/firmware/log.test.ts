@@ -64,7 +64,8 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
 
   for (const board of ["puckjs", "puckjsmin"]) it("wraps around when full on " + board + ", dropping the oldest page, counting what it dropped, wearing pages evenly", function () {
     this.timeout(30000);
-    const rt = bootToken({ seed: 12, board });
+    // the log's logic: 30 adverts per window are more than the CPU handles (see the crowd test below)
+    const rt = bootToken({ seed: 12, board, cpuTime: false });
     const s0 = state(rt).log;
     expect(s0.pages).to.be.at.least(board === "puckjs" ? 5 : 2);
     const perPage = Math.floor((s0.pageSize - 20) / 16);
@@ -116,10 +117,23 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
   });
 
   it("keeps at most a RAM-sized number of new identifiers per scan (Puck.js: 30)", () => {
-    const rt = bootToken({ seed: 15 });
+    // the firmware's cap, with every advert handled (no CPU-time model)
+    const rt = bootToken({ seed: 15, cpuTime: false });
     runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(100, "c") : []));
     const log = readWholeLog(rt);
     expect(log.length).to.equal(2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000));
+    expectHealthy(rt);
+  });
+
+  it("in a crowd the CPU is the limit: 100 identifiers in one window, the event queue overflows and a Puck.js logs fewer than its cap", () => {
+    const rt = bootToken({ seed: 15 });
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(100, "c") : []));
+    const log = readWholeLog(rt);
+    const cap = 2 * Math.floor((6 * rt.board.ram.jsVariables) / 1000);
+    expect(rt.ioStats.dropped, "adverts lost to a full event queue").to.be.above(0);
+    expect(rt.ioStats.maxQueued).to.be.at.most(22);
+    expect(log.length).to.be.above(0);
+    expect(log.length).to.be.below(cap);
     expectHealthy(rt);
   });
 
@@ -181,7 +195,8 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
       const fill = ids(8 * 254, "g");
       // the same seeded token, script and adverts every time: only the cut point differs
       const prepare = () => {
-        const rt = bootToken({ seed: 21 });
+        // the log's power safety: the fill feeds more adverts per window than the CPU handles
+        const rt = bootToken({ seed: 21, cpuTime: false });
         const s = state(rt).log;
         const n = kind === "mid-page" ? 30 : Math.floor((s.pageSize - 20) / 16) * s.pages;
         const before = fill.slice(0, n);

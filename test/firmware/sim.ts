@@ -26,6 +26,11 @@ export interface TokenOpts {
   flash?: NorFlash;
   /** Set the clock to world time right after boot (as a host's first sync does). Default true. */
   setClock?: boolean;
+  /**
+   * The CPU-time model (default on). Tests of the log's own logic that feed a scan more adverts than
+   * the CPU could handle in a window turn it off; what the CPU does to a crowd is tested with it on.
+   */
+  cpuTime?: boolean;
   /** Bytes of another Storage file written before the firmware (a Storage with little room left). */
   otherFileBytes?: number;
 }
@@ -36,7 +41,7 @@ export interface TokenOpts {
  */
 export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   const board = o.board ?? "puckjs";
-  const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash });
+  const rt = new EspruinoRuntime({ board, seed: o.seed ?? 1, worldTimeMs: o.worldTimeMs ?? T0_MS, flash: o.flash, cpuTime: o.cpuTime });
   const code = simFirmware(board);
   if (o.buttonHeldAtBoot) rt.setButton(true);
   if (o.otherFileBytes) rt.storage.write(nameBytes("other"), new Uint8Array(o.otherFileBytes).fill(0x41), 0, 0, 0);
@@ -88,6 +93,9 @@ export function expectHealthy(rt: EspruinoRuntime): void {
 
 export interface Advert { rpi: Uint8Array; aem: Uint8Array; rssi: number }
 
+/** Adverts handed to a scan window arrive spread over this many ms from its start (windows are 290 ms). */
+export const ADVERT_SPREAD_MS = 250;
+
 /**
  * Advance the token to untilMs, handing it `advertsFor(scanStartMs)` at the start of every scan
  * window it opens (as if those devices were in range for that window).
@@ -104,13 +112,20 @@ export function runWithAdverts(rt: EspruinoRuntime, untilMs: number, advertsFor:
     const now = !!rt.radioState().scanning;
     if (now && !was) {
       scans++;
-      for (const a of advertsFor(rt.worldTimeMs())) {
+      // the adverts arrive spread over the first 250 ms of the window, as devices in range send them
+      // (all in the same millisecond they would wait in Espruino's event queue, and overflow it)
+      const start = rt.worldTimeMs();
+      const adverts = advertsFor(start);
+      adverts.forEach((a, i) => {
+        const at = start + Math.floor(((i + 1) * ADVERT_SPREAD_MS) / (adverts.length + 1));
+        if (at > rt.worldTimeMs()) rt.advanceTo(at);
         rt.deliverAdvert({ address: "c0:00:00:00:00:01", addressType: "random", rssi: a.rssi, data: buildAdvert(a.rpi, a.aem) });
-      }
+      });
     }
-    was = now;
+    was = !!rt.radioState().scanning;
   }
-  rt.advanceTo(untilMs);
+  // (the last window's adverts may have been spread a little past untilMs)
+  rt.advanceTo(Math.max(untilMs, rt.worldTimeMs()));
   return scans;
 }
 

@@ -132,7 +132,7 @@ describe("keys download: size limits while streaming", () => {
   let home: string;
   before(async () => {
     // Sends 64 MB without Content-Length (chunked), as fast as the client reads it.
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       res.writeHead(200, { "Content-Type": "application/zip" });
       const chunk = Buffer.alloc(1024 * 1024, 0x50);
       let n = 0;

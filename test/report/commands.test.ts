@@ -13,6 +13,11 @@ describe("omamori keys / match / export-log", () => {
   afterEach(() => rmSync(h.root, { recursive: true }));
   const zip = () => join(h.keysDir, "1.zip");
 
+  it("keysInspect_text_localTimesWithTheZoneNamed", async () => {
+    const r = await runCli(["keys", "inspect", zip()], { TZ: "Asia/Tokyo" });
+    expect(r.stdout).to.include("from 10 November 2026, 09:00 (Japan Standard Time) to");
+  });
+
   it("keysInspect_json_regionBatchTimesKeysSignature", async () => {
     const r = await runCli(["keys", "inspect", zip(), "--json"]);
     expect(r.code).to.equal(0);

@@ -27,6 +27,7 @@ import { buildAdvert } from "../../common/gaen/advert";
 import { buildFirmware, DIST, REPO } from "../../scripts/build-firmware";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { loadBoard } from "../../boards/index";
+import { pressTwiceWhenWhite } from "../../host-tools/sync/transports/simWorld";
 import { fastCrypto } from "../../host-tools/gaen/crypto";
 
 const HOUR = 3600_000;
@@ -107,6 +108,8 @@ async function rig(board: string, central: CentralOptions = {}): Promise<Rig> {
 
 /** The owner presses the token's button (a short press opens the sync window). */
 async function press(r: Rig): Promise<void> {
+  // once the token is not busy: a press while it works can be lost, as on the device
+  for (let i = 0; i < 100 && r.token.rt.cpuBusy(); i++) await r.central.runFor(Math.ceil(r.token.rt.cpuFreeAtMs() - r.world.now));
   r.token.rt.pressButton(150);
   await r.central.runFor(400);
 }
@@ -236,15 +239,49 @@ describe("sync end to end on the built firmware in the simulator", function () {
       err = e;
     }
     expect((err as SyncError).code).to.equal("refused");
-    // ... released when the owner presses it while the token asks
+    // ... released when the owner presses it twice while the token asks (white light)
+    pressTwiceWhenWhite(r.token);
     const pending = s.readKeys(45000);
-    r.token.rt.pressButton(150);
     const keys = await pending;
     expect(keys.length).to.be.greaterThan(0);
     expect(keys.map((k) => Buffer.from(k.tek).toString("hex"))).to.deep.equal(r.token.dailyKeys().map((k) => Buffer.from(k.tek).toString("hex")));
     await s.eraseAll();
     await r.central.runFor(2000);
     expect(r.token.omamori.host.secret()).to.equal(null);
+    expect(uncaught(r)).to.deep.equal([]);
+  });
+
+  it("alert on, then a key request: the owner's one press (what a red alert asks for) releases nothing", async () => {
+    r = await rig("puckjs");
+    await press(r);
+    const rec = await pairNewToken({ transport: r.transport, data: r.data, tokenId: "t", now: r.now });
+    await r.central.runFor(HOUR);
+    await press(r);
+    // whoever holds the secret (a stolen laptop) lights the red alert, then asks for the daily keys
+    const s = await connectToken(r.transport, rec.secret, 20000, 10000);
+    await s.setAlert(true);
+    const t0 = r.world.now;
+    const pending = s.readKeys(45000).then(() => "keys", (e: SyncError) => e.code);
+    // the owner sees the light and does what the user guide says for a red alert: one press
+    r.token.rt.schedule(3000, () => r.token.rt.pressButton(150));
+    expect(await pending).to.equal("refused");
+    // while asking, the light was white (all LEDs), never the alert's red alone (LEDs changed in the
+    // same instant are one change to the eye)
+    const pins = r.token.board.io.leds.map((l) => l.pin);
+    const on = new Set<string>();
+    let white = 0;
+    let redAlone = 0;
+    const log = r.token.rt.ledLog();
+    for (let i = 0; i < log.length; i++) {
+      const e = log[i];
+      if (e.on) on.add(e.pin);
+      else on.delete(e.pin);
+      if ((i + 1 < log.length && log[i + 1].timeMs === e.timeMs) || e.timeMs < t0 || e.timeMs > t0 + 29_000) continue;
+      if (pins.every((p) => on.has(p))) white++;
+      else if (on.size === 1 && on.has("LED1")) redAlone++;
+    }
+    expect(white).to.be.at.least(5);
+    expect(redAlone).to.equal(0);
     expect(uncaught(r)).to.deep.equal([]);
   });
 

@@ -170,9 +170,26 @@ describe("omamori sync / status / token (sim transport)", function () {
     expect(chunk.err).to.match(/--chunk must be/);
     const hours = await run(["sync", "--transport", "sim", "--sim-hours", "-3"], env);
     expect(hours.code).to.equal(2);
+    expect(hours.err).to.match(/^omamori: --sim-hours must be a number of hours from 0 to 672, got "-3"/);
+    const rounds = await run(["sync", "--hub", "--rounds", "0", "--transport", "sim"], env);
+    expect(rounds.err).to.match(/^omamori: --rounds must be a whole number from 1 upwards, got "0"/);
     const noYes = await run(["token", "erase"], env);
     expect(noYes.code).to.equal(2);
     const ja = await run(["status", "--offline"], { ...env, LANG: "ja_JP.UTF-8" });
     expect(ja.err).to.match(/ペアリングしたお守りがありません/);
+  });
+
+  it("a rejected value states the valid range in Japanese too, with no English sentence", async () => {
+    const env = { OMAMORI_HOME: home, LANG: "ja_JP.UTF-8", LC_ALL: undefined };
+    const chunk = await run(["sync", "--transport", "sim", "--chunk", "10"], env);
+    expect(chunk.code).to.equal(2);
+    expect(chunk.err).to.include("--chunk は 64～4000 の整数（バイト）で指定してください（\"10\" は使えません）。");
+    const hours = await run(["sync", "--transport", "sim", "--sim-hours", "700"], env);
+    expect(hours.code).to.equal(2);
+    expect(hours.err).to.include("--sim-hours は 0～672 の時間数で指定してください（\"700\" は使えません）。");
+    const rounds = await run(["sync", "--hub", "--rounds", "x", "--transport", "sim"], env);
+    expect(rounds.code).to.equal(2);
+    expect(rounds.err).to.include("--rounds は 1 以上の整数で指定してください（\"x\" は使えません）。");
+    for (const r of [chunk, hours, rounds]) expect(r.err).not.to.match(/must|got/);
   });
 });

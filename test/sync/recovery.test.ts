@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../report/runCli";
 import { checkLog } from "../../host-tools/log/omamoriLog";
+import { readOnlyHome } from "../helpers/readOnlyHome";
 
 describe("recovery of damaged files at the next sync", function () {
   this.timeout(120000);
@@ -87,6 +88,22 @@ describe("recovery of damaged files at the next sync", function () {
     expect(JSON.parse(r.stdout).fullRead).to.equal(true);
     const again = checkLog(JSON.parse(await readFile(join(dir(), "log.json"), "utf8")));
     expect(again.encounters.length).to.be.at.least(full.encounters.length);
+  });
+
+  it("a read-only data folder: sync and pairing say so plainly and what to do, exit 1, no stack trace", async () => {
+    const ro = readOnlyHome(home);
+    try {
+      const env = { OMAMORI_HOME: ro.path, LANG: "en_GB.UTF-8" };
+      const r = ro.hasData ? await sync(env) : await runCli(["token", "pair", "--token", "x", "--transport", "sim"], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^omamori: This computer does not allow writing .* \((read-only|no permission)\)\. Nothing already saved was lost; make the folder writable, or set OMAMORI_HOME to a folder you can write, and try again\.\n$/);
+      const ja = await runCli(["token", "pair", "--token", "x", "--transport", "sim"], { ...env, LANG: "ja_JP.UTF-8" });
+      expect(ja.code).to.equal(1);
+      expect(ja.stderr).to.include("に書き込めません");
+      expect(ja.stderr).to.include("保存済みの記録は失われていません。");
+    } finally {
+      ro.release();
+    }
   });
 
   it("after a rebuilt log, check no longer says the log is damaged", async () => {

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { lang, say } from "../../base/language";
+import { localTime } from "../../base/time";
 import { decodeExportBin, decodeSignatureList, parsePublicKey, readExportZip, verifyExport, type VerificationKey } from "../../keys/exportFile";
 import { fetchKeys } from "../../keys/fetchKeys";
 import { KeyCache } from "../../keys/keyCache";
@@ -112,11 +113,11 @@ export function registerKeys(program: Command): void {
       }
       process.stdout.write(
         say(
-          `${file}\n  region ${out.region}, batch ${out.batchNum} of ${out.batchSize}\n  from ${out.start} to ${out.end}\n` +
+          `${file}\n  region ${out.region}, batch ${out.batchNum} of ${out.batchSize}\n  from ${localTime(out.start, "en")} to ${localTime(out.end, "en")}\n` +
             `  ${out.keys} keys, ${out.revisedKeys} revised keys (${out.usableKeysToday} usable today)\n` +
             `  ${out.signatures.length} signature(s): ${out.signatures.map((s) => `key id ${s.verificationKeyId} version ${s.verificationKeyVersion}`).join("; ")}\n` +
             `  To check the signature: omamori keys verify ${file} --public-key KEY\n`,
-          `${file}\n  地域 ${out.region}、バッチ ${out.batchNum}/${out.batchSize}\n  期間 ${out.start} から ${out.end}\n` +
+          `${file}\n  地域 ${out.region}、バッチ ${out.batchNum}/${out.batchSize}\n  期間：${localTime(out.start, "ja")}から${localTime(out.end, "ja")}まで\n` +
             `  鍵 ${out.keys} 件、改訂された鍵 ${out.revisedKeys} 件（今日使える鍵 ${out.usableKeysToday} 件）\n` +
             `  署名 ${out.signatures.length} 件：${out.signatures.map((s) => `鍵ID ${s.verificationKeyId} 版 ${s.verificationKeyVersion}`).join("、")}\n` +
             `  署名の確認：omamori keys verify ${file} --public-key 公開鍵\n`,
@@ -192,7 +193,7 @@ export function keyFileProgress(enabled = true): { onProgress: (done: number, to
 }
 
 /** fetchKeys with a progress bar on a terminal. */
-export async function fetchWithBar(sources: string[], cache: KeyCache, trust: { keys: VerificationKey[]; allowUnsigned: boolean }) {
+async function fetchWithBar(sources: string[], cache: KeyCache, trust: { keys: VerificationKey[]; allowUnsigned: boolean }) {
   const progress = keyFileProgress();
   try {
     return await fetchKeys(sources, cache, { trust, onProgress: progress.onProgress });

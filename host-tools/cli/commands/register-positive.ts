@@ -110,7 +110,7 @@ export function registerRegisterPositive(program: Command): void {
       const t = await openTransport(f, await tokenSecret(data, tokenId));
       const io = terminal();
       try {
-        const owner = t.sim ? { pressToConnect: () => t.sim!.press(), pressToConsent: () => t.sim!.pressWhenBlue() } : undefined;
+        const owner = t.sim ? { pressToConnect: () => t.sim!.press(), pressToConsent: () => t.sim!.pressTwiceWhenWhite() } : undefined;
         const r = await withHomeLock("register-positive", () => registerPositive({ home, transport: t.transport, server, lang: lang(), io, tokenId, answers, owner, now: t.now }), home);
         if (!r.ok) process.exitCode = r.failure === "bad-input" ? 2 : 1;
       } finally {

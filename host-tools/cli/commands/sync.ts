@@ -8,7 +8,7 @@ import { SingleBar } from "cli-progress";
 import { DataDir } from "../../base/dataDir";
 import { syncToken, connectToken } from "../../sync/syncToken";
 import { runHub } from "../../sync/hub";
-import { addTransportOptions, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
+import { addTransportOptions, checked, chooseToken, openTransport, plainFailures, tokenSecret, type TransportOptions } from "../../sync/cliSupport";
 import { say } from "../../base/language";
 import { UsageError } from "../../base/errors";
 import { withHomeLock } from "../dataLock";
@@ -28,20 +28,31 @@ export function registerSync(program: Command): void {
       .command("sync")
       .description("copy the token's contact log to this computer, set its clock and health (press the token's button first)")
       .option("--token <id>", "which paired token (default: the only one)")
-      .option("--chunk <bytes>", "log bytes per request (default: 512, or 3072 on boards with much RAM)")
+      .option("--chunk <bytes>", "log bytes per request, 64 to 4000 (default: 512, or 3072 on boards with much RAM)", checked(chunkBytes))
       .option("--json", "print the result as JSON")
       .option("--hub", "home hub: keep listening for the paired tokens' hub beacons and sync each when it appears")
-      .option("--rounds <n>", "with --hub: stop after this many 10-minute listening rounds (default: run until stopped)"),
+      .option("--rounds <n>", "with --hub: stop after this many 10-minute listening rounds, 1 or more (default: run until stopped)", checked(roundCount)),
   ).action((opts: SyncOpts) =>
     plainFailures(async () => {
       const data = new DataDir();
-      const chunk = opts.chunk === undefined ? undefined : Number(opts.chunk);
-      if (opts.chunk !== undefined && (!/^\d+$/.test(opts.chunk) || chunk! < 64 || chunk! > 4000)) throw new UsageError("--chunk must be 64..4000 bytes, got " + JSON.stringify(opts.chunk));
+      const chunk = opts.chunk === undefined ? undefined : chunkBytes(opts.chunk);
       if (opts.hub) return hubMode(data, opts);
       const tokenId = await chooseToken(data, opts.token);
       await withHomeLock("sync", () => syncOnce(data, tokenId, chunk, opts), data.root);
     }),
   );
+}
+
+function chunkBytes(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 64 || n > 4000) throw new UsageError(say(`--chunk must be a whole number of bytes from 64 to 4000, got ${JSON.stringify(v)}`, `--chunk は 64～4000 の整数（バイト）で指定してください（${JSON.stringify(v)} は使えません）。`));
+  return n;
+}
+
+function roundCount(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1) throw new UsageError(say(`--rounds must be a whole number from 1 upwards, got ${JSON.stringify(v)}`, `--rounds は 1 以上の整数で指定してください（${JSON.stringify(v)} は使えません）。`));
+  return n;
 }
 
 /** One sync of a paired token, with a progress bar on a terminal. */
@@ -84,8 +95,7 @@ async function syncOnce(data: DataDir, tokenId: string, chunk: number | undefine
 
 /** `--hub`: serve hub beacons (a simulated token gets its hub switched on first, about every 30 minutes). */
 async function hubMode(data: DataDir, opts: SyncOpts): Promise<void> {
-  const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
-  if (opts.rounds !== undefined && (!/^\d+$/.test(opts.rounds) || rounds! < 1)) throw new UsageError("--rounds must be a whole number of at least 1, got " + JSON.stringify(opts.rounds));
+  const rounds = opts.rounds === undefined ? undefined : roundCount(opts.rounds);
   const ids = opts.token !== undefined ? [await chooseToken(data, opts.token)] : await data.tokenIds();
   if (!ids.length) await chooseToken(data, undefined); // says how to pair one
   const secret = opts.transport === "sim" ? await tokenSecret(data, ids[0]) : null;

@@ -146,8 +146,8 @@ export function registerToken(program: Command): void {
     token
       .command("scan")
       .description("change how long and how often the token listens for others")
-      .requiredOption("--window <ms>", "listening time per scan, ms")
-      .requiredOption("--period <ms>", "time between scans, ms")
+      .requiredOption("--window <ms>", `listening time per scan, ms (${SCAN_WINDOW_MIN_MS} to half of --period)`)
+      .requiredOption("--period <ms>", `time between scans, ms (${SCAN_PERIOD_MIN_MS} to ${SCAN_PERIOD_MAX_MS})`)
       .option("--token <id>", "which paired token"),
   ).action((opts: TokenOpts & { window: string; period: string }) =>
     plainFailures(async () => {

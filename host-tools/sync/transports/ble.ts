@@ -62,7 +62,7 @@ function sysfsDir(): string {
  * False when this computer surely has no Bluetooth adapter: on Linux, none is listed in sysfs.
  * Known before the library is even loaded, so the cause is said first and at once.
  */
-export function adapterListed(): boolean {
+function adapterListed(): boolean {
   if (process.platform !== "linux") return true;
   const dir = sysfsDir();
   try {
@@ -73,7 +73,7 @@ export function adapterListed(): boolean {
 }
 
 /** Imports @stoprocent/noble on first use; a clear message when it is missing. */
-export async function loadNoble(): Promise<NobleLike> {
+async function loadNoble(): Promise<NobleLike> {
   try {
     const mod = (await import("@stoprocent/noble")) as unknown as { default: NobleLike };
     return mod.default;
@@ -86,10 +86,10 @@ export async function loadNoble(): Promise<NobleLike> {
 }
 
 /** How long the adapter may take to report a definite state (noble says "poweredOff" at first, then the truth). */
-export const ADAPTER_SETTLE_MS = 3000;
+const ADAPTER_SETTLE_MS = 3000;
 
 /** Waits for the adapter's definite state: resolves when powered on, else the SyncError saying why. */
-export async function adapterReady(noble: NobleLike, settleMs = ADAPTER_SETTLE_MS): Promise<void> {
+async function adapterReady(noble: NobleLike, settleMs = ADAPTER_SETTLE_MS): Promise<void> {
   const final = (s: string) => s === "poweredOn" || s === "unsupported" || s === "unauthorized";
   let state = noble.state;
   if (!final(state)) {

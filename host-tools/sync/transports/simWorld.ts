@@ -19,7 +19,7 @@ import { pairToken } from "../session";
 import { findFreshToken } from "../syncToken";
 import { fastCrypto } from "../../gaen/crypto";
 
-export const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
+const SCENARIOS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "sim", "scenarios");
 
 export interface SimSyncWorld {
   world: World;
@@ -28,8 +28,8 @@ export interface SimSyncWorld {
   transport: SimTransport;
   /** The owner presses the token's button (opens its sync window). */
   press(): Promise<void>;
-  /** The owner presses the button once the token blinks blue (its request to release its daily keys). */
-  pressWhenBlue(): void;
+  /** The owner presses the button twice once the token flashes white (its request to release its daily keys). */
+  pressTwiceWhenWhite(): void;
   /** Lets simulated time pass. */
   run(ms: number): Promise<void>;
   /** Gives the fresh simulated token `secret` (the host's pairing with it). */
@@ -37,7 +37,7 @@ export interface SimSyncWorld {
 }
 
 /** Scenario by name (sim/scenarios/<name>.json) or file path. */
-export function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
+function loadScenarioSpec(nameOrPath: string): ScenarioSpec {
   const file = existsSync(nameOrPath) ? nameOrPath : join(SCENARIOS_DIR, nameOrPath + ".json");
   if (!existsSync(file)) throw new TypeError("no scenario " + JSON.stringify(nameOrPath) + " (a file, or one of sim/scenarios/*.json)");
   return JSON.parse(readFileSync(file, "utf8")) as ScenarioSpec;
@@ -48,22 +48,33 @@ export function pinsOf(t: TokenDevice, color: string): string[] {
   return loadBoard(t.board.id).io.leds.filter((l) => l.color === color).map((l) => l.pin);
 }
 
-/** Presses `t`'s button 1.5 s after it starts blinking blue (within a minute); `pressed` is told when. */
-export function pressWhenBlue(t: TokenDevice, pressed?: (blueAtMs: number, pressAtMs: number) => void): void {
+/**
+ * The owner's consent as the user guide asks for it: once `t`'s light flashes white (every LED at
+ * once; a board without lights: 2 s after the call), wait 1.5 s, then press the button twice, 0.6 s
+ * apart (within a minute); `pressed` is told when the light came and when the first press was.
+ */
+export function pressTwiceWhenWhite(t: TokenDevice, pressed?: (whiteAtMs: number, pressAtMs: number) => void): void {
   const since = t.rt.worldTimeMs();
-  const blue = pinsOf(t, "blue");
+  const pins = t.board.io.leds.map((l) => l.pin);
   const look = (): void => {
     const log = t.rt.ledLog();
-    let blueAt = -1;
-    for (let i = log.length - 1; i >= 0 && log[i].timeMs >= since; i--) if (log[i].on && blue.includes(log[i].pin)) blueAt = log[i].timeMs;
-    if (blueAt >= 0) {
-      t.rt.schedule(1500, () => {
-        pressed?.(blueAt, t.rt.worldTimeMs());
+    const on = new Set<string>();
+    let whiteAt = pins.length ? -1 : since + 2000;
+    for (const e of log) {
+      if (e.on) on.add(e.pin);
+      else on.delete(e.pin);
+      if (whiteAt < 0 && e.timeMs >= since && pins.every((p) => on.has(p))) whiteAt = e.timeMs;
+    }
+    if (whiteAt >= 0 && t.rt.worldTimeMs() >= whiteAt) {
+      // a person acting on what the token shows: not delayed by the token's busy CPU
+      t.rt.schedulePhysical(1500, () => {
+        pressed?.(whiteAt, t.rt.worldTimeMs());
         t.rt.pressButton(200);
+        t.rt.schedulePhysical(600, () => t.rt.pressButton(200));
       });
-    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedule(250, look);
+    } else if (t.rt.worldTimeMs() - since < 60_000) t.rt.schedulePhysical(250, look);
   };
-  t.rt.schedule(250, look);
+  t.rt.schedulePhysical(250, look);
 }
 
 export async function openSimWorld(o: { scenario: string; device?: string; seed?: string; central?: CentralOptions; startAt?: number }): Promise<SimSyncWorld> {
@@ -79,10 +90,12 @@ export async function openSimWorld(o: { scenario: string; device?: string; seed?
   const sw: SimSyncWorld = {
     world, token, central, transport,
     press: async () => {
+      // the owner presses once the token is not busy (a press while it works can be lost)
+      for (let i = 0; i < 100 && token.rt.cpuBusy(); i++) await central.runFor(Math.ceil(token.rt.cpuFreeAtMs() - world.now));
       token.rt.pressButton(150);
       await central.runFor(400);
     },
-    pressWhenBlue: () => pressWhenBlue(token),
+    pressTwiceWhenWhite: () => pressTwiceWhenWhite(token),
     run: (ms) => central.runFor(ms),
     provision: async (secret) => {
       await sw.press();

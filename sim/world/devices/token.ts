@@ -15,7 +15,7 @@
  * the same firmware entry point the sync service uses (Omamori.setClock = SyncHost.setClock).
  */
 import { loadBoard, type Board } from "../../../boards/index";
-import { EspruinoRuntime, loadBuiltFirmware } from "../../espruino/runtime";
+import { EspruinoRuntime, loadBuiltFirmware, type RuntimeOptions } from "../../espruino/runtime";
 import { nameBytes } from "../../espruino/storage";
 import type { AdvertStartEvent, RadioState, ReceivedPacket, SimDevice } from "./device";
 import type { DeviceContext, DeviceFactory } from "../world";
@@ -41,6 +41,8 @@ export interface TokenOptions {
    * "ram": run as source text (rt.boot).
    */
   bootFrom?: "storage" | "ram";
+  /** Runtime options (the variable meter, the CPU-time model; both on by default). */
+  runtime?: Pick<RuntimeOptions, "varMeter" | "cpuTime" | "cpuScale">;
 }
 
 export interface TokenDailyKey { tek: Uint8Array; rollingStart: number; rollingPeriod: number }
@@ -63,6 +65,7 @@ export class TokenDevice implements SimDevice {
       seed: o.rng.nextU32() | 0,
       worldTimeMs: o.startMs,
       clockDriftPpm: o.clockDriftPpm ?? 0,
+      ...o.runtime,
     });
     const code = o.firmware ?? loadBuiltFirmware(o.board);
     if ((o.bootFrom ?? "storage") === "storage") {
@@ -86,6 +89,7 @@ export class TokenDevice implements SimDevice {
     clockDriftPpm?: (ctx: DeviceContext) => number;
     setClock?: boolean;
     bootFrom?: "storage" | "ram";
+    runtime?: TokenOptions["runtime"];
   } = {}): DeviceFactory {
     const cache: Record<string, string> = { ...(o.firmware ?? {}) };
     return (ctx) => {
@@ -94,6 +98,7 @@ export class TokenDevice implements SimDevice {
       return new TokenDevice({
         id: ctx.spec.id, board, rng: ctx.rng, startMs: ctx.startMs, firmware: cache[board],
         clockDriftPpm: o.clockDriftPpm ? o.clockDriftPpm(ctx) : ctx.spec.clockDriftPpm ?? 0, setClock: o.setClock, bootFrom: o.bootFrom,
+        runtime: o.runtime,
       });
     };
   }

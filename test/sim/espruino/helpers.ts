@@ -3,8 +3,12 @@ import { EspruinoRuntime, type RuntimeOptions } from "../../../sim/espruino/runt
 
 export const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 
+/**
+ * A token running `code`. These tests pin down Espruino's semantics (timers, radio, pins) at exact
+ * times, so the CPU-time model is off unless a test asks for it (cpu.test.ts tests the model).
+ */
 export function token(code: string, opts: Partial<RuntimeOptions> = {}): EspruinoRuntime {
-  const rt = new EspruinoRuntime({ board: "puckjs", seed: 42, worldTimeMs: T0, ...opts });
+  const rt = new EspruinoRuntime({ board: "puckjs", seed: 42, worldTimeMs: T0, cpuTime: false, ...opts });
   rt.boot(code);
   return rt;
 }

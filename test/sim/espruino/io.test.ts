@@ -87,7 +87,7 @@ describe("sim/espruino pins, setWatch and LEDs", () => {
 
 describe("sim/espruino button held across power-on", () => {
   it("setButton(true) before boot reads as pressed at boot; release fires the watch", () => {
-    const rt = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0 });
+    const rt = new EspruinoRuntime({ board: "puckjs", seed: 1, worldTimeMs: T0, cpuTime: false });
     rt.setButton(true);
     rt.boot("var heldAtBoot = digitalRead(BTN); var ev = []; setWatch(function(e){ ev.push(e.state); }, BTN, {repeat: true, edge: 'both'});");
     expect(rt.global.heldAtBoot).to.equal(1);

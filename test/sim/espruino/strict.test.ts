@@ -241,7 +241,7 @@ describe("sim/espruino: no kinder than Espruino", () => {
   });
 
   it("(the sim's rewrite keeps timers and reboots working with boxed floats)", () => {
-    const rt = new EspruinoRuntime({ board: "puckjs", seed: 3, worldTimeMs: T0 });
+    const rt = new EspruinoRuntime({ board: "puckjs", seed: 3, worldTimeMs: T0, cpuTime: false });
     rt.boot("var n = 0; setInterval(function () { n = n + 0.5; }, 1000 / 2);");
     rt.advanceTo(T0 + 2000);
     expect(rt.global.n).to.equal(2);

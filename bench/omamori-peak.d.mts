@@ -1,0 +1,2 @@
+/** Peak resident memory of this process, kB (bench/omamori-peak.mjs). */
+export function peakRssKb(): number;
