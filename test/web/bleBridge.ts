@@ -96,7 +96,6 @@ export function scanRecordOf(...raws: (Uint8Array | null | undefined)[]): { name
 
 export class BleBridge {
   private readonly peripherals = new Map<string, Peripheral>();
-  private prompt: string | null = null;
   private readonly announced = new Set<string>();
   private readonly answered = new Set<string>();
   private advertTimer: NodeJS.Timeout | null = null;
@@ -137,12 +136,10 @@ export class BleBridge {
     this.pageSession.on("DeviceAccess.deviceRequestPrompted" as never, (e: { id: string; devices: { id: string; name: string }[] }) => {
       if (this.verbose) this.log.push("prompt " + e.id + " " + JSON.stringify(e.devices));
       if (this.answered.has(e.id)) return; // selecting a prompt twice crashes Chromium (chooser's callback_ check)
-      this.prompt = e.id;
       if (this.log[this.log.length - 1] !== "chooser open: " + e.devices.length) this.log.push("chooser open: " + e.devices.length);
       const chosen = this.pick(e.devices);
       if (chosen) {
         this.log.push("chooser: picked " + chosen + " of " + e.devices.map((d) => d.id).join(","));
-        this.prompt = null;
         this.answered.add(e.id);
         void this.pageSession.send("DeviceAccess.selectPrompt" as never, { id: e.id, deviceId: chosen } as never).catch((err) => this.log.push("select failed: " + err.message));
       } else this.announce();

@@ -5,11 +5,23 @@
  * turns on Web Bluetooth on Linux, as a user would (docs/WEB.md).
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { createRequire } from "node:module";
+import type { Browser } from "playwright-core";
 
 export function chromiumPath(): string | null {
   const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
   for (const c of candidates) if (c && existsSync(c)) return c;
+  return null;
+}
+
+/** Why the browser tests cannot run here, or null when they can. */
+export function browserProblem(): string | null {
+  if (!chromiumPath()) return "no Chromium found; `apt-get install chromium` or set CHROMIUM_PATH; .ci/run installs it";
+  try {
+    createRequire(import.meta.url).resolve("playwright-core");
+  } catch {
+    return "playwright-core is not installed; run `npm ci`";
+  }
   return null;
 }
 
@@ -20,7 +32,8 @@ export const CHROMIUM_FLAGS = [
 
 /** Launches Chromium (playwright-core gives it a fresh profile, removed at close). */
 export async function launchChromium(): Promise<Browser> {
-  const exe = chromiumPath();
-  if (!exe) throw new Error("no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)");
-  return chromium.launch({ executablePath: exe, args: CHROMIUM_FLAGS });
+  const problem = browserProblem();
+  if (problem) throw new Error(problem);
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({ executablePath: chromiumPath()!, args: CHROMIUM_FLAGS });
 }
