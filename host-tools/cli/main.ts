@@ -46,7 +46,7 @@ export function buildProgram(): Command {
     .name("omamori")
     .description("Omamori: exposure notification for people without a smartphone (host tool)")
     .version("omamori " + version(), "-v, --version", "print the version")
-    .addOption(new Option("--lang <ja|en>", "language of every message, with any command (default: `omamori settings --language`, then the computer's)").choices([...LANGS]))
+    .addOption(new Option("--lang <ja|en>", "language of every message, with any command (default: `npx omamori settings --language`, then the computer's)").choices([...LANGS]))
     .addHelpText("after", "\nExit codes: 0 done (check: no contact found), 1 could not be done, 2 bad input,\n" +
       "3 check: contact found, 4 check: could not tell, 5 data folder busy. Details: README.md.")
     .exitOverride()
@@ -93,7 +93,7 @@ async function chooseLanguage(argv: string[]): Promise<void> {
   const flag = langOption(argv);
   if (flag !== undefined) {
     const l = parseLang(flag);
-    if (!l) throw new UsageError(say(`--lang must be ja or en, got ${JSON.stringify(flag)}`, `--lang は ja か en で指定してください（${JSON.stringify(flag)} は使えません）`));
+    if (!l) throw new UsageError(say(`--lang must be ja or en, got ${JSON.stringify(flag)}`, `--lang は ja か en で指定してください（${JSON.stringify(flag)} は使えません）。`));
     useLanguage(l);
     return;
   }

@@ -196,7 +196,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     history = loadHistory(o.home);
   }
   const data = new DataDir(o.home);
-  const ids = await data.tokenIds();
+  const paired = await data.tokenIds();
+  const lost = await data.lostPairings(); // their log is still checked, with what is missing said
+  const ids = [...paired, ...lost.map((l) => l.tokenId)].sort();
   if (ids.length === 0) global.push({ code: "no-token" });
   const run: CheckRun = {
     verdict: "could-not-tell", exitCode: 0, reasons: sortReasons(global), recovered, fetch: fetched,
@@ -206,7 +208,12 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   // Every token whose inputs changed is matched in ONE pass (each key's identifiers derived once
   // for all their logs); the others reuse their last result.
   const prepared: PreparedToken[] = [];
-  for (const id of ids) prepared.push(await prepareToken(data, id, history.tokens[id], [...global], keysDigest, configDigest, nowSeconds));
+  for (const id of ids) {
+    const reasons = [...global];
+    const l = lost.find((x) => x.tokenId === id);
+    if (l) reasons.push(l.keptAs ? { code: "pairing-lost", tokenId: id, subject: l.keptAs } : { code: "pairing-lost", tokenId: id });
+    prepared.push(await prepareToken(data, id, history.tokens[id], reasons, keysDigest, configDigest, nowSeconds));
+  }
   const matched = await matchTokens(prepared, loaded, config, configDigest, nowSeconds);
   run.matcher = matched.engine;
   for (const [n, p] of prepared.entries()) {

@@ -84,8 +84,12 @@ export async function openTransport(o: TransportOptions, secret: Uint8Array | nu
 /** The token to use: --token, or the only paired one. */
 export async function chooseToken(data: DataDir, wanted: string | undefined): Promise<string> {
   const ids = await data.tokenIds();
+  const lost = await data.lostPairings();
+  const lostOne = (id: string) => lost.find((l) => l.tokenId === id);
   if (wanted !== undefined) {
     if (ids.includes(wanted)) return wanted;
+    const l = lostOne(wanted);
+    if (l) throw new PairingLostError(wanted, l.keptAs ?? data.tokenDir(wanted));
     if (ids.length) {
       const guess = closest(wanted, ids);
       throw new UsageError(say(
@@ -101,6 +105,7 @@ export async function chooseToken(data: DataDir, wanted: string | undefined): Pr
     throw new UsageError(noTokenYet(data.root, wanted));
   }
   if (ids.length === 1) return ids[0];
+  if (ids.length === 0 && lost.length) throw new PairingLostError(lost[0].tokenId, lost[0].keptAs ?? data.tokenDir(lost[0].tokenId));
   if (ids.length === 0) throw new UsageError(noTokenYet(data.root));
   throw new UsageError(say("several tokens are paired (" + ids.join(", ") + "); choose one with --token NAME", "複数のお守りをペアリングしています（" + ids.join("、") + "）。--token 名前 で選んでください。"));
 }
