@@ -125,19 +125,32 @@ function keyMask(n: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(Math.max(1, n))).subarray(0, n);
 }
 
-/** Key indexes of "<key data hex>:<rolling start>" strings still in `keys` (one scan, no hash table needed). */
-function indexesOf(keys: KeySet, wanted: string[]): number[] {
-  // first 4 bytes of the key data -> the wanted keys starting with them
-  const byHead = new Map<number, { data: Buffer; start: number }[]>();
-  for (const w of wanted) {
-    const [hex, start] = w.split(":");
-    const data = Buffer.from(hex, "hex");
-    const head = data.readUInt32BE(0);
-    const list = byHead.get(head);
-    if (list) list.push({ data, start: Number(start) });
-    else byHead.set(head, [{ data, start: Number(start) }]);
-  }
-  const out: number[] = [];
+/**
+ * Key indexes of "<key data hex>:<rolling start>" strings still in `keys`, for several lists at
+ * once (the memos of every token of a pass): one scan over the keys, whatever the number of lists.
+ */
+function indexesOf(keys: KeySet, lists: string[][]): number[][] {
+  // first 4 bytes of the key data -> the wanted keys starting with them, and the lists naming each
+  const byHead = new Map<number, { data: Buffer; start: number; lists: number[] }[]>();
+  const byText = new Map<string, { lists: number[] }>();
+  lists.forEach((wanted, l) => {
+    for (const w of wanted) {
+      const known = byText.get(w);
+      if (known) {
+        if (known.lists[known.lists.length - 1] !== l) known.lists.push(l);
+        continue;
+      }
+      const [hex, start] = w.split(":");
+      const data = Buffer.from(hex, "hex");
+      const entry = { data, start: Number(start), lists: [l] };
+      byText.set(w, entry);
+      const head = data.readUInt32BE(0);
+      const list = byHead.get(head);
+      if (list) list.push(entry);
+      else byHead.set(head, [entry]);
+    }
+  });
+  const out: number[][] = lists.map(() => []);
   if (byHead.size === 0) return out;
   const kd = keys.keyData;
   for (let i = 0; i < keys.count; i++) {
@@ -148,7 +161,7 @@ function indexesOf(keys: KeySet, wanted: string[]): number[] {
       if (w.start !== keys.rollingStart[i]) continue;
       let same = true;
       for (let b = 4; b < 16; b++) if (kd[o + b] !== w.data[b]) { same = false; break; }
-      if (same) out.push(i);
+      if (same) for (const l of w.lists) out[l].push(i);
     }
   }
   return out;
@@ -222,9 +235,11 @@ export async function matchTokensIncrementally(
     return { index, reason, targets: mine, old: mask.old, oldCount: mask.oldCount, newEncounters: sub.count };
   });
   const pass = await matchTargets(keys, targets);
+  // the keys each token's memo remembers, found in one scan for all tokens
+  const remembered = indexesOf(keys, tokens.map(({ memo }, t) => (planned[t].reason === null ? (memo as MatchMemo).keys : [])));
   const results: IncrementalResult[] = [];
   for (let t = 0; t < tokens.length; t++) {
-    const { log, memo } = tokens[t];
+    const { log } = tokens[t];
     const p = planned[t];
     const matched = new Set<number>();
     for (const ti of p.targets) for (const r of pass.runs[ti].matches) matched.add(r.keyIndex);
@@ -232,7 +247,7 @@ export async function matchTokensIncrementally(
     if (p.reason === null) {
       if (p.targets.length > 1) keysAgainstNewSightings = pass.runs[p.targets[1]].keysChecked;
       else keysAgainstNewSightings = p.oldCount!;
-      for (const i of indexesOf(keys, (memo as MatchMemo).keys)) matched.add(i);
+      for (const i of remembered[t]) matched.add(i);
     }
     const small = new KeySet(Math.max(1, matched.size));
     const memoKeys: string[] = [];
