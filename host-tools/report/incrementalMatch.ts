@@ -152,9 +152,13 @@ function indexesOf(keys: KeySet, lists: string[][]): number[][] {
   });
   const out: number[][] = lists.map(() => []);
   if (byHead.size === 0) return out;
-  const kd = keys.keyData;
-  for (let i = 0; i < keys.count; i++) {
+  // the first two bytes of the wanted keys, so almost every key is passed over with one array read
+  const maybe = new Uint8Array(65536);
+  for (const head of byHead.keys()) maybe[head >>> 16] = 1;
+  const kd = keys.keyData, count = keys.count;
+  for (let i = 0; i < count; i++) {
     const o = 16 * i;
+    if (maybe[(kd[o] << 8) | kd[o + 1]] === 0) continue;
     const list = byHead.get(((kd[o] << 24) | (kd[o + 1] << 16) | (kd[o + 2] << 8) | kd[o + 3]) >>> 0);
     if (!list) continue;
     for (const w of list) {
@@ -165,6 +169,28 @@ function indexesOf(keys: KeySet, lists: string[][]): number[][] {
     }
   }
   return out;
+}
+
+/**
+ * The key masks of one memo: fresh keys (their file is new, or they start after `futureLimit`)
+ * and the others, and how many of each are not revoked. One tight loop over typed arrays: it runs
+ * over every key of a national set at each daily check.
+ */
+function splitKeys(keys: KeySet, origin: Uint32Array, freshFile: Uint8Array, futureLimit: number) {
+  const count = keys.count, rollingStart = keys.rollingStart, rollingPeriod = keys.rollingPeriod;
+  const fresh = keyMask(count), old = keyMask(count);
+  let freshCount = 0, oldCount = 0;
+  for (let i = 0; i < count; i++) {
+    const live = rollingPeriod[i] !== 0 ? 1 : 0;
+    if (freshFile[origin[i]] === 1 || rollingStart[i] > futureLimit) {
+      fresh[i] = 1;
+      freshCount += live;
+    } else {
+      old[i] = 1;
+      oldCount += live;
+    }
+  }
+  return { fresh, old, freshCount, oldCount };
 }
 
 interface Planned {
@@ -204,23 +230,7 @@ export async function matchTokensIncrementally(
       const known = new Set(m.files);
       const fresh = loaded.fileSha256.map((sha) => !known.has(sha));
       const futureLimit = m.nowEnin + TOLERANCE_INTERVALS;
-      mask = { fresh: keyMask(keys.count), old: keyMask(keys.count), freshCount: 0, oldCount: 0 };
-      const freshFile = Uint8Array.from(fresh, (f) => (f ? 1 : 0));
-      const origin = loaded.origin, { rollingStart, rollingPeriod } = keys;
-      let freshCount = 0, oldCount = 0;
-      for (let i = 0; i < keys.count; i++) {
-        const f = freshFile[origin[i]] === 1 || rollingStart[i] > futureLimit;
-        const live = rollingPeriod[i] !== 0 ? 1 : 0;
-        if (f) {
-          mask.fresh[i] = 1;
-          freshCount += live;
-        } else {
-          mask.old[i] = 1;
-          oldCount += live;
-        }
-      }
-      mask.freshCount = freshCount;
-      mask.oldCount = oldCount;
+      mask = splitKeys(keys, loaded.origin, Uint8Array.from(fresh, (f) => (f ? 1 : 0)), futureLimit);
       masks.set(id, mask);
     }
     targets.push({ index, keys: mask.fresh, checked: mask.freshCount });
