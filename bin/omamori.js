@@ -8,6 +8,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { currentBundle } from "./bundle.js";
 
+// Output piped into a reader that stopped early (`omamori check | head`): the rest of the output
+// is dropped quietly and the command still finishes, with its own exit code, instead of a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+  });
+}
+
 const built = process.env.OMAMORI_NO_BUNDLE ? null : currentBundle(join(dirname(fileURLToPath(import.meta.url)), ".."));
 let main;
 if (built) ({ main } = await import(built));

@@ -92,6 +92,8 @@ declare var E: {
   enableWatchdog(seconds: number, isAuto?: boolean): void;
   kickWatchdog(): void;
   on(event: string, callback: (...args: any[]) => void): void;
+  /** sum of a[i] * b[(i + offset) % b.length] over a, in doubles (jswrap_espruino_convolve; absent only from SAVE_ON_FLASH builds). */
+  convolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number;
   [name: string]: any;
 };
 

@@ -21,11 +21,6 @@ export function eninFromUnixSeconds(seconds: number): number {
   return Math.floor(seconds / INTERVAL_SECONDS);
 }
 
-/** Unix seconds at which an interval starts. */
-export function unixSecondsFromEnin(enin: number): number {
-  return enin * INTERVAL_SECONDS;
-}
-
 /** Rolling start of the daily key covering `enin`: the ENIN of that UTC midnight. */
 export function rollingStartFor(enin: number): number {
   return Math.floor(enin / TEK_ROLLING_PERIOD) * TEK_ROLLING_PERIOD;

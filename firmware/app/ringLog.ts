@@ -23,12 +23,12 @@
  *
  * Per-page state lives in typed arrays (a page costs RAM only as bytes, not as JS variables).
  */
-import { fromHex, readU32LE, toHex, writeU32LE, u8 } from "../../common/bytes";
+import { readU32LE, writeU32LE, u8 } from "../../common/bytes";
 import { isRecordLength, MAX_FIRST_UNITS, MIN_READ_BYTES, setRecordFirst, streamBase, TIME_UNIT_SECONDS } from "../../common/formats/logRecord";
 import { ctrXor } from "../crypto/ctr";
 import { Cfg } from "./config";
 import { logAddress, logPages } from "./logArea";
-import { Storage, Flash } from "./modules";
+import { Flash } from "./modules";
 
 const HEADER = 20;
 const COMMIT = 0xa5;

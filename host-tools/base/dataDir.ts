@@ -143,6 +143,37 @@ export class DataDir {
     }
   }
 
+  /**
+   * Token folders whose pairing record is gone (kept aside as damaged: token.json.damaged-...)
+   * while what was synced (log.json or sync-state.json) is still there, each with the newest
+   * kept-aside record. Their log can still be checked; new records cannot be read until the
+   * token is erased and paired again.
+   */
+  async lostPairings(): Promise<{ tokenId: string; keptAs: string | null }[]> {
+    let names: string[];
+    try {
+      names = (await readdir(join(this.root, "tokens"))).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    const paired = new Set(await this.tokenIds());
+    const lost: { tokenId: string; keptAs: string | null }[] = [];
+    for (const n of names) {
+      if (!TOKEN_ID.test(n) || paired.has(n)) continue;
+      let files: string[];
+      try {
+        files = await readdir(join(this.root, "tokens", n));
+      } catch {
+        continue; // not a folder
+      }
+      if (!files.includes("log.json") && !files.includes("sync-state.json")) continue;
+      const kept = files.filter((f) => f.startsWith("token.json.damaged-")).sort();
+      lost.push({ tokenId: n, keptAs: kept.length ? join(this.root, "tokens", n, kept[kept.length - 1]) : null });
+    }
+    return lost;
+  }
+
   async saveToken(t: TokenRecord): Promise<void> {
     if (t.secret.length !== Size.SECRET) throw new TypeError("secret must be " + Size.SECRET + " bytes");
     const doc = { tokenId: checkTokenId(t.tokenId), secret: toHex(t.secret), pairedAt: t.pairedAt, board: t.board };

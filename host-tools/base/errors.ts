@@ -22,9 +22,21 @@ export function isFileRefusal(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && FS_CODES.includes((e as NodeJS.ErrnoException).code ?? "");
 }
 
+/**
+ * The path a person should look at: a file being written atomically is named, not its hidden
+ * temporary copy (".log.json.1234.ab12cd34.tmp" -> "log.json"); the data folder's lock file, by
+ * its folder.
+ */
+function shownPath(p: string): string {
+  const tmp = /^(.*[\\/])\.([^\\/]+)\.\d+\.[0-9a-f]+\.tmp$/.exec(p);
+  if (tmp) return tmp[1] + tmp[2];
+  const lock = /^(.*)[\\/]lock$/.exec(p);
+  return lock ? lock[1] : p;
+}
+
 /** One plain sentence for a file-system refusal. */
 export function plainFileError(e: NodeJS.ErrnoException): string {
-  const path = e.path ?? "";
+  const path = shownPath(e.path ?? "");
   if (e.code === "ENOSPC" || e.code === "EDQUOT") {
     return say(`The disk is full: could not write ${path}. Nothing already saved was lost; free some space and try again.`,
       `ディスクがいっぱいで、${path} に書き込めませんでした。保存済みの記録は失われていません。空きを作ってから、もう一度お試しください。`);

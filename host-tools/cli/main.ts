@@ -19,6 +19,7 @@ import { LockBusy } from "../base/lock";
 import { omamoriHome } from "../base/dataDir";
 import { readHostSettings } from "../base/settings";
 import { describeLockHolder } from "./dataLock";
+import { plainCommanderError } from "./commanderWords";
 import { registerCrypto } from "./commands/crypto";
 import { registerServer } from "./commands/server";
 import { registerKeys } from "./commands/keys";
@@ -44,11 +45,11 @@ export function buildProgram(): Command {
     .name("omamori")
     .description("Omamori: exposure notification for people without a smartphone (host tool)")
     .version("omamori " + version(), "-v, --version", "print the version")
-    .addOption(new Option("--lang <ja|en>", "language of every message, with any command (default: `omamori settings --language`, then the computer's)").choices([...LANGS]))
+    .addOption(new Option("--lang <ja|en>", "language of every message, with any command (default: `npx omamori settings --language`, then the computer's)").choices([...LANGS]))
     .addHelpText("after", "\nExit codes: 0 done (check: no contact found), 1 could not be done, 2 bad input,\n" +
       "3 check: contact found, 4 check: could not tell, 5 data folder busy. Details: README.md.")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write("omamori: " + plainCommanderError(s) + "\n") });
   registerCrypto(program);
   registerServer(program);
   registerKeys(program);
@@ -90,7 +91,7 @@ async function chooseLanguage(argv: string[]): Promise<void> {
   const flag = langOption(argv);
   if (flag !== undefined) {
     const l = parseLang(flag);
-    if (!l) throw new UsageError(say(`--lang must be ja or en, got ${JSON.stringify(flag)}`, `--lang は ja か en で指定してください（${JSON.stringify(flag)} は使えません）`));
+    if (!l) throw new UsageError(say(`--lang must be ja or en, got ${JSON.stringify(flag)}`, `--lang は ja か en で指定してください（${JSON.stringify(flag)} は使えません）。`));
     useLanguage(l);
     return;
   }

@@ -3,7 +3,7 @@
  *
  *   $OMAMORI_HOME/check.json (every field optional)
  *   { "keySources":      ["https://.../c19r/440/list.json", "/path/to/zips"],
- *     "publicKeys":      [{ "keyId": "440", "keyVersion": "v1", "publicKey": "<base64 SPKI or PEM>" }],
+ *     "publicKeys":      [{ "keyId": "440", "keyVersion": "v1", "publicKey": "<base64 SPKI, PEM, or a PEM file>" }],
  *     "allowUnsigned":   false,
  *     "riskConfig":      "/path/to/risk-config.json",
  *     "contacts":        [{ "name": "...", "phone": "...", "hours": "...", "note": "..." }],
@@ -14,8 +14,8 @@
  * version does not know (often a typing mistake: "keySourcs") is refused with the likely name, so
  * a misspelled key source never silently becomes "no key source".
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { closest } from "../base/errors";
 import { parsePublicKey, type VerificationKey } from "../keys/exportFile";
 
@@ -83,6 +83,21 @@ export function checkAgeHours(name: string, v: unknown): number {
   return v;
 }
 
+/** A publicKey setting: the key itself, or the path of a PEM file (relative to check.json's folder). */
+function publicKeyText(v: string, base: string): string {
+  if (v.trim().startsWith("-----BEGIN") || v.includes("\n")) return v;
+  const file = isAbsolute(v) ? v : join(base, v);
+  return /\.(pem|pub|key)$/i.test(v) || existsSync(file) ? readPem(file, v) : v;
+}
+
+function readPem(file: string, given: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new TypeError(`cannot read the public key file ${JSON.stringify(given)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 /** Read check.json from the data directory; a missing file gives the defaults. Throws CheckSettingsError. */
 export function loadCheckSettings(home: string): CheckSettings {
   const path = checkSettingsPath(home);
@@ -115,10 +130,10 @@ export function loadCheckSettings(home: string): CheckSettings {
   const pk = o.publicKeys ?? [];
   if (!Array.isArray(pk)) bad("publicKeys", "must be a list");
   const publicKeys = pk.map((k: any, i: number): VerificationKey => {
-    if (!k || typeof k.publicKey !== "string") bad("publicKeys", `[${i}] needs publicKey (base64 or PEM)`);
+    if (!k || typeof k.publicKey !== "string") bad("publicKeys", `[${i}] needs publicKey (base64, PEM, or the path of a PEM file)`);
     let key;
     try {
-      key = parsePublicKey(k.publicKey);
+      key = parsePublicKey(publicKeyText(k.publicKey, dirname(path)));
     } catch (e) {
       return bad("publicKeys", `[${i}]: ${(e as Error).message}`);
     }

@@ -287,13 +287,3 @@ export async function matchTokensIncrementally(
   }
   return { results, engine: pass.engine };
 }
-
-/**
- * Match one token's `log` against the merged key set, re-using `memo` (from the previous check of
- * this token) when it applies. Gives the same report summary and windows as matchLog(log, loaded keys).
- */
-export async function matchIncrementally(
-  log: OmamoriLog, loaded: CachedKeys, config: RiskConfig, configDigest: string, nowSeconds: number, memo: unknown,
-): Promise<IncrementalResult> {
-  return (await matchTokensIncrementally([{ log, memo }], loaded, config, configDigest, nowSeconds)).results[0];
-}

@@ -146,6 +146,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const write = !o.readOnly;
   if (o.readOnly) global.push({ code: "home-not-writable", subject: o.home, detail: o.readOnly });
   const settings = settingsOf(o.home, global);
+  // a check.json that could not be read has not said "no key source": its own reason stands alone
+  const settingsUnread = global.some((r) => r.code === "settings-invalid");
   const maxKeyAge = o.maxKeyAgeHours ?? settings.maxKeyAgeHours;
   const maxSyncAge = o.maxSyncAgeHours ?? settings.maxSyncAgeHours;
   const trust: Trust = { keys: settings.publicKeys.concat(o.extraTrust ?? []), allowUnsigned: !!o.allowUnsigned || settings.allowUnsigned };
@@ -162,7 +164,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   const nowSeconds = o.now.getTime() / 1000;
   const sources = o.sources ?? settings.keySources;
   if (!settings.exists && !o.sources) global.push({ code: "settings-missing", subject: settings.path });
-  else if (sources.length === 0) global.push({ code: "no-key-source", settingsPath: settings.path });
+  else if (sources.length === 0 && !settingsUnread) global.push({ code: "no-key-source", settingsPath: settings.path });
   let fetched: FetchResult | null = null;
   if (write && !o.offline && sources.length) {
     fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl, now: () => o.now.getTime() });
@@ -192,7 +194,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
     history = loadHistory(o.home);
   }
   const data = new DataDir(o.home);
-  const ids = await data.tokenIds();
+  const paired = await data.tokenIds();
+  const lost = await data.lostPairings(); // their log is still checked, with what is missing said
+  const ids = [...paired, ...lost.map((l) => l.tokenId)].sort();
   if (ids.length === 0) global.push({ code: "no-token" });
   const run: CheckRun = {
     verdict: "could-not-tell", exitCode: 0, reasons: sortReasons(global), recovered, fetch: fetched,
@@ -202,7 +206,12 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   // Every token whose inputs changed is matched in ONE pass (each key's identifiers derived once
   // for all their logs); the others reuse their last result.
   const prepared: PreparedToken[] = [];
-  for (const id of ids) prepared.push(await prepareToken(data, id, history.tokens[id], [...global], keysDigest, configDigest, nowSeconds));
+  for (const id of ids) {
+    const reasons = [...global];
+    const l = lost.find((x) => x.tokenId === id);
+    if (l) reasons.push(l.keptAs ? { code: "pairing-lost", tokenId: id, subject: l.keptAs } : { code: "pairing-lost", tokenId: id });
+    prepared.push(await prepareToken(data, id, history.tokens[id], reasons, keysDigest, configDigest, nowSeconds));
+  }
   const matched = await matchTokens(prepared, loaded, config, configDigest, nowSeconds);
   run.matcher = matched.engine;
   for (const [n, p] of prepared.entries()) {

@@ -19,7 +19,7 @@ const REASON_CODES = [
   "home-not-writable", "settings-missing", "settings-invalid", "no-key-source",
   "key-source-missing", "key-source-unreachable", "key-file-unverified", "key-file-damaged",
   "keys-never-fetched", "keys-stale",
-  "no-token", "never-synced", "log-damaged", "state-damaged", "sync-stale", "not-covered", "match-failed",
+  "no-token", "pairing-lost", "never-synced", "log-damaged", "state-damaged", "sync-stale", "not-covered", "match-failed",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -162,6 +162,12 @@ export function reasonText(r: Reason, lang: Lang): { why: string; todo: string }
     case "no-token":
       return t(["No token is paired with this computer yet.", "Press your token's button, then pair it: npx omamori token pair --token NAME"],
         ["このパソコンには、ペアリングしたお守りがありません。", "お守りのボタンを押してから、ペアリングしてください：npx omamori token pair --token 名前"]);
+    case "pairing-lost":
+      return t(
+        [`The pairing record of token "${id}" on this computer is damaged and its secret cannot be read${s ? ` (the damaged file was kept as ${s})` : ""}, so what the token recorded since its last sync cannot be read; the log already on this computer was checked.`,
+          `Erase the token (hold its button 10 seconds, let go, then press once more), pair it again (npx omamori token pair --token ${id}), sync it, then check again.`],
+        [`このパソコンにあるお守り「${id}」のペアリングの記録が壊れていて、秘密の鍵を読み取れません${s ? `（壊れたファイルは ${s} として残しました）` : ""}。そのため、最後の同期のあとにお守りが記録した分は読み取れません。このパソコンにある記録は確認しました。`,
+          `お守りを消去し（ボタンを10秒押し続けて離し、もう一度押す）、ペアリングし直して（npx omamori token pair --token ${id}）、同期してから、もう一度確認してください。`]);
     case "never-synced":
       return t([`Token "${id}" has not been synced yet, so there is no log to check.`, syncFirst[0]],
         [`お守り「${id}」はまだ同期していないため、確認する記録がありません。`, syncFirst[1]]);

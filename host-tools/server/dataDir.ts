@@ -93,7 +93,7 @@ export function openDataDir(dir: string): DataDir {
   const root = resolve(dir);
   const settingsPath = join(root, SETTINGS_FILE);
   if (!existsSync(settingsPath)) {
-    throw new DataDirError(`no server data in ${root}; create it first with: omamori server init --data ${dir}`);
+    throw new DataDirError(`no server data in ${root}; create it first with: npx omamori server init --data ${dir}`);
   }
   let settings: ServerSettings;
   try {

@@ -73,11 +73,6 @@ export function regionDir(data: DataDir): string {
   return join(data.publicDir, CONTAINER, data.settings.region);
 }
 
-/** Path of list.json relative to the static root, e.g. "c19r/440/list.json". */
-export function listJsonPath(region: string): string {
-  return `${CONTAINER}/${region}/list.json`;
-}
-
 /** Writes an empty list.json when none exists yet, so clients get [] rather than "not found". */
 export function ensureListJson(data: DataDir): void {
   const dir = regionDir(data);

@@ -1,7 +1,8 @@
 /**
  * What the commands that reach a token (sync, status, token, register-positive) share: the
  * transport options, choosing the token, and turning failures into one plain line. The `sim`
- * transport builds a simulated world (transports/simWorld.ts) that ends at the real present, hands
+ * transport builds a simulated world (transports/simWorld.ts; its firmware is built first when
+ * missing or stale, transports/simFirmware.ts) that ends at the real present, hands
  * its fresh token the saved secret, lets `--sim-hours` pass and presses the button, so every
  * command behaves as with a real token — and what it syncs is dated today.
  */
@@ -12,6 +13,7 @@ import { DamagedFileError } from "../base/atomicFile";
 import { SyncError } from "./errors";
 import { BleTransport } from "./transports/ble";
 import { openSimWorld, type SimSyncWorld } from "./transports/simWorld";
+import { SimFirmwareError, ensureSimFirmware } from "./transports/simFirmware";
 import { say } from "../base/language";
 import type { SyncTransport } from "./transport";
 
@@ -62,6 +64,7 @@ export async function openTransport(o: TransportOptions, secret: Uint8Array | nu
     return { transport: t, now: Date.now, sim: null, close: () => t.close() };
   }
   const h = hours(o.simHours);
+  await ensureSimFirmware((line) => process.stderr.write("omamori: " + line + "\n"));
   const end = Date.now();
   const DAY = 86_400_000;
   let sw: SimSyncWorld;
@@ -81,8 +84,12 @@ export async function openTransport(o: TransportOptions, secret: Uint8Array | nu
 /** The token to use: --token, or the only paired one. */
 export async function chooseToken(data: DataDir, wanted: string | undefined): Promise<string> {
   const ids = await data.tokenIds();
+  const lost = await data.lostPairings();
+  const lostOne = (id: string) => lost.find((l) => l.tokenId === id);
   if (wanted !== undefined) {
     if (ids.includes(wanted)) return wanted;
+    const l = lostOne(wanted);
+    if (l) throw new PairingLostError(wanted, l.keptAs ?? data.tokenDir(wanted));
     if (ids.length) {
       const guess = closest(wanted, ids);
       throw new UsageError(say(
@@ -98,6 +105,7 @@ export async function chooseToken(data: DataDir, wanted: string | undefined): Pr
     throw new UsageError(noTokenYet(data.root, wanted));
   }
   if (ids.length === 1) return ids[0];
+  if (ids.length === 0 && lost.length) throw new PairingLostError(lost[0].tokenId, lost[0].keptAs ?? data.tokenDir(lost[0].tokenId));
   if (ids.length === 0) throw new UsageError(noTokenYet(data.root));
   throw new UsageError(say("several tokens are paired (" + ids.join(", ") + "); choose one with --token NAME", "複数のお守りをペアリングしています（" + ids.join("、") + "）。--token 名前 で選んでください。"));
 }
@@ -140,7 +148,7 @@ export async function plainFailures(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (e instanceof SyncError || e instanceof PairingLostError) {
+    if (e instanceof SyncError || e instanceof PairingLostError || e instanceof SimFirmwareError) {
       process.stderr.write("omamori: " + e.message + "\n");
       process.exitCode = 1;
       return;

@@ -48,8 +48,8 @@ export function statusLines(f: StatusFacts, ja = japanese()): string[] {
   // a status saved by an older version may lack fields: what is unknown is left out, never "undefined"
   if (s.board !== undefined) t(`Token "${f.tokenId}" (${boardName(s.board)}, firmware ${s.firmwareVersion ?? "?"})`, `お守り「${f.tokenId}」（${boardName(s.board)}、ファームウェア ${s.firmwareVersion ?? "不明"}）`);
   else t(`Token "${f.tokenId}"`, `お守り「${f.tokenId}」`);
-  if (!f.live) t(`Last known state, from the sync at ${plainTime(f.readAt, false) ?? "?"}`, `${plainTime(f.readAt, true) ?? "?"} の同期時点の状態です`);
-  if (s.alert) t("ALERT: a possible contact was found. See `omamori check`.", "【お知らせ】接触の可能性があります。`omamori check` で確認してください。");
+  if (!f.live) t(`Last known state, from the sync at ${plainTime(f.readAt, false) ?? "?"}`, `${plainTime(f.readAt, true) ?? "?"}の同期時点の状態です`);
+  if (s.alert) t("ALERT: a possible contact was found. See `npx omamori check`.", "【お知らせ】接触の可能性があります。`npx omamori check` で確認してください。");
   if (s.paused) t("Recording is PAUSED. Press and hold the button to resume.", "記録は一時停止中です。ボタンを長押しすると再開します。");
   else t("Recording: on", "記録：動作中");
   if (s.batteryPercent < 0) t("Battery: this board cannot measure it", "電池：このボードでは測れません");

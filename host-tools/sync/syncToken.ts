@@ -113,7 +113,27 @@ export async function pairNewToken(opts: { transport: SyncTransport; data: DataD
   await session.close();
   const rec: TokenRecord = { tokenId: opts.tokenId, secret, pairedAt: new Date((opts.now ?? Date.now)()).toISOString(), board: status.board };
   await opts.data.saveToken(rec);
+  await restartCursor(opts.data, opts.tokenId);
   return rec;
+}
+
+/**
+ * A token paired under a name that already has a sync record (its pairing was lost, and the token
+ * erased and paired again) starts its log afresh: the next sync reads it from the start, or it
+ * would resume at the old token's place and skip the new records. The log already synced and the
+ * record of past syncs (which days it covers) stay; a damaged record is left for the sync to recover.
+ */
+async function restartCursor(data: DataDir, tokenId: string): Promise<void> {
+  let state: SyncState;
+  try {
+    state = await data.loadState(tokenId);
+  } catch (e) {
+    if (e instanceof DamagedFileError) return;
+    throw e;
+  }
+  if (state.cursor === 0) return;
+  state.cursor = 0;
+  await data.saveState(tokenId, state);
 }
 
 /** Log bytes per request: 512 on small-RAM boards (Puck.js: ~2,600 variables), 3 KB on the big ones. */

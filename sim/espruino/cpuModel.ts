@@ -73,6 +73,16 @@ export const BUILTIN_X86_MS = {
   advertC: 0.04,
   /** the idle loop dispatching one event to JavaScript: half of a timer chain's cost per link (the other half makes the next timer) */
   dispatch: 0.05,
+  /**
+   * E.convolve(a, b, offset) (jswrap_espruino_convolve: two iterators, one multiply-add per element of
+   * a, the offset stepped element by element): per call, per element of a, per offset step. Measured on
+   * the Puck.js-shaped build (process CPU time of 200,000 calls over Float64Arrays, an empty loop taken
+   * off, the JavaScript call site the model charges itself taken off): 16 elements 9.7 µs in all, 4
+   * elements 7.7 µs, offset 15 over offset 0 about +0.35 µs.
+   */
+  convolveCall: 0.0026,
+  convolveElement: 0.00016,
+  convolveOffset: 0.00002,
 };
 
 /**

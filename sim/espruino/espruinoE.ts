@@ -11,12 +11,16 @@
  *   - E.getAddressOf(str, true): the flash address of a string Storage.read returned (the device
  *     memory-maps Storage files; firmware/app/logArea.ts relies on it);
  *   - E.toUint8Array, E.toString, E.toArrayBuffer, E.getErrorFlags, E.on('init'), E.reboot(),
- *     E.setTimeZone, E.getTemperature, E.setFlags/getFlags, E.CRC32, E.sum, E.clip.
+ *     E.setTimeZone, E.getTemperature, E.setFlags/getFlags, E.CRC32, E.sum, E.clip;
+ *   - E.convolve(a, b, offset): sum of a[i] * b[(i + offset) % b.length] in doubles, as
+ *     jswrap_espruino_convolve (every board the firmware supports has it: only SAVE_ON_FLASH builds
+ *     leave it out), charged as measured (cpuModel.ts BUILTIN_X86_MS.convolve*).
  */
 import type { EspruinoRuntime } from "./runtime";
 import { EventHub } from "./events";
 import { bytesToString, toBytes, rawArgs, plain, flashStringAddress } from "./realm";
 import { storageIsMemoryMapped } from "./modules";
+import { BUILTIN_X86_MS } from "./cpuModel";
 
 export interface ConsoleLock { password: string | null; locked: boolean; console: string | null }
 
@@ -74,6 +78,19 @@ export function installE(rt: EspruinoRuntime): void {
       return realm.float(s);
     },
     clip: (x: number, lo: number, hi: number) => realm.float(Math.min(hi, Math.max(lo, x))),
+    convolve: (arr1: unknown, arr2: unknown, offset: unknown) => {
+      const a = arr1 as ArrayLike<number>;
+      const b = arr2 as ArrayLike<number>;
+      if (!a || !b || typeof a !== "object" || typeof b !== "object") throw rt.error("Expecting first 2 arguments to be iterable");
+      const l = b.length;
+      let off = (Number(offset) | 0) % l;
+      if (off < 0) off += l;
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += Number(a[i]) * Number(b[(i + off) % l]);
+      const c = BUILTIN_X86_MS;
+      rt.chargeBuiltin(c.convolveCall + a.length * c.convolveElement + off * c.convolveOffset);
+      return realm.float(s);
+    },
     // E.getSizeOf(v): variables v holds, as the variable meter counts them (varMeter.ts); 1 without it
     getSizeOf: rawArgs((v: unknown) => (rt.vars ? rt.vars.sizeOf(v) : 1)),
     // jsvGetDataPointer: a Storage.read string on memory-mapped (internal) flash gives its flash

@@ -92,12 +92,6 @@ export function espFloatToString(value: number, radix = 10, fractionalDigits = -
   return out;
 }
 
-/** A number as Espruino prints it: ints as decimal, floats through ftoa. */
-export function espNumberToString(v: number, isFloat: boolean): string {
-  if (!isFloat && isIntValue(v)) return String(v);
-  return espFloatToString(v);
-}
-
 /** Is v a value an Espruino int can hold (int32, not -0)? Anything else is necessarily a float. */
 export function isIntValue(v: number): boolean {
   return v === (v | 0) && (v !== 0 || 1 / v > 0);

@@ -67,6 +67,25 @@ describe("README commands", () => {
     expect(n).to.be.greaterThan(15);
   });
 
+  it("every command a message suggests runs as written: npx omamori ..., never a bare omamori (not on the PATH unless linked)", () => {
+    const bare: string[] = [];
+    const walk = (dir: URL): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) {
+          if (e.name !== "demo") walk(new URL(e.name + "/", dir)); // the demo tells a story about the commands
+        } else if (e.name.endsWith(".ts")) {
+          const lines = readFileSync(new URL(e.name, dir), "utf8").split("\n");
+          lines.forEach((l, i) => {
+            if (/^\s*(\*|\/\/|\/\*\*)/.test(l)) return; // comments
+            if (/(?<!npx )omamori (sync|check|status|token|keys|match|export-log|register-positive|server|settings|crypto)\b/.test(l)) bare.push(`${e.name}:${i + 1}: ${l.trim()}`);
+          });
+        }
+      }
+    };
+    walk(new URL("host-tools/", REPO));
+    expect(bare).to.deep.equal([]);
+  });
+
   it("the try-out block of README.md runs as written, with a simulated token and a local server", async function () {
     this.timeout(240_000);
     const readme = readFileSync(new URL("README.md", REPO), "utf8");

@@ -120,6 +120,25 @@ describe("omamori check: three verdicts", () => {
     expect(ja.stdout).to.include('"keySourcs" という設定はありません。"keySources" のことですか？');
     const j = JSON.parse((await check(h, EN, "--json")).stdout);
     expect(j.reasons[0]).to.deep.include({ code: "settings-invalid", setting: "keySourcs", suggestion: "keySources", problem: "unknown-setting" });
+    // the file was not read, so it has not said "no key source": that would send the reader the wrong way
+    expect(j.reasons.map((x: { code: string }) => x.code)).not.to.include("no-key-source");
+    expect(r.stdout).not.to.include("No key source is set");
+  });
+
+  it("check.json may name the server's public-key.pem file; a key file that cannot be read is a settings problem", async () => {
+    h = makeHome("risky");
+    const key = readFileSync(join(h.home, "check.json"), "utf8");
+    const pem = "-----BEGIN PUBLIC KEY-----\n" + JSON.parse(key).publicKeys[0].publicKey.match(/.{1,64}/g).join("\n") + "\n-----END PUBLIC KEY-----\n";
+    writeFileSync(join(h.home, "authority.pem"), pem);
+    editJson(join(h.home, "check.json"), (o) => { o.publicKeys = [{ publicKey: "authority.pem" }]; });
+    const r = await check(h, EN);
+    expect(r.code).to.equal(3); // the key files verified with the key read from the file
+    rmSync(h.root, { recursive: true, force: true });
+    h = makeHome("none");
+    editJson(join(h.home, "check.json"), (o) => { o.publicKeys = [{ publicKey: "missing.pem" }]; });
+    const bad = await check(h, EN);
+    expect(bad.code).to.equal(4);
+    expect(bad.stdout).to.include('has a problem: publicKeys [0]: cannot read the public key file "missing.pem" (ENOENT)');
   });
 
   it("check.json that is not JSON: could not tell (exit 4), one reason, no stack", async () => {

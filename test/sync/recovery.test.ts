@@ -76,8 +76,40 @@ describe("recovery of damaged files at the next sync", function () {
     expect(r.stderr).to.include("npx omamori token pair --token grandma");
     expect(await aside("token.json")).to.have.length(1);
     const ja = await runCli(["status", "--offline", "--token", "grandma"], JA());
-    expect(ja.code).to.equal(2); // the token is no longer paired: it says how to pair
-    expect(ja.stderr).to.include("ペアリング");
+    expect(ja.code).to.equal(1); // the pairing is lost: it says to erase the token and pair it again
+    expect(ja.stderr).to.include("お守りを消去して");
+    expect(ja.stderr).to.include("ペアリングし直してください：npx omamori token pair --token grandma");
+    const again = await sync(EN());
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.include("To use the token again, erase it");
+  });
+
+  it("a lost pairing: check still checks the synced log and says what is missing; pairing again reads the new token from its start", async () => {
+    await writeFile(join(dir(), "token.json"), "{}");
+    expect((await sync(EN())).code).to.equal(1);
+    const list = await runCli(["token", "list"], EN());
+    expect(list.stdout).to.match(/^grandma {2}pairing lost \(its record was damaged\); its synced log is kept\. Erase the token and pair it again: npx omamori token pair --token grandma$/m);
+    const c = await runCli(["check", "--offline", "--json"], EN());
+    expect(c.code).to.equal(4);
+    const j = JSON.parse(c.stdout);
+    expect(j.tokens.map((t: { tokenId: string }) => t.tokenId)).to.deep.equal(["grandma"]);
+    expect(j.reasons.map((x: { code: string }) => x.code)).not.to.include("no-token");
+    const reasons = j.tokens[0].verdict.reasons;
+    expect(reasons.map((x: { code: string }) => x.code)).to.include("pairing-lost");
+    expect(reasons.map((x: { code: string }) => x.code)).not.to.include("log-damaged"); // the synced log was read
+    const text = await runCli(["check", "--offline"], EN());
+    expect(text.stdout).to.include('The pairing record of token "grandma" on this computer is damaged and its secret cannot be read');
+    expect(text.stdout).to.include("Erase the token (hold its button 10 seconds, let go, then press once more), pair it again (npx omamori token pair --token grandma), sync it, then check again.");
+    const ja = await runCli(["check", "--offline"], JA());
+    expect(ja.stdout).to.include("最後の同期のあとにお守りが記録した分は読み取れません。");
+    // erased and paired again under the same name: the new token's log is read from its start
+    expect(JSON.parse(await readFile(join(dir(), "sync-state.json"), "utf8")).cursor).to.be.greaterThan(0);
+    expect((await runCli(["token", "pair", "--token", "grandma", "--transport", "sim"], EN())).code).to.equal(0);
+    const r = await sync(EN(), "--json");
+    expect(r.code).to.equal(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.fullRead).to.equal(true);
+    expect(report.bytesRead).to.be.greaterThan(0);
   });
 
   it("a log.json that went missing: the whole log is read again, not only what is new", async () => {
@@ -97,6 +129,11 @@ describe("recovery of damaged files at the next sync", function () {
       const r = ro.hasData ? await sync(env) : await runCli(["token", "pair", "--token", "x", "--transport", "sim"], env);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.match(/^omamori: This computer does not allow writing .* \((read-only|no permission)\)\. Nothing already saved was lost; make the folder writable, or set OMAMORI_HOME to a folder you can write, and try again\.\n$/);
+      // the folder or the file a person knows is named, never a hidden temporary copy or the lock file
+      const settings = await runCli(["settings", "--language", "ja"], env);
+      expect(settings.code).to.equal(1);
+      for (const x of [r, settings]) expect(x.stderr).not.to.match(/\.tmp\b|[\\/]lock\b/);
+      if (ro.hasData) expect(settings.stderr).to.include(`does not allow writing ${join(ro.path, "settings.json")} (`);
       const ja = await runCli(["token", "pair", "--token", "x", "--transport", "sim"], { ...env, LANG: "ja_JP.UTF-8" });
       expect(ja.code).to.equal(1);
       expect(ja.stderr).to.include("に書き込めません");

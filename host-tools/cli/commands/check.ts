@@ -22,7 +22,7 @@ import { asUsageAsync, keyFileProgress, publicKeyArg } from "./keys";
 function parseNow(v: string | undefined): Date {
   if (v === undefined) return new Date();
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new UsageError(say(`--now must be a date and time like 2026-11-23T09:00:00Z, got "${v}"`, `--now は 2026-11-23T09:00:00Z のような日時で指定してください（"${v}" は使えません）`));
+  if (Number.isNaN(d.getTime())) throw new UsageError(say(`--now must be a date and time like 2026-11-23T09:00:00Z, got "${v}"`, `--now は 2026-11-23T09:00:00Z のような日時で指定してください（"${v}" は使えません）。`));
   return d;
 }
 
@@ -31,7 +31,7 @@ function hoursArg(flag: string, v: string | undefined): number | undefined {
   try {
     return checkAgeHours(flag, /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN);
   } catch (e) {
-    throw new UsageError(say((e as Error).message.replace(/got NaN$/, `got ${JSON.stringify(v)}`), `${flag} は 1～360 の時間数で指定してください（${JSON.stringify(v)} は使えません）`));
+    throw new UsageError(say((e as Error).message.replace(/got NaN$/, `got ${JSON.stringify(v)}`), `${flag} は 1～360 の時間数で指定してください（${JSON.stringify(v)} は使えません）。`));
   }
 }
 

@@ -3,17 +3,26 @@ import { Command } from "commander";
 import { fromHex, toHex } from "../../../common/bytes";
 import { referenceCrypto } from "../../gaen/crypto";
 import { UsageError } from "../../base/errors";
+import { say } from "../../base/language";
 
 function parseHexArg(name: string, value: string, len: number): Uint8Array {
-  if (!/^[0-9a-fA-F]*$/.test(value)) throw new UsageError(`--${name} must be hex digits, got "${value}"`);
-  if (value.length !== 2 * len) throw new UsageError(`--${name} must be ${len} bytes (${2 * len} hex digits), got ${value.length} digits`);
+  if (!new RegExp(`^[0-9a-fA-F]{${2 * len}}$`).test(value)) {
+    throw new UsageError(say(
+      `--${name} must be ${len} bytes written as ${2 * len} hex digits (0-9, a-f), got ${JSON.stringify(value)}`,
+      `--${name} は ${len} バイトを 16 進数 ${2 * len} 桁（0～9、a～f）で指定してください（${JSON.stringify(value)} は使えません）。`,
+    ));
+  }
   return fromHex(value);
 }
 
 function parseEnin(value: string): number {
-  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--enin must be a whole number, got "${value}"`);
   const n = Number(value);
-  if (n > 0xffffffff) throw new UsageError(`--enin must be at most 4294967295, got ${value}`);
+  if (!/^[0-9]+$/.test(value) || n > 0xffffffff) {
+    throw new UsageError(say(
+      `--enin must be a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`,
+      `--enin は 0～4294967295 の整数で指定してください（${JSON.stringify(value)} は使えません）。`,
+    ));
+  }
   return n;
 }
 

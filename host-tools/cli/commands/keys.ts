@@ -116,11 +116,11 @@ export function registerKeys(program: Command): void {
           `${file}\n  region ${out.region}, batch ${out.batchNum} of ${out.batchSize}\n  from ${localTime(out.start, "en")} to ${localTime(out.end, "en")}\n` +
             `  ${out.keys} keys, ${out.revisedKeys} revised keys (${out.usableKeysToday} usable today)\n` +
             `  ${out.signatures.length} signature(s): ${out.signatures.map((s) => `key id ${s.verificationKeyId} version ${s.verificationKeyVersion}`).join("; ")}\n` +
-            `  To check the signature: omamori keys verify ${file} --public-key KEY\n`,
+            `  To check the signature: npx omamori keys verify ${file} --public-key KEY\n`,
           `${file}\n  地域 ${out.region}、バッチ ${out.batchNum}/${out.batchSize}\n  期間：${localTime(out.start, "ja")}から${localTime(out.end, "ja")}まで\n` +
             `  鍵 ${out.keys} 件、改訂された鍵 ${out.revisedKeys} 件（今日使える鍵 ${out.usableKeysToday} 件）\n` +
             `  署名 ${out.signatures.length} 件：${out.signatures.map((s) => `鍵ID ${s.verificationKeyId} 版 ${s.verificationKeyVersion}`).join("、")}\n` +
-            `  署名の確認：omamori keys verify ${file} --public-key 公開鍵\n`,
+            `  署名の確認：npx omamori keys verify ${file} --public-key 公開鍵\n`,
         ),
       );
     });

@@ -32,7 +32,7 @@ function matchText(s: ExposureSummary, keys: number, l: "ja" | "en"): string {
   for (const d of risky) lines.push(ja ? `  ${dayLabel(d.date, l)}：${d.minutes}分間の接触` : `  ${dayLabel(d.date, l)}: ${d.minutes} minutes of contact`);
   const low = s.days.length - risky.length;
   if (low) lines.push(ja ? `  ほかに、基準に届かない短い・離れた接触が${low}日ありました。` : `  Short or distant contacts below the threshold on ${low} more ${low === 1 ? "day" : "days"}.`);
-  lines.push(ja ? "お守りの持ち主への答え（鍵の新しさや記録の期間も確かめます）は omamori check で出します。" : "This compares one log file with these key files only; the owner's answer (which also checks that the keys are fresh and the log covers the days) comes from omamori check.");
+  lines.push(ja ? "お守りの持ち主への答え（鍵の新しさや記録の期間も確かめます）は npx omamori check で出します。" : "This compares one log file with these key files only; the owner's answer (which also checks that the keys are fresh and the log covers the days) comes from npx omamori check.");
   return lines.join("\n") + "\n";
 }
 
@@ -40,7 +40,7 @@ export function registerMatch(program: Command): void {
   program
     .command("match")
     .description("match a contact log against diagnosis-key export files")
-    .requiredOption("--log <file>", "contact log (omamori-log JSON, as written by omamori export-log)")
+    .requiredOption("--log <file>", "contact log (omamori-log JSON, as written by npx omamori export-log)")
     .requiredOption("--keys <paths...>", "export zips or directories of them")
     .option("--config <file>", "risk configuration JSON (default: COCOA's final configuration)")
     .option("--public-key <key>", "trust this public key (base64, PEM, or PEM file); also check.json publicKeys")

@@ -66,14 +66,14 @@ function flagsToAnswers(f: Flags): RegisterAnswers {
     if (s !== "yes" && s !== "no") throw new UsageError(say(`--symptoms must be yes or no, got "${f.symptoms}"`, `--symptoms は yes か no で指定してください（"${f.symptoms}" は使えません）。`));
     a.symptoms = s === "yes";
   }
-  if (f.onsetDate !== undefined && f.testDate !== undefined) throw new UsageError(say("give --onset-date (with symptoms) or --test-date (without), not both", "--onset-date（症状あり）と --test-date（症状なし）のどちらか一方を指定してください"));
+  if (f.onsetDate !== undefined && f.testDate !== undefined) throw new UsageError(say("give --onset-date (with symptoms) or --test-date (without), not both", "--onset-date（症状あり）と --test-date（症状なし）のどちらか一方を指定してください。"));
   if (f.onsetDate !== undefined) {
-    if (a.symptoms === false) throw new UsageError(say("--onset-date goes with --symptoms yes; without symptoms give --test-date", "--onset-date は --symptoms yes のときに使います。症状がない場合は --test-date を指定してください"));
+    if (a.symptoms === false) throw new UsageError(say("--onset-date goes with --symptoms yes; without symptoms give --test-date", "--onset-date は --symptoms yes のときに使います。症状がない場合は --test-date を指定してください。"));
     a.symptoms = true;
     a.date = f.onsetDate;
   }
   if (f.testDate !== undefined) {
-    if (a.symptoms === true) throw new UsageError(say("--test-date goes with --symptoms no; with symptoms give --onset-date", "--test-date は --symptoms no のときに使います。症状がある場合は --onset-date を指定してください"));
+    if (a.symptoms === true) throw new UsageError(say("--test-date goes with --symptoms no; with symptoms give --onset-date", "--test-date は --symptoms no のときに使います。症状がある場合は --onset-date を指定してください。"));
     a.symptoms = false;
     a.date = f.testDate;
   }

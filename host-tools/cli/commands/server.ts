@@ -15,6 +15,7 @@ import { publish } from "../../server/publish";
 import { DEFAULTS, MS_PER_DAY } from "../../server/settings";
 import { openStore } from "../../server/store";
 import { UsageError } from "../../base/errors";
+import { say } from "../../base/language";
 
 const DEFAULT_DATA_DIR = "omamori-server";
 
@@ -30,16 +31,26 @@ function trustProxyOption(value: boolean | string | undefined): TrustProxy {
   return setting;
 }
 
+/** A whole-number option in min..max; the message states the range. */
 function wholeNumber(name: string, value: string, min: number, max: number): number {
-  if (!/^[0-9]+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
   const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`--${name} must be ${min}..${max}, got ${value}`);
+  if (!/^[0-9]+$/.test(value) || n < min || n > max) {
+    throw new UsageError(say(
+      `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      `--${name} は ${min}～${max} の整数で指定してください（${JSON.stringify(value)} は使えません）。`,
+    ));
+  }
   return n;
 }
 
 function positiveHours(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || !(n > 0) || n > 720) throw new UsageError(`--ttl-hours must be a number of hours above 0 and at most 720, got "${value}"`);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || !(n > 0) || n > 720) {
+    throw new UsageError(say(
+      `--ttl-hours must be a number of hours above 0 and at most 720, got ${JSON.stringify(value)}`,
+      `--ttl-hours は 0 より大きく 720 以下の時間数で指定してください（${JSON.stringify(value)} は使えません）。`,
+    ));
+  }
   return n;
 }
 

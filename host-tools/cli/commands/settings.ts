@@ -18,7 +18,7 @@ export function registerSettings(program: Command): void {
       const { settings } = await readHostSettings(home);
       if (opts.language !== undefined) {
         const l = opts.language === "auto" ? null : parseLang(opts.language);
-        if (l === null && opts.language !== "auto") throw new UsageError(say(`--language must be ja, en or auto, got ${JSON.stringify(opts.language)}`, `--language は ja、en、auto のどれかで指定してください（${JSON.stringify(opts.language)} は使えません）`));
+        if (l === null && opts.language !== "auto") throw new UsageError(say(`--language must be ja, en or auto, got ${JSON.stringify(opts.language)}`, `--language は ja、en、auto のどれかで指定してください（${JSON.stringify(opts.language)} は使えません）。`));
         if (l) settings.language = l;
         else delete settings.language;
         await writeHostSettings(home, settings);

@@ -111,6 +111,12 @@ export function registerToken(program: Command): void {
           }
           process.stdout.write(id + "  " + say("last sync: ", "最後の同期：") + last + "\n");
         }
+        for (const l of await data.lostPairings()) {
+          process.stdout.write(l.tokenId + "  " + say(
+            "pairing lost (its record was damaged); its synced log is kept. Erase the token and pair it again: npx omamori token pair --token " + l.tokenId,
+            "ペアリングの記録が壊れました（同期した記録は残っています）。お守りを消去して、ペアリングし直してください：npx omamori token pair --token " + l.tokenId,
+          ) + "\n");
+        }
       }),
     );
 
@@ -146,8 +152,8 @@ export function registerToken(program: Command): void {
     token
       .command("scan")
       .description("change how long and how often the token listens for others")
-      .requiredOption("--window <ms>", "listening time per scan, ms")
-      .requiredOption("--period <ms>", "time between scans, ms")
+      .requiredOption("--window <ms>", `listening time per scan, ms (${SCAN_WINDOW_MIN_MS} to half of --period)`)
+      .requiredOption("--period <ms>", `time between scans, ms (${SCAN_PERIOD_MIN_MS} to ${SCAN_PERIOD_MAX_MS})`)
       .option("--token <id>", "which paired token"),
   ).action((opts: TokenOpts & { window: string; period: string }) =>
     plainFailures(async () => {
@@ -169,7 +175,7 @@ export function registerToken(program: Command): void {
         .option("--yes", "really do it"),
     ).action((opts: TokenOpts) =>
       plainFailures(async () => {
-        if (!opts.yes) throw new UsageError(say(`this cannot be undone; add --yes to ${what} the token`, `元に戻せません。実行するには --yes を付けてください`));
+        if (!opts.yes) throw new UsageError(say(`this cannot be undone; add --yes to ${what} the token`, `元に戻せません。実行するには --yes を付けてください。`));
         let id = "";
         const data = new DataDir();
         await withHomeLock("token " + what, async () => {
