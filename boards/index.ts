@@ -48,9 +48,18 @@ export interface Board {
     maxMtu: number;
     note: string;
   };
+  /**
+   * Currents of the board beyond the nRF52 itself (the radio's and the CPU's datasheet currents are in
+   * sim/espruino/power.ts by MCU and regulator); docs/ENERGY.md has the sources.
+   */
   current: {
-    sleepUa: number; buttonWatchUa: number; advertChargeUc: number; scanMa: number; connectedMa: number;
-    cpuMa: number; ledMa: number; vibrationMa?: number; displayMa?: number; txScalePerDb: number; note: string;
+    /** "dcdc" when Espruino's board file enables the nRF52's DC/DC converter (ESPR_DCDC_ENABLE), else "ldo". */
+    regulator: "dcdc" | "ldo";
+    sleepUa: number; buttonWatchUa: number; connectedMa: number;
+    cpuMa: number; ledMa: number; vibrationMa?: number; displayMa?: number;
+    /** Plausible range of a figure: [the end that lengthens battery life, the end that shortens it]. */
+    ranges?: Partial<Record<"sleepUa" | "buttonWatchUa" | "cpuMa" | "ledMa" | "connectedMa" | "vibrationMa", [number, number]>>;
+    note: string;
   };
   /** Which Espruino firmware build the figures are for (standard, or minimal with more Storage). */
   firmware: { build: "standard" | "minimal"; note: string };

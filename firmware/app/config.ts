@@ -29,7 +29,11 @@ export const enum Cfg {
   HEARTBEAT_MS = 60000,
   /** Watchdog timeout, seconds (a stuck loop misses three heartbeats). */
   WATCHDOG_SECONDS = 200,
-  /** Battery percent below which the token shows "battery low". */
+  /**
+   * Battery percent below which the token shows "battery low", as E.getBattery() reads it under the
+   * scan load (scanner.ts scanBattery): on a Puck.js's CR2032 about 10 mAh (a week or more) before the
+   * scan pulse browns the chip out; at rest it would still read 30-50 % then (docs/ENERGY.md).
+   */
   BATTERY_LOW_PERCENT = 15,
   /** Button: a press shorter than this is a short press; holds for pause and erase (ms). */
   SHORT_PRESS_MS = 1500,

@@ -23,6 +23,13 @@ var started = 0;
 export var scans = 0;
 /** 1 while a scan window is open. */
 export var scanning = 0;
+/**
+ * E.getBattery() read at the end of the last scan window, while the receiver is still on (-1: none
+ * yet, or the board has no E.getBattery). A coin cell's voltage sags under that load far more than
+ * at rest, and it is that load that ends the token (a brown-out), so this is the reading that can
+ * warn in time (docs/ENERGY.md "Battery low").
+ */
+export var scanBattery = -1;
 
 /** The identifiers of the current scan: n of them; key = first 4 RPI bytes, id = RPI prefix 6 | AEM 4. */
 export var hitCount = 0;
@@ -73,6 +80,7 @@ function begin(): void {
 function end(): void {
   stopTimer = 0;
   scanning = 0;
+  if (OMAMORI_BOARD.battery.getBattery) scanBattery = E.getBattery();
   NRF.setScan();
   scans++;
   encountersAddScan(Math.floor(started), periodMs / 1000, getTime());

@@ -17,7 +17,7 @@ import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
 import { logEraseAll, logExpire, logOpen, logRead, logStats, maxSeq } from "./ringLog";
 import { randomBytes } from "./random";
-import { scanSettings, scanStart, scanStats, scanStop } from "./scanner";
+import { scanBattery, scanSettings, scanStart, scanStats, scanStop } from "./scanner";
 import { errorsDirty, st, storeErase, storeLoad, storeSave } from "./store";
 import { Storage } from "./modules";
 
@@ -32,8 +32,10 @@ export function clockValid(): boolean {
   return getTime() >= Cfg.MIN_VALID_TIME;
 }
 
+/** Battery percent as the board's E.getBattery() reads it under the scan load (scanner.ts); -1: none. */
 function battery(): number {
-  return OMAMORI_BOARD.battery.getBattery ? E.getBattery() : -1;
+  if (!OMAMORI_BOARD.battery.getBattery) return -1;
+  return scanBattery >= 0 ? scanBattery : E.getBattery();
 }
 
 /** The log would soon drop records the host has not read, or there is no room for a log. */

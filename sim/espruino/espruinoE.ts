@@ -4,7 +4,8 @@
  *   - E.hwRand(): the SoftDevice TRNG on nRF5x — here a signed 32-bit integer from the seed;
  *   - E.getBattery(): 0..100 only where boards/<id>.json battery.espruinoGetBattery (Puck.js,
  *     Pixl.js, Bangle.js 2); absent elsewhere (MDBT42Q, Jolt.js, nRF52840DK use
- *     NRF.getBattery()). Here it follows the energy meter's remaining charge;
+ *     NRF.getBattery()). Here it is the modelled cell voltage under the load of the moment, turned
+ *     into a percentage as the board's firmware does (cell.ts batteryPercent);
  *   - E.enableWatchdog(seconds, isAuto=true) / E.kickWatchdog(): with isAuto the idle loop kicks
  *     it; with false a missed kick reboots (flash kept, clock kept);
  *   - E.setPassword/lockConsole/setConsole: stored (the console is the BLE UART's REPL);
@@ -106,7 +107,8 @@ export function installE(rt: EspruinoRuntime): void {
     showMessage: () => {},
     dumpStr: () => "",
   });
-  if (board.battery.espruinoGetBattery) E.getBattery = () => Math.round(rt.energy.remainingFraction() * 100);
+  // the chip's supply reading turned into a percentage as the board's firmware does (cell.ts batteryPercent)
+  if (board.battery.espruinoGetBattery) E.getBattery = () => rt.energy.batteryPercent();
   events.attach(E);
   g.E = E;
   const meter = rt.vars;
@@ -119,7 +121,7 @@ export function installE(rt: EspruinoRuntime): void {
 
   if (board.espruinoBoard === "PUCKJS") {
     g.Puck = realm.object({
-      getBatteryPercentage: () => Math.round(rt.energy.remainingFraction() * 100),
+      getBatteryPercentage: () => rt.energy.batteryPercent(),
     });
   }
   if (board.io.vibration) {

@@ -346,7 +346,10 @@ export class Radio {
   private powerUpdate(): void {
     const v = this.view();
     this.rt.setPower({
-      advertising: v.advertising ? { intervalMs: v.advertising.intervalMs, txPowerDbm: v.txPowerDbm, connectable: v.advertising.connectable } : null,
+      advertising: v.advertising ? {
+        intervalMs: v.advertising.intervalMs, txPowerDbm: v.txPowerDbm, connectable: v.advertising.connectable,
+        dataBytes: v.advertising.rotation.reduce((n, p) => n + p.length, 0) / Math.max(1, v.advertising.rotation.length),
+      } : null,
       scanning: v.scanning ? v.scanning.windowMs / v.scanning.intervalMs : 0,
       connected: v.connected,
     });
@@ -960,11 +963,7 @@ function deviceAddress(rt: EspruinoRuntime): string {
   return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-/** NRF.getBattery(): supply volts, from the battery's remaining charge (linear model). */
+/** NRF.getBattery(): the supply volts the chip measures now, under the load of this moment (energy.ts, cell.ts). */
 function batteryVolts(rt: EspruinoRuntime): number {
-  const f = rt.energy.remainingFraction();
-  const t = rt.board.battery.type;
-  if (t === "LiPo") return 3.5 + 0.7 * f;
-  if (t === "2xAA") return 2.0 + 1.2 * f;
-  return 2.2 + 0.8 * f; // CR2032
+  return rt.energy.volts(rt.energy.cpuActive ? 0 : rt.energy.currents.cpuMa);
 }

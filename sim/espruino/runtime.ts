@@ -23,7 +23,7 @@ import { detokenise, isPretokenised } from "./pretokenised";
 import { loadBoard, type Board } from "../../boards/index";
 import { NorFlash, PowerCutError } from "./flash";
 import { JsfStorage } from "./storage";
-import { EnergyMeter, type PowerState } from "./energy";
+import { EnergyMeter, type EnergyOptions, type PowerState } from "./energy";
 import { Realm } from "./realm";
 import { TimerQueue, type QueuedEvent } from "./timerQueue";
 import { installGlobals, formatValue } from "./globals";
@@ -66,6 +66,11 @@ export interface RuntimeOptions {
   cpuTime?: boolean;
   /** x86 -> nRF52 scale for the CPU-time model (cpuModel.ts X86_TO_NRF52; default the central value). */
   cpuScale?: number;
+  /**
+   * The energy model's choices (energy.ts): which end of every uncertain figure (central, long, short)
+   * and the cell's temperature. A cell that can no longer carry a scan window browns out: the token halts.
+   */
+  energy?: EnergyOptions;
 }
 
 /** What the CPU did so far (device ms). */
@@ -81,6 +86,8 @@ export interface CpuStats {
   /** Longest single stretch of work (a callback with everything it called). */
   longestMs: number;
   longestWhere: string;
+  /** Busy ms and stretches of work by where they started (a callback's function name, "scan report", ...). */
+  byWhere: Record<string, { ms: number; n: number }>;
 }
 
 export type RebootReason = "watchdog" | "power" | "reset";
@@ -152,7 +159,7 @@ export class EspruinoRuntime {
   /** The variable meter (null when the runtime was made with varMeter: false). */
   readonly vars: VarMeter | null;
   /** CPU time so far (all zero when made with cpuTime: false). */
-  readonly cpu: CpuStats = { busyMs: 0, jsMs: 0, builtinMs: 0, flashMs: 0, delayedCallbacks: 0, delayMs: 0, longestMs: 0, longestWhere: "" };
+  readonly cpu: CpuStats = { busyMs: 0, jsMs: 0, builtinMs: 0, flashMs: 0, delayedCallbacks: 0, delayMs: 0, longestMs: 0, longestWhere: "", byWhere: {} };
   /** Out-of-memory events: where, variables counted, world time. */
   readonly outOfMemory: { where: string; vars: number; worldTimeMs: number }[] = [];
   private readonly cpuOn: boolean;
@@ -176,6 +183,8 @@ export class EspruinoRuntime {
   private clockOffsetMs = 0;
   private booted = false;
   private halted = false;
+  /** The cell browned out (energy.ts): the token halts at the next safe point and stays off. */
+  private browned = false;
   private inCallback = 0;
   private pendingStop: null | { kind: "reboot"; reason: RebootReason } | { kind: "halt" } = null;
   private bootCode: string | null = null;
@@ -206,7 +215,11 @@ export class EspruinoRuntime {
     this.storage.onConsole = (line) => this.print(line);
     this.nowWorld = opts.worldTimeMs;
     this.bootWorld = opts.worldTimeMs;
-    this.energy = new EnergyMeter(this.board, opts.worldTimeMs);
+    this.energy = new EnergyMeter(this.board, opts.worldTimeMs, opts.energy);
+    this.energy.onBrownOut = () => {
+      this.print("BROWN-OUT: the cell cannot carry the load (" + this.energy.brownOut!.loadMa.toFixed(1) + " mA)");
+      this.browned = true;
+    };
     this.flash.onOp = (kind, n) => this.chargeFlash(kind, n);
     this.rng = makeRng(opts.seed);
     const addrRng = makeRng(opts.seed ^ 0x0add7e55);
@@ -461,8 +474,9 @@ export class EspruinoRuntime {
     }
     if (this.inCallback) throw new Error("advanceTo cannot be called from inside the token's own code");
     // a cut that happened outside a callback (a test calling into the context directly)
-    if (this.flash.isDead() && !this.halted && this.booted) this.halt();
+    if ((this.flash.isDead() || this.browned) && !this.halted && this.booted) this.halt();
     for (;;) {
+      if (this.browned && !this.halted && this.booted) this.halt();
       if (this.halted || !this.booted) break;
       const ph = this.physQueue.peek();
       const evPeek = this.queue.peek();
@@ -552,6 +566,7 @@ export class EspruinoRuntime {
   /** @internal a stretch of work starts (a callback, boot code, an advert being handled) */
   beginWork(where: string): void {
     if (this.workDepth++) return;
+    this.energy.cpuActive = true;
     this.workStartTicks = Math.max(this.nowTicksMs, this.busyUntilTicks);
     this.cbStartN = this.hooks.n;
     this.cbChargedMs = 0;
@@ -563,12 +578,16 @@ export class EspruinoRuntime {
   /** @internal the stretch of work ends: the CPU stays busy for what it did. */
   endWork(): void {
     if (--this.workDepth) return;
+    this.energy.cpuActive = false;
     if (!this.cpuOn) return;
     const jsMs = nrf52Ms(this.hooks.n - this.cbStartN, this.cpuScale);
     const total = jsMs + this.cbChargedMs;
     this.cpu.jsMs += jsMs;
     this.cpu.busyMs += total;
     this.energy.cpu(jsMs);
+    const w = (this.cpu.byWhere[this.cbWhere] ??= { ms: 0, n: 0 });
+    w.ms += total;
+    w.n++;
     if (total > this.cpu.longestMs) {
       this.cpu.longestMs = total;
       this.cpu.longestWhere = this.cbWhere;
@@ -742,7 +761,7 @@ export class EspruinoRuntime {
    * reboot or power cut that happened inside it. String callbacks are evaluated, as Espruino does.
    */
   runCallback(fn: unknown, thisArg: unknown, args: unknown[]): void {
-    if (this.flash.isDead() && !this.halted && this.booted && !this.inCallback) this.halt();
+    if ((this.flash.isDead() || this.browned) && !this.halted && this.booted && !this.inCallback) this.halt();
     if (this.halted || !this.booted) return;
     if (!this.inCallback && !this.inEventLoop) this.catchUp();
     this.callbacksRun++;
@@ -879,7 +898,7 @@ export class EspruinoRuntime {
         this.inCallback--;
       }
     }
-    if (this.flash.isDead() && !this.halted) this.pendingStop = { kind: "halt" };
+    if ((this.flash.isDead() || this.browned) && !this.halted) this.pendingStop = { kind: "halt" };
     const stop = this.pendingStop;
     this.pendingStop = null;
     if (!stop) {

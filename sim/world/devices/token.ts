@@ -42,7 +42,7 @@ export interface TokenOptions {
    */
   bootFrom?: "storage" | "ram";
   /** Runtime options (the variable meter, the CPU-time model; both on by default). */
-  runtime?: Pick<RuntimeOptions, "varMeter" | "cpuTime" | "cpuScale">;
+  runtime?: Pick<RuntimeOptions, "varMeter" | "cpuTime" | "cpuScale" | "energy">;
 }
 
 export interface TokenDailyKey { tek: Uint8Array; rollingStart: number; rollingPeriod: number }
