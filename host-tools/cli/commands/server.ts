@@ -177,7 +177,8 @@ export function registerServer(program: Command): void {
       } catch (e) {
         if (e instanceof DataDirError) throw new UsageError(e.message);
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EADDRINUSE" || code === "EACCES") throw new UsageError(`cannot listen on ${opts.host}:${port} (${code === "EADDRINUSE" ? "the port is in use" : "not allowed"})`);
+        if (code === "EADDRINUSE") throw new UsageError(say(`cannot listen on ${opts.host}:${port}: the port is in use (another server already runs there?); stop it, or choose another --port`, `${opts.host}:${port} で待ち受けできません。このポートは使用中です（別のサーバーが動いていませんか）。それを止めるか、別の --port を指定してください。`));
+        if (code === "EACCES") throw new UsageError(say(`cannot listen on ${opts.host}:${port}: not allowed (ports below 1024 need administrator rights); choose a --port from 1024 to 65535`, `${opts.host}:${port} で待ち受けできません（1024 未満のポートには管理者の権限が必要です）。1024～65535 の --port を指定してください。`));
         throw e;
       }
       if (running.created) process.stdout.write(`Created the server data directory ${opts.data} with a new signing key.\n`);
