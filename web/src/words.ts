@@ -91,7 +91,7 @@ const W = {
   saved: ["Saved.", "保存しました。"],
   // errors
   noBluetooth: ["This browser cannot use Bluetooth. Use Chrome or Edge on Windows, macOS, ChromeOS or Android; on Linux, turn on chrome://flags/#enable-experimental-web-platform-features and restart Chrome.", "このブラウザでは Bluetooth を使えません。Windows、macOS、ChromeOS、Android の Chrome か Edge をお使いください。Linux では chrome://flags/#enable-experimental-web-platform-features を有効にして Chrome を再起動してください。"],
-  notSecure: ["Bluetooth works only on a secure page (https:// or this computer's own address). Open the app from https:// or with `omamori web`.", "Bluetooth は安全なページ（https:// か、このパソコン自身のアドレス）でしか使えません。https:// のアドレスか `omamori web` で開いてください。"],
+  notSecure: ["Bluetooth works only on a secure page (https:// or this computer's own address). Open the app from https:// or with `npx omamori web`.", "Bluetooth は安全なページ（https:// か、このパソコン自身のアドレス）でしか使えません。https:// のアドレスか `npx omamori web` で開いてください。"],
   notChosen: ["No token was chosen. Press the token's button, then try again and choose it in the list.", "お守りが選ばれませんでした。お守りのボタンを押してから、もう一度試して一覧から選んでください。"],
   wrongToken: ["The token chosen is not “{id}” (or it was erased). Press the button of “{id}” and choose that one. If it was erased, pair it again.", "選んだお守りは「{id}」ではありません（または消去されています）。「{id}」のボタンを押して、そのお守りを選んでください。消去した場合は、登録し直してください。"],
   noSettings: ["No key source is set. Open Settings and enter the address of the published keys and the public key (your health authority gives them).", "鍵の場所が設定されていません。「設定」を開き、公開された鍵のアドレスと公開鍵（保健当局が案内しています）を入力してください。"],
