@@ -43,7 +43,7 @@ import type { Lang } from "../report/resultText";
 import { fastCrypto } from "../gaen/crypto";
 import { toHex } from "../../common/bytes";
 
-const STORY_SCENARIO = "e2e-story";
+export const STORY_SCENARIO = "e2e-story";
 export const TOKENS = ["A", "B", "C", "D", "E"] as const;
 export type TokenName = (typeof TOKENS)[number];
 
@@ -172,7 +172,7 @@ export function scriptedPrompter(answers: string[], transcript: string[], echo?:
  * 2 s) among LED events: counts red "on" edges whose light lasted 60-200 ms and which follow the
  * previous one by 1.5-2.5 s.
  */
-function alertFlashes(events: { timeMs: number; pin: string; on: boolean }[], redPins: string[]): number {
+export function alertFlashes(events: { timeMs: number; pin: string; on: boolean }[], redPins: string[]): number {
   const red = events.filter((e) => redPins.includes(e.pin));
   let n = 0;
   let lastOn = -Infinity;

@@ -76,6 +76,10 @@ export interface SyncReport {
 async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
+    if (a.chosen) {
+      found = a;
+      return true;
+    }
     if (a.flags & Adv.FRESH) return false;
     if (!bytesEqual(beaconTag(hostPrimitives, secret, a.nonce), a.tag)) return false;
     found = a;
@@ -89,7 +93,7 @@ async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs
 export async function findFreshToken(transport: SyncTransport, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
-    if (!(a.flags & Adv.FRESH)) return false;
+    if (!(a.flags & Adv.FRESH) && !a.chosen) return false;
     found = a;
     return true;
   }, timeoutMs);
