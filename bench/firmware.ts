@@ -118,6 +118,13 @@ for (const b of allBoards()) {
     (r.hasLog ? "" : "  NO ROOM FOR A LOG: the radio stays off, so this is not a working figure"));
 }
 
+/**
+ * Flash the token's settings take in its log pages when paired and in use for 14 days: one entry per
+ * field (12 fields, 16 bytes each but the secret's 72, the at-rest key's 40 and up to 228 of errors) and
+ * 15 daily keys of 28 bytes (firmware/app/store.ts): about 1 KB, an upper estimate.
+ */
+const SETTINGS_BYTES = 9 * 16 + 72 + 40 + 228 + 15 * 28;
+
 // ---- 3. log capacity per board
 console.log("\n3. Log capacity per board (firmware stored as .bootcde, the rest of Storage as on the device)\n");
 console.log("   board        firmware   log pages   records (1 scan / 3 scans each)   days kept at 20 / 100 / 1,000 / 5,000 a day (1 scan; 3 scans)");
@@ -126,9 +133,12 @@ for (const b of allBoards()) {
   const rt = bootToken({ board: b.id, seed: 1 });
   const log = state(rt).log;
   const fw = firmwareCache[b.id]?.length ?? simFirmware(b.id).length;
-  const per = (scans: number) => Math.floor((log.pageSize - 20) / (RECORD_BASE_BYTES + SCAN_BYTES * (scans - 1)));
-  // the page about to be recycled is the oldest: a full ring keeps pages - 1 pages' worth for sure
-  const keep = (scans: number) => Math.max(0, log.pages - 1) * per(scans);
+  // in flash a record is followed by its 4-byte check (firmware/app/ringLog.ts)
+  const size = (scans: number) => RECORD_BASE_BYTES + 4 + SCAN_BYTES * (scans - 1);
+  const per = (scans: number) => Math.floor((log.pageSize - 20) / size(scans));
+  // the page about to be recycled is the oldest: a full ring keeps pages - 1 pages' worth for sure, less
+  // the settings kept in the same pages (SETTINGS_BYTES)
+  const keep = (scans: number) => Math.max(0, Math.max(0, log.pages - 1) * per(scans) - Math.ceil(SETTINGS_BYTES / size(scans)));
   const days = rates.map((r) => {
     const d1 = keep(1) / r, d3 = keep(3) / r;
     const f = (d: number) => (d >= 14 ? "14+" : d.toFixed(d < 1 ? 2 : 1));

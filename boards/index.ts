@@ -21,6 +21,12 @@ export interface Board {
     memoryMapped: boolean;
     /** When set, the built firmware file must leave this much Storage for the contact log (enforced by the build). */
     logReserveBytes?: number;
+    /**
+     * Storage the token leaves free after its log area so that a bigger firmware file can be uploaded
+     * later without erasing the log and the settings kept in it (docs/LOG-FORMAT.md "Where in flash"):
+     * a page where Storage has room, 0 on the 36-40 KB boards, whose log needs every page.
+     */
+    updateReserveBytes: number;
   };
   ram: { jsVariables: number; bytesPerVariable: number };
   crypto: { module: boolean; sha1: boolean; sha256: boolean; aesEcb: boolean; aesCcm: boolean };

@@ -16,8 +16,11 @@ declare const OMAMORI_BOARD: {
   lights: string[];
   button: string;
   vibration: boolean;
-  /** mapped: Storage is memory-mapped internal flash (false on Bangle.js 2: external SPI flash at 0x60000000). */
-  storage: { bytes: number; pageSize: number; address: number; mapped: boolean };
+  /**
+   * mapped: Storage is memory-mapped internal flash (false on Bangle.js 2: external SPI flash at 0x60000000);
+   * updateReserve: bytes left free after the log for a bigger firmware update (boards/index.ts).
+   */
+  storage: { bytes: number; pageSize: number; address: number; mapped: boolean; updateReserve: number };
   /** txPower: the TX power to set at boot, false to keep the board's default. */
   radio: { advertisedTxPowerDbm: number; txPower: number | false };
   battery: { getBattery: boolean };
@@ -89,6 +92,10 @@ declare var E: {
   hwRand(): number;
   toUint8Array(...args: any[]): Uint8Array;
   toString(...args: any[]): string;
+  /** CRC-32 (polynomial 0xEDB88320, as zip) of the bytes, unsigned. */
+  CRC32(data: any): number;
+  /** Sum of the elements. */
+  sum(data: any): number;
   getBattery(): number;
   enableWatchdog(seconds: number, isAuto?: boolean): void;
   kickWatchdog(): void;

@@ -2,7 +2,7 @@
  * Firmware entry (docs/ARCHITECTURE.md "Runtime contract"): runs once per boot, top to bottom, starts
  * the subsystems in a fixed order and defines `Omamori`, the one global meant for a reader.
  *
- *   1. decommissioned token (function stop): silent
+ *   1. the log and the settings in it; a decommissioned token (function stop): silent
  *   2. normal: errors noted and watchdog on, console closed to Bluetooth, app (keys, log, heartbeat,
  *      radio), sync service, button
  * (Maintenance needs no code here: with the button held at power-on Espruino does not run this file at
@@ -24,8 +24,7 @@ import { syncStart } from "./sync/service";
 import { buttonStart } from "./app/button";
 import { encountersFlush } from "./app/encounters";
 import { healthStart } from "./app/store";
-import { STOPPED_FILE, tokenHost, tokenStart, tokenState } from "./app/token";
-import { Storage } from "./app/modules";
+import { tokenHost, tokenLoad, tokenStart, tokenState } from "./app/token";
 
 Omamori = {
   version: OMAMORI_VERSION,
@@ -37,7 +36,7 @@ Omamori = {
   host: tokenHost,
 };
 
-if (Storage.read(STOPPED_FILE)) {
+if (tokenLoad()) {
   NRF.sleep();
 } else {
   healthStart();

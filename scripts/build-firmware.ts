@@ -43,9 +43,10 @@ export const LOG_RESERVE_BYTES = 24 * 1024;
  * Size budget of the built file for a board, in bytes, or null when the board has no enforced budget.
  * A board whose JSON sets flash.logReserveBytes must leave that much of its Storage for the log; the
  * build fails otherwise: 24 KB on Puck.js's minimal firmware, Bangle.js 2 and Jolt.js; on the standard
- * Puck.js firmware (40 KB of Storage) 24,640 bytes = 5 log pages + the 4 KB small-files reserve + two
- * 32-byte file headers, i.e. a file of at most 16,320 bytes. Other boards only get a note when the log
- * gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
+ * Puck.js firmware (40 KB of Storage) 20,580 bytes = 5 log pages (the settings live in them too) +
+ * .bootcde's 32-byte header + the 68 bytes before the log's first page (firmware/app/logArea.ts: the
+ * filler file's header and 4 bytes, om.log's header), i.e. a file of at most 20,380 bytes. Other boards
+ * only get a note when the log gets less than LOG_RESERVE_BYTES (docs/FIRMWARE-BUILD.md "Size budget").
  */
 export function sizeBudget(b: Board): number | null {
   const reserve = b.flash.logReserveBytes;
@@ -82,7 +83,7 @@ export function boardFacts(b: Board) {
     lights: lightPins(b),
     button: b.io.button,
     vibration: b.io.vibration,
-    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.memoryMapped },
+    storage: { bytes: b.flash.storageBytes, pageSize: b.flash.pageSize, address: b.flash.storageAddress, mapped: b.flash.memoryMapped, updateReserve: b.flash.updateReserveBytes },
     radio: { advertisedTxPowerDbm: b.radio.advertisedTxPowerDbm, txPower: b.radio.txPowerDbm !== b.radio.defaultTxPowerDbm ? b.radio.txPowerDbm : false },
     battery: { getBattery: b.battery.espruinoGetBattery },
     ram: { vars: b.ram.jsVariables, maxActive: maxActiveEncounters(b) },

@@ -11,10 +11,12 @@
  *     first  = (first-seen time - base time) / 5 s      (base time comes from the page header)
  *     dt     = (scan time - first-seen time) / 5 s       (0..255: 21 min 15 s > the 20 min replay limit)
  *
- * In flash the body is encrypted (firmware/app/ringLog.ts) and `len` is written last, as the commit.
- * The token hands the host a plaintext stream (SyncHost.readLog):
+ * In flash the body is encrypted and followed by a 4-byte check (firmware/app/ringLog.ts). The token
+ * hands the host a plaintext stream (SyncHost.readLog):
  *
- *   stream   = ( 0x00 | base u32 LE  |  record )*      a 0x00 byte sets the base time of what follows
+ *   stream   = ( 0x00 | base u32 LE  |  0x01  |  record )*
+ *              a 0x00 byte sets the base time of what follows; a 0x01 byte stands for a record whose
+ *              check failed in the token's flash (a flipped bit): left out, counted by the host
  *
  * ES5-safe: plain arrays and Uint8Arrays only.
  */
@@ -37,6 +39,8 @@ export const SCAN_BYTES = 4;
 export const MAX_SCANS = 59;
 /** Stream byte that introduces a base time. */
 export const STREAM_BASE_MARK = 0;
+/** Stream byte that stands for a record the token found damaged (no record length is 1). */
+export const STREAM_DAMAGED_MARK = 1;
 /** The longest record (MAX_SCANS scans), and the least a log read must accept (a base mark + it). */
 export const MAX_RECORD_BYTES = RECORD_BASE_BYTES + SCAN_BYTES * (MAX_SCANS - 1);
 export const MIN_READ_BYTES = 5 + MAX_RECORD_BYTES;
@@ -178,16 +182,20 @@ export function streamBase(base: number): Uint8Array {
 }
 
 /**
- * Decode a plaintext log stream (what SyncHost.readLog returns, concatenated) into encounters.
+ * Decode a plaintext log stream (what SyncHost.readLog returns, concatenated) into encounters;
+ * `damaged` is called for each record the token left out because its check failed.
  * Throws a TypeError naming the offset when the stream is malformed.
  */
-export function decodeLogStream(stream: Uint8Array): LogEncounter[] {
+export function decodeLogStream(stream: Uint8Array, damaged?: () => void): LogEncounter[] {
   const out: LogEncounter[] = [];
   let base = -1;
   let i = 0;
   while (i < stream.length) {
     const b = stream[i];
-    if (b === STREAM_BASE_MARK) {
+    if (b === STREAM_DAMAGED_MARK) {
+      if (damaged) damaged();
+      i++;
+    } else if (b === STREAM_BASE_MARK) {
       if (i + 5 > stream.length) throw new TypeError("log stream: base time cut short at offset " + i);
       base = (stream[i + 1] | (stream[i + 2] << 8) | (stream[i + 3] << 16)) + stream[i + 4] * 0x1000000;
       i += 5;

@@ -49,8 +49,11 @@ export const enum Cfg {
   ERASE_CONFIRM_MS = 10000,
   /** Most errors kept in the error log. */
   ERROR_LOG_SIZE = 4,
-  /** Bytes of Storage left free after the log area, for the small files (keys, settings). */
-  SMALL_FILES_RESERVE = 4096,
+  /**
+   * Most daily keys kept: today's, the 14 days before and tomorrow's (a clock set back), and at midnight
+   * the new day's until the oldest expires at the next heartbeat.
+   */
+  MAX_KEYS = 17,
   /** Most log pages (4 KB each): 400 pages = 1.6 MB, enough for 14 days at 5,000 encounters a day. */
   MAX_LOG_PAGES = 400,
 }

@@ -31,20 +31,27 @@ export function pin(source: string): any {
   return (0, eval)(source);
 }
 
+/** The pattern's pending timeout (0 none). */
+var timer: any = 0;
+
 function lightOn(): void {
   digitalWrite(pins, 15);
-  setTimeout(lightOff, onMs);
+  timer = setTimeout(lightOff, onMs);
 }
 
 function lightOff(): void {
   digitalWrite(pins, 0);
-  if (--left > 0) setTimeout(lightOn, gapMs);
+  timer = --left > 0 ? setTimeout(lightOn, gapMs) : 0;
 }
 
-/** `times` flashes of colour `c`, each `on` ms long, `gap` ms apart; nothing while another pattern runs. */
+/**
+ * `times` flashes of colour `c`, each `on` ms long, `gap` ms apart; nothing while another pattern runs.
+ * (A pattern whose end came late, the CPU busy, is stopped first: its LEDs off, its timeout gone.)
+ */
 export function flash(c: Color, times: number, on: number, gap: number): void {
   var now = getTime() * 1000;
   if (now < busyUntil) return;
+  lightsOff();
   busyUntil = now + times * (on + gap);
   pins = pin(OMAMORI_BOARD.lights[c]);
   left = times;
@@ -55,6 +62,8 @@ export function flash(c: Color, times: number, on: number, gap: number): void {
 
 /** Stop whatever is lit (erase-all, consent request). */
 export function lightsOff(): void {
+  clearTimeout(timer);
+  timer = 0;
   digitalWrite(pins, 0);
   left = 0;
   busyUntil = 0;

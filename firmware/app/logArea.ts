@@ -1,11 +1,9 @@
 /**
  * Where the contact log lives (docs/LOG-FORMAT.md "Where in flash"): one Storage file, `om.log`,
- * reserved once (first boot, or after erase-all) over the free Storage space minus a reserve for the
- * small files, sized so that it ends on a flash-page boundary. The whole 4 KB pages inside it are then
- * used raw through Flash (erase a page, write into erased bytes), so the log never makes
- * Storage create or delete files: no Storage compaction (which is not power-cut safe) ever runs because
- * of the log, and files written later land in pages after the log, so a compaction they cause never
- * moves it.
+ * reserved once (first boot) over the free Storage space, in whole flash pages. Those pages are then used
+ * raw through Flash (erase a page, write into erased bytes): the log and the settings kept in it
+ * (store.ts) never make Storage create or delete files, so no Storage compaction (which is not power-cut
+ * safe) ever runs because of them.
  *
  * The file's flash address: on boards whose Storage is memory-mapped internal flash,
  * E.getAddressOf(Storage.read(..), true) (board fact storage.mapped; the walk below is then left out of
@@ -48,34 +46,45 @@ function fileAddress(name: string): number {
   return E.getAddressOf(t, true) | 0;
 }
 
-/** Reserve the area (Storage is compacted first: there is no log yet to lose). */
+/**
+ * Reserve the area: every earlier file of the token (`om.*`, such as an older firmware's settings files)
+ * erased, Storage compacted (so their bytes are really gone; no log exists yet to lose), then the log
+ * file over the free space but the board's updateReserve, in whole pages. Its data starts on a page
+ * boundary: a filler file `om.pad` takes the space before it and is erased at once, so the log's pages
+ * are whole pages of the file and can be found in it again after a firmware update moved it.
+ */
 function reserve(): void {
   var ps = OMAMORI_BOARD.storage.pageSize;
+  Storage.list(/^om\./).forEach(function (n: string) { Storage.erase(n); });
   Storage.compact();
-  var size = Math.min(Storage.getFree() - 32 - Cfg.SMALL_FILES_RESERVE, (Cfg.MAX_LOG_PAGES + 1) * ps);
+  var free = Storage.getFree();
+  var at = OMAMORI_BOARD.storage.address + OMAMORI_BOARD.storage.bytes - free;
+  var b = Math.ceil((at + 68) / ps) * ps;
+  var size = Math.min(((free - (b - at) - OMAMORI_BOARD.storage.updateReserve) / ps) | 0, Cfg.MAX_LOG_PAGES) * ps;
   if (size < 2 * ps) return;
+  Storage.write("om.pad", "OM", 0, b - at - 64);
   Storage.write(LOG_FILE, "OM", 0, size);
-  var cut = (fileAddress(LOG_FILE) + size) % ps;
-  if (cut) {
-    Storage.erase(LOG_FILE);
-    Storage.compact();
-    Storage.write(LOG_FILE, "OM", 0, size - cut);
-  }
+  Storage.erase("om.pad");
 }
 
 /**
- * Find the log area (logAddress, logPages), reserving it when `create` and there is none; logPages = 0
- * when there is no room. A log file that no longer ends on a page boundary was moved by a compaction
- * (a firmware update replaced .bootcde before it): its pages are unreadable, so it is dropped and made anew.
+ * Find the log area (logAddress, logPages; logPages = 0 when there is none or no room). With `create`
+ * a missing one is reserved, and so is one that is not whole pages (a firmware update moved it: a
+ * compaction made room for the new .bootcde before it; or an older firmware made it). Without `create`
+ * a moved area is still addressed where it is now, its pages at their old offsets in the file, so that
+ * the settings in it can be read (ringLog.ts notices the move and reads nothing else).
  */
 export function logAreaFind(create: boolean): void {
   var ps = OMAMORI_BOARD.storage.pageSize;
   var t = Storage.read(LOG_FILE);
-  if (t && (fileAddress(LOG_FILE) + t.length) % ps) Storage.erase(LOG_FILE);
-  if (!Storage.read(LOG_FILE, 0, 1) && create) reserve();
-  t = Storage.read(LOG_FILE);
   var a = t ? fileAddress(LOG_FILE) : 0;
-  logAddress = ((((a + ps - 1) / ps) | 0) * ps) | 0;
-  logPages = a ? (((a + t!.length - logAddress) / ps) | 0) : 0;
+  if (create && (!t || (a | t.length) % ps)) {
+    if (t) Storage.erase(LOG_FILE);
+    reserve();
+    t = Storage.read(LOG_FILE);
+    a = t ? fileAddress(LOG_FILE) : 0;
+  }
+  logAddress = a;
+  logPages = t ? (t.length / ps) | 0 : 0;
   if (logPages < 2) logPages = 0;
 }

@@ -1,9 +1,9 @@
 /**
  * The token's state and its one rule: it advertises and logs only while its clock is valid, it is not
- * paused and it has a log; otherwise the radio is quiet and the light says why. Owner settings live in
- * the settings file (store.ts). A heartbeat every minute kicks the watchdog, expires keys and log
- * pages, saves noted errors and blinks the status (docs/USER-GUIDE.md). `tokenHost` is the token's
- * side of the sync service's SyncHost contract (firmware/sync/host.ts).
+ * paused and it has a log; otherwise the radio is quiet and the light says why. Owner settings: store.ts.
+ * A heartbeat every minute kicks the watchdog, expires keys and log pages, saves noted errors and blinks
+ * the status (docs/USER-GUIDE.md). `tokenHost` is the token's side of the sync service's SyncHost
+ * contract (firmware/sync/host.ts).
  */
 import { dayFromEnin, eninFromUnixSeconds } from "../../common/gaen/interval";
 import { fromHex, toHex } from "../../common/bytes";
@@ -15,18 +15,14 @@ import { encountersFlush, encountersReset } from "./encounters";
 import { keysExpire, keysForget, keysList } from "./keys";
 import { logAreaFind, logPages } from "./logArea";
 import { buzz, Color, flash, lightsOff } from "./lights";
-import { logEraseAll, logExpire, logNextDrop, logOpen, logRead, logStats, maxSeq } from "./ringLog";
+import { logEraseAll, logExpire, logKey, logMoved, logNextDrop, logOpen, logRead, logStats, maxSeq } from "./ringLog";
 import { randomBytes } from "./random";
 import { scanBattery, scanSettings, scanStart, scanStats, scanStop } from "./scanner";
-import { errorsDirty, st, storeErase, storeLoad, storeSave } from "./store";
-import { Storage } from "./modules";
-
-/** Present after a decommission (function stop): the token stays silent for good. */
-export const STOPPED_FILE = "om.x";
+import { erasing, errorsDirty, st, storeEntry, storeErase, storeForget, storeMoved, storeSave } from "./store";
 
 var alertTimer: any = 0;
-/** Heartbeats since boot. */
-var beats = 0;
+/** The day (unix days) keys and log were last expired on. */
+var expiredDay = 0;
 /** 1 while advertising and scanning. */
 export var running = 0;
 
@@ -72,17 +68,25 @@ function showStatus(long: boolean): void {
   else flash(Color.GREEN, 1, long ? 1000 : 30, 0);
 }
 
+var errorsSaved = 0;
+
 function heartbeat(): void {
   E.kickWatchdog();
   // a clock set from the Web IDE (setTime) rather than through the sync service counts too
   refresh();
   var now = getTime();
-  // expiry once an hour is soon enough (days kept are whole days) and spares the CPU every minute
-  if (clockValid() && !(beats++ % 60)) {
+  // expiry at the first heartbeat of each (UTC) day and after a boot: days kept are whole days, and
+  // the CPU is spared the loops every minute
+  if (clockValid() && Math.floor(now / 86400) !== expiredDay) {
+    expiredDay = Math.floor(now / 86400);
     keysExpire(eninFromUnixSeconds(now));
     logExpire(now);
   }
-  if (errorsDirty) storeSave();
+  // (noted errors are saved at most once an hour: each save takes room in the log's pages)
+  if (errorsDirty && now - errorsSaved >= 3600) {
+    errorsSaved = now;
+    storeSave();
+  }
   if (!st.a) showStatus(false);
 }
 
@@ -99,28 +103,39 @@ function startAlert(): void {
 }
 
 /**
- * Open the log (reserving it on first boot). Without an at-rest key (first boot, erase-all, damaged
- * settings) a fresh log starts: old pages are unreadable anyway. The area comes first so that every
- * small file lies after it (logArea.ts).
+ * Open the log and read the settings kept in its pages. A fresh log (a new area, a new at-rest key)
+ * starts on first boot; after an erase-all a power cut interrupted (finished now); and after a
+ * firmware update moved the log (the settings carry over, the records do not).
  */
 function openLog(): void {
   logAreaFind(false);
-  if (!st.z || !logPages) {
-    logAreaFind(true);
-    st.z = toHex(randomBytes(16));
-    storeSave();
-    if (logPages) {
-      logOpen(fromHex(st.z));
-      logEraseAll();
-    }
-  }
-  if (logPages) logOpen(fromHex(st.z));
+  logOpen(storeEntry, storeMoved);
+  if (erasing) storeErase();
+  if (st.z && !logMoved) logKey(fromHex(st.z));
+  else freshLog();
 }
 
-/** Boot: settings, at-rest key and log, heartbeat, radio. */
-export function tokenStart(): void {
-  storeLoad();
+/**
+ * A new log: its area reserved if need be, every page erased and read back, a new at-rest key and the
+ * settings written into it (ringLog.ts logEraseAll: the page that held the old ones is erased last, by logKey).
+ */
+function freshLog(): void {
+  logAreaFind(true);
+  logEraseAll();
+  storeForget();
+  st.z = toHex(randomBytes(16));
+  storeSave();
+  logKey(fromHex(st.z));
+}
+
+/** Boot, part one: the log and the settings in it. True when the token was stopped for good (decommissioned). */
+export function tokenLoad(): boolean {
   openLog();
+  return !!st.s;
+}
+
+/** Boot, part two: heartbeat, radio. */
+export function tokenStart(): void {
   if (st.w) scanSettings(st.w, st.P);
   setInterval(heartbeat, Cfg.HEARTBEAT_MS);
   startAlert();
@@ -159,18 +174,18 @@ function setClock(seconds: number): number {
   return seconds - old;
 }
 
-/** Consent withdrawn: keys, log pages, at-rest key, secret and settings really erased; then paused. */
+/**
+ * Consent withdrawn: keys, log pages, at-rest key, secret and settings really erased (every page of the
+ * log, which holds them all, is erased); then paused.
+ */
 export function tokenEraseAll(): void {
   running = 0;
   scanStop();
   advertiseStop();
   encountersReset();
-  logEraseAll();
   keysForget();
-  storeErase();
-  Storage.compact();
-  openLog();
-  storeSave();
+  storeErase(true);
+  freshLog();
   startAlert();
   lightsOff();
   flash(Color.ALL, 1, 2000, 0);
@@ -219,10 +234,11 @@ export var tokenHost: SyncHost = {
   },
   setAlert: setAlert,
   eraseAll: tokenEraseAll,
-  /** Function stop: erase everything and never advertise or scan again. */
+  /** Function stop: erase everything and never advertise or scan again (kept across reboots: store.ts `s`). */
   decommission: function () {
+    st.s = 1;
+    storeSave();
     tokenEraseAll();
-    Storage.write(STOPPED_FILE, "1");
     NRF.sleep();
   },
   setScanSettings: function (w: number, p: number) {

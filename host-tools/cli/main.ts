@@ -31,6 +31,7 @@ import { registerSync } from "./commands/sync";
 import { registerStatus } from "./commands/status";
 import { registerToken } from "./commands/token";
 import { registerSettings } from "./commands/settings";
+import { registerWeb } from "./commands/web";
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, CONTACT: 3, COULD_NOT_TELL: 4, BUSY: 5 } as const;
 
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerToken(program);
   registerSettings(program);
+  registerWeb(program);
   return program;
 }
 

@@ -305,52 +305,88 @@ export interface VerifyResult {
   reason?: string;
 }
 
+/** One signature of export.sig with what it must verify against: its digest and the trusted keys that may have made it. */
+export interface SignatureToVerify {
+  check: SignatureCheck;
+  digest: "sha256" | "sha512";
+  candidates: VerificationKey[];
+  signature: Uint8Array;
+}
+
 /**
- * Verify export.sig against export.bin with the trusted keys (the rules of Google's verifier):
- * the bin's batch number is 1..batch size, export.sig holds as many signatures as the bin lists
- * signature infos, and at least one signature counts: its algorithm is in SIGNATURE_ALGORITHMS
- * (verified with that digest), a trusted key matches its key id + version, its batch numbers equal
- * the bin's, and the DER signature verifies over the whole bin. Malformed input throws
- * ExportFormatError (it is not just "invalid"). `header`: the bin's batch numbers and signature
- * infos when the caller has already read them (saves decoding the bin again).
+ * The rules of Google's verifier, without the cryptography (shared by verifyExport and the web
+ * app's WebCrypto verifier, web/src/check/webCryptoVerify.ts): the bin's batch number is 1..batch
+ * size, export.sig holds as many signatures as the bin lists signature infos; a signature can count
+ * only when its algorithm is in SIGNATURE_ALGORITHMS, its batch numbers equal the bin's and a
+ * trusted key matches its key id + version. Returns a result when the file fails before any
+ * signature is checked, else the signatures: those with a `problem` already failed, the others
+ * need their DER signature verified over the whole bin with one of `candidates`.
+ */
+export function signaturesToVerify(
+  sig: Uint8Array, trusted: VerificationKey[], content: Pick<ExportContent, "batchNum" | "batchSize" | "signatureInfos">,
+): { result: VerifyResult } | { signatures: SignatureToVerify[] } {
+  if (!Array.isArray(trusted)) throw new TypeError("trusted must be an array of verification keys");
+  const signatures = decodeSignatureList(sig);
+  if (signatures.length === 0) return { result: { valid: false, signatures: [], reason: "export.sig holds no signature" } };
+  if (!(content.batchNum >= 1 && content.batchNum <= content.batchSize)) {
+    return { result: { valid: false, signatures: [], reason: `export.bin says batch ${content.batchNum} of ${content.batchSize}` } };
+  }
+  if (content.signatureInfos.length !== signatures.length) {
+    return { result: { valid: false, signatures: [], reason: `export.bin lists ${content.signatureInfos.length} signature(s) but export.sig holds ${signatures.length}` } };
+  }
+  return {
+    signatures: signatures.map((s): SignatureToVerify => {
+      const info = s.signatureInfo;
+      const c: SignatureCheck = { keyId: info.verificationKeyId, keyVersion: info.verificationKeyVersion, algorithm: info.signatureAlgorithm, valid: false };
+      const algorithm = info.signatureAlgorithm;
+      const digest = algorithm !== undefined && Object.prototype.hasOwnProperty.call(SIGNATURE_ALGORITHMS, algorithm) ? SIGNATURE_ALGORITHMS[algorithm] : undefined;
+      const out: SignatureToVerify = { check: c, digest: digest ?? "sha256", candidates: [], signature: s.signature };
+      if (digest === undefined) {
+        c.problem = "unsupported signature algorithm " + JSON.stringify(info.signatureAlgorithm);
+        return out;
+      }
+      if ((s.batchNum ?? 1) !== content.batchNum || (s.batchSize ?? 1) !== content.batchSize) {
+        c.problem = "signature batch numbers do not match export.bin";
+        return out;
+      }
+      out.candidates = trusted.filter(
+        (k) => (k.keyId === undefined || k.keyId === info.verificationKeyId) && (k.keyVersion === undefined || k.keyVersion === info.verificationKeyVersion),
+      );
+      if (out.candidates.length === 0) {
+        c.problem = `no trusted public key for key id ${JSON.stringify(info.verificationKeyId)} version ${JSON.stringify(info.verificationKeyVersion)}`;
+      }
+      return out;
+    }),
+  };
+}
+
+/** The result over every signature once each was verified (signaturesToVerify, then the cryptography). */
+export function verifyResultOf(checks: SignatureCheck[]): VerifyResult {
+  const valid = checks.some((c) => c.valid);
+  const result: VerifyResult = { valid, signatures: checks };
+  if (!valid) result.reason = checks.map((c) => c.problem).join("; ");
+  return result;
+}
+
+/**
+ * Verify export.sig against export.bin with the trusted keys (the rules of Google's verifier,
+ * signaturesToVerify): at least one signature counts when its DER signature verifies over the
+ * whole bin with a candidate key. Malformed input throws ExportFormatError (it is not just
+ * "invalid"). `header`: the bin's batch numbers and signature infos when the caller has already
+ * read them (saves decoding the bin again).
  */
 export function verifyExport(
   bin: Uint8Array, sig: Uint8Array, trusted: VerificationKey[], header?: Pick<ExportContent, "batchNum" | "batchSize" | "signatureInfos">,
 ): VerifyResult {
   if (!Array.isArray(trusted)) throw new TypeError("trusted must be an array of verification keys");
-  const content = header ?? decodeExportBin(bin);
-  const signatures = decodeSignatureList(sig);
-  if (signatures.length === 0) return { valid: false, signatures: [], reason: "export.sig holds no signature" };
-  if (!(content.batchNum >= 1 && content.batchNum <= content.batchSize)) {
-    return { valid: false, signatures: [], reason: `export.bin says batch ${content.batchNum} of ${content.batchSize}` };
-  }
-  if (content.signatureInfos.length !== signatures.length) {
-    return { valid: false, signatures: [], reason: `export.bin lists ${content.signatureInfos.length} signature(s) but export.sig holds ${signatures.length}` };
-  }
-  const checks = signatures.map((s): SignatureCheck => {
-    const info = s.signatureInfo;
-    const c: SignatureCheck = { keyId: info.verificationKeyId, keyVersion: info.verificationKeyVersion, algorithm: info.signatureAlgorithm, valid: false };
-    const algorithm = info.signatureAlgorithm;
-    const digest = algorithm !== undefined && Object.prototype.hasOwnProperty.call(SIGNATURE_ALGORITHMS, algorithm) ? SIGNATURE_ALGORITHMS[algorithm] : undefined;
-    if (digest === undefined) {
-      c.problem = "unsupported signature algorithm " + JSON.stringify(info.signatureAlgorithm);
-      return c;
-    }
-    if ((s.batchNum ?? 1) !== content.batchNum || (s.batchSize ?? 1) !== content.batchSize) {
-      c.problem = "signature batch numbers do not match export.bin";
-      return c;
-    }
-    const candidates = trusted.filter(
-      (k) => (k.keyId === undefined || k.keyId === info.verificationKeyId) && (k.keyVersion === undefined || k.keyVersion === info.verificationKeyVersion),
-    );
-    if (candidates.length === 0) {
-      c.problem = `no trusted public key for key id ${JSON.stringify(info.verificationKeyId)} version ${JSON.stringify(info.verificationKeyVersion)}`;
-      return c;
-    }
+  const todo = signaturesToVerify(sig, trusted, header ?? decodeExportBin(bin));
+  if ("result" in todo) return todo.result;
+  return verifyResultOf(todo.signatures.map(({ check: c, digest, candidates, signature }) => {
+    if (c.problem) return c;
     for (const k of candidates) {
       let ok = false;
       try {
-        ok = ecdsaVerify(digest, bin, { key: k.publicKey, dsaEncoding: "der" }, s.signature);
+        ok = ecdsaVerify(digest, bin, { key: k.publicKey, dsaEncoding: "der" }, signature);
       } catch {
         ok = false;
       }
@@ -361,11 +397,7 @@ export function verifyExport(
     }
     c.problem = "signature does not match the file and the trusted key";
     return c;
-  });
-  const valid = checks.some((c) => c.valid);
-  const result: VerifyResult = { valid, signatures: checks };
-  if (!valid) result.reason = checks.map((c) => c.problem).join("; ");
-  return result;
+  }));
 }
 
 /** export.zip bytes with exactly export.bin and export.sig. */

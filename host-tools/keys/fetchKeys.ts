@@ -25,7 +25,7 @@ import { pathToFileURL, fileURLToPath } from "node:url";
 import { ExportFormatError, MAX_EXPORT_BYTES } from "./exportFile";
 import { KeyCache } from "./keyCache";
 import { parseListJson, type ListEntry } from "./listJson";
-import { checkExportZip, exportPaths, sha256Hex, type Trust } from "./readExport";
+import { checkExportZip, exportPaths, sha256Hex, type CheckedExport, type Trust } from "./readExport";
 
 export interface FetchProblem {
   source: string;
@@ -50,6 +50,11 @@ export interface FetchOptions {
   onProgress?: (done: number, total: number) => void;
   /** Replaceable for tests; defaults to the global fetch. */
   fetchImpl?: typeof fetch;
+  /**
+   * Unzips, decodes and verifies one file (default checkExportZip, node:crypto). The web app passes
+   * one that verifies with WebCrypto (asynchronous), under the same rules.
+   */
+  checkZip?: (zip: Uint8Array, trust: Trust) => CheckedExport | Promise<CheckedExport>;
 }
 
 /** A list.json `created` may be at most this far ahead of this computer's clock (clock skew). */
@@ -192,7 +197,7 @@ export async function fetchKeys(sources: string[], cache: KeyCache, opts: FetchO
       const zip = await readSource(item.src, fetchImpl);
       if (cache.has(sha256Hex(zip))) result.alreadyCached++;
       else {
-        const checked = checkExportZip(zip, opts.trust);
+        const checked = await (opts.checkZip ?? checkExportZip)(zip, opts.trust);
         await cache.add(zip, checked, { source: item.src, created: item.created });
         result.added++;
         result.keysAdded += checked.records.read;

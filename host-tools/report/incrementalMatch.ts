@@ -125,33 +125,72 @@ function keyMask(n: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(Math.max(1, n))).subarray(0, n);
 }
 
-/** Key indexes of "<key data hex>:<rolling start>" strings still in `keys` (one scan, no hash table needed). */
-function indexesOf(keys: KeySet, wanted: string[]): number[] {
-  // first 4 bytes of the key data -> the wanted keys starting with them
-  const byHead = new Map<number, { data: Buffer; start: number }[]>();
-  for (const w of wanted) {
-    const [hex, start] = w.split(":");
-    const data = Buffer.from(hex, "hex");
-    const head = data.readUInt32BE(0);
-    const list = byHead.get(head);
-    if (list) list.push({ data, start: Number(start) });
-    else byHead.set(head, [{ data, start: Number(start) }]);
-  }
-  const out: number[] = [];
+/**
+ * Key indexes of "<key data hex>:<rolling start>" strings still in `keys`, for several lists at
+ * once (the memos of every token of a pass): one scan over the keys, whatever the number of lists.
+ */
+function indexesOf(keys: KeySet, lists: string[][]): number[][] {
+  // first 4 bytes of the key data -> the wanted keys starting with them, and the lists naming each
+  const byHead = new Map<number, { data: Buffer; start: number; lists: number[] }[]>();
+  const byText = new Map<string, { lists: number[] }>();
+  lists.forEach((wanted, l) => {
+    for (const w of wanted) {
+      const known = byText.get(w);
+      if (known) {
+        if (known.lists[known.lists.length - 1] !== l) known.lists.push(l);
+        continue;
+      }
+      const [hex, start] = w.split(":");
+      const data = Buffer.from(hex, "hex");
+      const entry = { data, start: Number(start), lists: [l] };
+      byText.set(w, entry);
+      const head = data.readUInt32BE(0);
+      const list = byHead.get(head);
+      if (list) list.push(entry);
+      else byHead.set(head, [entry]);
+    }
+  });
+  const out: number[][] = lists.map(() => []);
   if (byHead.size === 0) return out;
-  const kd = keys.keyData;
-  for (let i = 0; i < keys.count; i++) {
+  // the first two bytes of the wanted keys, so almost every key is passed over with one array read
+  const maybe = new Uint8Array(65536);
+  for (const head of byHead.keys()) maybe[head >>> 16] = 1;
+  const kd = keys.keyData, count = keys.count;
+  for (let i = 0; i < count; i++) {
     const o = 16 * i;
+    if (maybe[(kd[o] << 8) | kd[o + 1]] === 0) continue;
     const list = byHead.get(((kd[o] << 24) | (kd[o + 1] << 16) | (kd[o + 2] << 8) | kd[o + 3]) >>> 0);
     if (!list) continue;
     for (const w of list) {
       if (w.start !== keys.rollingStart[i]) continue;
       let same = true;
       for (let b = 4; b < 16; b++) if (kd[o + b] !== w.data[b]) { same = false; break; }
-      if (same) out.push(i);
+      if (same) for (const l of w.lists) out[l].push(i);
     }
   }
   return out;
+}
+
+/**
+ * The key masks of one memo: fresh keys (their file is new, or they start after `futureLimit`)
+ * and the others, and how many of each are not revoked. One tight loop over typed arrays: it runs
+ * over every key of a national set at each daily check.
+ */
+function splitKeys(keys: KeySet, origin: Uint32Array, freshFile: Uint8Array, futureLimit: number) {
+  const count = keys.count, rollingStart = keys.rollingStart, rollingPeriod = keys.rollingPeriod;
+  const fresh = keyMask(count), old = keyMask(count);
+  let freshCount = 0, oldCount = 0;
+  for (let i = 0; i < count; i++) {
+    const live = rollingPeriod[i] !== 0 ? 1 : 0;
+    if (freshFile[origin[i]] === 1 || rollingStart[i] > futureLimit) {
+      fresh[i] = 1;
+      freshCount += live;
+    } else {
+      old[i] = 1;
+      oldCount += live;
+    }
+  }
+  return { fresh, old, freshCount, oldCount };
 }
 
 interface Planned {
@@ -191,23 +230,7 @@ export async function matchTokensIncrementally(
       const known = new Set(m.files);
       const fresh = loaded.fileSha256.map((sha) => !known.has(sha));
       const futureLimit = m.nowEnin + TOLERANCE_INTERVALS;
-      mask = { fresh: keyMask(keys.count), old: keyMask(keys.count), freshCount: 0, oldCount: 0 };
-      const freshFile = Uint8Array.from(fresh, (f) => (f ? 1 : 0));
-      const origin = loaded.origin, { rollingStart, rollingPeriod } = keys;
-      let freshCount = 0, oldCount = 0;
-      for (let i = 0; i < keys.count; i++) {
-        const f = freshFile[origin[i]] === 1 || rollingStart[i] > futureLimit;
-        const live = rollingPeriod[i] !== 0 ? 1 : 0;
-        if (f) {
-          mask.fresh[i] = 1;
-          freshCount += live;
-        } else {
-          mask.old[i] = 1;
-          oldCount += live;
-        }
-      }
-      mask.freshCount = freshCount;
-      mask.oldCount = oldCount;
+      mask = splitKeys(keys, loaded.origin, Uint8Array.from(fresh, (f) => (f ? 1 : 0)), futureLimit);
       masks.set(id, mask);
     }
     targets.push({ index, keys: mask.fresh, checked: mask.freshCount });
@@ -222,9 +245,11 @@ export async function matchTokensIncrementally(
     return { index, reason, targets: mine, old: mask.old, oldCount: mask.oldCount, newEncounters: sub.count };
   });
   const pass = await matchTargets(keys, targets);
+  // the keys each token's memo remembers, found in one scan for all tokens
+  const remembered = indexesOf(keys, tokens.map(({ memo }, t) => (planned[t].reason === null ? (memo as MatchMemo).keys : [])));
   const results: IncrementalResult[] = [];
   for (let t = 0; t < tokens.length; t++) {
-    const { log, memo } = tokens[t];
+    const { log } = tokens[t];
     const p = planned[t];
     const matched = new Set<number>();
     for (const ti of p.targets) for (const r of pass.runs[ti].matches) matched.add(r.keyIndex);
@@ -232,7 +257,7 @@ export async function matchTokensIncrementally(
     if (p.reason === null) {
       if (p.targets.length > 1) keysAgainstNewSightings = pass.runs[p.targets[1]].keysChecked;
       else keysAgainstNewSightings = p.oldCount!;
-      for (const i of indexesOf(keys, (memo as MatchMemo).keys)) matched.add(i);
+      for (const i of remembered[t]) matched.add(i);
     }
     const small = new KeySet(Math.max(1, matched.size));
     const memoKeys: string[] = [];

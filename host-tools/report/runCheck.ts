@@ -58,6 +58,8 @@ export interface CheckOptions {
   readOnly?: string;
   onProgress?: FetchOptions["onProgress"];
   fetchImpl?: typeof fetch;
+  /** How each downloaded file is checked (FetchOptions.checkZip; the web app verifies with WebCrypto). */
+  checkZip?: FetchOptions["checkZip"];
 }
 
 export interface TokenCheck {
@@ -167,7 +169,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckRun> {
   else if (sources.length === 0 && !settingsUnread) global.push({ code: "no-key-source", settingsPath: settings.path });
   let fetched: FetchResult | null = null;
   if (write && !o.offline && sources.length) {
-    fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl, now: () => o.now.getTime() });
+    fetched = await fetchKeys(sources, cache, { trust, onProgress: o.onProgress, fetchImpl: o.fetchImpl, checkZip: o.checkZip, now: () => o.now.getTime() });
     if (fetched.problems.length === 0) await cache.markChecked(o.now);
     for (const p of fetched.problems) global.push(fetchReason(p, settings.path));
   }

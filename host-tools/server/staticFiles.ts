@@ -9,6 +9,11 @@ import { extname, join, resolve, sep } from "node:path";
 const CONTENT_TYPES: Record<string, string> = {
   ".json": "application/json; charset=utf-8",
   ".zip": "application/zip",
+  // the web app placed beside the exports (`omamori server publish --web`, docs/WEB.md)
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
 };
 
 /**

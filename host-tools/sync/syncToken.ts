@@ -62,7 +62,7 @@ export interface SyncReport {
   alertSet: boolean;
   reconnects: number;
   cursor: number;
-  /** Records left out because no real scan could produce them (plausibility.ts). */
+  /** Records left out: their check failed in the token's flash, or no real scan could produce them (plausibility.ts). */
   recordsSkipped: number;
   /** The whole log was read from its start (first sync, or a rebuild after a damaged file). */
   fullRead: boolean;
@@ -76,6 +76,10 @@ export interface SyncReport {
 async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
+    if (a.chosen) {
+      found = a;
+      return true;
+    }
     if (a.flags & Adv.FRESH) return false;
     if (!bytesEqual(beaconTag(hostPrimitives, secret, a.nonce), a.tag)) return false;
     found = a;
@@ -89,7 +93,7 @@ async function findToken(transport: SyncTransport, secret: Uint8Array, timeoutMs
 export async function findFreshToken(transport: SyncTransport, timeoutMs: number): Promise<SeenAdvert> {
   let found: SeenAdvert | null = null;
   await transport.scan((a) => {
-    if (!(a.flags & Adv.FRESH)) return false;
+    if (!(a.flags & Adv.FRESH) && !a.chosen) return false;
     found = a;
     return true;
   }, timeoutMs);
@@ -294,7 +298,7 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
       if (r.next === report.cursor || readNow > limit) throw new SyncError("protocol", "the token's log did not come to an end");
       let decoded: LogEncounter[];
       try {
-        decoded = decodeLogStream(r.data);
+        decoded = decodeLogStream(r.data, () => report.recordsSkipped++);
       } catch (e) {
         throw new SyncError("protocol", (e as Error).message); // the cursor stays where it was
       }
@@ -338,8 +342,8 @@ export async function syncToken(opts: SyncOptions): Promise<SyncReport> {
   await save();
   if (report.recordsSkipped > 0) {
     warn(say(
-      `${report.recordsSkipped} record(s) from the token were damaged (values no real scan produces) and were left out. Everything else was synced.`,
-      `お守りの記録のうち ${report.recordsSkipped} 件が壊れていた（実際の受信ではありえない値）ため、取り込みませんでした。それ以外はすべて同期しました。`,
+      `${report.recordsSkipped} record(s) from the token were damaged (changed in the token's memory, or values no real scan produces) and were left out. Everything else was synced.`,
+      `お守りの記録のうち ${report.recordsSkipped} 件が壊れていた（お守りの記憶の中で変わっていた、または実際の受信ではありえない値）ため、取り込みませんでした。それ以外はすべて同期しました。`,
     ));
   }
   return report;

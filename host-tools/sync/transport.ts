@@ -12,6 +12,13 @@ export interface SeenAdvert {
   nonce: Uint8Array;
   tag: Uint8Array;
   rssi: number;
+  /**
+   * The person picked this device in a browser's device chooser, and the browser does not show its
+   * advert's service data (Web Bluetooth without watchAdvertisements): flags, nonce and tag are
+   * unknown (zero). The host connects without checking the tag; the session's mutual
+   * authentication decides (a wrong token answers "auth", a paired one refuses PAIR).
+   */
+  chosen?: boolean;
 }
 
 /** An open GATT connection to the sync service: write to RX, notifications from TX. */

@@ -270,8 +270,6 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
     if (m) report.crash = m[1];
     return report;
   }
-  notes.push("Storage: .bootcde " + code.length + " bytes; before the log area the harness's .boot0 (" + stubs.length +
-    " bytes, which a token would have for its log); after it omh.t (" + consoleJs.length + ") and omh.f (" + feedBytes.length + ")");
 
   let dev = new Device({ binary, cwd: o.dir, shim: o.shim, echo: o.verbose ? (l) => process.stderr.write("  [" + b.id + "] " + l + "\n") : undefined });
   const phases: Record<string, Record<string, number>> = {};
@@ -284,11 +282,21 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardReport> {
   let state: any = null;
   try {
     // ---------------------------------------------------------------- 1. boot from Storage
-    const stub = await dev.waitFor("stub start-up line", (e) => (e.kind === "stub" ? e : null), 20000);
+    let stub = await dev.waitFor("stub start-up line", (e) => (e.kind === "stub" ? e : null), 20000);
     const pages = ((await dev.json("typeof Omamori==\"undefined\"?0:Omamori.state().log.pages")) as number) || 0;
-    feed = dayFeed(crowdFor(boardFacts(b).ram.maxActive, pages));
+    // the harness's files go before the log area, as .boot0 does: the token's log takes the Storage its
+    // firmware leaves (on the 40 KB boards nothing is free after it), so the log this first boot made is
+    // erased, the files written, and the token started again: it makes its log after them (a page less
+    // at most: the crowd is sized for that)
+    feed = dayFeed(crowdFor(boardFacts(b).ram.maxActive, pages - 1));
     feedBytes = encodeFeed(feed.crowd, feed.entries);
+    dev.send("require(\"Storage\").erase(\"om.log\")");
     await sendFiles(dev, [{ name: CONSOLE_FILE, data: consoleJs }, { name: FEED_FILE, data: feedBytes }]);
+    await dev.stop();
+    dev = new Device({ binary, cwd: o.dir, shim: o.shim, echo: o.verbose ? (l) => process.stderr.write("  [" + b.id + "] " + l + "\n") : undefined });
+    stub = await dev.waitFor("stub start-up line", (e) => (e.kind === "stub" ? e : null), 20000);
+    notes.push("Storage: .bootcde " + code.length + " bytes; before the log area the harness's .boot0 (" + stubs.length + "), omh.t (" +
+      consoleJs.length + ") and omh.f (" + feedBytes.length + "): bytes a token would have for its log");
     ram.stub = stub.after - stub.before + (await loadConsole(dev));
     await phase("idle");
     const idle0 = await dev.memory("idle-boot");

@@ -124,6 +124,17 @@ export class NorFlash {
     }
   }
 
+  /**
+   * Fault injection: bit `bit` (0-7) of the byte at `addr` flips in place, either way, as charge loss or
+   * a disturb can do in NOR flash (no write: not counted, not a cut point).
+   */
+  flipBit(addr: number, bit: number): void {
+    this.checkRange(addr, 1, "flash flipBit");
+    if (!Number.isInteger(bit) || bit < 0 || bit > 7) throw new RangeError("bit must be 0..7, got " + bit);
+    const pageAddr = addr - (addr % this.pageSize);
+    this.page(pageAddr, true)![addr - pageAddr] ^= 1 << bit;
+  }
+
   /** How many times each page (by absolute page address) has been erased. */
   pageEraseCounts(): { address: number; erases: number }[] {
     return [...this.eraseCounts.entries()].sort((a, b) => a[0] - b[0]).map(([address, erases]) => ({ address, erases }));

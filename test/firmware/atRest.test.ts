@@ -8,6 +8,7 @@
  * no AES block function), Jolt.js with the pure-JS AES; both must give the same format.
  */
 import { expect } from "chai";
+import { crc32 } from "node:zlib";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { decodeRecordBody, isRecordLength, type LogEncounter } from "../../common/formats/logRecord";
 import { toHex } from "../../common/bytes";
@@ -53,7 +54,7 @@ interface RawRecord { seq: number; offset: number; body: Buffer; plain: LogEncou
 
 /**
  * Every committed record of the log, decrypted here from the raw flash pages with node:crypto
- * (key from the token's settings file), oldest page first; checks CTR = CCM on the way.
+ * (key from the token's settings), oldest page first; checks each record's CRC-32 and CTR = CCM on the way.
  */
 function decryptFlash(rt: EspruinoRuntime): RawRecord[] {
   const key = Buffer.from(settingsOf(rt).z, "hex");
@@ -70,13 +71,15 @@ function decryptFlash(rt: EspruinoRuntime): RawRecord[] {
   pages.sort((a, b) => a.seq - b.seq);
   const out: RawRecord[] = [];
   for (const pg of pages) {
-    for (let o = 20; o + 16 <= s.pageSize; ) {
+    for (let o = 20; o + 12 <= s.pageSize; ) {
       const b = pg.data[o];
       if (b === 0xff) break;
       const len = b & 0xfc;
-      expect(isRecordLength(len), "record length at " + o).to.equal(true);
       if ((b & 3) === 0) {
-        const body = pg.data.subarray(o + 1, o + len);
+        // a record: len | body | CRC-32 of the bytes before it (docs/LOG-FORMAT.md)
+        expect(isRecordLength(len - 4), "record length at " + o).to.equal(true);
+        expect(crc32(pg.data.subarray(o, o + len - 4)), "record check at " + o).to.equal(pg.data.readUInt32LE(o + len - 4));
+        const body = pg.data.subarray(o + 1, o + len - 4);
         const nonce = nonceOf(pg.seq, pg.nonce, o);
         const plain = ctrKeystreamXor(key, nonce, body);
         expect(toHex(ccmKeystreamXor(key, nonce, body)), "CCM = CTR keystream").to.equal(toHex(plain));

@@ -69,7 +69,7 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     const rt = bootToken({ seed: 12, board, cpuTime: false });
     const s0 = state(rt).log;
     expect(s0.pages).to.be.at.least(board === "puckjs" ? 5 : 2);
-    const perPage = Math.floor((s0.pageSize - 20) / 16);
+    const perPage = Math.floor((s0.pageSize - 20) / 20); // a one-scan record takes 20 bytes of flash
     const total = perPage * s0.pages + 100;
     const all = ids(total, "w");
     // a scan logs at most maxActiveEncounters new identifiers (RAM), so scan often
@@ -208,26 +208,72 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
     keys = state(rt).keys.map((k: { rollingStart: number }) => k.rollingStart);
     expect(keys).to.not.include(day0Key);
     expect(keys.length).to.equal(15);
-    // the expired key's bytes are gone from flash, not just forgotten (keys are kept as hex)
-    const flashText = Buffer.from(rt.flash.read(rt.flash.startAddress, rt.flash.endAddress - rt.flash.startAddress)).toString("latin1");
+    // the expired key's bytes are gone from flash, not just forgotten (keys are kept as bytes)
+    const flash = Buffer.from(rt.flash.read(rt.flash.startAddress, rt.flash.endAddress - rt.flash.startAddress));
     expect(tekOfDay0).to.match(/^[0-9a-f]{32}$/);
-    expect(flashText.includes(tekOfDay0), "expired TEK still in flash").to.equal(false);
-    expect(flashText.includes(state(rt).keys[0].tekHex), "a kept TEK is in flash").to.equal(true);
+    expect(flash.includes(Buffer.from(tekOfDay0, "hex")), "expired TEK still in flash").to.equal(false);
+    expect(flash.includes(Buffer.from(state(rt).keys[0].tekHex, "hex")), "a kept TEK is in flash").to.equal(true);
   });
 
-  it("after a firmware update moved the log file, starts a fresh log instead of reading garbage", () => {
-    const rt = bootToken({ seed: 14 });
+  it("a bit flipped in flash, at any bit of a record: the host never gets a wrong record, and is told when one is missing", () => {
+    const rt = bootToken({ seed: 17 });
+    const heard = ids(12, "f");
+    runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? heard : []));
+    rt.runCallback(rt.global.Omamori.flush, null, []);
+    const clean = readWholeLog(rt).map((e) => JSON.stringify(e));
+    expect(clean.length).to.equal(12);
+    // the 6th record in flash (in the page that has records; entries: first byte = length | state, 00 a record)
+    const ps = rt.flash.pageSize;
+    const file = rt.storage.find(new Uint8Array([...Buffer.from("om.log")].concat(new Array(22).fill(0))))!;
+    let at = -1;
+    for (let page = Math.ceil((file.addr + 32) / ps) * ps, n = 0; at < 0 && page + ps <= file.addr + 32 + file.size; page += ps) {
+      if (rt.flash.read(page + 19, 1)[0] !== 0xa5) continue;
+      for (let o = page + 20, b = rt.flash.read(o, 1)[0]; b !== 0xff; o += b & 0xfc, b = rt.flash.read(o, 1)[0]) {
+        if ((b & 3) === 0 && ++n === 6) at = o;
+      }
+    }
+    expect(at).to.be.greaterThan(0);
+    const len = rt.flash.read(at, 1)[0] & 0xfc;
+    let reported = 0;
+    for (let i = 0; i < len; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const t = bootToken({ flash: rt.flash.clone(), worldTimeMs: rt.worldTimeMs(), seed: 17 });
+        t.flash.flipBit(at + i, bit);
+        let damaged = 0;
+        const got = readWholeLog(t, undefined, () => damaged++).map((e) => JSON.stringify(e));
+        const what = "byte " + i + " bit " + bit;
+        for (const g of got) expect(clean, what + ": a record the token never heard").to.include(g);
+        if (got.length < clean.length) expect(damaged, what + ": a record missing and not reported").to.be.at.least(1);
+        if (damaged) reported++;
+        expectHealthy(t);
+      }
+    }
+    // every flip is seen (the check covers every byte of the record, its first byte included)
+    expect(reported).to.equal(len * 8);
+  });
+
+  for (const [board, grow] of [["puckjs", 0], ["puckjsmin", 2000]] as const) it("after a firmware update moved the log file (" + board + ", " + grow + " bytes bigger), starts a fresh log and keeps its settings", () => {
+    const rt = bootToken({ seed: 14, board });
     runWithAdverts(rt, T0_MS + 30 * MIN, (t) => (t < T0_MS + MIN ? ids(12, "u") : []));
     expect(readWholeLog(rt).length).to.equal(12);
+    rt.runCallback(() => rt.global.Omamori.host.setAlert(true), null, []);
+    const keys = state(rt).keys.map((k: { tekHex: string }) => k.tekHex);
+    expect(keys.length).to.equal(1);
     const logName = new Uint8Array([...Buffer.from("om.log")].concat(new Array(22).fill(0)));
     const before = rt.storage.find(logName)!.addr;
     // the Web IDE uploads a new .bootcde: the old one becomes trash before the log, Storage compacts
+    // (on the 40 KB Puck.js the log takes every page, so a new file may not be bigger than the old)
     const boot = new Uint8Array([...Buffer.from(".bootcde")].concat(new Array(20).fill(0)));
-    const code = Buffer.concat([Buffer.from(rt.storage.read(boot)!), Buffer.from("\n// v2\n")]);
+    const old = Buffer.from(rt.storage.read(boot)!);
+    // (same size: the last ";" becomes a line break)
+    const code = grow ? Buffer.concat([old, Buffer.from("\n//" + "v".repeat(grow) + "\n")]) : Buffer.concat([old.subarray(0, old.length - 1), Buffer.from("\n")]);
     rt.storage.write(boot, new Uint8Array(code), 0, 0, 0);
     expect(rt.storage.find(logName)!.addr, "the log file moved").to.not.equal(before);
     rt.reboot("reset");
     expect(readWholeLog(rt)).to.deep.equal([]);
+    // what the settings held is still there: the daily key, the alert
+    expect(state(rt).keys.map((k: { tekHex: string }) => k.tekHex)).to.deep.equal(keys);
+    expect(state(rt).alert).to.equal(true);
     const again = ids(3, "v");
     runWithAdverts(rt, rt.worldTimeMs() + 30 * MIN, (t) => (t < rt.worldTimeMs() + MIN ? again : []));
     expect(readWholeLog(rt).map((e) => e.rpi).sort()).to.deep.equal(again.map(prefix).sort());
@@ -246,25 +292,38 @@ describe("firmware log: scans, encounters, ring buffer, expiry, power cuts (buil
         // the log's power safety: the fill feeds more adverts per window than the CPU handles
         const rt = bootToken({ seed: 21, cpuTime: false });
         const s = state(rt).log;
-        const n = kind === "mid-page" ? 30 : Math.floor((s.pageSize - 20) / 16) * s.pages;
-        const before = fill.slice(0, n);
+        // (a one-scan record takes 20 bytes of flash; a page also holds the token's settings entries,
+        // so a full ring takes a few records fewer)
+        const n = kind === "mid-page" ? 30 : Math.floor((s.pageSize - 20) / 20) * s.pages;
         const perScan = maxActiveEncounters(rt.board);
         rt.runCallback(() => rt.global.Omamori.host.setScanSettings(250, 10000), null, []);
         let sent = 0;
         let w = 0;
-        const fillEnd = T0_MS + 2 * Math.ceil(n / perScan + 1) * 10000;
+        // a new batch every other window: the one before is then no longer heard lately and makes room
+        let fillEnd = T0_MS + 2 * Math.ceil(n / perScan + 1) * 10000;
         runWithAdverts(rt, fillEnd, () => {
           if (w++ % 2) return [];
-          const batch = before.slice(sent, sent + perScan);
+          const batch = fill.slice(sent, Math.min(n, sent + perScan));
           sent += batch.length;
           return batch;
         });
         rt.runCallback(rt.global.Omamori.flush, null, []);
+        if (kind !== "mid-page") {
+          // top the current page up, so that the next record must open a page (recycling the oldest)
+          for (let more = Math.floor(state(rt).log.free / 20); more > 0; more = Math.floor(state(rt).log.free / 20)) {
+            const k = Math.min(more, perScan);
+            let given = false;
+            runWithAdverts(rt, (fillEnd += 15000), () => (given ? [] : ((given = true), fill.slice(sent, (sent += k)))));
+            rt.runCallback(rt.global.Omamori.flush, null, []);
+          }
+        }
+        const before = fill.slice(0, sent);
         runWithAdverts(rt, fillEnd + 15000, (t) => (t > fillEnd ? [z] : []));
         return { rt, before };
       };
+      // (reading the whole log writes the host's read position into the settings: a separate token)
+      const kept = readWholeLog(prepare().rt).map((e) => e.rpi);
       const { rt: dry } = prepare();
-      const kept = readWholeLog(dry).map((e) => e.rpi);
       const ops = dry.countFlashOps(() => dry.runCallback(dry.global.Omamori.flush, null, []));
       const after = readWholeLog(dry).map((e) => e.rpi);
       expect(after).to.include(prefix(z));

@@ -7,6 +7,15 @@ import { EspruinoRuntime, loadBuiltFirmware, NorFlash } from "../../sim/espruino
 import { nameBytes } from "../../sim/espruino/storage";
 import { buildAdvert } from "../../common/gaen/advert";
 import { decodeLogStream, MIN_READ_BYTES, type LogEncounter } from "../../common/formats/logRecord";
+import { crc32 } from "node:zlib";
+import { syncServiceData, Uuid } from "../../common/formats/syncMessages";
+import { parseSyncServiceData, type SeenAdvert, type SyncLink, type SyncTransport } from "../../host-tools/sync/transport";
+import { SyncError } from "../../host-tools/sync/errors";
+import { DataDir, type TokenRecord } from "../../host-tools/base/dataDir";
+import { pairNewToken } from "../../host-tools/sync/syncToken";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** 2026-03-02 00:00 UTC plus a little: a day boundary the tests can reason about. */
 export const T0_MS = Date.UTC(2026, 2, 2, 0, 0, 0) + 10_000;
@@ -51,20 +60,45 @@ export function bootToken(o: TokenOpts = {}): EspruinoRuntime {
   return rt;
 }
 
-/** The token's settings file (firmware/app/store.ts), newest complete generation, parsed. */
+/**
+ * The token's settings as they are in flash (firmware/app/store.ts, kept in the log's pages: docs/LOG-FORMAT.md
+ * "Settings in the ring"), read the way the token reads them at boot: every committed settings entry whose
+ * CRC-32 holds, pages in order of their sequence number, a later entry of a field winning. Returns the
+ * fields (p, a, s, w, P, x, e, l, f, r, h, z and any other), k as the day keys' hex in rolling-start order,
+ * and erasing (an erase-all mark); null when there is no log area.
+ */
 export function settingsOf(rt: EspruinoRuntime): any {
-  let best: any = null;
-  for (const name of ["om.s0", "om.s1"]) {
-    const b = rt.storage.read(nameBytes(name));
-    if (!b) continue;
-    try {
-      const s = JSON.parse(Buffer.from(b).toString("latin1"));
-      if (!best || s.g > best.g) best = s;
-    } catch {
-      // a torn copy: the other one decides, as on the token
+  const f = rt.storage.find(nameBytes("om.log"));
+  if (!f) return null;
+  const ps = rt.flash.pageSize;
+  const pages: { seq: number; at: number }[] = [];
+  for (let a = f.addr + 32; a + ps <= f.addr + 32 + f.size; a += ps) {
+    const h = rt.flash.read(a, 20);
+    if (h[19] === 0xa5) pages.push({ seq: h[0] + h[1] * 256 + h[2] * 65536 + h[3] * 16777216, at: a });
+  }
+  pages.sort((x, y) => x.seq - y.seq);
+  const out: any = { x: "", r: 0, l: [], erasing: false };
+  const keys = new Map<number, string>();
+  for (const p of pages) {
+    for (let o = 20; o + 12 <= ps; ) {
+      const b = rt.flash.read(p.at + o, 1)[0];
+      const len = b & 0xfc;
+      if (b === 0xff || len < 12 || o + len > ps || (b & 3) === 2) break;
+      if ((b & 3) === 1) {
+        const e = Buffer.from(rt.flash.read(p.at + o, len));
+        if (crc32(e.subarray(0, len - 4)) === e.readUInt32LE(len - 4)) {
+          const d = e.subarray(4, 4 + e[2]);
+          const type = String.fromCharCode(e[1]);
+          if (type === "K") keys.set(d.readUInt32BE(0), d.toString("hex"));
+          else if (type === "X") out.erasing = true;
+          else out[type] = JSON.parse(d.toString("latin1"));
+        }
+      }
+      o += len;
     }
   }
-  return best;
+  out.k = [...keys.keys()].sort((a, b) => a - b).map((rs) => keys.get(rs)!).join("");
+  return out;
 }
 
 /** Omamori.setClock(world seconds) inside the token, as the sync service calls it. */
@@ -130,7 +164,7 @@ export function runWithAdverts(rt: EspruinoRuntime, untilMs: number, advertsFor:
 }
 
 /** The whole log as the host decodes it (SyncHost.readLog in chunks, then decodeLogStream). */
-export function readWholeLog(rt: EspruinoRuntime, chunk = MIN_READ_BYTES): LogEncounter[] {
+export function readWholeLog(rt: EspruinoRuntime, chunk = MIN_READ_BYTES, damaged?: () => void): LogEncounter[] {
   const parts: Uint8Array[] = [];
   let cursor = 0;
   for (let i = 0; i < 100000; i++) {
@@ -143,7 +177,7 @@ export function readWholeLog(rt: EspruinoRuntime, chunk = MIN_READ_BYTES): LogEn
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { all.set(p, o); o += p.length; }
-  return decodeLogStream(all);
+  return decodeLogStream(all, damaged);
 }
 
 export interface Flash { color: string; startMs: number; durationMs: number }
@@ -174,4 +208,75 @@ export function flashesSeen(rt: EspruinoRuntime, fromMs: number, toMs: number): 
     }
   }
   return out;
+}
+
+/**
+ * The host's Bluetooth reaching a bare runtime (no world): scanning reads the token's advert from its
+ * radio state, connecting is the runtime's GATT link, and waiting runs the token's clock. Enough for the
+ * host library's pairing and sessions (host-tools/sync/) in firmware tests.
+ */
+export class RuntimeTransport implements SyncTransport {
+  readonly name = "runtime";
+  constructor(readonly rt: EspruinoRuntime) {}
+
+  async scan(seen: (a: SeenAdvert) => boolean, timeoutMs: number): Promise<void> {
+    const end = this.rt.worldTimeMs() + timeoutMs;
+    for (;;) {
+      const adv = this.rt.radioState().advertising;
+      const sd = adv && adv.connectable ? syncServiceData(adv.data) : null;
+      const a = sd ? parseSyncServiceData(this.rt.radioState().address, sd, -50) : null;
+      if (a && seen(a)) return;
+      const next = Math.min(end, this.rt.worldTimeMs() + 100);
+      if (next <= this.rt.worldTimeMs()) return;
+      this.rt.advanceTo(next);
+    }
+  }
+
+  async connect(_a?: SeenAdvert): Promise<SyncLink> {
+    const notify: ((v: Uint8Array) => void)[] = [];
+    const gone: ((r: string) => void)[] = [];
+    const rt = this.rt;
+    const link = rt.gattConnect({
+      mtu: 247,
+      onNotify: (_c, d) => notify.forEach((l) => l(d.slice())),
+      onDisconnect: () => gone.forEach((l) => l("the token disconnected")),
+    });
+    if (!link) throw new SyncError("disconnected", "the token is not connectable");
+    link.subscribe(Uuid.SERVICE, Uuid.TX);
+    return {
+      mtu: link.mtu,
+      write: async (v) => {
+        if (!link.connected()) throw new SyncError("disconnected");
+        link.write(Uuid.SERVICE, Uuid.RX, v);
+      },
+      onNotify: (l) => notify.push(l),
+      onDisconnect: (l) => gone.push(l),
+      disconnect: async () => {
+        if (link.connected()) link.disconnect();
+      },
+      pump: async (until, maxMs) => {
+        const end = rt.worldTimeMs() + maxMs;
+        while (!until() && rt.worldTimeMs() < end) rt.advanceTo(Math.min(end, Math.max(rt.worldTimeMs() + 1, Math.min(rt.nextEventTimeMs(), rt.worldTimeMs() + 50))));
+        return until();
+      },
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * Pairs the token with a host (the host library's pairing, after a button press) and returns the host's
+ * data directory and its record of the token; `done()` removes the directory.
+ */
+export async function pairInRuntime(rt: EspruinoRuntime, tokenId = "t"): Promise<{ data: DataDir; rec: TokenRecord; transport: RuntimeTransport; done: () => void }> {
+  rt.advanceTo(rt.worldTimeMs() + 3000); // (the token has finished booting)
+  rt.pressButton(150);
+  rt.advanceTo(rt.worldTimeMs() + 400);
+  const root = mkdtempSync(join(tmpdir(), "omamori-fw-pair-"));
+  const data = new DataDir(root);
+  const transport = new RuntimeTransport(rt);
+  const rec = await pairNewToken({ transport, data, tokenId, now: () => rt.worldTimeMs() });
+  rt.advanceTo(rt.worldTimeMs() + 61_000); // the pairing window closes
+  return { data, rec, transport, done: () => rmSync(root, { recursive: true, force: true }) };
 }

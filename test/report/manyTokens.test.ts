@@ -75,6 +75,33 @@ describe("omamori check, many tokens in one pass", () => {
     rmSync(h.root, { recursive: true });
   });
 
+  it("check_twoTokensMetTheSameKey_nextDayIncremental_bothStillRememberIt", async () => {
+    // Two residents met the same person: both memos hold the same key. The next day's check finds
+    // the remembered keys of every token in one scan; each token must get it back, not only one.
+    const h = makeHome("none");
+    const tek = randomTek();
+    writeFileSync(join(h.keysDir, "2.zip"), signedZip([key(tek, 1), key(randomTek(), 1)]));
+    // each log's latest scan a day after the contact: the next check's "new sightings" leave it out
+    addToken(h, "grandpa", makeLog([...contactEncounters(tek, DAY0 + DAY + 30000, 30, -55), noiseEncounter(DAY0 + 2 * DAY + 30000)]));
+    addToken(h, "aunt", makeLog([...contactEncounters(tek, DAY0 + DAY + 31000, 25, -53), noiseEncounter(DAY0 + 2 * DAY + 3600)]));
+    const first = await runCheck({ home: h.home, now: new Date(CHECK_NOW), lang: "en" });
+    for (const t of first.tokens.filter((x) => x.tokenId !== "grandma")) expect(t.result.summary.riskyDays, t.tokenId).to.equal(1);
+    const next = "2026-11-14T09:00:00Z";
+    for (const id of ["grandpa", "aunt"]) {
+      const log = parseLog(readFileSync(join(h.home, "tokens", id, "log.json"), "utf8"));
+      log.encounters.push(noiseEncounter(DAY0 + 3 * DAY + 600));
+      writeFileSync(join(h.home, "tokens", id, "log.json"), JSON.stringify(log));
+    }
+    const second = await runCheck({ home: h.home, now: new Date(next), lang: "en" });
+    for (const id of ["grandpa", "aunt"]) {
+      const t = second.tokens.find((x) => x.tokenId === id)!;
+      expect(t.matching, id).to.deep.include({ full: false, keysAfresh: 0, keysMatched: 1 });
+      expect(t.result.summary.riskyDays, id).to.equal(1);
+      expect(t.result.summary, id).to.deep.equal(await alone(h, id, next));
+    }
+    rmSync(h.root, { recursive: true });
+  });
+
   it("check_noNewKeyFiles_usesTheKeyStoreOnly_zipsAndKeyRecordsNeverReadAgain", async () => {
     const h = makeHome("risky");
     await runCheck({ home: h.home, now: new Date(CHECK_NOW), lang: "en" });

@@ -1,5 +1,6 @@
 /** Runs the omamori CLI in-process with a given environment, capturing stdout, stderr and the exit code. */
 import { main } from "../../host-tools/cli/main";
+import { useLanguage } from "../../host-tools/base/language";
 
 export interface CliResult {
   code: number;
@@ -27,5 +28,6 @@ export async function runCli(args: string[], env: Record<string, string | undefi
     for (const k of Object.keys(process.env)) if (!(k in saved.env)) delete process.env[k];
     for (const [k, v] of Object.entries(saved.env)) if (process.env[k] !== v) process.env[k] = v;
     process.exitCode = saved.exitCode;
+    useLanguage(null); // a --lang given to this run does not reach the tests after it
   }
 }

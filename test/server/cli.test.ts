@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { main } from "../../host-tools/cli/main";
+import { useLanguage } from "../../host-tools/base/language";
 import { openDataDir } from "../../host-tools/server/dataDir";
 import { consumeNumber } from "../../host-tools/server/processingNumbers";
 import { openStore } from "../../host-tools/server/store";
@@ -24,6 +26,7 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
     process.stdout.write = w1;
     process.stderr.write = w2;
     process.exitCode = undefined;
+    useLanguage(null); // a --lang given to this run does not reach the tests after it
   }
 }
 
@@ -84,6 +87,22 @@ describe("omamori server (CLI)", () => {
       const r = await run("server", ...args);
       expect(r.code, args.join(" ")).to.equal(2);
       expect(r.err.trim().split("\n"), args.join(" ")).to.have.length(1);
+    }
+  });
+
+  it("serve_portInUse_saysSoAndWhatToDo_inBothLanguages", async () => {
+    await run("server", "init", "--data", dir);
+    const busy = createServer();
+    const port = await new Promise<number>((done) => busy.listen(0, "127.0.0.1", () => done((busy.address() as AddressInfo).port)));
+    try {
+      const r = await run("server", "serve", "--data", dir, "--port", String(port));
+      expect(r.code).to.equal(2);
+      expect(r.err).to.equal(`omamori: cannot listen on 127.0.0.1:${port}: the port is in use (another server already runs there?); stop it, or choose another --port\n`);
+      const ja = await run("--lang", "ja", "server", "serve", "--data", dir, "--port", String(port));
+      expect(ja.err).to.include("このポートは使用中です");
+      expect(ja.err).to.include("別の --port を指定してください。");
+    } finally {
+      await new Promise((done) => busy.close(done));
     }
   });
 

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../host-tools/cli/main";
+import { useLanguage } from "../../host-tools/base/language";
 import { checkLog } from "../../host-tools/log/omamoriLog";
 
 interface Run { code: number; out: string; err: string }
@@ -33,6 +34,7 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
     process.stdout.write = ow;
     process.stderr.write = ew;
     process.exitCode = undefined;
+    useLanguage(null); // the language this run chose does not reach the tests after it
     for (const k of Object.keys(saved)) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];

@@ -30,7 +30,7 @@ function readZipArg(file: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
   } catch (e) {
-    throw new UsageError(say(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `${file} を読めません。ファイルの名前と場所を確かめてください。`));
+    throw new UsageError(say(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the file's name and folder`, `${file} を読めません。ファイルの名前と場所を確かめてください。`));
   }
 }
 

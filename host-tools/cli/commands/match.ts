@@ -55,7 +55,7 @@ export function registerMatch(program: Command): void {
       try {
         logBytes = readFileSync(opts.log);
       } catch (e) {
-        throw new UsageError(say(`cannot read the log ${opts.log} (${(e as NodeJS.ErrnoException).code})`, `記録ファイル ${opts.log} を読めません。ファイルの名前と場所を確かめてください。`));
+        throw new UsageError(say(`cannot read the log ${opts.log} (${(e as NodeJS.ErrnoException).code}); check the file's name and folder`, `記録ファイル ${opts.log} を読めません。ファイルの名前と場所を確かめてください。`));
       }
       const { header: log, index } = asUsage(opts.log, () => readLogForMatching(logBytes));
       const config = asUsage(opts.config ?? "risk configuration", () => loadRiskConfig(opts.config));

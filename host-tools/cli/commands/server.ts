@@ -16,6 +16,8 @@ import { DEFAULTS, MS_PER_DAY } from "../../server/settings";
 import { openStore } from "../../server/store";
 import { UsageError } from "../../base/errors";
 import { say } from "../../base/language";
+import { placeWebApp } from "../../web/webApp";
+import { join, relative, sep } from "node:path";
 
 const DEFAULT_DATA_DIR = "omamori-server";
 
@@ -177,7 +179,8 @@ export function registerServer(program: Command): void {
       } catch (e) {
         if (e instanceof DataDirError) throw new UsageError(e.message);
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EADDRINUSE" || code === "EACCES") throw new UsageError(`cannot listen on ${opts.host}:${port} (${code === "EADDRINUSE" ? "the port is in use" : "not allowed"})`);
+        if (code === "EADDRINUSE") throw new UsageError(say(`cannot listen on ${opts.host}:${port}: the port is in use (another server already runs there?); stop it, or choose another --port`, `${opts.host}:${port} で待ち受けできません。このポートは使用中です（別のサーバーが動いていませんか）。それを止めるか、別の --port を指定してください。`));
+        if (code === "EACCES") throw new UsageError(say(`cannot listen on ${opts.host}:${port}: not allowed (ports below 1024 need administrator rights); choose a --port from 1024 to 65535`, `${opts.host}:${port} で待ち受けできません（1024 未満のポートには管理者の権限が必要です）。1024～65535 の --port を指定してください。`));
         throw e;
       }
       if (running.created) process.stdout.write(`Created the server data directory ${opts.data} with a new signing key.\n`);
@@ -203,7 +206,8 @@ export function registerServer(program: Command): void {
     .option("--now <iso>", "pretend it is this time (ISO 8601), for tests and catch-up")
     .option("--public-url <url>", "address written into list.json (default: the data directory's)")
     .option("--max-keys-per-file <n>", "most keys in one export file (default: the data directory's)")
-    .action((opts: { data: string; now?: string; publicUrl?: string; maxKeysPerFile?: string }) => {
+    .option("--web", "also place the web app (dist/web/) in <public>/web/, set up for this server (docs/WEB.md)")
+    .action((opts: { data: string; now?: string; publicUrl?: string; maxKeysPerFile?: string; web?: boolean }) => {
       let nowMs = Date.now();
       if (opts.now !== undefined) {
         nowMs = Date.parse(opts.now);
@@ -224,6 +228,15 @@ export function registerServer(program: Command): void {
             `公開: 鍵 ${r.keysPublished} 件（ファイル ${r.files.length} 個）、公開待ち ${r.keysWaiting} 件、削除: 古いファイル ${r.filesRemoved} 個・古い鍵 ${r.keysRemoved} 件。\n` +
             `List / 一覧: ${r.listPath}\n`,
         );
+        if (opts.web) {
+          const key = publicKeyInfo(data);
+          const n = placeWebApp(join(data.publicDir, "web"), {
+            keySources: ["../" + relative(data.publicDir, r.listPath).split(sep).join("/")],
+            publicKeys: [{ keyId: key.keyId, keyVersion: key.keyVersion, publicKey: key.pem }],
+            server: "..",
+          });
+          process.stdout.write(`Web app / ウェブアプリ: ${join(data.publicDir, "web")} (${n} files)\n`);
+        }
       } catch (e) {
         if (e instanceof DataDirError) throw new UsageError(e.message);
         throw e;

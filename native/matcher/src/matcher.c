@@ -2,8 +2,10 @@
  * match_run (matcher.h): the lookup structures are built once, then threads (libuv's, so the
  * addon needs nothing beyond Node) take chunks of keys from a shared counter.
  *
- * Lookup of a derived identifier: a bit filter on its first bits (about 32 bits per distinct
- * logged prefix, so ~3 % of misses get past it and it stays in the L2 cache), then the sorted
+ * Lookup of a derived identifier: a bit filter on its 6-byte prefix (about 32 bits per distinct
+ * logged prefix; each prefix sets 3 bits of one 64-bit word, so one read tests it and ~0.1 % of
+ * misses get past it: with a single bit ~2-3 % did, and with the 560,000 prefixes of 20 care-home
+ * logs their directory reads, missing the cache, cost a third more than one log), then the sorted
  * distinct 6-byte prefixes (every log keeps at least those) through a directory on their top
  * bits (about one prefix per bucket; both arrays stay small enough for the L2 cache too: an
  * open-addressing hash table here missed the cache on most probes), then the remaining stored
@@ -27,7 +29,7 @@ typedef struct match_index {
   uint32_t *next_near;   /* per class combination m, span entries: first near interval >= j (span: none) */
   uint32_t *prev_near;   /* per class combination m, span entries: last near interval <= j + 1 (0: none) */
   uint64_t *filter;
-  uint32_t filter_shift; /* filter bit = first 32 bits >> filter_shift */
+  uint32_t filter_shift; /* filter word = prefix >> filter_shift; its bits: filter_bits(prefix) */
   uint32_t *dir;         /* prefixes with top bits b: prefix[dir[b] .. dir[b + 1]) */
   uint32_t dir_shift;    /* b = prefix >> dir_shift */
   uint64_t *prefix;      /* distinct prefixes, ascending */
@@ -39,8 +41,10 @@ static inline uint64_t prefix48(const uint8_t *b) {
   return ((uint64_t)b[0] << 40) | ((uint64_t)b[1] << 32) | ((uint64_t)b[2] << 24) | ((uint64_t)b[3] << 16) | ((uint64_t)b[4] << 8) | b[5];
 }
 
-static inline uint32_t first32(const uint8_t *b) {
-  return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+/* The 3 bits a prefix sets in its filter word, from its low 18 bits (the word comes from its top
+   bits: at most 21 of them, so the two never overlap). */
+static inline uint64_t filter_bits(uint64_t p) {
+  return (1ull << (p & 63)) | (1ull << ((p >> 6) & 63)) | (1ull << ((p >> 12) & 63));
 }
 
 typedef struct pair {
@@ -113,10 +117,10 @@ static int index_build(const match_input *in, match_index *ix) {
     ix->order[e] = pairs[e].entry;
     if (e == 0 || pairs[e].prefix != pairs[e - 1].prefix) distinct++;
   }
-  /* filter: a power of two >= 32 bits per distinct prefix, 2^16 .. 2^27 bits */
+  /* filter: a power of two >= 32 bits per distinct prefix, 2^16 .. 2^27 bits, in 64-bit words */
   uint32_t fbits = 16;
   while (fbits < 27 && (1ull << fbits) < 32ull * distinct) fbits++;
-  ix->filter_shift = 32 - fbits;
+  ix->filter_shift = 48 - (fbits - 6);
   ix->filter = calloc((size_t)1 << (fbits - 6), sizeof(uint64_t));
   /* directory: a power of two >= the distinct prefixes, 2^4 .. 2^28 buckets */
   uint32_t dbits = 4;
@@ -133,8 +137,7 @@ static int index_build(const match_input *in, match_index *ix) {
   for (uint32_t e = 0; e < in->n_entries; e++) {
     if (e > 0 && pairs[e].prefix == pairs[e - 1].prefix) continue;
     uint64_t p = pairs[e].prefix;
-    uint32_t v = (uint32_t)(p >> 16) >> ix->filter_shift;
-    ix->filter[v >> 6] |= 1ull << (v & 63);
+    ix->filter[p >> ix->filter_shift] |= filter_bits(p);
     ix->prefix[k] = p;
     ix->first[k] = e;
     ix->dir[(p >> ix->dir_shift) + 1]++;
@@ -202,24 +205,25 @@ static void derive_and_look_up(worker *w, uint32_t i, const uint8_t rpik[16], ui
   w->identifiers += n;
   /* In phases, so the memory reads of all identifiers overlap instead of waiting one by one:
      the filter words (prefetched, then tested), then the directory of the few that pass. */
-  uint32_t v[144], cand[144], nc = 0;
+  uint64_t p[144];
+  uint32_t cand[144], nc = 0;
   for (uint32_t j = 0; j < n; j++) {
-    v[j] = first32(rpis + 16 * j) >> ix->filter_shift;
-    PREFETCH(&ix->filter[v[j] >> 6]);
+    p[j] = prefix48(rpis + 16 * j);
+    PREFETCH(&ix->filter[p[j] >> ix->filter_shift]);
   }
   for (uint32_t j = 0; j < n; j++) {
+    uint64_t bits = filter_bits(p[j]);
     cand[nc] = j;
-    nc += (uint32_t)((ix->filter[v[j] >> 6] >> (v[j] & 63)) & 1);
+    nc += (uint32_t)((ix->filter[p[j] >> ix->filter_shift] & bits) == bits);
   }
-  for (uint32_t c = 0; c < nc; c++) PREFETCH(&ix->dir[prefix48(rpis + 16 * cand[c]) >> ix->dir_shift]);
+  for (uint32_t c = 0; c < nc; c++) PREFETCH(&ix->dir[p[cand[c]] >> ix->dir_shift]);
   for (uint32_t c = 0; c < nc; c++) {
     uint32_t j = cand[c];
     const uint8_t *r = rpis + 16 * j;
-    uint64_t p = prefix48(r);
-    uint64_t b = p >> ix->dir_shift;
+    uint64_t b = p[j] >> ix->dir_shift;
     uint32_t k = ix->dir[b], end = ix->dir[b + 1];
-    while (k < end && ix->prefix[k] < p) k++;
-    if (k == end || ix->prefix[k] != p) continue;
+    while (k < end && ix->prefix[k] < p[j]) k++;
+    if (k == end || ix->prefix[k] != p[j]) continue;
     uint32_t enin = in->base + lo + j;
     for (uint32_t x = ix->first[k]; x < ix->first[k + 1]; x++) {
       uint32_t e = ix->order[x];
